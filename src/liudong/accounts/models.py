@@ -1,0 +1,110 @@
+"""Users and their roles. Every staff user belongs to one organization."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from liudong.core import crypto
+from liudong.core.fields import EncryptedCharField
+from liudong.core.scope import ScopeRule
+
+
+class Role(models.TextChoices):
+    CITY_ADMIN = "city_admin", _("City administrator")
+    COUNTY_ADMIN = "county_admin", _("County administrator")
+    STATION_STAFF = "station_staff", _("Station staff")
+    BRANCH_SECRETARY = "branch_secretary", _("Branch secretary")
+    MEMBER = "member", _("Member")
+
+
+STAFF_ROLES = {Role.CITY_ADMIN, Role.COUNTY_ADMIN, Role.STATION_STAFF, Role.BRANCH_SECRETARY}
+ADMIN_ROLES = {Role.CITY_ADMIN, Role.COUNTY_ADMIN}
+
+# What each role may do (besides reading its scope). One table, read by views and API.
+CAPABILITIES: dict[str, set[str]] = {
+    Role.CITY_ADMIN: {
+        "orgs.manage",
+        "users.manage",
+        "codes.manage",
+        "audit.view",
+        "pii.reveal",
+        "admin.site",
+    },
+    Role.COUNTY_ADMIN: {"orgs.manage", "users.manage", "audit.view", "pii.reveal", "admin.site"},
+    Role.STATION_STAFF: {"pii.reveal"},
+    Role.BRANCH_SECRETARY: {"pii.reveal"},
+    Role.MEMBER: set(),
+}
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    # RuoYi's "custom" data scope: further subtrees this user may see.
+    extra_organizations = models.ManyToManyField(
+        "orgs.Organization",
+        verbose_name=_("further organizations in scope"),
+        blank=True,
+        related_name="+",
+    )
+    display_name = models.CharField(_("name"), max_length=60, blank=True)
+    phone = EncryptedCharField(_("mobile phone"))
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+
+    objects = UserManager()
+
+    # A user is seen by administrators of their organization's subtree, and by themself.
+    scope_rule = ScopeRule(paths=("organization__path",), owner="pk")
+    audit_ignore = ("last_login",)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="member")
+                | models.Q(is_superuser=True)
+                | models.Q(organization__isnull=False),
+                name="staff_user_has_organization",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.phone_index = crypto.blind_index(self.phone, purpose="phone") if self.phone else ""
+        super().save(*args, **kwargs)
+
+    def audit_org_path(self) -> str:
+        return self.organization.path if self.organization_id else ""
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_admin_role(self) -> bool:
+        return self.is_superuser or self.role in ADMIN_ROLES
+
+    @property
+    def masked_phone(self) -> str:
+        return crypto.mask_phone(self.phone)
+
+    def can(self, capability: str) -> bool:
+        if not self.is_active:
+            return False
+        if self.is_superuser:
+            return True
+        return capability in CAPABILITIES.get(self.role, set())

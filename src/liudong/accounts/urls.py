@@ -1,0 +1,16 @@
+from django.urls import path
+
+from liudong.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/token/", views.api_token, name="api_token"),
+    path("two-factor/", views.otp_verify, name="otp_verify"),
+    path("two-factor/setup/", views.otp_setup, name="otp_setup"),
+    path("two-factor/disable/", views.otp_disable, name="otp_disable"),
+]

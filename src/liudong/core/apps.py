@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "liudong.core"
+    label = "core"
+    verbose_name = _("System")
+
+    def ready(self) -> None:
+        import liudong.celery  # noqa: F401  (the Celery app, for shared tasks)

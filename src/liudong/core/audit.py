@@ -1,0 +1,194 @@
+"""The audit trail: who did what to which object, when, from where, with before/after.
+
+Registered models are audited by signals (create, update, delete), so a write through
+any path (page, API, admin, import, task) leaves a row. Actions name the business verb
+with :func:`action`; reveals of personal data and logins are recorded with :func:`record`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.db import models
+from django.db.models.signals import post_delete, post_save, pre_save
+
+_REGISTRY: dict[type[models.Model], frozenset[str]] = {}
+SENSITIVE_MARK = "•••"
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    actor: Any = None
+    ip: str | None = None
+    request_id: str = ""
+    user_agent: str = ""
+    verb: str = ""
+    reason: str = ""
+
+
+_context: contextvars.ContextVar[AuditContext] = contextvars.ContextVar(
+    "liudong_audit_context", default=AuditContext()
+)
+
+
+def current() -> AuditContext:
+    return _context.get()
+
+
+@contextlib.contextmanager
+def bind(**values: Any) -> Iterator[AuditContext]:
+    """Set request facts (actor, ip, request id) for the writes inside."""
+    token = _context.set(replace(_context.get(), **values))
+    try:
+        yield _context.get()
+    finally:
+        _context.reset(token)
+
+
+@contextlib.contextmanager
+def action(verb: str, *, actor: Any = None, reason: str = "") -> Iterator[AuditContext]:
+    """Name the business action (``org.move``) for every audited write inside."""
+    values: dict[str, Any] = {"verb": verb, "reason": reason}
+    if actor is not None:
+        values["actor"] = actor
+    with bind(**values) as ctx:
+        yield ctx
+
+
+def register(model: type[models.Model], *, sensitive: tuple[str, ...] = ()) -> None:
+    """Audit every create, update and delete of ``model``; ``sensitive`` fields are masked."""
+    _REGISTRY[model] = frozenset(sensitive)
+    uid = f"liudong-audit-{model._meta.label}"
+    pre_save.connect(_remember_before, sender=model, dispatch_uid=uid + "-pre")
+    post_save.connect(_after_save, sender=model, dispatch_uid=uid + "-post")
+    post_delete.connect(_after_delete, sender=model, dispatch_uid=uid + "-delete")
+
+
+def is_audited(model: type[models.Model]) -> bool:
+    return model in _REGISTRY
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return SENSITIVE_MARK
+    return value
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    sensitive = _REGISTRY.get(type(instance), frozenset())
+    derived = set(getattr(instance, "audit_ignore", ()))
+    data: dict[str, Any] = {}
+    for f in instance._meta.concrete_fields:
+        if f.name in derived:
+            continue
+        if f.name in sensitive or getattr(f, "audit_masked", False):
+            data[f.name] = SENSITIVE_MARK if getattr(instance, f.attname) else ""
+        else:
+            data[f.name] = _plain(getattr(instance, f.attname))
+    return data
+
+
+def _remember_before(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    if kwargs.get("raw") or instance.pk is None or instance._state.adding:
+        instance._audit_before = None
+        return
+    previous = sender._default_manager.filter(pk=instance.pk).first()
+    instance._audit_before = snapshot(previous) if previous is not None else None
+
+
+def _after_save(
+    sender: type[models.Model], instance: models.Model, created: bool, **kwargs: Any
+) -> None:
+    if kwargs.get("raw"):
+        return
+    after = snapshot(instance)
+    before = getattr(instance, "_audit_before", None)
+    if created or before is None:
+        changes = {"after": after}
+        kind = "create"
+    else:
+        diff = {k: (before.get(k), v) for k, v in after.items() if before.get(k) != v}
+        if not diff:
+            return
+        changes = {
+            "before": {k: old for k, (old, _new) in diff.items()},
+            "after": {k: new for k, (_old, new) in diff.items()},
+        }
+        kind = "update"
+    record(kind, instance, changes=changes)
+
+
+def _after_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    record("delete", instance, changes={"before": snapshot(instance)})
+
+
+def organization_path_of(obj: models.Model | None) -> str:
+    """The organization path an object belongs to (for scoping its audit rows)."""
+    if obj is None:
+        return ""
+    getter = getattr(obj, "audit_org_path", None)
+    if callable(getter):
+        return getter() or ""
+    return ""
+
+
+def record(
+    kind: str,
+    obj: models.Model | None = None,
+    *,
+    changes: dict[str, Any] | None = None,
+    actor: Any = None,
+    result: str = "ok",
+    detail: str = "",
+    org_path: str | None = None,
+) -> Any:
+    """Append one audit row. ``kind``: create/update/delete/reveal/login/... ."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from liudong.core.models import AuditEvent
+
+    ctx = current()
+    actor = actor if actor is not None else ctx.actor
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    actor_org_path = ""
+    if actor is not None and getattr(actor, "organization_id", None):
+        actor_org_path = actor.organization.path
+    path = org_path if org_path is not None else organization_path_of(obj)
+    return AuditEvent.objects.create(
+        kind=kind,
+        verb=ctx.verb or kind,
+        actor=actor,
+        actor_name=getattr(actor, "username", "") if actor is not None else "system",
+        actor_org_path=actor_org_path,
+        org_path=path or actor_org_path,
+        content_type=ContentType.objects.get_for_model(type(obj)) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        changes=changes or {},
+        reason=ctx.reason[:500],
+        detail=detail[:500],
+        result=result,
+        ip=ctx.ip,
+        request_id=ctx.request_id,
+        user_agent=ctx.user_agent[:300],
+    )
+
+
+def set_actor(actor: Any) -> None:
+    """Name the actor for the rest of this request (after token authentication).
+
+    Only call inside a request bound by the middleware, which restores the context.
+    """
+    _context.set(replace(_context.get(), actor=actor))

@@ -1,0 +1,69 @@
+"""Request id on every request, response and log line; audit facts bound per request."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from liudong.core import audit
+
+_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("liudong_request_id", default="-")
+_VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    from django.conf import settings
+
+    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", None) or 0
+    if proxies:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [p for p in forwarded if p]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestIdMiddleware:
+    """Take a well-formed X-Request-ID from the proxy or make one; echo it back."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request.id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        token = _request_id.set(request.id)
+        try:
+            response = self.get_response(request)
+        finally:
+            _request_id.reset(token)
+        response["X-Request-ID"] = request.id
+        return response
+
+
+class RequestIdLogFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = _request_id.get()
+        return True
+
+
+class AuditContextMiddleware:
+    """Bind the actor, address and request id for every audited write in this request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        with audit.bind(
+            actor=user if user is not None and user.is_authenticated else None,
+            ip=client_ip(request),
+            request_id=getattr(request, "id", ""),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        ):
+            return self.get_response(request)

@@ -1,0 +1,96 @@
+"""Cross-cutting tables: the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from liudong.core.scope import ScopeRule
+
+
+class AppendOnlyError(Exception):
+    """Audit rows are never changed or deleted except by the retention purge."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("The audit trail is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("The audit trail is append-only; use `liudong audit purge`.")
+
+    def purge_before(self, cutoff: Any) -> int:
+        """Remove rows older than ``cutoff`` (the retention command's only way in)."""
+        doomed = self.model.objects.filter(at__lt=cutoff)
+        return doomed._raw_delete(doomed.db)
+
+
+class AuditEvent(models.Model):
+    KIND_CHOICES = [
+        ("create", _("Create")),
+        ("update", _("Update")),
+        ("delete", _("Delete")),
+        ("reveal", _("Reveal personal data")),
+        ("export", _("Export")),
+        ("login", _("Sign in")),
+        ("login_failed", _("Failed sign-in")),
+        ("logout", _("Sign out")),
+        ("lockout", _("Account locked")),
+        ("action", _("Action")),
+        ("denied", _("Access denied")),
+    ]
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=KIND_CHOICES, db_index=True)
+    verb = models.CharField(_("action"), max_length=60, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_name = models.CharField(_("user name"), max_length=150, blank=True)
+    actor_org_path = models.CharField(max_length=255, blank=True, db_index=True)
+    org_path = models.CharField(max_length=255, blank=True, db_index=True)
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, db_constraint=False
+    )
+    object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    result = models.CharField(_("result"), max_length=20, default="ok")
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True, db_index=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    # A county sees events on objects in its subtree and events by its own people.
+    scope_rule = ScopeRule(paths=("org_path", "actor_org_path"), owner="actor")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.verb} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("The audit trail is append-only; use `liudong audit purge`.")

@@ -1,0 +1,74 @@
+"""The left menu, grouped by work, filtered by role. Later apps add their entries here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Item:
+    label: str | Promise
+    url_name: str
+    icon: str = "dot"
+    capability: str | None = None  # None: every staff role
+    roles: tuple[str, ...] | None = None  # None: every staff role
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    label: str | Promise
+    items: tuple[Item, ...]
+
+
+MENU: list[Group] = [
+    Group("home", _("Home"), (Item(_("Workbench"), "core:home", "home"),)),
+    Group(
+        "orgs",
+        _("Organizations"),
+        (
+            Item(_("Organization tree"), "orgs:list", "tree"),
+            Item(_("Places"), "regions:list", "map-pin"),
+        ),
+    ),
+    Group(
+        "system",
+        _("System"),
+        (
+            Item(_("Users"), "accounts:user_list", "users", capability="users.manage"),
+            Item(_("Code tables"), "codes:list", "list", capability="codes.manage"),
+            Item(_("Audit trail"), "core:audit_list", "shield", capability="audit.view"),
+            Item(_("API documentation"), "swagger-ui", "code"),
+        ),
+    ),
+]
+
+
+def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
+    if not getattr(user, "is_authenticated", False) or not user.is_staff_role and not (
+        user.is_superuser
+    ):
+        return []
+    groups = []
+    for group in MENU:
+        items = []
+        for item in group.items:
+            if item.capability and not user.can(item.capability):
+                continue
+            if item.roles and user.role not in item.roles and not user.is_superuser:
+                continue
+            try:
+                url = reverse(item.url_name)
+            except NoReverseMatch:
+                continue  # an app not installed in this deployment
+            active = current_path == url or (url != "/" and current_path.startswith(url))
+            items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+        if items:
+            groups.append({"key": group.key, "label": group.label, "items": items,
+                           "active": any(i["active"] for i in items)})
+    return groups

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from liudong.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("home/", views.home, name="home"),
+    path("audit/", views.audit_list, name="audit_list"),
+    path("healthz", views.healthz, name="healthz"),
+]

@@ -1,0 +1,162 @@
+"""Home page per role, the audit trail page, friendly error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from liudong.core.models import AuditEvent
+from liudong.core.scope import scope_of, visible_to
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    from liudong.accounts.models import Role, User
+    from liudong.orgs.models import Organization
+
+    user = request.user
+    context: dict[str, Any] = {"scope": scope_of(user)}
+    if user.role == Role.MEMBER and not user.is_superuser:
+        return render(request, "core/home_member.html", context)
+    orgs = visible_to(user, Organization.objects.all())
+    context.update(
+        {
+            "org_count": orgs.count(),
+            "org_by_kind": _count_by(orgs, "kind", Organization._meta.get_field("kind")),
+            "user_count": visible_to(user, User.objects.filter(is_active=True)).count(),
+            "recent_events": visible_to(user, AuditEvent.objects.all())[:8]
+            if user.can("audit.view")
+            else [],
+            "children": orgs.filter(parent=user.organization).order_by("sort_order", "code")[:12]
+            if user.organization_id
+            else orgs.filter(parent__isnull=True),
+        }
+    )
+    template = {
+        Role.CITY_ADMIN: "core/home_city.html",
+        Role.COUNTY_ADMIN: "core/home_county.html",
+        Role.STATION_STAFF: "core/home_station.html",
+        Role.BRANCH_SECRETARY: "core/home_branch.html",
+    }.get(user.role, "core/home_city.html")
+    return render(request, template, context)
+
+
+def _count_by(queryset: Any, field: str, model_field: Any) -> list[tuple[str, int]]:
+    from django.db.models import Count
+
+    labels = dict(model_field.choices)
+    rows = queryset.values(field).annotate(n=Count("pk")).order_by("-n")
+    return [(labels.get(row[field], row[field]), row["n"]) for row in rows]
+
+
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.can("audit.view"):
+        raise PermissionDenied
+    events = visible_to(request.user, AuditEvent.objects.all())
+    q = {k: request.GET.get(k, "").strip() for k in ("actor", "kind", "verb", "object",
+                                                        "request_id", "since", "until", "ip")}
+    if q["actor"]:
+        events = events.filter(actor_name__icontains=q["actor"])
+    if q["kind"]:
+        events = events.filter(kind=q["kind"])
+    if q["verb"]:
+        events = events.filter(verb__icontains=q["verb"])
+    if q["object"]:
+        events = events.filter(object_repr__icontains=q["object"])
+    if q["request_id"]:
+        events = events.filter(request_id=q["request_id"])
+    if q["ip"]:
+        events = events.filter(ip=q["ip"]) if _is_ip(q["ip"]) else events.none()
+    for key, lookup in (("since", "at__date__gte"), ("until", "at__date__lte")):
+        if q[key]:
+            from django.utils.dateparse import parse_date
+
+            day = parse_date(q[key]) if _is_date(q[key]) else None
+            events = events.filter(**{lookup: day}) if day else events.none()
+    page = Paginator(events.select_related("content_type"), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "object_list": page.object_list,
+        "q": q,
+        "kinds": AuditEvent.KIND_CHOICES,
+        "querystring": query.urlencode(),
+    }
+    return render(request, "core/audit_list.html", context)
+
+
+def _is_ip(value: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_date(value: str) -> bool:
+    import re
+
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
+
+
+def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        code = {400: "bad_request", 403: "permission_denied", 404: "not_found"}.get(
+            status, "server_error"
+        )
+        return JsonResponse({"code": code, "message": message, "field": None}, status=status)
+    context = {"status": status, "title": title, "message": message}
+    return render(request, "error.html", context, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 400, _("Bad request"), _("The request could not be understood."))
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(
+        request, 403, _("No access"), _("Your role does not allow this page or action.")
+    )
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(
+        request,
+        404,
+        _("Not found"),
+        _("This page does not exist, or it is not within your organization's scope."),
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error(
+        request,
+        500,
+        _("Something went wrong"),
+        _("The error has been logged with its request id. Please try again later."),
+    )
+
+
+def error_preview(request: HttpRequest, status: int) -> HttpResponse:
+    handlers = {400: bad_request, 403: permission_denied, 404: page_not_found}
+    if status == 500:
+        return server_error(request)
+    return handlers.get(status, page_not_found)(request)

@@ -1,0 +1,45 @@
+"""URL map: pages per app, the versioned API, the schema and its self-hosted viewers."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from liudong.core import views as core_views
+
+admin.site.site_header = "流动党员管理服务平台"
+admin.site.site_title = "流动党员管理服务平台"
+
+api_v1 = [
+    path("", include("liudong.core.api_urls")),
+    path("", include("liudong.codes.api_urls")),
+    path("", include("liudong.regions.api_urls")),
+    path("", include("liudong.orgs.api_urls")),
+    path("", include("liudong.accounts.api_urls")),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="core:home"), name="root"),
+    path("", include("liudong.core.urls")),
+    path("accounts/", include("liudong.accounts.urls")),
+    path("places/", include("liudong.regions.urls")),
+    path("orgs/", include("liudong.orgs.urls")),
+    path("codes/", include("liudong.codes.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "v1"), namespace="v1")),
+    path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+]
+
+handler400 = "liudong.core.views.bad_request"
+handler403 = "liudong.core.views.permission_denied"
+handler404 = "liudong.core.views.page_not_found"
+handler500 = "liudong.core.views.server_error"
+
+if settings.DEBUG:
+    urlpatterns += [path("__error_pages/<int:status>/", core_views.error_preview)]
