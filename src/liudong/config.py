@@ -90,5 +90,21 @@ def check_production_environment() -> None:
             + ", ".join(missing)
             + " (see docs/operations.md)."
         )
+    if not _is_strong_key(os.environ["LIUDONG_FIELD_KEY"]):
+        raise ImproperlyConfigured(
+            "LIUDONG_FIELD_KEY must be 32 random bytes, URL-safe base64 encoded "
+            "(generate one with `liudong generate_field_key`)."
+        )
     if env_bool("DEBUG"):
         raise ImproperlyConfigured("DEBUG must be off when LIUDONG_ENV=production.")
+
+
+def _is_strong_key(value: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))) == 32
+    except (ValueError, TypeError):
+        return False
+
+
+def new_field_key() -> str:
+    return _generate_secrets()["LIUDONG_FIELD_KEY"]

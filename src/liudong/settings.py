@@ -156,6 +156,7 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("LIUDONG_PROXY_COUNT", "0")) or None
 OTP_TOTP_ISSUER = "流动党员管理服务平台"
+LIUDONG_REQUIRE_2FA_FOR_ADMINS = config.env_bool("LIUDONG_REQUIRE_2FA_FOR_ADMINS")
 
 # --- Internationalization -----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -169,6 +170,7 @@ LANGUAGE_COOKIE_NAME = "liudong_language"
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -191,6 +193,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "liudong.core.apiconf.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
+        "liudong.core.filters.OrgSubtreeFilterBackend",
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
@@ -211,6 +214,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationKindEnum": "liudong.orgs.models.OrgKind",
+        "AuditEventKindEnum": "liudong.core.models.AUDIT_KINDS",
+        "RoleEnum": "liudong.accounts.models.Role",
+    },
 }
 
 # --- Security -----------------------------------------------------------------------------

@@ -51,3 +51,60 @@ class TokenForm(forms.Form):
         if not token.isdigit() or len(token) not in (6, 8):
             raise forms.ValidationError(_("Enter the six digits your app shows."))
         return token
+
+
+PHONE_HELP = _("11 digits starting with 1; stored encrypted, shown masked.")
+
+
+def _style(form: forms.Form) -> None:
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.CheckboxInput):
+            field.widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(field.widget, forms.Select):
+            field.widget.attrs.setdefault("class", "form-select")
+        else:
+            field.widget.attrs.setdefault("class", "form-control")
+
+
+def clean_phone_value(value: str) -> str:
+    value = "".join((value or "").split())
+    if value and (len(value) != 11 or not value.isdigit() or not value.startswith("1")):
+        raise forms.ValidationError(_("A mobile number has 11 digits and starts with 1."))
+    return value
+
+
+class UserForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    display_name = forms.CharField(label=_("Name"), max_length=60, required=False)
+    role = forms.ChoiceField(label=_("Role"))
+    organization = forms.ModelChoiceField(
+        label=_("Organization"), queryset=None, required=False
+    )
+    phone = forms.CharField(label=_("Mobile phone"), required=False, help_text=PHONE_HELP)
+    email = forms.EmailField(label=_("Email"), required=False)
+    password = forms.CharField(
+        label=_("Initial password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        required=False,
+        help_text=_("At least 10 characters. Leave empty for members who sign in by phone."),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, viewer: Any, editing: bool = False, **kwargs: Any) -> None:
+        from liudong.accounts.actions import GRANTABLE
+        from liudong.accounts.models import Role
+        from liudong.orgs.queries import organizations_for
+
+        super().__init__(*args, **kwargs)
+        allowed = set(Role.values) if viewer.is_superuser else GRANTABLE.get(viewer.role, set())
+        self.fields["role"].choices = [(v, label) for v, label in Role.choices if v in allowed]
+        self.fields["organization"].queryset = organizations_for(viewer).filter(active=True)
+        if editing:
+            del self.fields["username"]
+            del self.fields["password"]
+        else:
+            del self.fields["is_active"]
+        _style(self)
+
+    def clean_phone(self) -> str:
+        return clean_phone_value(self.cleaned_data.get("phone", ""))

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
+from liudong.core import audit
+
 EXEMPT_PREFIXES = ("/static/", "/i18n/", "/healthz")
 
 
@@ -19,7 +21,7 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
+        user = audit.unwrap(getattr(request, "user", None))
         if (
             user is not None
             and user.is_authenticated

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from liudong.accounts import views
+from liudong.accounts import views, views_users
 
 app_name = "accounts"
 
@@ -13,4 +13,7 @@ urlpatterns = [
     path("two-factor/", views.otp_verify, name="otp_verify"),
     path("two-factor/setup/", views.otp_setup, name="otp_setup"),
     path("two-factor/disable/", views.otp_disable, name="otp_disable"),
+    path("users/", views_users.user_list, name="user_list"),
+    path("users/new/", views_users.user_create, name="user_create"),
+    path("users/<int:pk>/edit/", views_users.user_edit, name="user_edit"),
 ]

@@ -13,3 +13,15 @@ class CodesConfig(AppConfig):
 
         audit.register(CodeTable)
         audit.register(Code)
+        self._connect_cache_invalidation(Code, CodeTable)
+
+    @staticmethod
+    def _connect_cache_invalidation(*models: type) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from liudong.codes.queries import codes_changed
+
+        for model in models:
+            uid = f"liudong-codes-cache-{model.__name__}"
+            post_save.connect(codes_changed, sender=model, dispatch_uid=uid + "-save")
+            post_delete.connect(codes_changed, sender=model, dispatch_uid=uid + "-delete")

@@ -30,7 +30,7 @@ class CodeTable(models.Model):
 
     @property
     def label(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name
+        return (self.name_en or self.name) if (get_language() or "").startswith("en") else self.name
 
 
 class Code(models.Model):
@@ -59,4 +59,4 @@ class Code(models.Model):
 
     @property
     def label(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name
+        return (self.name_en or self.name) if (get_language() or "").startswith("en") else self.name

@@ -133,6 +133,17 @@ def _after_delete(sender: type[models.Model], instance: models.Model, **kwargs: 
     record("delete", instance, changes={"before": snapshot(instance)})
 
 
+def unwrap(obj: Any) -> Any:
+    """The real object behind ``request.user``'s lazy wrapper."""
+    from django.utils.functional import SimpleLazyObject, empty
+
+    while type(obj) is SimpleLazyObject or isinstance(obj, SimpleLazyObject):
+        if obj._wrapped is empty:
+            obj._setup()
+        obj = obj._wrapped
+    return obj
+
+
 def organization_path_of(obj: models.Model | None) -> str:
     """The organization path an object belongs to (for scoping its audit rows)."""
     if obj is None:
@@ -159,7 +170,8 @@ def record(
     from liudong.core.models import AuditEvent
 
     ctx = current()
-    actor = actor if actor is not None else ctx.actor
+    obj = unwrap(obj)
+    actor = unwrap(actor if actor is not None else ctx.actor)
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     actor_org_path = ""

@@ -30,20 +30,23 @@ class AuditEventQuerySet(models.QuerySet):
         return doomed._raw_delete(doomed.db)
 
 
+AUDIT_KINDS = [
+    ("create", _("Create")),
+    ("update", _("Update")),
+    ("delete", _("Delete")),
+    ("reveal", _("Reveal personal data")),
+    ("export", _("Export")),
+    ("login", _("Sign in")),
+    ("login_failed", _("Failed sign-in")),
+    ("logout", _("Sign out")),
+    ("lockout", _("Account locked")),
+    ("action", _("Action")),
+    ("denied", _("Access denied")),
+]
+
+
 class AuditEvent(models.Model):
-    KIND_CHOICES = [
-        ("create", _("Create")),
-        ("update", _("Update")),
-        ("delete", _("Delete")),
-        ("reveal", _("Reveal personal data")),
-        ("export", _("Export")),
-        ("login", _("Sign in")),
-        ("login_failed", _("Failed sign-in")),
-        ("logout", _("Sign out")),
-        ("lockout", _("Account locked")),
-        ("action", _("Action")),
-        ("denied", _("Access denied")),
-    ]
+    KIND_CHOICES = AUDIT_KINDS
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     kind = models.CharField(_("kind"), max_length=20, choices=KIND_CHOICES, db_index=True)

@@ -72,6 +72,9 @@ class Organization(models.Model):
         return self.name
 
     def audit_org_path(self) -> str:
+        # While being created the path is a placeholder: the row belongs under the parent.
+        if self.path.startswith("/new-"):
+            return self.parent.path if self.parent_id else ""
         return self.path
 
     def is_ancestor_of(self, other: Organization) -> bool:

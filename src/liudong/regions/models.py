@@ -60,4 +60,10 @@ class Place(models.Model):
 
     @property
     def full_name(self) -> str:
-        return "".join(p.name for p in [*self.ancestors(), self])
+        # Municipalities repeat their name one level down (北京市 110000 → 北京市 110100):
+        # write it once.
+        names: list[str] = []
+        for place in [*self.ancestors(), self]:
+            if not names or names[-1] != place.name:
+                names.append(place.name)
+        return "".join(names)

@@ -1,3 +1,9 @@
+from django.urls import path
+
+from liudong.regions import views
+
 app_name = "regions"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.place_list, name="list"),
+]

@@ -1,0 +1,66 @@
+# liudong — two commands: `make demo` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test test-fast lint format browser-deps bench clean-var messages
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+## make demo: set up everything and serve the demo on http://$(HOST):$(PORT)
+demo: $(VENV)/.installed
+	$(BIN)/liudong migrate --noinput
+	$(BIN)/liudong load_demo
+	@echo
+	@echo "  流动党员管理服务平台 demo: http://$(HOST):$(PORT)/"
+	@echo "  API docs: http://$(HOST):$(PORT)/api/docs/   Admin: http://$(HOST):$(PORT)/admin/"
+	@echo
+	$(BIN)/liudong runserver $(HOST):$(PORT)
+
+## Debian's chromium and CJK fonts for the browser tests (installed when root and missing).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing chromium and fonts-noto-cjk (Debian packages)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else \
+	    echo "Browser tests need /usr/bin/chromium and fonts-noto-cjk: sudo apt-get install chromium fonts-noto-cjk"; exit 1; \
+	  fi; \
+	fi
+
+## make test: install what tests need and run the whole suite (DATABASE_URL picks the database)
+test: $(VENV)/.installed-test browser-deps
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/liudong makemigrations --check --dry-run >/dev/null || (echo "Missing migrations: run liudong makemigrations" && exit 1)
+	$(BIN)/pytest -q -p no:cacheprovider -m "not browser"
+	$(BIN)/pytest -q -p no:cacheprovider -m browser
+
+test-fast: $(VENV)/.installed-test
+	$(BIN)/pytest -q -x -m "not browser"
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks
+
+## Regenerate translation catalogues (needs GNU gettext) and compile them.
+messages: $(VENV)/.installed
+	cd src/liudong && ../../$(BIN)/liudong makemessages -l zh_Hans -l en --no-obsolete --ignore 'static/*'
+	cd src/liudong && ../../$(BIN)/liudong compilemessages

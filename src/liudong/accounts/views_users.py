@@ -1,0 +1,80 @@
+"""User administration pages: list, create, edit (scoped to the administrator's subtree)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from liudong.accounts import actions
+from liudong.accounts.forms import UserForm
+from liudong.accounts.models import Role, User
+from liudong.accounts.queries import search, users_for
+from liudong.core.decorators import shows
+from liudong.core.errors import DomainError
+from liudong.core.scope import get_visible_or_404
+
+
+def _require(request: HttpRequest) -> None:
+    if not request.user.can("users.manage"):
+        raise PermissionDenied
+
+
+@login_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    q = {k: request.GET.get(k, "").strip() for k in ("q", "role", "active")}
+    users = search(request.user, **q)
+    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page": page, "object_list": page.object_list, "q": q, "roles": Role.choices,
+               "querystring": query.urlencode()}
+    return render(request, "accounts/user_list.html", context)
+
+
+def _save(form: UserForm, run: Any) -> Any:
+    try:
+        return run()
+    except DomainError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return None
+
+
+@login_required
+def user_create(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    form = UserForm(request.POST or None, viewer=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = _save(form, lambda: actions.create_user(by=request.user, **form.cleaned_data))
+        if user is not None:
+            messages.success(request, _("Account created."))
+            return redirect("accounts:user_list")
+    return render(request, "accounts/user_form.html", {"form": form, "creating": True})
+
+
+@shows(User)
+@login_required
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request)
+    target = get_visible_or_404(request.user, users_for(request.user), pk=pk)
+    initial = {"display_name": target.display_name, "role": target.role, "email": target.email,
+               "organization": target.organization, "phone": "", "is_active": target.is_active}
+    form = UserForm(request.POST or None, viewer=request.user, editing=True, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changes = dict(form.cleaned_data)
+        if not changes.get("phone"):
+            changes.pop("phone", None)  # empty means "keep": the stored number is never shown
+        done = _save(form, lambda: actions.update_user(by=request.user, user=target, **changes))
+        if done is not None:
+            messages.success(request, _("Changes saved."))
+            return redirect("accounts:user_list")
+    return render(request, "accounts/user_form.html", {"form": form, "target": target})
+
+

@@ -1,0 +1,20 @@
+"""`liudong load_codes`: add missing built-in codes and refresh their names; never deletes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from liudong.codes.data import load_codes
+
+
+class Command(BaseCommand):
+    help = (
+        "Add missing built-in code tables and codes and refresh built-in names. "
+        "Codes added by administrators are kept; nothing is deleted."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = load_codes()
+        self.stdout.write(self.style.SUCCESS(f"Built-in codes loaded ({result})."))

@@ -1,0 +1,111 @@
+"""Sign-in, lockout, two-factor, accounts without an organization, password change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from liudong.accounts.models import Role, User
+
+PASSWORD = "Pingliang@2024"
+
+
+def test_staff_signs_in_and_lands_on_home(demo: Any) -> None:
+    client = Client()
+    response = client.post("/accounts/login/", {"username": "jingchuan", "password": PASSWORD})
+    assert response.status_code == 302
+    home = client.get(response["Location"], follow=True)
+    assert home.status_code == 200
+    assert home.templates[0].name == "core/home_county.html"
+
+
+def test_wrong_password_shows_translated_message(demo: Any) -> None:
+    response = Client().post("/accounts/login/", {"username": "jingchuan", "password": "x"},
+                             HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    assert response.context["form"].errors
+
+
+def test_lockout_after_repeated_failures(demo: Any) -> None:
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "lingtai", "password": "nope"})
+    response = client.post("/accounts/login/", {"username": "lingtai", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "accounts/locked_out.html" in [t.name for t in response.templates]
+
+
+def test_staff_user_without_organization_is_refused_clearly(demo: Any) -> None:
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user("orphan", password=PASSWORD, role=Role.COUNTY_ADMIN)
+
+
+def test_member_without_organization_may_exist(demo: Any) -> None:
+    user = User.objects.create_user("lonely", password=PASSWORD, role=Role.MEMBER)
+    client = Client()
+    response = client.post("/accounts/login/", {"username": "lonely", "password": PASSWORD})
+    assert response.status_code == 302
+    assert user.pk
+
+
+def test_two_factor_required_once_configured(demo: Any) -> None:
+    user = demo("user:jingchuan")
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client = Client()
+    client.post("/accounts/login/", {"username": "jingchuan", "password": PASSWORD})
+    response = client.get("/home/")
+    assert response.status_code == 302 and "/accounts/two-factor/" in response["Location"]
+    api = client.get("/api/v1/organizations/")
+    assert api.status_code == 403 and api.json()["code"] == "otp_required"
+    bad = client.post("/accounts/two-factor/", {"token": "000000", "next": "/home/"})
+    assert bad.status_code == 200 and bad.context["form"].errors
+    device.refresh_from_db()
+    device.throttle_reset()  # a wrong code throttles the device for a moment, as it should
+    token = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    good = client.post("/accounts/two-factor/", {"token": token, "next": "/home/"})
+    assert good.status_code == 302 and good["Location"] == "/home/"
+    assert client.get("/home/").status_code == 200
+
+
+def test_two_factor_setup_for_administrator(login: Any, demo: Any) -> None:
+    client = login("city")
+    page = client.get("/accounts/two-factor/setup/")
+    assert page.status_code == 200 and b"<svg" in page.content
+    device = TOTPDevice.objects.get(user=demo("user:city"), confirmed=False)
+    token = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    response = client.post("/accounts/two-factor/setup/", {"token": token})
+    assert response.status_code == 302
+    assert TOTPDevice.objects.get(pk=device.pk).confirmed
+
+
+def test_password_change(login: Any, demo: Any) -> None:
+    client = login("secretary_jc")
+    response = client.post("/accounts/password/", {
+        "old_password": PASSWORD, "new_password1": "Another-long-pass-77",
+        "new_password2": "Another-long-pass-77"})
+    assert response.status_code == 302
+    assert demo("user:secretary_jc").check_password("Another-long-pass-77")
+
+
+def test_session_expiry_is_configured() -> None:
+    assert settings.SESSION_COOKIE_AGE <= 8 * 3600
+    assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def test_logout_needs_post(login: Any) -> None:
+    client = login("city")
+    assert client.get("/accounts/logout/").status_code == 405
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/home/").status_code == 302
+
+
+def test_anonymous_is_sent_to_login() -> None:
+    response = Client().get("/home/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
