@@ -3,14 +3,15 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from liudong.core import views as core_views
 
-admin.site.site_header = "流动党员管理服务平台"
-admin.site.site_title = "流动党员管理服务平台"
+admin.site.site_header = _("Mobile Party Member Management and Service Platform")
+admin.site.site_title = _("Mobile Party Member Management and Service Platform")
 
 api_v1 = [
     path("", include("liudong.core.api_urls")),

@@ -25,8 +25,11 @@ def test_staff_signs_in_and_lands_on_home(demo: Any) -> None:
 
 
 def test_wrong_password_shows_translated_message(demo: Any) -> None:
-    response = Client().post("/accounts/login/", {"username": "jingchuan", "password": "x"},
-                             HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = Client().post(
+        "/accounts/login/",
+        {"username": "jingchuan", "password": "x"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
     assert response.status_code == 200
     assert response.context["form"].errors
 
@@ -87,9 +90,14 @@ def test_two_factor_setup_for_administrator(login: Any, demo: Any) -> None:
 
 def test_password_change(login: Any, demo: Any) -> None:
     client = login("secretary_jc")
-    response = client.post("/accounts/password/", {
-        "old_password": PASSWORD, "new_password1": "Another-long-pass-77",
-        "new_password2": "Another-long-pass-77"})
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Another-long-pass-77",
+            "new_password2": "Another-long-pass-77",
+        },
+    )
     assert response.status_code == 302
     assert demo("user:secretary_jc").check_password("Another-long-pass-77")
 

@@ -32,11 +32,19 @@ def test_cjk_fonts_are_installed(cjk_fonts: list[str]) -> None:
 
 @pytest.mark.parametrize(("username", "role", "title_zh", "title_en"), ROLES)
 def test_home_page_per_role_in_chinese_and_english(
-    live_server: Any, browser: Any, demo: Any, screenshots: Path,
-    username: str, role: str, title_zh: str, title_en: str,
+    live_server: Any,
+    browser: Any,
+    demo: Any,
+    screenshots: Path,
+    username: str,
+    role: str,
+    title_zh: str,
+    title_en: str,
 ) -> None:
-    for viewport, suffix in (({"width": 1366, "height": 860}, ""),
-                             ({"width": 390, "height": 844}, "-phone")):
+    for viewport, suffix in (
+        ({"width": 1366, "height": 860}, ""),
+        ({"width": 390, "height": 844}, "-phone"),
+    ):
         context = browser.new_context(viewport=viewport, locale="zh-CN")
         page = context.new_page()
         errors: list[str] = []

@@ -116,3 +116,17 @@ def test_builtin_codes_obey_the_rules_administrators_follow() -> None:
         for item in table.codes:
             assert CODE_PATTERN.match(item.code), item.code
             assert len(item.name) <= 60 and len(item.name_en) <= 80, item.code
+
+
+def test_the_seed_migration_fills_an_empty_database() -> None:
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    Code.objects.all().delete()
+    CodeTable.objects.all().delete()
+    state = MigrationLoader(connection).project_state(("codes", "0002_seed"))
+    importlib.import_module("liudong.codes.migrations.0002_seed").seed(state.apps, None)
+    assert Code.objects.filter(table__key="ethnicity").count() == 58
+    assert Code.objects.filter(table__key="sex", builtin=True).count() == 4

@@ -41,8 +41,13 @@ def test_page_write_leaves_an_audit_row_with_request_facts(login: Any, demo: Any
     parent = demo("620821001")
     response = client.post(
         "/orgs/new/",
-        {"parent": parent.pk, "code": "620821001901", "name": "测试村党支部", "kind": "branch",
-         "place": "620821"},
+        {
+            "parent": parent.pk,
+            "code": "620821001901",
+            "name": "测试村党支部",
+            "kind": "branch",
+            "place": "620821",
+        },
         HTTP_X_REQUEST_ID="req-test-0001",
         REMOTE_ADDR="10.1.2.3",
     )
@@ -66,7 +71,9 @@ def test_api_write_with_token_names_the_actor(demo: Any) -> None:
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     org = demo("620821001")
     response = client.patch(
-        f"/api/v1/organizations/{org.pk}/", {"name": "改名后的镇党委"}, format="json",
+        f"/api/v1/organizations/{org.pk}/",
+        {"name": "改名后的镇党委"},
+        format="json",
         HTTP_X_REQUEST_ID="req-test-0002",
     )
     assert response.status_code == 200, response.content
@@ -92,9 +99,14 @@ def test_move_is_audited_with_reason(login: Any, demo: Any) -> None:
 def test_user_write_masks_password_and_phone(login: Any, demo: Any) -> None:
     response = login("jingchuan").post(
         "/accounts/users/new/",
-        {"username": "jc_staff_1", "display_name": "张三", "role": "branch_secretary",
-         "organization": demo("620821001").pk, "phone": "13912345678",
-         "password": "A-long-passphrase-42"},
+        {
+            "username": "jc_staff_1",
+            "display_name": "张三",
+            "role": "branch_secretary",
+            "organization": demo("620821001").pk,
+            "phone": "13912345678",
+            "password": "A-long-passphrase-42",
+        },
         HTTP_X_REQUEST_ID="req-test-0004",
     )
     assert response.status_code == 302, response.content[:800]
@@ -139,8 +151,9 @@ def test_purge_refuses_less_than_180_days() -> None:
 
 @pytest.mark.django_db
 def test_purge_removes_only_old_rows() -> None:
-    old = AuditEvent.objects.create(kind="action", verb="old", at=timezone.now()
-                                    - timedelta(days=400))
+    old = AuditEvent.objects.create(
+        kind="action", verb="old", at=timezone.now() - timedelta(days=400)
+    )
     recent = audit.record("action", detail="recent")
     call_command("purge_audit", days=365)
     assert not AuditEvent.objects.filter(pk=old.pk).exists()

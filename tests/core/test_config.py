@@ -14,14 +14,33 @@ import pytest
 from liudong import config
 
 
-def run_liudong(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items()
-            if k not in {"DATABASE_URL", "SECRET_KEY", "LIUDONG_FIELD_KEY", "ALLOWED_HOSTS",
-                         "LIUDONG_ENV", "DEBUG", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+def run_liudong(
+    args: list[str], env: dict[str, str], tmp_path: Path
+) -> subprocess.CompletedProcess:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DATABASE_URL",
+            "SECRET_KEY",
+            "LIUDONG_FIELD_KEY",
+            "ALLOWED_HOSTS",
+            "LIUDONG_ENV",
+            "DEBUG",
+            "REDIS_URL",
+            "DJANGO_SETTINGS_MODULE",
+        }
+    }
     base["LIUDONG_VAR_DIR"] = str(tmp_path / "var")
     base.update(env)
-    return subprocess.run([sys.executable, "-m", "liudong.cli", *args], env=base,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "liudong.cli", *args],
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def production_env(tmp_path: Path) -> dict[str, str]:
@@ -34,8 +53,9 @@ def production_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def test_local_secrets_are_generated_once_and_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                                   ) -> None:
+def test_local_secrets_are_generated_once_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("LIUDONG_VAR_DIR", str(tmp_path))
     first = config.local_secrets()
     second = config.local_secrets()
@@ -65,9 +85,11 @@ def test_check_deploy_passes_clean_in_production(tmp_path: Path) -> None:
 
 
 def test_redis_url_switches_cache_sessions_and_broker(tmp_path: Path) -> None:
-    code = ("from django.conf import settings as s; import json; print(json.dumps("
-            "[s.CACHES['default']['BACKEND'], s.SESSION_ENGINE, s.CELERY_BROKER_URL,"
-            " s.CELERY_TASK_ALWAYS_EAGER]))")
+    code = (
+        "from django.conf import settings as s; import json; print(json.dumps("
+        "[s.CACHES['default']['BACKEND'], s.SESSION_ENGINE, s.CELERY_BROKER_URL,"
+        " s.CELERY_TASK_ALWAYS_EAGER]))"
+    )
     env = {"REDIS_URL": "redis://127.0.0.1:6379/5"}
     result = run_liudong(["shell", "-c", code], env, tmp_path)
     assert result.returncode == 0, result.stderr

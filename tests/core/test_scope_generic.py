@@ -195,8 +195,11 @@ def test_county_admin_sees_nothing_of_another_county_on_any_list(
 
 def test_city_admin_sees_both_counties_on_the_lists(login: Any, counties: Any) -> None:
     client = login("city")
-    for model, route in [("Organization", "api/v1/organizations/"), ("User", "api/v1/users/"),
-                         ("AuditEvent", "api/v1/audit-events/")]:
+    for model, route in [
+        ("Organization", "api/v1/organizations/"),
+        ("User", "api/v1/users/"),
+        ("AuditEvent", "api/v1/audit-events/"),
+    ]:
         for county in counties.values():
             response = client.get(f"/{route}?org={county.code}&page_size=5")
             assert response.status_code == 200, (route, response.content[:300])
@@ -238,7 +241,7 @@ def test_org_filter_outside_scope_is_not_found(login: Any) -> None:
 def test_admin_lists_are_scoped(login: Any, forbidden: dict[type[Model], set[Any]]) -> None:
     client = login("jingchuan")
     checked = 0
-    for model, model_admin in admin.site._registry.items():
+    for model, _model_admin in admin.site._registry.items():
         if model not in forbidden:
             continue
         info = model._meta.app_label, model._meta.model_name

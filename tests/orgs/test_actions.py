@@ -31,8 +31,9 @@ def test_move_rewrites_the_whole_subtree(demo: Any) -> None:
     town = demo("620821001")
     branches = list(town.children.values_list("pk", flat=True))
     target = demo("620822")
-    actions.move_organization(by=demo("user:city"), organization=town, new_parent=target,
-                              reason="区划调整")
+    actions.move_organization(
+        by=demo("user:city"), organization=town, new_parent=target, reason="区划调整"
+    )
     town.refresh_from_db()
     assert town.path == f"{target.path}{town.pk}/" and town.depth == 2
     for branch in Organization.objects.filter(pk__in=branches):
@@ -55,26 +56,38 @@ def test_move_under_own_descendant_is_refused(demo: Any) -> None:
 
 def test_county_admin_cannot_move_into_another_county(demo: Any) -> None:
     with pytest.raises(ScopeError):
-        actions.move_organization(by=demo("user:jingchuan"), organization=demo("620821001"),
-                                  new_parent=demo("620822"))
+        actions.move_organization(
+            by=demo("user:jingchuan"), organization=demo("620821001"), new_parent=demo("620822")
+        )
 
 
 def test_county_admin_cannot_create_at_the_top(demo: Any) -> None:
     with pytest.raises(PermissionDenied):
-        actions.create_organization(by=demo("user:jingchuan"), parent=None, code="X1",
-                                    name="x", kind=OrgKind.BRANCH)
+        actions.create_organization(
+            by=demo("user:jingchuan"), parent=None, code="X1", name="x", kind=OrgKind.BRANCH
+        )
 
 
 def test_branch_secretary_cannot_change_the_tree(demo: Any) -> None:
     with pytest.raises(PermissionDenied):
-        actions.create_organization(by=demo("user:secretary_jc"), parent=demo("620821001"),
-                                    code="X2", name="x", kind=OrgKind.BRANCH)
+        actions.create_organization(
+            by=demo("user:secretary_jc"),
+            parent=demo("620821001"),
+            code="X2",
+            name="x",
+            kind=OrgKind.BRANCH,
+        )
 
 
 def test_duplicate_code_is_refused(demo: Any) -> None:
     with pytest.raises(DomainError) as err:
-        actions.create_organization(by=demo("user:city"), parent=demo("620800"), code="620821",
-                                    name="重复", kind=OrgKind.BRANCH)
+        actions.create_organization(
+            by=demo("user:city"),
+            parent=demo("620800"),
+            code="620821",
+            name="重复",
+            kind=OrgKind.BRANCH,
+        )
     assert err.value.code == "code_taken" and err.value.field == "code"
 
 

@@ -30,33 +30,52 @@ def test_org_filter_includes_descendants(demo: Any) -> None:
 
 def test_create_and_move_through_the_api(demo: Any) -> None:
     client = api(demo, "jingchuan")
-    created = client.post("/api/v1/organizations/", {
-        "parent": "620821001", "code": "620821001950", "name": "新建村党支部", "kind": "branch",
-        "place": "620821"}, format="json")
+    created = client.post(
+        "/api/v1/organizations/",
+        {
+            "parent": "620821001",
+            "code": "620821001950",
+            "name": "新建村党支部",
+            "kind": "branch",
+            "place": "620821",
+        },
+        format="json",
+    )
     assert created.status_code == 201, created.content
     assert created.json()["parent"] == "620821001"
-    moved = client.post(f"/api/v1/organizations/{created.json()['id']}/move/",
-                        {"new_parent": "620821002", "reason": "调整"}, format="json")
+    moved = client.post(
+        f"/api/v1/organizations/{created.json()['id']}/move/",
+        {"new_parent": "620821002", "reason": "调整"},
+        format="json",
+    )
     assert moved.status_code == 200, moved.content
     assert moved.json()["parent"] == "620821002"
 
 
 def test_cycle_is_a_clear_400(demo: Any) -> None:
     county = demo("620821")
-    response = api(demo, "city").post(f"/api/v1/organizations/{county.pk}/move/",
-                                      {"new_parent": "620821001", "reason": "x"}, format="json")
+    response = api(demo, "city").post(
+        f"/api/v1/organizations/{county.pk}/move/",
+        {"new_parent": "620821001", "reason": "x"},
+        format="json",
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "cycle" and response.json()["field"] == "parent"
 
 
 def test_malformed_and_unknown_input_are_400_not_500(demo: Any) -> None:
     client = api(demo, "city")
-    bad_place = client.post("/api/v1/organizations/", {
-        "parent": "620800", "code": "T-1", "name": "x", "kind": "branch", "place": "9999"},
-        format="json")
+    bad_place = client.post(
+        "/api/v1/organizations/",
+        {"parent": "620800", "code": "T-1", "name": "x", "kind": "branch", "place": "9999"},
+        format="json",
+    )
     assert bad_place.status_code == 400 and bad_place.json()["field"] == "place"
-    bad_kind = client.post("/api/v1/organizations/", {
-        "parent": "620800", "code": "T-2", "name": "x", "kind": "nonsense"}, format="json")
+    bad_kind = client.post(
+        "/api/v1/organizations/",
+        {"parent": "620800", "code": "T-2", "name": "x", "kind": "nonsense"},
+        format="json",
+    )
     assert bad_kind.status_code == 400 and bad_kind.json()["field"] == "kind"
     assert client.get("/api/v1/organizations/not-a-number/").status_code == 404
     assert client.get("/api/v1/organizations/?org=nope").status_code == 404
@@ -65,14 +84,26 @@ def test_malformed_and_unknown_input_are_400_not_500(demo: Any) -> None:
 def test_forged_ids_outside_scope_are_404_on_writes(demo: Any) -> None:
     lingtai = demo("620822001")
     client = api(demo, "jingchuan")
-    assert client.patch(f"/api/v1/organizations/{lingtai.pk}/", {"name": "x"},
-                        format="json").status_code == 404
-    assert client.post(f"/api/v1/organizations/{lingtai.pk}/move/",
-                       {"new_parent": "620821001", "reason": "x"}, format="json"
-                       ).status_code == 404
+    assert (
+        client.patch(
+            f"/api/v1/organizations/{lingtai.pk}/", {"name": "x"}, format="json"
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/api/v1/organizations/{lingtai.pk}/move/",
+            {"new_parent": "620821001", "reason": "x"},
+            format="json",
+        ).status_code
+        == 404
+    )
     mine = demo("620821001")
-    response = client.post(f"/api/v1/organizations/{mine.pk}/move/",
-                           {"new_parent": "620822", "reason": "x"}, format="json")
+    response = client.post(
+        f"/api/v1/organizations/{mine.pk}/move/",
+        {"new_parent": "620822", "reason": "x"},
+        format="json",
+    )
     assert response.status_code == 404
     mine.refresh_from_db()
     assert mine.parent == demo("620821")

@@ -21,24 +21,34 @@ def test_table_search(login: Any) -> None:
 
 
 def test_create_form_shows_domain_errors_under_the_field(login: Any, demo: Any) -> None:
-    response = login("jingchuan").post("/orgs/new/", {
-        "parent": demo("620821001").pk, "code": "620821", "name": "x", "kind": "branch"})
+    response = login("jingchuan").post(
+        "/orgs/new/",
+        {"parent": demo("620821001").pk, "code": "620821", "name": "x", "kind": "branch"},
+    )
     assert response.status_code == 200
     assert "code" in response.context["form"].errors
 
 
 def test_bad_place_code_is_a_form_error(login: Any, demo: Any) -> None:
-    response = login("jingchuan").post("/orgs/new/", {
-        "parent": demo("620821001").pk, "code": "NEW-1", "name": "x", "kind": "branch",
-        "place": "12ab"})
+    response = login("jingchuan").post(
+        "/orgs/new/",
+        {
+            "parent": demo("620821001").pk,
+            "code": "NEW-1",
+            "name": "x",
+            "kind": "branch",
+            "place": "12ab",
+        },
+    )
     assert response.status_code == 200 and "place" in response.context["form"].errors
     assert not Organization.objects.filter(code="NEW-1").exists()
 
 
 def test_move_form_refuses_own_descendant(login: Any, demo: Any) -> None:
     county = demo("620821")
-    response = login("city").post(f"/orgs/{county.pk}/move/", {
-        "new_parent": demo("620821001").pk, "reason": "x"})
+    response = login("city").post(
+        f"/orgs/{county.pk}/move/", {"new_parent": demo("620821001").pk, "reason": "x"}
+    )
     assert response.status_code == 200
     assert response.context["form"].errors
     county.refresh_from_db()

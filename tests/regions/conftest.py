@@ -57,7 +57,7 @@ def make_user(db: Any) -> Callable[..., Any]:
             )
         return User.objects.create_user(
             username=username,
-            password="not-used-pw-1234",
+            password=None,  # unusable: no slow hashing per test
             role=role,
             organization=organization,
             **extra,

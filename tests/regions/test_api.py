@@ -57,6 +57,8 @@ def test_members_read_places_too(member_client: Client) -> None:
         ("q=pingliang&level=2", lambda b: b["results"][0]["code"] == "620800"),
         ("q=pls", lambda b: "620800" in [r["code"] for r in b["results"]]),
         ("parent=999999", lambda b: b["count"] == 0),
+        ("q=%00", lambda b: b["count"] == 0),
+        ("q=%E5%8D%8E%00%E4%BA%AD", lambda b: b["results"][0]["code"] == "620881"),
     ],
 )
 def test_list_filters(staff_client: Client, query: str, check: Any) -> None:
@@ -154,3 +156,12 @@ def test_schema_documents_the_custom_actions(staff_client: Client) -> None:
     assert {p["name"] for p in locate["parameters"]} >= {"lng", "lat"}
     listing = paths["/api/v1/places/"]["get"]
     assert {p["name"] for p in listing["parameters"]} >= {"level", "parent", "q", "province"}
+
+
+def test_list_does_not_query_per_row(
+    staff_client: Client, django_assert_max_num_queries: Any
+) -> None:
+    # full_name walks the ancestors: they must come from the select_related join.
+    with django_assert_max_num_queries(8):
+        body = staff_client.get("/api/v1/places/", {"level": 3, "page_size": 200}).json()
+    assert len(body["results"]) == 200 and all(r["full_name"] for r in body["results"])

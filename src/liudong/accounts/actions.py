@@ -83,9 +83,12 @@ def create_user(
 def update_user(*, by: User, user: User, **changes: Any) -> User:
     role = changes.get("role", user.role)
     organization = changes.get("organization", user.organization)
-    if user.organization_id is not None and not scope_of(by).covers_path(user.organization.path):
-        if scope_of(by).kind != ScopeKind.ALL:
-            raise ScopeError("not_found", _("Not found, or not within your scope."))
+    if (
+        user.organization_id is not None
+        and scope_of(by).kind != ScopeKind.ALL
+        and not scope_of(by).covers_path(user.organization.path)
+    ):
+        raise ScopeError("not_found", _("Not found, or not within your scope."))
     _check_may_manage(by, role, organization)
     for name in ("role", "organization", "display_name", "email", "is_active", "phone"):
         if name in changes:

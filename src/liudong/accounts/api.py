@@ -51,9 +51,7 @@ class UserViewSet(ScopedModelViewSet):
     def _organization(self, data: dict[str, Any]) -> None:
         if "organization" in data:
             code = data["organization"]
-            data["organization"] = (
-                organization_for_code(self.request.user, code) if code else None
-            )
+            data["organization"] = organization_for_code(self.request.user, code) if code else None
 
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)

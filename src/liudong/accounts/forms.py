@@ -14,8 +14,7 @@ from liudong.accounts.models import STAFF_ROLES
 class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _(
-            "The user name or password is not right. Accounts are locked after repeated "
-            "failures."
+            "The user name or password is not right. Accounts are locked after repeated failures."
         ),
         "inactive": _("This account is disabled. Ask your administrator."),
         "no_organization": _(
@@ -77,9 +76,7 @@ class UserForm(forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150)
     display_name = forms.CharField(label=_("Name"), max_length=60, required=False)
     role = forms.ChoiceField(label=_("Role"))
-    organization = forms.ModelChoiceField(
-        label=_("Organization"), queryset=None, required=False
-    )
+    organization = forms.ModelChoiceField(label=_("Organization"), queryset=None, required=False)
     phone = forms.CharField(label=_("Mobile phone"), required=False, help_text=PHONE_HELP)
     email = forms.EmailField(label=_("Email"), required=False)
     password = forms.CharField(

@@ -32,8 +32,11 @@ class TwoFactorMiddleware:
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(
-                    {"code": "otp_required", "message": _("Two-factor verification required."),
-                     "field": None},
+                    {
+                        "code": "otp_required",
+                        "message": _("Two-factor verification required."),
+                        "field": None,
+                    },
                     status=403,
                 )
             step = "accounts:otp_verify" if user_has_device(user) else "accounts:otp_setup"
@@ -42,8 +45,11 @@ class TwoFactorMiddleware:
 
     @staticmethod
     def _exempt_paths() -> set[str]:
-        return {reverse("accounts:otp_verify"), reverse("accounts:logout"),
-                reverse("accounts:otp_setup")}
+        return {
+            reverse("accounts:otp_verify"),
+            reverse("accounts:logout"),
+            reverse("accounts:otp_setup"),
+        }
 
     @staticmethod
     def _needs_second_step(user: object) -> bool:

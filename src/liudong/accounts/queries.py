@@ -18,7 +18,8 @@ def search(viewer: Any, *, q: str = "", role: str = "", active: str = "") -> Que
     users = users_for(viewer)
     if q:
         users = users.filter(
-            Q(username__icontains=q) | Q(display_name__icontains=q)
+            Q(username__icontains=q)
+            | Q(display_name__icontains=q)
             | Q(organization__name__icontains=q)
         )
     if role:

@@ -16,8 +16,19 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "role", "role_display", "organization",
-                  "phone", "email", "is_active", "last_login", "date_joined"]
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "role",
+            "role_display",
+            "organization",
+            "phone",
+            "email",
+            "is_active",
+            "last_login",
+            "date_joined",
+        ]
         read_only_fields = fields
 
 

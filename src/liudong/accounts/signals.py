@@ -42,7 +42,9 @@ def _username(credentials: dict[str, Any]) -> str:
 
 
 @receiver(user_login_failed, dispatch_uid="liudong-audit-login-failed")
-def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kw: Any) -> None:
+def on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kw: Any
+) -> None:
     with audit.bind(**_bind(request)):
         audit.record("login_failed", result="failed", detail=_username(credentials))
 

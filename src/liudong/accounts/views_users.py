@@ -34,8 +34,13 @@ def user_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(users, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"page": page, "object_list": page.object_list, "q": q, "roles": Role.choices,
-               "querystring": query.urlencode()}
+    context = {
+        "page": page,
+        "object_list": page.object_list,
+        "q": q,
+        "roles": Role.choices,
+        "querystring": query.urlencode(),
+    }
     return render(request, "accounts/user_list.html", context)
 
 
@@ -64,8 +69,14 @@ def user_create(request: HttpRequest) -> HttpResponse:
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request)
     target = get_visible_or_404(request.user, users_for(request.user), pk=pk)
-    initial = {"display_name": target.display_name, "role": target.role, "email": target.email,
-               "organization": target.organization, "phone": "", "is_active": target.is_active}
+    initial = {
+        "display_name": target.display_name,
+        "role": target.role,
+        "email": target.email,
+        "organization": target.organization,
+        "phone": "",
+        "is_active": target.is_active,
+    }
     form = UserForm(request.POST or None, viewer=request.user, editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():
         changes = dict(form.cleaned_data)
@@ -76,5 +87,3 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Changes saved."))
             return redirect("accounts:user_list")
     return render(request, "accounts/user_form.html", {"form": form, "target": target})
-
-

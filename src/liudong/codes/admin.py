@@ -1,61 +1,44 @@
-"""Django admin for code tables: built-in code values are read-only, nothing is deleted."""
+"""Django admin for code tables: view only; changes go through the code-table pages."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from liudong.codes.models import Code, CodeTable
+from liudong.core.admin import ScopedAdmin
 
 
 class CodeInline(admin.TabularInline):
     model = Code
     fields = ("code", "name", "name_en", "sort_order", "active", "builtin")
-    readonly_fields = ("builtin",)
+    readonly_fields = fields
     extra = 0
     ordering = ("sort_order", "code")
+    can_delete = False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
         return False
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        # The inline cannot lock single rows, and a standard table's codes are fixed anyway.
-        if obj is not None and not obj.extensible:
-            return ("code", "builtin")
-        return ("builtin",)
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None or obj.extensible
+    def has_view_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return request.user.can("admin.site")
 
 
 @admin.register(CodeTable)
-class CodeTableAdmin(admin.ModelAdmin):
+class CodeTableAdmin(ScopedAdmin):
+    # Actions check code formats, duplicates and standards: the admin only shows.
+    read_only = True
     list_display = ("key", "name", "name_en", "standard", "extensible")
     search_fields = ("key", "name", "name_en")
     inlines = [CodeInline]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return ("key",) if obj is not None else ()
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(Code)
-class CodeAdmin(admin.ModelAdmin):
+class CodeAdmin(ScopedAdmin):
+    read_only = True
     list_display = ("table", "code", "name", "name_en", "sort_order", "active", "builtin")
     list_filter = ("table", "active", "builtin")
     search_fields = ("code", "name", "name_en")
     ordering = ("table__key", "sort_order", "code")
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        if obj is not None and obj.builtin:
-            return ("table", "code", "builtin")
-        if obj is not None:
-            return ("table", "builtin")
-        return ("builtin",)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

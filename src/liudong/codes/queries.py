@@ -9,6 +9,7 @@ that wrote codes bypass the memory copy, so a rolled-back write never lingers th
 from __future__ import annotations
 
 import re
+import threading
 import time
 import unicodedata
 import uuid
@@ -66,7 +67,9 @@ def _pick(name: str, name_en: str) -> str:
 
 _tables: dict[str, Table] = {}
 _choices: dict[tuple[str, str, bool], list[tuple[str, str]]] = {}
-_state: dict[str, Any] = {"generation": None, "checked_at": 0.0, "dirty_transaction": None}
+_state: dict[str, Any] = {"generation": None, "checked_at": 0.0}
+# Per thread, like database connections: the open transaction that wrote codes, if any.
+_local = threading.local()
 
 
 def clear_cache() -> None:
@@ -85,12 +88,12 @@ def codes_changed(**kwargs: Any) -> None:
     _bump_generation()
     atomic = _outermost_atomic()
     if atomic is not None:
-        _state["dirty_transaction"] = atomic
+        _local.dirty_transaction = atomic
         transaction.on_commit(_committed)
 
 
 def _committed() -> None:
-    _state["dirty_transaction"] = None
+    _local.dirty_transaction = None
     clear_cache()
     _bump_generation()  # other processes may have re-read before the commit
 
@@ -103,11 +106,11 @@ def _bump_generation() -> None:
 
 
 def _memory_usable() -> bool:
-    dirty = _state["dirty_transaction"]
+    dirty = getattr(_local, "dirty_transaction", None)
     if dirty is not None:
         if dirty is _outermost_atomic():
             return False  # this transaction wrote codes that may still be rolled back
-        _state["dirty_transaction"] = None  # it ended without committing
+        _local.dirty_transaction = None  # it ended without committing
         clear_cache()
     now = time.monotonic()
     if now - _state["checked_at"] >= RECHECK_SECONDS:

@@ -33,8 +33,9 @@ class AuditContext:
     reason: str = ""
 
 
+_EMPTY = AuditContext()  # frozen, so a shared default is safe
 _context: contextvars.ContextVar[AuditContext] = contextvars.ContextVar(
-    "liudong_audit_context", default=AuditContext()
+    "liudong_audit_context", default=_EMPTY  # noqa: B039
 )
 
 

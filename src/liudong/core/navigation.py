@@ -50,8 +50,10 @@ MENU: list[Group] = [
 
 
 def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
-    if not getattr(user, "is_authenticated", False) or not user.is_staff_role and not (
-        user.is_superuser
+    if (
+        not getattr(user, "is_authenticated", False)
+        or not user.is_staff_role
+        and not (user.is_superuser)
     ):
         return []
     groups = []
@@ -69,6 +71,12 @@ def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
             active = current_path == url or (url != "/" and current_path.startswith(url))
             items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
         if items:
-            groups.append({"key": group.key, "label": group.label, "items": items,
-                           "active": any(i["active"] for i in items)})
+            groups.append(
+                {
+                    "key": group.key,
+                    "label": group.label,
+                    "items": items,
+                    "active": any(i["active"] for i in items),
+                }
+            )
     return groups

@@ -11,8 +11,21 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
-            "id", "at", "kind", "verb", "actor", "actor_name", "object_type", "object_id",
-            "object_repr", "changes", "reason", "detail", "result", "ip", "request_id",
+            "id",
+            "at",
+            "kind",
+            "verb",
+            "actor",
+            "actor_name",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "changes",
+            "reason",
+            "detail",
+            "result",
+            "ip",
+            "request_id",
         ]
 
     def get_object_type(self, obj: AuditEvent) -> str | None:

@@ -68,8 +68,10 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     if not request.user.can("audit.view"):
         raise PermissionDenied
     events = visible_to(request.user, AuditEvent.objects.all())
-    q = {k: request.GET.get(k, "").strip() for k in ("actor", "kind", "verb", "object",
-                                                        "request_id", "since", "until", "ip")}
+    q = {
+        k: request.GET.get(k, "").strip()
+        for k in ("actor", "kind", "verb", "object", "request_id", "since", "until", "ip")
+    }
     if q["actor"]:
         events = events.filter(actor_name__icontains=q["actor"])
     if q["kind"]:
@@ -132,9 +134,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(
-        request, 403, _("No access"), _("Your role does not allow this page or action.")
-    )
+    return _error(request, 403, _("No access"), _("Your role does not allow this page or action."))
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -16,8 +16,16 @@ from liudong.core.scope import scope_of
 from liudong.orgs.models import Organization
 
 EDITABLE_FIELDS = (
-    "code", "name", "short_name", "kind", "place", "sort_order", "active",
-    "contact_name", "contact_phone", "address",
+    "code",
+    "name",
+    "short_name",
+    "kind",
+    "place",
+    "sort_order",
+    "active",
+    "contact_name",
+    "contact_phone",
+    "address",
 )
 
 
@@ -34,9 +42,7 @@ def _require(by: Any, organization: Organization | None, *, field: str = "parent
             )
         return
     if not scope_of(by).covers_path(organization.path):
-        raise ScopeError(
-            "out_of_scope", _("That organization is not within your scope."), field
-        )
+        raise ScopeError("out_of_scope", _("That organization is not within your scope."), field)
 
 
 def _check_code(code: str, exclude_pk: int | None = None) -> None:

@@ -72,7 +72,9 @@ class OrganizationViewSet(ScopedModelViewSet):
         body.is_valid(raise_exception=True)
         new_parent = organization_for_code(request.user, body.validated_data["new_parent"])
         moved = actions.move_organization(
-            by=request.user, organization=org, new_parent=new_parent,
+            by=request.user,
+            organization=org,
+            new_parent=new_parent,
             reason=body.validated_data["reason"],
         )
         return Response(OrganizationSerializer(moved).data, status=status.HTTP_200_OK)

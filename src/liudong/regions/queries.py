@@ -38,8 +38,10 @@ class PlaceNotFound(DomainError):
 
 
 def normalize(text: Any) -> str:
-    """Full-width to half-width (NFKC) and no whitespace at all (CJK text has none)."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", str(text or "")))
+    """Full-width to half-width (NFKC), no whitespace (CJK text has none) and no control or
+    format characters (PostgreSQL rejects NUL in a query parameter)."""
+    clean = _SPACE.sub("", unicodedata.normalize("NFKC", str(text or "")))
+    return "".join(ch for ch in clean if unicodedata.category(ch)[0] != "C")
 
 
 def _places(queryset: QuerySet | None) -> QuerySet:

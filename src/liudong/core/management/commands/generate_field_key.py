@@ -8,7 +8,9 @@ from liudong.config import new_field_key
 
 
 class Command(BaseCommand):
-    help = "Print a new random key for LIUDONG_FIELD_KEY. Keep it safe: data can't be read without it."
+    help = (
+        "Print a new random key for LIUDONG_FIELD_KEY. Keep it safe: data can't be read without it."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(new_field_key())

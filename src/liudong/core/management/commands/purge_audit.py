@@ -17,8 +17,12 @@ class Command(BaseCommand):
     help = "Purge audit rows older than LIUDONG_AUDIT_RETENTION_DAYS (minimum 180)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--days", type=int, default=None,
-                            help="keep this many days (default: the retention setting)")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="keep this many days (default: the retention setting)",
+        )
         parser.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:

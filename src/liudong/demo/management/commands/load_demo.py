@@ -28,7 +28,10 @@ class Command(BaseCommand):
         logins = tree.build()
         if options["quiet_logins"]:
             return
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Demo logins (password for all: "
-                                             f"{tree.DEMO_PASSWORD}):"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready. Demo logins (password for all: {tree.DEMO_PASSWORD}):"
+            )
+        )
         for login in logins:
             self.stdout.write(f"  {login.username:<14} {login.role:<17} {login.organization}")
