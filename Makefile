@@ -31,14 +31,14 @@ demo: $(VENV)/.installed
 	@echo
 	$(BIN)/liudong runserver $(HOST):$(PORT)
 
-## Debian's chromium and CJK fonts for the browser tests (installed when root and missing).
+## Debian packages the tests need: chromium + CJK fonts (browser tests), gettext (catalogue check).
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v xgettext >/dev/null || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    echo "Installing chromium and fonts-noto-cjk (Debian packages)..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	    echo "Installing chromium, fonts-noto-cjk and gettext (Debian packages)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk gettext >/dev/null; \
 	  else \
-	    echo "Browser tests need /usr/bin/chromium and fonts-noto-cjk: sudo apt-get install chromium fonts-noto-cjk"; exit 1; \
+	    echo "Tests need chromium, fonts-noto-cjk and gettext: sudo apt-get install chromium fonts-noto-cjk gettext"; exit 1; \
 	  fi; \
 	fi
 
@@ -62,5 +62,5 @@ format: $(VENV)/.installed-test
 
 ## Regenerate translation catalogues (needs GNU gettext) and compile them.
 messages: $(VENV)/.installed
-	cd src/liudong && ../../$(BIN)/liudong makemessages -l zh_Hans -l en --no-obsolete --ignore 'static/*'
+	cd src/liudong && ../../$(BIN)/liudong makemessages -l zh_Hans --no-obsolete --ignore 'static/*'
 	cd src/liudong && ../../$(BIN)/liudong compilemessages

@@ -22,6 +22,10 @@ def _load_reference_and_demo() -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    from django.conf import settings
+
+    # A fast hash for the test run only: the demo creates two dozen accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with django_db_blocker.unblock():
         _load_reference_and_demo()
 

@@ -27,23 +27,23 @@ class Group:
 
 
 MENU: list[Group] = [
-    Group("home", _("Home"), (Item(_("Workbench"), "core:home", "home"),)),
+    Group("home", _("Home"), (Item(_("Workbench"), "core:home", "house"),)),
     Group(
         "orgs",
         _("Organizations"),
         (
-            Item(_("Organization tree"), "orgs:list", "tree"),
-            Item(_("Places"), "regions:list", "map-pin"),
+            Item(_("Organization tree"), "orgs:list", "diagram-3"),
+            Item(_("Places"), "regions:list", "geo-alt"),
         ),
     ),
     Group(
         "system",
         _("System"),
         (
-            Item(_("Users"), "accounts:user_list", "users", capability="users.manage"),
-            Item(_("Code tables"), "codes:list", "list", capability="codes.manage"),
-            Item(_("Audit trail"), "core:audit_list", "shield", capability="audit.view"),
-            Item(_("API documentation"), "swagger-ui", "code"),
+            Item(_("Users"), "accounts:user_list", "people", capability="users.manage"),
+            Item(_("Code tables"), "codes:list", "journal-text", capability="codes.manage"),
+            Item(_("Audit trail"), "core:audit_list", "shield-check", capability="audit.view"),
+            Item(_("API documentation"), "swagger-ui", "code-slash"),
         ),
     ),
 ]

@@ -41,9 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "recent_events": visible_to(user, AuditEvent.objects.all())[:8]
             if user.can("audit.view")
             else [],
-            "children": orgs.filter(parent=user.organization).order_by("sort_order", "code")[:12]
-            if user.organization_id
-            else orgs.filter(parent__isnull=True),
+            "children": _home_children(user, orgs),
         }
     )
     template = {
@@ -53,6 +51,15 @@ def home(request: HttpRequest) -> HttpResponse:
         Role.BRANCH_SECRETARY: "core/home_branch.html",
     }.get(user.role, "core/home_city.html")
     return render(request, template, context)
+
+
+def _home_children(user: Any, orgs: Any) -> Any:
+    """The city sees its counties and city bodies; others what is directly under them."""
+    from liudong.core.scope import ScopeKind
+
+    if scope_of(user).kind == ScopeKind.ALL:
+        return orgs.filter(depth=1).order_by("sort_order", "code")[:12]
+    return orgs.filter(parent=user.organization_id).order_by("sort_order", "code")[:12]
 
 
 def _count_by(queryset: Any, field: str, model_field: Any) -> list[tuple[str, int]]:
