@@ -100,6 +100,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
+    # A file, not memory, for the test database: the browser tests' live server answers
+    # several requests at once, each on its own connection.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-liudong.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, sessions, jobs ----------------------------------------------------------------

@@ -13,10 +13,6 @@ import pytest
 
 from liudong.config import project_root
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
-# itself are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = project_root() / "var" / "screenshots"
 
@@ -31,6 +27,9 @@ def pytest_collection_modifyitems(items: list[Any]) -> None:
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
+    # test itself are still plain synchronous code. Test runs only, never a deployment.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,

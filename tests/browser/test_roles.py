@@ -58,8 +58,8 @@ def test_home_page_per_role_in_chinese_and_english(
         page.screenshot(path=str(screenshots / f"home-{role}-zh{suffix}.png"), full_page=True)
 
         # Switch language the way a user does: the selector in the top bar.
-        page.select_option("#ld-lang-select", "en")
-        page.wait_for_load_state("load")
+        with page.expect_navigation():
+            page.select_option("#ld-lang-select", "en")
         assert title_en in page.inner_text("main")
         assert page.locator("html").get_attribute("lang") == "en"
         page.screenshot(path=str(screenshots / f"home-{role}-en{suffix}.png"), full_page=True)

@@ -26,10 +26,14 @@ def test_catalogue_has_no_untranslated_or_fuzzy_entries() -> None:
 
 
 def test_compiled_catalogue_matches_the_source() -> None:
-    source = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0, "")
-              for e in polib.pofile(str(PO)) if not e.obsolete}
-    compiled = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0, "")
-                for e in polib.mofile(str(MO))}
+    source = {
+        (e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0, "")
+        for e in polib.pofile(str(PO))
+        if not e.obsolete
+    }
+    compiled = {
+        (e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0, "") for e in polib.mofile(str(MO))
+    }
     assert source == compiled, "run: make messages (compilemessages)"
 
 
@@ -42,9 +46,19 @@ def test_catalogue_covers_every_string_in_the_code(tmp_path: Path) -> None:
         subprocess.run(
             # The console script, not `python -m`: run from the package folder, `-m` would
             # put it on sys.path and our celery.py would shadow the celery package.
-            [str(Path(sys.executable).parent / "liudong"), "makemessages", "-l", "zh_Hans",
-             "--no-obsolete", "--ignore", "static/*"],
-            cwd=PACKAGE_DIR, check=True, capture_output=True, timeout=300,
+            [
+                str(Path(sys.executable).parent / "liudong"),
+                "makemessages",
+                "-l",
+                "zh_Hans",
+                "--no-obsolete",
+                "--ignore",
+                "static/*",
+            ],
+            cwd=PACKAGE_DIR,
+            check=True,
+            capture_output=True,
+            timeout=300,
         )
         fresh = {e.msgid for e in polib.pofile(str(PO)) if not e.obsolete}
     finally:
@@ -53,8 +67,10 @@ def test_catalogue_covers_every_string_in_the_code(tmp_path: Path) -> None:
     assert sorted(fresh - committed) == [], "run: make messages, then translate"
 
 
-@pytest.mark.parametrize(("language", "text"), [("zh-hans", "流动党员管理服务平台"),
-                                               ("en", "Mobile Party Member Management")])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("zh-hans", "流动党员管理服务平台"), ("en", "Mobile Party Member Management")],
+)
 def test_login_page_in_both_languages(db: None, language: str, text: str) -> None:
     client = Client()
     client.cookies["liudong_language"] = language

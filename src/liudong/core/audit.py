@@ -35,7 +35,8 @@ class AuditContext:
 
 _EMPTY = AuditContext()  # frozen, so a shared default is safe
 _context: contextvars.ContextVar[AuditContext] = contextvars.ContextVar(
-    "liudong_audit_context", default=_EMPTY  # noqa: B039
+    "liudong_audit_context",
+    default=_EMPTY,  # noqa: B039
 )
 
 

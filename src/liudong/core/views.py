@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liudong.core.models import AuditEvent
@@ -38,6 +39,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "org_count": orgs.count(),
             "org_by_kind": _count_by(orgs, "kind", Organization._meta.get_field("kind")),
             "user_count": visible_to(user, User.objects.filter(is_active=True)).count(),
+            "events_today": visible_to(user, AuditEvent.objects.all())
+            .filter(at__date=timezone.localdate())
+            .count(),
             "recent_events": visible_to(user, AuditEvent.objects.all())[:8]
             if user.can("audit.view")
             else [],
