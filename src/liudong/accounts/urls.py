@@ -16,4 +16,5 @@ urlpatterns = [
     path("users/", views_users.user_list, name="user_list"),
     path("users/new/", views_users.user_create, name="user_create"),
     path("users/<int:pk>/edit/", views_users.user_edit, name="user_edit"),
+    path("users/<int:pk>/phone/", views_users.user_reveal_phone, name="user_reveal_phone"),
 ]

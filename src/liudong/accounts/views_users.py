@@ -11,11 +11,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from liudong.accounts import actions
 from liudong.accounts.forms import UserForm
 from liudong.accounts.models import Role, User
 from liudong.accounts.queries import search, users_for
+from liudong.core import pii
 from liudong.core.decorators import shows
 from liudong.core.errors import DomainError
 from liudong.core.scope import get_visible_or_404
@@ -62,6 +64,19 @@ def user_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Account created."))
             return redirect("accounts:user_list")
     return render(request, "accounts/user_form.html", {"form": form, "creating": True})
+
+
+@shows(User)
+@login_required
+@require_POST
+def user_reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one account's full phone number; the reveal is audited."""
+    target = get_visible_or_404(request.user, users_for(request.user), pk=pk)
+    try:
+        phone = pii.reveal(request.user, target, "phone")
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=exc.status)
+    return HttpResponse(phone or "—")
 
 
 @shows(User)
