@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from liudong.accounts.queries import search, users_for
 from liudong.core import pii
 from liudong.core.decorators import shows
 from liudong.core.errors import DomainError
+from liudong.core.paging import paginate
 from liudong.core.scope import get_visible_or_404
 
 
@@ -33,16 +33,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     _require(request)
     q = {k: request.GET.get(k, "").strip() for k in ("q", "role", "active")}
     users = search(request.user, **q)
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "page": page,
-        "object_list": page.object_list,
-        "q": q,
-        "roles": Role.choices,
-        "querystring": query.urlencode(),
-    }
+    context = {"q": q, "roles": Role.choices, **paginate(request, users)}
     return render(request, "accounts/user_list.html", context)
 
 

@@ -6,13 +6,13 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liudong.core.models import AuditEvent
+from liudong.core.paging import paginate
 from liudong.core.scope import scope_of, visible_to
 
 
@@ -101,15 +101,10 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
             day = parse_date(q[key]) if _is_date(q[key]) else None
             events = events.filter(**{lookup: day}) if day else events.none()
-    page = Paginator(events.select_related("content_type"), 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
-        "page": page,
-        "object_list": page.object_list,
         "q": q,
         "kinds": AuditEvent.KIND_CHOICES,
-        "querystring": query.urlencode(),
+        **paginate(request, events.select_related("content_type")),
     }
     return render(request, "core/audit_list.html", context)
 

@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from liudong.core.decorators import shows
 from liudong.core.errors import DomainError
+from liudong.core.paging import paginate
 from liudong.core.scope import get_visible_or_404
 from liudong.orgs import actions
 from liudong.orgs.forms import MoveForm, OrganizationForm
@@ -43,17 +43,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
         context["view"] = "tree"
     else:
         orgs = search(request.user, q=q["q"], kind=q["kind"], active=q["active"])
-        page = Paginator(orgs, 50).get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
-        context.update(
-            {
-                "page": page,
-                "object_list": page.object_list,
-                "querystring": query.urlencode(),
-                "view": "table",
-            }
-        )
+        context.update({**paginate(request, orgs), "view": "table"})
     return render(request, "orgs/organization_list.html", context)
 
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from liudong.core.errors import DomainError
+from liudong.core.paging import paginate
 from liudong.core.scope import visible_to
 from liudong.regions import queries
 from liudong.regions.models import Level, Place
@@ -27,16 +27,7 @@ def place_list(request: HttpRequest) -> HttpResponse:
         places = queries.search_places(q["q"], queryset=places)
     if q["level"] in {str(v) for v in Level.values}:
         places = places.filter(level=int(q["level"]))
-    page = Paginator(places, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context: dict[str, Any] = {
-        "q": q,
-        "levels": Level.choices,
-        "page": page,
-        "object_list": page.object_list,
-        "querystring": query.urlencode(),
-    }
+    context: dict[str, Any] = {"q": q, "levels": Level.choices, **paginate(request, places)}
     if q["address"]:
         try:
             place = queries.get_place(
