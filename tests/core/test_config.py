@@ -107,3 +107,27 @@ def test_time_zone_and_language_defaults() -> None:
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
+
+
+def test_redis_cache_and_sessions_work_against_a_real_redis(tmp_path: Path) -> None:
+    code = (
+        "from django.core.cache import cache; from importlib import import_module;"
+        "from django.conf import settings as s;"
+        "cache.set('liudong-test-key', 'ok', 30); v = cache.get('liudong-test-key');"
+        "store = import_module(s.SESSION_ENGINE).SessionStore(); store['x'] = 1; store.save();"
+        "again = import_module(s.SESSION_ENGINE).SessionStore(session_key=store.session_key);"
+        "print(v, again['x'])"
+    )
+    result = run_liudong(["shell", "-c", code], {"REDIS_URL": "redis://127.0.0.1:6379/7"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "ok 1"
+
+
+def test_openapi_schema_generates_without_warnings(tmp_path: Path) -> None:
+    result = run_liudong(
+        ["spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml")],
+        {},
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "/api/v1/organizations/{id}/move/" in (tmp_path / "schema.yaml").read_text()
