@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "liudong.regions",
     "liudong.orgs",
     "liudong.accounts",
+    "liudong.members",
     "liudong.demo",
 ]
 

@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("liudong.regions.api_urls")),
     path("", include("liudong.orgs.api_urls")),
     path("", include("liudong.accounts.api_urls")),
+    path("", include("liudong.members.api_urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +29,7 @@ urlpatterns = [
     path("places/", include("liudong.regions.urls")),
     path("orgs/", include("liudong.orgs.urls")),
     path("codes/", include("liudong.codes.urls")),
+    path("ledger/", include("liudong.members.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

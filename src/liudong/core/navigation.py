@@ -29,6 +29,18 @@ class Group:
 MENU: list[Group] = [
     Group("home", _("Home"), (Item(_("Workbench"), "core:home", "house"),)),
     Group(
+        "ledger",
+        _("Ledger"),
+        (
+            Item(_("Out of province"), "members:ledger_out_of_province", "globe-asia-australia"),
+            Item(_("Out of city, in province"), "members:ledger_out_of_city", "signpost-split"),
+            Item(_("Out of county, in city"), "members:ledger_out_of_county", "signpost"),
+            Item(_("Inflow"), "members:ledger_inflow", "box-arrow-in-down"),
+            Item(_("All members"), "members:member_list", "person-vcard"),
+            Item(_("To-do and alerts"), "members:todo", "bell"),
+        ),
+    ),
+    Group(
         "orgs",
         _("Organizations"),
         (

@@ -1,0 +1,592 @@
+"""Every state change of the ledger: members, flow records and their lifecycle, contacts,
+hand-offs and alerts. Atomic, audited, scoped; refusals are DomainErrors."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
+
+from liudong.codes import queries as codes
+from liudong.core import audit, crypto
+from liudong.core.errors import DomainError, PermissionDenied, ScopeError
+from liudong.core.scope import can_see, scope_of
+from liudong.members import idnumber
+from liudong.members.models import (
+    Alert,
+    Contact,
+    ContactMethod,
+    Direction,
+    FlowRecord,
+    FlowScope,
+    FlowStatus,
+    Handoff,
+    HandoffKind,
+    HandoffState,
+    Member,
+    Membership,
+)
+from liudong.orgs.models import Organization
+
+# registered → managed → returned | transferred | lost → found again (managed) | suspended
+TRANSITIONS: dict[str, set[str]] = {
+    FlowStatus.REGISTERED: {
+        FlowStatus.MANAGED,
+        FlowStatus.RETURNED,
+        FlowStatus.TRANSFERRED,
+        FlowStatus.LOST,
+    },
+    FlowStatus.MANAGED: {FlowStatus.RETURNED, FlowStatus.TRANSFERRED, FlowStatus.LOST},
+    FlowStatus.LOST: {
+        FlowStatus.MANAGED,
+        FlowStatus.REGISTERED,
+        FlowStatus.RETURNED,
+        FlowStatus.SUSPENDED,
+    },
+    FlowStatus.RETURNED: set(),
+    FlowStatus.TRANSFERRED: set(),
+    FlowStatus.SUSPENDED: set(),
+}
+CLOSED = {FlowStatus.RETURNED, FlowStatus.TRANSFERRED, FlowStatus.SUSPENDED}
+
+
+# --- checks -----------------------------------------------------------------------------
+
+
+def _require_staff(by: Any) -> None:
+    if by is None:
+        return  # system jobs and the demo loader
+    if not (by.is_superuser or by.is_staff_role):
+        raise PermissionDenied("forbidden", _("Your role may not change the ledger."))
+
+
+def _require_visible(by: Any, obj: Any) -> None:
+    if by is not None and not can_see(by, obj):
+        raise ScopeError("not_found", _("Not found, or not within your organization's scope."))
+
+
+def _require_org_in_scope(by: Any, org: Organization | None, field: str) -> None:
+    if by is not None and org is not None and not scope_of(by).covers_path(org.path):
+        raise ScopeError(
+            "organization_out_of_scope", _("That organization is not within your scope."), field
+        )
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _check_date(
+    value: datetime.date | None,
+    field: str,
+    *,
+    not_before: datetime.date | None = None,
+    allow_future: bool = False,
+) -> None:
+    if value is None:
+        return
+    if not allow_future and value > _today():
+        raise DomainError("date_in_future", _("This date lies in the future."), field)
+    if not_before is not None and value < not_before:
+        raise DomainError(
+            "date_too_early",
+            _("This date lies before %(date)s.") % {"date": not_before.isoformat()},
+            field,
+        )
+
+
+def clean_phone(value: Any) -> str:
+    phone = "".join(idnumber.normalize(value).split()).replace("-", "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if phone and (len(phone) != 11 or not phone.isdigit() or phone[0] != "1"):
+        raise DomainError(
+            "phone_invalid", _("A mobile number has 11 digits and starts with 1."), "phone"
+        )
+    return phone
+
+
+def pinyin_key(name: str) -> str:
+    """ "张三" → "zhangsan zs": full pinyin and initials, for search by either."""
+    full = "".join(lazy_pinyin(name)).lower()
+    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
+    return f"{full} {initials}"
+
+
+def find_by_id_number(number: str) -> Member | None:
+    index = crypto.blind_index(idnumber.normalize(number), purpose="id_number")
+    return Member.objects.filter(id_number_index=index).first()
+
+
+# --- members ------------------------------------------------------------------------------
+
+MEMBER_FIELDS = (
+    "name",
+    "sex",
+    "ethnicity",
+    "birth_date",
+    "id_number",
+    "phone",
+    "education",
+    "joined_on",
+    "membership",
+    "home_organization",
+    "home_organization_name",
+    "home_place",
+)
+
+
+def _apply_member_fields(member: Member, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        if name not in MEMBER_FIELDS:
+            raise DomainError("field_not_editable", _("This field cannot be changed."), name)
+        setattr(member, name, value)
+    member.name = (member.name or "").strip()
+    if not member.name:
+        raise DomainError("name_required", _("Enter the member's name."), "name")
+    facts = idnumber.parse(member.id_number)
+    member.id_number = facts.number
+    if member.birth_date and member.birth_date != facts.birth_date:
+        raise DomainError(
+            "birth_date_mismatch",
+            _("The birth date does not match the ID number (%(date)s).")
+            % {"date": facts.birth_date.isoformat()},
+            "birth_date",
+        )
+    member.birth_date = facts.birth_date
+    if member.sex in ("1", "2") and member.sex != facts.sex:
+        raise DomainError("sex_mismatch", _("The sex does not match the ID number."), "sex")
+    member.sex = member.sex or facts.sex
+    codes.validate("sex", member.sex, field="sex")
+    codes.validate("ethnicity", member.ethnicity, field="ethnicity")
+    if member.education:
+        codes.validate("education", member.education, field="education")
+    if member.membership not in Membership.values:
+        raise DomainError("membership_invalid", _("Choose full or probationary."), "membership")
+    _check_date(member.joined_on, "joined_on", not_before=facts.birth_date)
+    member.phone = clean_phone(member.phone)
+    member.id_number_index = crypto.blind_index(member.id_number, purpose="id_number")
+    member.id_number_masked = crypto.mask_id_number(member.id_number)
+    member.phone_index = crypto.blind_index(member.phone, purpose="phone") if member.phone else ""
+    member.phone_masked = crypto.mask_phone(member.phone)
+    member.name_pinyin = pinyin_key(member.name)
+    if member.home_organization is None and not member.home_organization_name.strip():
+        raise DomainError(
+            "home_organization_required",
+            _("Choose the branch holding the membership, or name it if it is elsewhere."),
+            "home_organization",
+        )
+    if member.home_place is None and member.home_organization is not None:
+        member.home_place = member.home_organization.place
+
+
+def _duplicate_error(by: Any, existing: Member) -> DomainError:
+    if by is None or can_see(by, existing):
+        return DomainError(
+            "id_number_exists",
+            _("This ID number is already in the ledger: %(name)s (no. %(id)s).")
+            % {"name": existing.name, "id": existing.pk},
+            "id_number",
+        )
+    # Out of scope: say that it exists, not who or where.
+    return DomainError(
+        "id_number_exists",
+        _(
+            "This ID number is already in another organization's ledger. Ask the city's "
+            "organization department to sort out which side keeps the member."
+        ),
+        "id_number",
+    )
+
+
+@transaction.atomic
+def create_member(*, by: Any, **fields: Any) -> Member:
+    _require_staff(by)
+    _require_org_in_scope(by, fields.get("home_organization"), "home_organization")
+    member = Member()
+    _apply_member_fields(member, fields)
+    existing = Member.objects.filter(id_number_index=member.id_number_index).first()
+    if existing is not None:
+        raise _duplicate_error(by, existing)
+    with audit.action("member.create", actor=by):
+        try:
+            with transaction.atomic():
+                member.save()
+        except IntegrityError as exc:  # a concurrent insert of the same number
+            existing = Member.objects.filter(id_number_index=member.id_number_index).first()
+            if existing is not None:
+                raise _duplicate_error(by, existing) from exc
+            raise
+    return member
+
+
+@transaction.atomic
+def update_member(*, by: Any, member: Member, **changes: Any) -> Member:
+    _require_staff(by)
+    _require_visible(by, member)
+    if "home_organization" in changes:
+        _require_org_in_scope(by, changes["home_organization"], "home_organization")
+    _apply_member_fields(member, changes)
+    clash = Member.objects.filter(id_number_index=member.id_number_index).exclude(pk=member.pk)
+    if clash.exists():
+        raise _duplicate_error(by, clash.first())
+    with audit.action("member.update", actor=by):
+        member.save()
+    return member
+
+
+# --- flow records -----------------------------------------------------------------------
+
+
+def flow_scope_between(origin_code: str, destination_code: str) -> str:
+    if origin_code == destination_code:
+        return FlowScope.WITHIN_COUNTY
+    if origin_code[:4] == destination_code[:4]:
+        return FlowScope.OUT_OF_COUNTY
+    if origin_code[:2] == destination_code[:2]:
+        return FlowScope.OUT_OF_CITY
+    return FlowScope.OUT_OF_PROVINCE
+
+
+@transaction.atomic
+def register_flow(
+    *,
+    by: Any,
+    member: Member,
+    direction: str,
+    destination_place: Any,
+    reason: str,
+    left_on: datetime.date,
+    origin_place: Any = None,
+    destination_address: str = "",
+    employer: str = "",
+    expected_return_on: datetime.date | None = None,
+    home_contact: Any = None,
+    inflow_organization: Organization | None = None,
+) -> FlowRecord:
+    """Register one stay away (the "five facts"); a member has one open record at a time."""
+    _require_staff(by)
+    _require_visible(by, member)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    open_flow = member.flows.filter(is_open=True).first()
+    if open_flow is not None:
+        raise DomainError(
+            "open_flow_exists",
+            _(
+                "This member already has an open flow record (to %(place)s, since %(date)s). "
+                "Close it first: returned, transferred or suspended."
+            )
+            % {"place": open_flow.destination_place, "date": open_flow.left_on.isoformat()},
+            "member",
+        )
+    if direction not in Direction.values:
+        raise DomainError("direction_invalid", _("Choose outflow or inflow."), "direction")
+    origin = origin_place or member.home_place
+    if origin is None:
+        raise DomainError("origin_required", _("Enter where the member came from."), "origin_place")
+    if destination_place is None:
+        raise DomainError(
+            "destination_required", _("Enter where the member lives now."), "destination_place"
+        )
+    if destination_place.level != 3 or origin.level != 3:
+        raise DomainError(
+            "place_not_county",
+            _("Places must be counties (districts), e.g. 610113 雁塔区."),
+            "destination_place",
+        )
+    codes.validate("flow_reason", reason, field="reason")
+    _check_date(left_on, "left_on", not_before=member.birth_date)
+    _check_date(expected_return_on, "expected_return_on", not_before=left_on, allow_future=True)
+    if direction == Direction.INFLOW and inflow_organization is None:
+        raise DomainError(
+            "inflow_organization_required",
+            _("An inflow record needs the organization or station that receives the member."),
+            "inflow_organization",
+        )
+    flow = FlowRecord(
+        member=member,
+        direction=direction,
+        flow_scope=flow_scope_between(origin.code, destination_place.code),
+        origin_place=origin,
+        destination_place=destination_place,
+        destination_address=destination_address.strip(),
+        employer=employer.strip(),
+        reason=reason,
+        left_on=left_on,
+        expected_return_on=expected_return_on,
+        home_contact=home_contact,
+        home_organization=member.home_organization,
+        inflow_organization=inflow_organization,
+        status=FlowStatus.REGISTERED,
+        status_changed_on=_today(),
+    )
+    with audit.action("flow.register", actor=by):
+        flow.save()
+        _sync_member_inflow(member, flow)
+    return flow
+
+
+def _sync_member_inflow(member: Member, flow: FlowRecord) -> None:
+    """Keep the member's inflow side equal to the open record's (for the scope gate)."""
+    wanted = flow.inflow_organization_id if flow.is_open else None
+    if member.inflow_organization_id != wanted:
+        member.inflow_organization_id = wanted
+        member.save(update_fields=["inflow_organization", "updated_at"])
+
+
+def _transition(
+    by: Any,
+    flow: FlowRecord,
+    to: str,
+    *,
+    on: datetime.date | None,
+    reason: str,
+    verb: str,
+    require_reason: bool = False,
+) -> FlowRecord:
+    _require_staff(by)
+    _require_visible(by, flow)
+    flow = FlowRecord.objects.select_for_update().get(pk=flow.pk)
+    if to not in TRANSITIONS.get(flow.status, set()):
+        raise DomainError(
+            "transition_not_allowed",
+            _("A record that is “%(current)s” cannot become “%(target)s”.")
+            % {"current": flow.get_status_display(), "target": FlowStatus(to).label},
+            "status",
+        )
+    if require_reason and not reason.strip():
+        raise DomainError("reason_required", _("Give a reason."), "reason")
+    on = on or _today()
+    _check_date(on, "on", not_before=flow.left_on)
+    flow.status = to
+    flow.status_changed_on = on
+    flow.status_reason = reason.strip()[:200]
+    if to == FlowStatus.MANAGED and flow.managed_on is None:
+        flow.managed_on = on
+    if to in CLOSED:
+        flow.is_open = False
+        flow.closed_on = on
+    with audit.action(verb, actor=by, reason=reason):
+        flow.save()
+        _sync_member_inflow(flow.member, flow)
+        if to in CLOSED:
+            flow.alerts.filter(resolved=False).update(
+                resolved=True, resolved_on=on, note=_("Record closed.")
+            )
+    return flow
+
+
+@transaction.atomic
+def check_in(
+    *,
+    by: Any,
+    flow: FlowRecord,
+    inflow_organization: Organization | None = None,
+    on: datetime.date | None = None,
+    note: str = "",
+) -> FlowRecord:
+    """The member is attached to an organization in regular contact (纳管)."""
+    if inflow_organization is not None:
+        _require_visible(by, flow)
+        FlowRecord.objects.filter(pk=flow.pk).update(inflow_organization=inflow_organization)
+        flow.refresh_from_db()
+    if flow.inflow_organization_id is None and flow.home_organization_id is None:
+        raise DomainError(
+            "inflow_organization_required",
+            _("Choose the organization that takes the member in."),
+            "inflow_organization",
+        )
+    return _transition(by, flow, FlowStatus.MANAGED, on=on, reason=note, verb="flow.check_in")
+
+
+@transaction.atomic
+def mark_returned(
+    *, by: Any, flow: FlowRecord, on: datetime.date | None = None, reason: str = ""
+) -> FlowRecord:
+    return _transition(by, flow, FlowStatus.RETURNED, on=on, reason=reason, verb="flow.return")
+
+
+@transaction.atomic
+def mark_transferred(
+    *, by: Any, flow: FlowRecord, on: datetime.date | None = None, reason: str = ""
+) -> FlowRecord:
+    return _transition(
+        by,
+        flow,
+        FlowStatus.TRANSFERRED,
+        on=on,
+        reason=reason,
+        verb="flow.transfer",
+        require_reason=True,
+    )
+
+
+@transaction.atomic
+def mark_lost(
+    *, by: Any, flow: FlowRecord, on: datetime.date | None = None, reason: str = ""
+) -> FlowRecord:
+    return _transition(
+        by, flow, FlowStatus.LOST, on=on, reason=reason, verb="flow.lost", require_reason=True
+    )
+
+
+@transaction.atomic
+def mark_found(
+    *, by: Any, flow: FlowRecord, on: datetime.date | None = None, reason: str = ""
+) -> FlowRecord:
+    target = FlowStatus.MANAGED if flow.managed_on else FlowStatus.REGISTERED
+    return _transition(by, flow, target, on=on, reason=reason, verb="flow.found")
+
+
+@transaction.atomic
+def suspend_membership(
+    *, by: Any, flow: FlowRecord, on: datetime.date | None = None, reason: str = ""
+) -> FlowRecord:
+    return _transition(
+        by,
+        flow,
+        FlowStatus.SUSPENDED,
+        on=on,
+        reason=reason,
+        verb="flow.suspend",
+        require_reason=True,
+    )
+
+
+# --- contacts, hand-offs, alerts --------------------------------------------------------
+
+
+def _side_of(by: Any, flow: FlowRecord) -> Organization:
+    """Which side of the record the actor speaks for: the one in their scope (home first)."""
+    for org in (flow.home_organization, flow.inflow_organization):
+        if org is not None and (by is None or scope_of(by).covers_path(org.path)):
+            return org
+    raise ScopeError("not_found", _("Not found, or not within your organization's scope."))
+
+
+@transaction.atomic
+def log_contact(
+    *, by: Any, flow: FlowRecord, method: str, on: datetime.date | None = None, note: str = ""
+) -> Contact:
+    _require_staff(by)
+    _require_visible(by, flow)
+    if not flow.is_open:
+        raise DomainError("record_closed", _("This record is closed."), "flow")
+    if method not in ContactMethod.values:
+        raise DomainError("method_invalid", _("Choose how the contact was made."), "method")
+    on = on or _today()
+    _check_date(on, "contacted_on", not_before=flow.left_on)
+    contact = Contact(
+        flow=flow,
+        contacted_on=on,
+        method=method,
+        by=by,
+        organization=_side_of(by, flow),
+        note=note.strip()[:500],
+    )
+    with audit.action("contact.log", actor=by):
+        contact.save()
+        if flow.last_contact_on is None or on > flow.last_contact_on:
+            FlowRecord.objects.filter(pk=flow.pk).update(last_contact_on=on)
+            flow.last_contact_on = on
+        for alert in flow.alerts.filter(resolved=False).exclude(kind="yearly_report"):
+            alert.resolved, alert.resolved_on, alert.resolved_by = True, on, by
+            alert.note = _("Contact logged.")
+            alert.save()
+    return contact
+
+
+@transaction.atomic
+def raise_handoff(
+    *,
+    by: Any,
+    flow: FlowRecord,
+    kind: str,
+    message: str = "",
+    to_organization: Organization | None = None,
+) -> Handoff:
+    _require_staff(by)
+    _require_visible(by, flow)
+    if kind not in HandoffKind.values:
+        raise DomainError("kind_invalid", _("Choose what you ask for."), "kind")
+    sender = _side_of(by, flow)
+    if to_organization is None:
+        other = [
+            o
+            for o in (flow.home_organization, flow.inflow_organization)
+            if o is not None and o.pk != sender.pk
+        ]
+        if not other:
+            raise DomainError(
+                "no_other_side",
+                _("This record has no other side to hand work to yet."),
+                "to_organization",
+            )
+        to_organization = other[0]
+    handoff = Handoff(
+        flow=flow,
+        kind=kind,
+        message=message.strip()[:500],
+        from_organization=sender,
+        to_organization=to_organization,
+        created_by=by,
+    )
+    with audit.action("handoff.raise", actor=by):
+        handoff.save()
+    return handoff
+
+
+def _receiving(by: Any, handoff: Handoff) -> None:
+    _require_staff(by)
+    if by is not None and not scope_of(by).covers_path(handoff.to_organization.path):
+        raise PermissionDenied("not_recipient", _("Only the receiving side can answer this."))
+    if handoff.state != HandoffState.OPEN:
+        raise DomainError("handoff_not_open", _("This hand-off is already answered."), "state")
+
+
+@transaction.atomic
+def complete_handoff(*, by: Any, handoff: Handoff, response: str = "") -> Handoff:
+    handoff = Handoff.objects.select_for_update().get(pk=handoff.pk)
+    _receiving(by, handoff)
+    handoff.state, handoff.response = HandoffState.DONE, response.strip()[:500]
+    handoff.resolved_by, handoff.resolved_at = by, timezone.now()
+    with audit.action("handoff.done", actor=by):
+        handoff.save()
+    return handoff
+
+
+@transaction.atomic
+def refuse_handoff(*, by: Any, handoff: Handoff, reason: str) -> Handoff:
+    """A refusal needs a reason and goes back to the sender's to-do list."""
+    handoff = Handoff.objects.select_for_update().get(pk=handoff.pk)
+    _receiving(by, handoff)
+    if not reason.strip():
+        raise DomainError("reason_required", _("Say why you refuse, for the sender."), "reason")
+    handoff.state, handoff.response = HandoffState.REFUSED, reason.strip()[:500]
+    handoff.resolved_by, handoff.resolved_at = by, timezone.now()
+    with audit.action("handoff.refuse", actor=by, reason=reason):
+        handoff.save()
+    return handoff
+
+
+@transaction.atomic
+def resolve_alert(*, by: Any, alert: Alert, note: str) -> Alert:
+    _require_staff(by)
+    _require_visible(by, alert)
+    if alert.resolved:
+        raise DomainError("alert_resolved", _("This alert is already resolved."), "alert")
+    if not note.strip():
+        raise DomainError("note_required", _("Write what was done."), "note")
+    alert.resolved, alert.resolved_on, alert.resolved_by = True, _today(), by
+    alert.note = note.strip()[:500]
+    with audit.action("alert.resolve", actor=by):
+        alert.save()
+    return alert
+
+
+def responsible_organization(flow: FlowRecord) -> Organization:
+    return flow.home_organization or flow.inflow_organization

@@ -1,0 +1,361 @@
+"""The ledger: members, their stays away (flow records), contacts, hand-offs and alerts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from liudong.core.fields import EncryptedCharField
+from liudong.core.scope import ScopeRule
+
+
+class Membership(models.TextChoices):
+    FULL = "full", _("Full member")
+    PROBATIONARY = "probationary", _("Probationary member")
+
+
+class Direction(models.TextChoices):
+    OUTFLOW = "outflow", _("Outflow")
+    INFLOW = "inflow", _("Inflow")
+
+
+class FlowScope(models.TextChoices):
+    WITHIN_COUNTY = "within_county", _("Within the county")
+    OUT_OF_COUNTY = "out_of_county", _("Out of the county, within the city")
+    OUT_OF_CITY = "out_of_city", _("Out of the city, within the province")
+    OUT_OF_PROVINCE = "out_of_province", _("Out of the province")
+
+
+class FlowStatus(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    MANAGED = "managed", _("Managed")
+    LOST = "lost", _("Lost contact (searching)")
+    RETURNED = "returned", _("Returned")
+    TRANSFERRED = "transferred", _("Transferred")
+    SUSPENDED = "suspended", _("Membership suspended")
+
+
+OPEN_STATUSES = (FlowStatus.REGISTERED, FlowStatus.MANAGED, FlowStatus.LOST)
+
+
+class Member(models.Model):
+    name = models.CharField(_("name"), max_length=40)
+    name_pinyin = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+    sex = models.CharField(_("sex"), max_length=1)  # code table "sex" (GB/T 2261.1)
+    ethnicity = models.CharField(_("ethnicity"), max_length=2)  # code table "ethnicity"
+    birth_date = models.DateField(_("birth date"))
+    id_number = EncryptedCharField(_("ID number"))
+    id_number_index = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_masked = models.CharField(_("ID number"), max_length=18, editable=False)
+    phone = EncryptedCharField(_("mobile phone"))
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_masked = models.CharField(_("mobile phone"), max_length=11, blank=True, editable=False)
+    education = models.CharField(_("education"), max_length=4, blank=True)  # "education"
+    joined_on = models.DateField(_("date joined the party"), null=True, blank=True)
+    membership = models.CharField(
+        _("membership"), max_length=12, choices=Membership.choices, default=Membership.FULL
+    )
+    home_organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("home organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+        help_text=_("The branch holding the membership; empty for members from elsewhere."),
+    )
+    home_organization_name = models.CharField(
+        _("home organization (elsewhere)"), max_length=120, blank=True
+    )
+    home_place = models.ForeignKey(
+        "regions.Place",
+        verbose_name=_("home place"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The inflow side of the open flow record (co-management): kept here so the scope
+    # gate reaches it with one join.
+    inflow_organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("inflow-side organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inflow_members",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="member",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    scope_rule = ScopeRule(
+        paths=("home_organization__path", "inflow_organization__path"), owner="user"
+    )
+    audit_ignore = ("name_pinyin", "id_number_index", "phone_index", "updated_at")
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(home_organization__isnull=False)
+                | ~models.Q(home_organization_name=""),
+                name="member_has_home_organization",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def audit_org_path(self) -> str:
+        if self.home_organization_id:
+            return self.home_organization.path
+        return self.inflow_organization.path if self.inflow_organization_id else ""
+
+    @property
+    def home_label(self) -> str:
+        return str(self.home_organization or self.home_organization_name)
+
+
+class FlowRecord(models.Model):
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="flows"
+    )
+    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices)
+    flow_scope = models.CharField(
+        _("flow scope"), max_length=16, choices=FlowScope.choices, editable=False
+    )
+    origin_place = models.ForeignKey(
+        "regions.Place", verbose_name=_("from"), on_delete=models.PROTECT, related_name="+"
+    )
+    destination_place = models.ForeignKey(
+        "regions.Place", verbose_name=_("to"), on_delete=models.PROTECT, related_name="+"
+    )
+    destination_address = models.CharField(_("address there"), max_length=200, blank=True)
+    employer = models.CharField(_("employer or workplace"), max_length=120, blank=True)
+    reason = models.CharField(_("reason"), max_length=20)  # code table "flow_reason"
+    left_on = models.DateField(_("left on"))
+    expected_return_on = models.DateField(_("expected return"), null=True, blank=True)
+    home_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("home-side contact person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    home_organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("home organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outflow_records",
+    )
+    inflow_organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("inflow-side organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inflow_records",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=FlowStatus.choices,
+        default=FlowStatus.REGISTERED,
+        db_index=True,
+    )
+    is_open = models.BooleanField(default=True, editable=False, db_index=True)
+    status_changed_on = models.DateField(_("status since"))
+    status_reason = models.CharField(_("reason for the status"), max_length=200, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    managed_on = models.DateField(_("managed since"), null=True, blank=True)
+    last_contact_on = models.DateField(_("last contact"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    scope_rule = ScopeRule(
+        paths=("home_organization__path", "inflow_organization__path"), owner="member__user"
+    )
+
+    class Meta:
+        ordering = ["-left_on", "-id"]
+        verbose_name = _("flow record")
+        verbose_name_plural = _("flow records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(is_open=True),
+                name="one_open_flow_record_per_member",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(home_organization__isnull=False)
+                | models.Q(inflow_organization__isnull=False),
+                name="flow_record_has_a_side",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["direction", "flow_scope", "status"], name="ledger_idx"),
+            models.Index(fields=["is_open", "last_contact_on"], name="contact_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.destination_place}"
+
+    def audit_org_path(self) -> str:
+        org = self.home_organization if self.home_organization_id else self.inflow_organization
+        return org.path if org is not None else ""
+
+
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    VISIT = "visit", _("Visit")
+    MESSAGE = "message", _("Message")
+    MEETING = "meeting", _("Meeting")
+
+
+class Contact(models.Model):
+    flow = models.ForeignKey(
+        FlowRecord, verbose_name=_("flow record"), on_delete=models.PROTECT, related_name="contacts"
+    )
+    contacted_on = models.DateField(_("date"))
+    method = models.CharField(_("how"), max_length=10, choices=ContactMethod.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name=_("side"), on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_rule = ScopeRule(
+        paths=("flow__home_organization__path", "flow__inflow_organization__path"),
+        owner="flow__member__user",
+    )
+
+    class Meta:
+        ordering = ["-contacted_on", "-id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return f"{self.flow.member} {self.contacted_on} {self.get_method_display()}"
+
+    def audit_org_path(self) -> str:
+        return self.organization.path
+
+
+class HandoffKind(models.TextChoices):
+    VISIT = "visit", _("Please visit")
+    CONFIRM_CHECK_IN = "confirm_check_in", _("Please confirm check-in")
+    CONDUCT_FEEDBACK = "conduct_feedback", _("Feedback on conduct for appraisal")
+
+
+class HandoffState(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    REFUSED = "refused", _("Refused")
+
+
+class Handoff(models.Model):
+    flow = models.ForeignKey(
+        FlowRecord, verbose_name=_("flow record"), on_delete=models.PROTECT, related_name="handoffs"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=HandoffKind.choices)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    from_organization = models.ForeignKey(
+        "orgs.Organization", verbose_name=_("from"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_organization = models.ForeignKey(
+        "orgs.Organization", verbose_name=_("to"), on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=HandoffState.choices,
+        default=HandoffState.OPEN,
+        db_index=True,
+    )
+    response = models.CharField(_("reply"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    scope_rule = ScopeRule(paths=("from_organization__path", "to_organization__path"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("hand-off")
+        verbose_name_plural = _("hand-offs")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.flow.member}"
+
+    def audit_org_path(self) -> str:
+        return self.from_organization.path
+
+
+class AlertKind(models.TextChoices):
+    OVERDUE_CONTACT = "overdue_contact", _("Contact overdue")
+    SUGGEST_LOST = "suggest_lost", _("No contact for long: consider lost contact")
+    YEARLY_REPORT = "yearly_report", _("Yearly report missing")
+
+
+class Alert(models.Model):
+    flow = models.ForeignKey(
+        FlowRecord, verbose_name=_("flow record"), on_delete=models.PROTECT, related_name="alerts"
+    )
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("responsible"),
+        on_delete=models.PROTECT,
+        related_name="alerts",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=AlertKind.choices)
+    raised_on = models.DateField(_("raised"))
+    resolved = models.BooleanField(_("resolved"), default=False, db_index=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    scope_rule = ScopeRule(paths=("organization__path",))
+
+    class Meta:
+        ordering = ["-raised_on", "-id"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["flow", "kind"],
+                condition=models.Q(resolved=False),
+                name="one_open_alert_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.flow.member}"
+
+    def audit_org_path(self) -> str:
+        return self.organization.path
