@@ -9,15 +9,19 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+# The test database's ledger: every group and status in every county, built in seconds.
+DEMO_LEDGER_MEMBERS = 210
+
 
 def _load_reference_and_demo() -> None:
-    from liudong.demo import tree
+    from liudong.demo import ledger, tree
     from liudong.regions.models import Place
 
     if not Place.objects.exists():
         call_command("load_places", verbosity=0)
     call_command("load_codes", verbosity=0)
     tree.build()
+    ledger.build_ledger(total=DEMO_LEDGER_MEMBERS)
 
 
 @pytest.fixture(scope="session")

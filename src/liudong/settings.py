@@ -133,7 +133,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "liudong.purge_audit",
         "schedule": 30 * 24 * 3600,
     },
+    "scan-alerts-daily": {
+        "task": "liudong.scan_alerts",
+        "schedule": 24 * 3600,
+    },
 }
+
+# --- Ledger -------------------------------------------------------------------------------
+LIUDONG_CONTACT_OVERDUE_DAYS = int(os.environ.get("LIUDONG_CONTACT_OVERDUE_DAYS", "90"))
+LIUDONG_LOST_SUGGEST_DAYS = int(os.environ.get("LIUDONG_LOST_SUGGEST_DAYS", "180"))
 
 SESSION_COOKIE_AGE = int(os.environ.get("LIUDONG_SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

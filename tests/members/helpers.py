@@ -13,28 +13,49 @@ from liudong.regions.models import Place
 _sequence = itertools.count(101)
 
 
-def id_number(place: str = "620821", birth: datetime.date = datetime.date(1985, 3, 14),
-              sex: str = "1") -> str:
+def id_number(
+    place: str = "620821", birth: datetime.date = datetime.date(1985, 3, 14), sex: str = "1"
+) -> str:
     """A valid GB 11643 number; a new sequence each call so numbers don't collide."""
-    seq = next(_sequence) % 1000
-    if (seq % 2 == 1) != (sex == "1"):
-        seq = (seq + 1) % 1000
+    seq = (2 * next(_sequence) + (sex == "1")) % 1000  # odd = male; never repeats in a run
     first17 = f"{place}{birth:%Y%m%d}{seq:03d}"
     return first17 + check_character(first17)
 
 
-def make_member(by: Any, home: Any, *, name: str = "张三", sex: str = "1",
-                phone: str = "13800001111", **extra: Any) -> Any:
+def make_member(
+    by: Any,
+    home: Any,
+    *,
+    name: str = "张三",
+    sex: str = "1",
+    phone: str = "13800001111",
+    **extra: Any,
+) -> Any:
     return actions.create_member(
-        by=by, name=name, sex=sex, ethnicity="01", birth_date=None,
-        id_number=id_number(home.place_id or "620821", sex=sex), phone=phone,
-        education="21", joined_on=datetime.date(2010, 7, 1), membership="full",
-        home_organization=home, home_organization_name="", home_place=None, **extra,
+        by=by,
+        name=name,
+        sex=sex,
+        ethnicity="01",
+        birth_date=None,
+        id_number=id_number(home.place_id or "620821", sex=sex),
+        phone=phone,
+        education="21",
+        joined_on=datetime.date(2010, 7, 1),
+        membership="full",
+        home_organization=home,
+        home_organization_name="",
+        home_place=None,
+        **extra,
     )
 
 
 def make_flow(by: Any, member: Any, *, to: str = "610113", **extra: Any) -> Any:
-    values = {"direction": "outflow", "reason": "work", "left_on": datetime.date(2024, 3, 1),
-              "employer": "西安某建筑公司"} | extra
-    return actions.register_flow(by=by, member=member,
-                                 destination_place=Place.objects.get(code=to), **values)
+    values = {
+        "direction": "outflow",
+        "reason": "work",
+        "left_on": datetime.date(2024, 3, 1),
+        "employer": "西安某建筑公司",
+    } | extra
+    return actions.register_flow(
+        by=by, member=member, destination_place=Place.objects.get(code=to), **values
+    )

@@ -76,7 +76,7 @@ class CodeFieldExtension(OpenApiSerializerFieldExtension):
         if direction == "response":
             schema["enum"] = codes
         else:
-            schema["examples"] = codes[:3]
+            schema["example"] = codes[0]
         return schema
 
 

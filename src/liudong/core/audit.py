@@ -101,12 +101,27 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     return data
 
 
+def _masked_fields(instance: models.Model) -> list[str]:
+    sensitive = _REGISTRY.get(type(instance), frozenset())
+    return [
+        f.name
+        for f in instance._meta.concrete_fields
+        if f.name in sensitive or getattr(f, "audit_masked", False)
+    ]
+
+
 def _remember_before(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
     if kwargs.get("raw") or instance.pk is None or instance._state.adding:
         instance._audit_before = None
         return
     previous = sender._default_manager.filter(pk=instance.pk).first()
     instance._audit_before = snapshot(previous) if previous is not None else None
+    # Masked fields look alike before and after; keep their values (in memory only) to tell.
+    instance._audit_before_secret = (
+        {name: getattr(previous, name) for name in _masked_fields(instance)}
+        if previous is not None
+        else {}
+    )
 
 
 def _after_save(
@@ -121,6 +136,10 @@ def _after_save(
         kind = "create"
     else:
         diff = {k: (before.get(k), v) for k, v in after.items() if before.get(k) != v}
+        secret_before = getattr(instance, "_audit_before_secret", {})
+        for name in _masked_fields(instance):
+            if name in secret_before and secret_before[name] != getattr(instance, name):
+                diff[name] = (SENSITIVE_MARK, SENSITIVE_MARK + " (changed)")
         if not diff:
             return
         changes = {

@@ -114,7 +114,9 @@ def scope_filter(scope: Scope, rule: ScopeRule) -> Q | None:
         for lookup in rule.paths:
             for root in scope.roots:
                 condition |= Q(**{f"{lookup}__startswith": root})
-    if rule.owner and scope.user_id is not None and scope.kind != ScopeKind.NONE:
+    # The owner condition is the member's "self" scope. Staff see their own rows through
+    # their subtree already; adding it for them would only join more tables.
+    if rule.owner and scope.user_id is not None and scope.kind == ScopeKind.SELF:
         condition |= Q(**{rule.owner: scope.user_id})
     return condition
 

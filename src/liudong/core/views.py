@@ -32,7 +32,10 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     context: dict[str, Any] = {"scope": scope_of(user)}
     if user.role == Role.MEMBER and not user.is_superuser:
+        context.update(_member_home(user))
         return render(request, "core/home_member.html", context)
+    from liudong.members import work
+
     orgs = visible_to(user, Organization.objects.all())
     context.update(
         {
@@ -46,6 +49,8 @@ def home(request: HttpRequest) -> HttpResponse:
             if user.can("audit.view")
             else [],
             "children": _home_children(user, orgs),
+            # Figures of daily work; the to-do page lists exactly these rows.
+            "todo": work.todo_counts(user),
         }
     )
     template = {
@@ -55,6 +60,21 @@ def home(request: HttpRequest) -> HttpResponse:
         Role.BRANCH_SECRETARY: "core/home_branch.html",
     }.get(user.role, "core/home_city.html")
     return render(request, template, context)
+
+
+def _member_home(user: Any) -> dict[str, Any]:
+    """A member's own open flow record and who has seen their personal data in full."""
+    from liudong.members import work
+
+    member = work.member_of(user)
+    if member is None:
+        return {"member": None}
+    return {
+        "member": member,
+        "my_flow": work.open_flow_of(member),
+        "data_views": work.views_of_my_data(member, limit=20),
+        "data_views_count": work.count_views_of_my_data(member),
+    }
 
 
 def _home_children(user: Any, orgs: Any) -> Any:

@@ -209,6 +209,9 @@ def create_member(*, by: Any, **fields: Any) -> Member:
     _require_org_in_scope(by, fields.get("home_organization"), "home_organization")
     member = Member()
     _apply_member_fields(member, fields)
+    if member.home_organization is None and by is not None and by.organization_id:
+        # A member from elsewhere is recorded by the inflow side, which must keep seeing them.
+        member.inflow_organization_id = by.organization_id
     existing = Member.objects.filter(id_number_index=member.id_number_index).first()
     if existing is not None:
         raise _duplicate_error(by, existing)
@@ -236,6 +239,10 @@ def update_member(*, by: Any, member: Member, **changes: Any) -> Member:
         raise _duplicate_error(by, clash.first())
     with audit.action("member.update", actor=by):
         member.save()
+        open_flow = member.flows.filter(is_open=True).first()
+        if open_flow is not None and open_flow.home_organization_id != member.home_organization_id:
+            open_flow.home_organization = member.home_organization
+            open_flow.save()
     return member
 
 
@@ -301,6 +308,17 @@ def register_flow(
     codes.validate("flow_reason", reason, field="reason")
     _check_date(left_on, "left_on", not_before=member.birth_date)
     _check_date(expected_return_on, "expected_return_on", not_before=left_on, allow_future=True)
+    if member.home_organization_id is None and inflow_organization is None:
+        inflow_organization = member.inflow_organization
+    if member.home_organization_id is None and inflow_organization is None:
+        raise DomainError(
+            "inflow_organization_required",
+            _(
+                "This member's branch is elsewhere: choose the organization or station here "
+                "that receives them."
+            ),
+            "inflow_organization",
+        )
     if direction == Direction.INFLOW and inflow_organization is None:
         raise DomainError(
             "inflow_organization_required",
@@ -332,7 +350,12 @@ def register_flow(
 
 def _sync_member_inflow(member: Member, flow: FlowRecord) -> None:
     """Keep the member's inflow side equal to the open record's (for the scope gate)."""
-    wanted = flow.inflow_organization_id if flow.is_open else None
+    if flow.is_open:
+        wanted = flow.inflow_organization_id
+    elif member.home_organization_id is None:
+        wanted = member.inflow_organization_id  # from elsewhere: the inflow side keeps them
+    else:
+        wanted = None
     if member.inflow_organization_id != wanted:
         member.inflow_organization_id = wanted
         member.save(update_fields=["inflow_organization", "updated_at"])
@@ -347,6 +370,7 @@ def _transition(
     reason: str,
     verb: str,
     require_reason: bool = False,
+    changes: dict[str, Any] | None = None,
 ) -> FlowRecord:
     _require_staff(by)
     _require_visible(by, flow)
@@ -362,6 +386,8 @@ def _transition(
         raise DomainError("reason_required", _("Give a reason."), "reason")
     on = on or _today()
     _check_date(on, "on", not_before=flow.left_on)
+    for name, value in (changes or {}).items():
+        setattr(flow, name, value)
     flow.status = to
     flow.status_changed_on = on
     flow.status_reason = reason.strip()[:200]
@@ -390,17 +416,20 @@ def check_in(
     note: str = "",
 ) -> FlowRecord:
     """The member is attached to an organization in regular contact (纳管)."""
-    if inflow_organization is not None:
-        _require_visible(by, flow)
-        FlowRecord.objects.filter(pk=flow.pk).update(inflow_organization=inflow_organization)
-        flow.refresh_from_db()
-    if flow.inflow_organization_id is None and flow.home_organization_id is None:
+    if (
+        inflow_organization is None
+        and flow.inflow_organization_id is None
+        and flow.home_organization_id is None
+    ):
         raise DomainError(
             "inflow_organization_required",
             _("Choose the organization that takes the member in."),
             "inflow_organization",
         )
-    return _transition(by, flow, FlowStatus.MANAGED, on=on, reason=note, verb="flow.check_in")
+    changes = {"inflow_organization": inflow_organization} if inflow_organization else {}
+    return _transition(
+        by, flow, FlowStatus.MANAGED, on=on, reason=note, verb="flow.check_in", changes=changes
+    )
 
 
 @transaction.atomic
@@ -474,6 +503,7 @@ def log_contact(
 ) -> Contact:
     _require_staff(by)
     _require_visible(by, flow)
+    flow = FlowRecord.objects.select_for_update().get(pk=flow.pk)
     if not flow.is_open:
         raise DomainError("record_closed", _("This record is closed."), "flow")
     if method not in ContactMethod.values:
@@ -511,6 +541,9 @@ def raise_handoff(
 ) -> Handoff:
     _require_staff(by)
     _require_visible(by, flow)
+    flow = FlowRecord.objects.select_for_update().get(pk=flow.pk)
+    if not flow.is_open:
+        raise DomainError("record_closed", _("This record is closed."), "flow")
     if kind not in HandoffKind.values:
         raise DomainError("kind_invalid", _("Choose what you ask for."), "kind")
     sender = _side_of(by, flow)
@@ -544,6 +577,8 @@ def _receiving(by: Any, handoff: Handoff) -> None:
     _require_staff(by)
     if by is not None and not scope_of(by).covers_path(handoff.to_organization.path):
         raise PermissionDenied("not_recipient", _("Only the receiving side can answer this."))
+    if by is not None and handoff.created_by_id == by.pk:
+        raise PermissionDenied("own_handoff", _("You cannot answer your own hand-off."))
     if handoff.state != HandoffState.OPEN:
         raise DomainError("handoff_not_open", _("This hand-off is already answered."), "state")
 
@@ -577,6 +612,7 @@ def refuse_handoff(*, by: Any, handoff: Handoff, reason: str) -> Handoff:
 def resolve_alert(*, by: Any, alert: Alert, note: str) -> Alert:
     _require_staff(by)
     _require_visible(by, alert)
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.resolved:
         raise DomainError("alert_resolved", _("This alert is already resolved."), "alert")
     if not note.strip():

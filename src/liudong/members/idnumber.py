@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from liudong.core.errors import DomainError
 
+_FORMAT = re.compile(r"[0-9]{17}[0-9X]")
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"
 
@@ -36,11 +38,8 @@ def parse(value: object, *, today: datetime.date | None = None) -> IdFacts:
     """Validate an 18-character ID number and return what it says, or raise DomainError."""
     number = normalize(value)
     field = "id_number"
-    if (
-        len(number) != 18
-        or not number[:17].isdigit()
-        or not (number[17].isdigit() or number[17] == "X")
-    ):
+    # ASCII digits only: str.isdigit() also accepts other scripts' digits.
+    if not _FORMAT.fullmatch(number):
         raise DomainError(
             "id_number_format",
             _("An ID number has 18 characters: 17 digits and a digit or X."),

@@ -267,7 +267,7 @@ class HandoffKind(models.TextChoices):
 
 
 class HandoffState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Awaiting an answer")
     DONE = "done", _("Done")
     REFUSED = "refused", _("Refused")
 

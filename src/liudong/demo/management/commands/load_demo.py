@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from liudong.demo import tree
+from liudong.demo import ledger, tree
 from liudong.regions.models import Place
 
 
@@ -18,6 +19,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--force", action="store_true", help="allow in production")
         parser.add_argument("--quiet-logins", action="store_true")
+        parser.add_argument(
+            "--members",
+            type=int,
+            default=ledger.FULL_TOTAL,
+            help=f"size of the demo ledger (default {ledger.FULL_TOTAL}, the seed's figure)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION and not options["force"]:
@@ -26,6 +33,9 @@ class Command(BaseCommand):
             call_command("load_places", verbosity=options["verbosity"])
         call_command("load_codes", verbosity=0)
         logins = tree.build()
+        started = time.perf_counter()
+        counts = ledger.build_ledger(total=options["members"])
+        self._print_counts(counts, time.perf_counter() - started)
         if options["quiet_logins"]:
             return
         self.stdout.write(
@@ -35,3 +45,21 @@ class Command(BaseCommand):
         )
         for login in logins:
             self.stdout.write(f"  {login.username:<14} {login.role:<17} {login.organization}")
+
+    def _print_counts(self, counts: dict[str, int], seconds: float) -> None:
+        c = counts
+        self.stdout.write(
+            f"Ledger ({seconds:.1f} s): {c['members']} members with an open flow record: "
+            f"{c['outflow_station_cities']} outflow to the station cities, {c['inflow']} inflow, "
+            f"{c['outflow_elsewhere']} outflow elsewhere."
+        )
+        self.stdout.write(
+            f"  open records: {c['open_registered']} registered, {c['open_managed']} managed, "
+            f"{c['open_lost']} lost contact; closed earlier: {c['closed_returned']} returned, "
+            f"{c['closed_transferred']} transferred, {c['closed_suspended']} suspended"
+        )
+        self.stdout.write(
+            f"  {c['contacts']} contacts; hand-offs: {c['handoffs_open']} open, "
+            f"{c['handoffs_done']} done, {c['handoffs_refused']} refused; "
+            f"{c['alerts_open']} open alerts"
+        )
