@@ -226,7 +226,8 @@ def test_lost_then_found_again(login: Any, data: Ledger) -> None:
     flow.refresh_from_db()
     assert flow.status == FlowStatus.REGISTERED  # never managed before
     labels = [str(e.get("label")) for e in client.get(detail(flow.member_id)).context["timeline"]]
-    assert "Found again" in labels or any("Found" in label for label in labels)
+    with translation.override("zh-hans"):  # pages are Chinese by default
+        assert translation.gettext("Found again") in labels
 
 
 def test_illegal_transition_is_refused_and_nothing_changes(login: Any, data: Ledger) -> None:

@@ -78,6 +78,18 @@ def alert(flow: Any, kind: str = AlertKind.OVERDUE_CONTACT) -> Alert:
 
 
 @pytest.fixture
+def login(login: Any) -> Any:
+    """These tests read the pages' English messages: sign in with English chosen."""
+
+    def make(username: str) -> Any:
+        client = login(username)
+        client.cookies["liudong_language"] = "en"
+        return client
+
+    return make
+
+
+@pytest.fixture
 def ledger(demo: Any) -> Ledger:
     jingchuan, lingtai = demo("user:jingchuan"), demo("user:lingtai")
     jc_member = make_member(jingchuan, first_branch(demo, "620821001"), name="王建国")
