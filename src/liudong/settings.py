@@ -6,6 +6,7 @@ import os
 from datetime import timedelta
 
 import dj_database_url
+from celery.schedules import crontab
 
 from liudong import config
 
@@ -131,11 +132,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE = {
     "purge-audit-monthly": {
         "task": "liudong.purge_audit",
-        "schedule": 30 * 24 * 3600,
+        "schedule": crontab(day_of_month=1, hour=3, minute=0),
     },
     "scan-alerts-daily": {
         "task": "liudong.scan_alerts",
-        "schedule": 24 * 3600,
+        "schedule": crontab(hour=2, minute=30),  # Asia/Shanghai, before the working day
     },
 }
 

@@ -17,7 +17,9 @@ def id_number(
     place: str = "620821", birth: datetime.date = datetime.date(1985, 3, 14), sex: str = "1"
 ) -> str:
     """A valid GB 11643 number; a new sequence each call so numbers don't collide."""
-    seq = (2 * next(_sequence) + (sex == "1")) % 1000  # odd = male; never repeats in a run
+    n = next(_sequence)
+    seq = 500 + (2 * n + (sex == "1")) % 500  # odd = male; 500-999, above the demo's range
+    birth = birth + datetime.timedelta(days=n // 250)  # a new birth day every 250 calls
     first17 = f"{place}{birth:%Y%m%d}{seq:03d}"
     return first17 + check_character(first17)
 

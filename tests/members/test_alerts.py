@@ -41,8 +41,8 @@ def record(county: Any, branch: Any) -> Any:
     """record(left=days ago, contact=days ago or None) → an open outflow record."""
 
     def make(left: int = 400, contact: int | None = None, **extra: Any) -> FlowRecord:
-        # Our own birth date per member: helpers.id_number repeats a number for two men
-        # in a row (sequence 102 → 103, then 103), and the ID number is unique.
+        # A birth date of its own per member: the number stays unique however many
+        # numbers other tests drew from the helper's sequence (it wraps after 500).
         birth = datetime.date(1980, 1, 1) + datetime.timedelta(days=next(_births))
         member = actions.create_member(
             by=county,

@@ -115,6 +115,17 @@ def _org(code: str, parent: Organization | None, **fields: Any) -> Organization:
     return org_actions.create_organization(by=None, parent=parent, code=code, place=place, **fields)
 
 
+_HASH: list[str] = []
+
+
+def _demo_password_hash() -> str:
+    from django.contrib.auth.hashers import make_password
+
+    if not _HASH:
+        _HASH.append(make_password(DEMO_PASSWORD))
+    return _HASH[0]
+
+
 def _user(username: str, role: str, org: Organization, display_name: str, phone: str = "") -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
@@ -126,7 +137,7 @@ def _user(username: str, role: str, org: Organization, display_name: str, phone:
             phone=phone,
             is_staff=role in (Role.CITY_ADMIN, Role.COUNTY_ADMIN),
         )
-        user.set_password(DEMO_PASSWORD)
+        user.password = _demo_password_hash()  # hashed once: same password for all
         user.save()
     return user
 

@@ -207,6 +207,23 @@ class FlowRecord(models.Model):
         indexes = [
             models.Index(fields=["direction", "flow_scope", "status"], name="ledger_idx"),
             models.Index(fields=["is_open", "last_contact_on"], name="contact_due_idx"),
+            # The ledgers: open records of one kind, newest first, per side (see
+            # docs/performance.md for the plans these serve).
+            models.Index(
+                fields=["direction", "flow_scope", "status", "-left_on", "-id"],
+                condition=models.Q(is_open=True),
+                name="ledger_open_sorted_idx",
+            ),
+            models.Index(
+                fields=["home_organization", "direction", "flow_scope", "status"],
+                condition=models.Q(is_open=True),
+                name="ledger_open_home_idx",
+            ),
+            models.Index(
+                fields=["inflow_organization", "direction", "flow_scope", "status"],
+                condition=models.Q(is_open=True),
+                name="ledger_open_inflow_idx",
+            ),
         ]
 
     def __str__(self) -> str:

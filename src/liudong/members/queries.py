@@ -117,9 +117,7 @@ FLOW_ROW_RELATED = (
     "member__home_organization",
     "home_organization",
     "inflow_organization",
-    "destination_place__parent__parent",
-    "origin_place__parent__parent",
-)
+)  # places' names come from the in-memory place index (|place_name), not joins
 # The ciphertext columns: decrypting them costs time and they are never shown in lists.
 MEMBER_SECRETS = ("id_number", "phone")
 

@@ -105,6 +105,13 @@ _index_lock = threading.Lock()
 _index: _Index | None = None
 
 
+def place_full_name(code: str | None) -> str:
+    """ "甘肃省平凉市崆峒区" for a code, from the in-memory index (no query per row)."""
+    if not code:
+        return ""
+    return _get_index().full_name(str(code))
+
+
 def invalidate_index() -> None:
     """After places change: every process rebuilds its index on next use (shared cache)."""
     global _index
