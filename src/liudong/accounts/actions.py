@@ -99,6 +99,18 @@ def update_user(*, by: User, user: User, **changes: Any) -> User:
     return user
 
 
+def pending_two_factor_device(user: User) -> Any:
+    """The unconfirmed authenticator being set up, created (and audited) on first use."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        with transaction.atomic(), audit.action("user.two_factor_setup", actor=user):
+            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+            audit.record("action", user)
+    return device
+
+
 def confirm_two_factor(user: User, device: Any) -> None:
     with transaction.atomic():
         device.confirmed = True

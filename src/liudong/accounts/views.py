@@ -74,9 +74,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     if not user.is_admin_role:
         messages.info(request, _("Two-factor sign-in is offered to administrators."))
         return redirect("accounts:profile")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    device = actions.pending_two_factor_device(user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):

@@ -225,3 +225,23 @@ def set_actor(actor: Any) -> None:
     Only call inside a request bound by the middleware, which restores the context.
     """
     _context.set(replace(_context.get(), actor=actor))
+
+
+def events_about(viewer: Any, model: type[models.Model], pks: list[Any]) -> Any:
+    """Audit rows about objects of ``model`` that ``viewer`` may see (timelines, "who viewed
+    my data").
+
+    The trail's own scope follows the organization that acted; this reads the rows about
+    objects instead, so it checks those objects against the scope gate first and never
+    returns rows about anything the viewer cannot see.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from liudong.core.models import AuditEvent
+    from liudong.core.scope import visible_to
+
+    visible = visible_to(viewer, model._default_manager.filter(pk__in=pks))
+    ids = [str(pk) for pk in visible.values_list("pk", flat=True)]
+    return AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(model), object_id__in=ids
+    )

@@ -573,14 +573,27 @@ def raise_handoff(
     return handoff
 
 
+def _why_not_answer(by: Any, handoff: Handoff) -> DomainError | None:
+    """The one rule for answering a hand-off: the receiving side, not its sender, once."""
+    if by is not None and not scope_of(by).covers_path(handoff.to_organization.path):
+        return PermissionDenied("not_recipient", _("Only the receiving side can answer this."))
+    if by is not None and handoff.created_by_id == by.pk:
+        return PermissionDenied("own_handoff", _("You cannot answer your own hand-off."))
+    if handoff.state != HandoffState.OPEN:
+        return DomainError("handoff_not_open", _("This hand-off is already answered."), "state")
+    return None
+
+
+def may_answer(by: Any, handoff: Handoff) -> bool:
+    """Whether pages should offer the answer buttons (the same rule the actions apply)."""
+    return _why_not_answer(by, handoff) is None
+
+
 def _receiving(by: Any, handoff: Handoff) -> None:
     _require_staff(by)
-    if by is not None and not scope_of(by).covers_path(handoff.to_organization.path):
-        raise PermissionDenied("not_recipient", _("Only the receiving side can answer this."))
-    if by is not None and handoff.created_by_id == by.pk:
-        raise PermissionDenied("own_handoff", _("You cannot answer your own hand-off."))
-    if handoff.state != HandoffState.OPEN:
-        raise DomainError("handoff_not_open", _("This hand-off is already answered."), "state")
+    refusal = _why_not_answer(by, handoff)
+    if refusal is not None:
+        raise refusal
 
 
 @transaction.atomic

@@ -13,14 +13,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from liudong.codes import queries as codes
-from liudong.core.models import AuditEvent
+from liudong.core import audit
 from liudong.core.scope import ScopeKind, scope_of, visible_to
 from liudong.members.filters import (
     FLOW_DEFAULT_SORT,
@@ -396,21 +395,17 @@ STATUS_VERBS = {
 }
 
 
-def status_changes(flows: list[FlowRecord]) -> list[dict[str, Any]]:
+def status_changes(user: Any, flows: list[FlowRecord]) -> list[dict[str, Any]]:
     """The status changes of these records, from the audit trail (every transition is an
     audited update), or from the record's own dates where the trail has none (imports).
 
-    The records are already checked visible; their audit rows are read for the status only.
+    Read through :func:`audit.events_about`, which checks the records against the gate.
     """
     if not flows:
         return []
-    content_type = ContentType.objects.get_for_model(FlowRecord)
     events = (
-        AuditEvent.objects.filter(
-            content_type=content_type,
-            object_id__in=[str(f.pk) for f in flows],
-            kind="update",
-        )
+        audit.events_about(user, FlowRecord, [f.pk for f in flows])
+        .filter(kind="update")
         .order_by("at", "id")
         .only("at", "verb", "actor_name", "object_id", "changes", "reason")
     )

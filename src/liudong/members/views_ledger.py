@@ -414,7 +414,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     open_flow = next((f for f in flows if f.is_open), None)
     contacts = queries.flow_contacts(user, flows)
     handoffs = queries.flow_handoffs(user, flows)
-    changes = queries.status_changes(flows)
+    changes = queries.status_changes(user, flows)
     for change in changes:
         change["tag_class"] = status_tag(change["status"])
     steps = [{"step": step, "form": _step_form(request, step)} for step in steps_allowed(open_flow)]

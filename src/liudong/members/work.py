@@ -20,10 +20,10 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from liudong.core import audit
 from liudong.core.scope import ScopeKind, ScopeRule, scope_filter, scope_of, visible_to
 from liudong.members.models import (
     Alert,
@@ -135,9 +135,9 @@ def other_sides(user: Any, flow: FlowRecord) -> list[Any]:
 
 
 def may_answer(user: Any, handoff: Handoff) -> bool:
-    return handoff.state == HandoffState.OPEN and scope_of(user).covers_path(
-        handoff.to_organization.path
-    )
+    from liudong.members.actions import may_answer as rule
+
+    return rule(user, handoff)
 
 
 # --- alerts and mobile members --------------------------------------------------------------
@@ -222,14 +222,13 @@ def views_of_my_data(member: Member, limit: int | None = 50) -> QuerySet | list[
     Filters on the member's own ledger entry only: the row's object is exactly this
     Member. Each row gets ``who`` (a name) and ``who_org`` (the organization then).
     """
-    from liudong.core.models import AuditEvent
     from liudong.orgs.models import Organization
 
-    events = AuditEvent.objects.filter(
-        kind__in=DATA_VIEW_KINDS,
-        content_type=ContentType.objects.get_for_model(Member),
-        object_id=str(member.pk),
-    ).select_related("actor__organization")
+    events = (
+        audit.events_about(member.user, Member, [member.pk])
+        .filter(kind__in=DATA_VIEW_KINDS)
+        .select_related("actor__organization")
+    )
     rows = list(events[:limit] if limit else events)
     paths = {e.actor_org_path for e in rows if e.actor_org_path}
     orgs = {o.path: o for o in Organization.objects.filter(path__in=paths)} if paths else {}
@@ -245,10 +244,8 @@ def views_of_my_data(member: Member, limit: int | None = 50) -> QuerySet | list[
 
 
 def count_views_of_my_data(member: Member) -> int:
-    from liudong.core.models import AuditEvent
-
-    return AuditEvent.objects.filter(
-        kind__in=DATA_VIEW_KINDS,
-        content_type=ContentType.objects.get_for_model(Member),
-        object_id=str(member.pk),
-    ).count()
+    return (
+        audit.events_about(member.user, Member, [member.pk])
+        .filter(kind__in=DATA_VIEW_KINDS)
+        .count()
+    )
