@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "liudong.orgs",
     "liudong.accounts",
     "liudong.members",
+    "liudong.stations",
     "liudong.demo",
 ]
 

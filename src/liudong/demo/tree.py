@@ -273,4 +273,8 @@ def build_accounts(orgs: dict[str, Organization]) -> list[DemoLogin]:
 
 
 def build() -> list[DemoLogin]:
-    return build_accounts(build_tree())
+    from liudong.demo.stations import build_stations
+
+    logins = build_accounts(build_tree())
+    build_stations()
+    return logins

@@ -1,0 +1,171 @@
+"""The seed's 12 stations: 8 liaison stations in 4 outside cities and 4 service stations."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from liudong.orgs.models import Organization
+from liudong.regions.models import Place
+from liudong.stations import actions
+from liudong.stations.models import Station, StationKind
+
+CITY_CODE = "620800"
+
+
+@dataclass(frozen=True)
+class DemoStation:
+    name: str
+    kind: str
+    host_kind: str
+    host_name: str
+    address: str
+    offset: tuple[float, float]  # from the district's centroid, degrees (lng, lat)
+    opened_on: datetime.date
+
+
+L, S = StationKind.LIAISON, StationKind.SERVICE
+D = datetime.date
+
+# In the order of demo.tree.MOBILE_BRANCHES: station N has the mobile branch 620800-LDNN.
+STATIONS: list[DemoStation] = [
+    DemoStation(
+        "平凉市驻兰州市流动党员联络站",
+        L,
+        "rep_office",
+        "平凉市驻兰州办事处（平凉大厦）",
+        "兰州市城关区平凉大厦",
+        (0.012, -0.006),
+        D(2023, 6, 18),
+    ),
+    DemoStation(
+        "静宁县驻兰州流动党员联络站",
+        L,
+        "enterprise",
+        "兰州成纪果业有限公司",
+        "兰州市七里河区西津西路成纪果业大楼",
+        (-0.008, 0.004),
+        D(2023, 9, 1),
+    ),
+    DemoStation(
+        "庄浪县驻兰州流动党员联络站",
+        L,
+        "talent_bureau",
+        "安宁区人才服务中心",
+        "兰州市安宁区人才服务中心三楼",
+        (0.006, 0.003),
+        D(2023, 9, 12),
+    ),
+    DemoStation(
+        "平凉市驻西安莲湖区流动党员联络站",
+        L,
+        "enterprise",
+        "西安广成大酒店（甘肃省新世纪投资控股集团）",
+        "西安市莲湖区广成大酒店",
+        (0.004, 0.002),
+        D(2023, 7, 1),
+    ),
+    DemoStation(
+        "平凉市驻西安雁塔区流动党员联络站",
+        L,
+        "enterprise",
+        "新疆大湾房产陕甘运营中心",
+        "西安市雁塔区大湾房产陕甘运营中心",
+        (-0.005, 0.006),
+        D(2023, 7, 1),
+    ),
+    DemoStation(
+        "平凉市驻西安未央区流动党员联络站",
+        L,
+        "rep_office",
+        "灵台县招商服务联络处",
+        "西安市未央区灵台县招商服务联络处",
+        (0.007, -0.004),
+        D(2023, 8, 8),
+    ),
+    DemoStation(
+        "平凉市驻银川市流动党员联络站",
+        L,
+        "enterprise",
+        "银川陇东商贸有限公司",
+        "银川市兴庆区陇东商贸大厦",
+        (-0.006, 0.005),
+        D(2023, 10, 16),
+    ),
+    DemoStation(
+        "平凉市驻乌鲁木齐市流动党员联络站",
+        L,
+        "talent_bureau",
+        "天山区人才服务中心",
+        "乌鲁木齐市天山区人才服务中心",
+        (0.009, 0.002),
+        D(2023, 11, 2),
+    ),
+    DemoStation(
+        "崆峒区流动党员服务站",
+        S,
+        "service_centre",
+        "崆峒区中山街道党群服务中心",
+        "平凉市崆峒区中山街道党群服务中心",
+        (0.004, 0.003),
+        D(2023, 5, 20),
+    ),
+    DemoStation(
+        "平凉工业园区流动党员服务站",
+        S,
+        "service_centre",
+        "平凉工业园区党群服务中心",
+        "平凉市崆峒区平凉工业园区党群服务中心",
+        (0.045, -0.018),
+        D(2023, 5, 20),
+    ),
+    DemoStation(
+        "新就业群体党建孵化基地流动党员服务站",
+        S,
+        "incubator",
+        "新就业群体党建孵化基地",
+        "平凉市崆峒区新就业群体党建孵化基地",
+        (-0.012, 0.008),
+        D(2024, 3, 1),
+    ),
+    DemoStation(
+        "华亭市流动党员服务站",
+        S,
+        "service_centre",
+        "华亭市东华街道党群服务中心",
+        "平凉市华亭市东华街道党群服务中心",
+        (0.005, 0.004),
+        D(2023, 6, 1),
+    ),
+]
+
+
+def build_stations() -> list[Station]:
+    """Create the 12 stations beside their mobile branches (idempotent)."""
+    stations = []
+    for number, demo in enumerate(STATIONS, start=1):
+        code = f"{CITY_CODE}-ST{number:02d}"
+        existing = Station.objects.filter(code=code).first()
+        if existing is not None:
+            stations.append(existing)
+            continue
+        branch = Organization.objects.get(code=f"{CITY_CODE}-LD{number:02d}")
+        place = Place.objects.get(code=branch.place_id)
+        stations.append(
+            actions.create_station(
+                by=None,
+                organization=branch.parent,
+                place=place,
+                branch=branch,
+                code=code,
+                name=demo.name,
+                kind=demo.kind,
+                host_kind=demo.host_kind,
+                host_name=demo.host_name,
+                address=demo.address,
+                lng=round((place.lng or 0) + demo.offset[0], 6),
+                lat=round((place.lat or 0) + demo.offset[1], 6),
+                opened_on=demo.opened_on,
+            )
+        )
+    return stations
