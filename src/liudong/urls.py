@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("liudong.orgs.api_urls")),
     path("", include("liudong.accounts.api_urls")),
     path("", include("liudong.members.api_urls")),
+    path("", include("liudong.analytics.api_urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
     path("orgs/", include("liudong.orgs.urls")),
     path("codes/", include("liudong.codes.urls")),
     path("ledger/", include("liudong.members.urls")),
+    path("statistics/", include("liudong.analytics.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

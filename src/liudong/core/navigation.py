@@ -41,6 +41,17 @@ MENU: list[Group] = [
         ),
     ),
     Group(
+        "analytics",
+        _("Statistics"),
+        (
+            Item(_("Dashboard"), "analytics:dashboard", "speedometer2"),
+            Item(_("Distribution map"), "analytics:map", "map"),
+            Item(_("Coverage"), "analytics:coverage", "bullseye"),
+            Item(_("Trends"), "analytics:trends", "graph-up"),
+            Item(_("Monthly report"), "analytics:report", "table"),
+        ),
+    ),
+    Group(
         "orgs",
         _("Organizations"),
         (

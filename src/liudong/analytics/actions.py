@@ -1,0 +1,282 @@
+"""State changes of the statistics app: coverage targets and the daily snapshots.
+
+Atomic and audited like every action; refusals are DomainErrors.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liudong.analytics import queries
+from liudong.analytics.models import CoverageTarget, Snapshot
+from liudong.core import audit
+from liudong.core.errors import DomainError, PermissionDenied
+from liudong.core.scope import ScopeKind, scope_of
+from liudong.members.models import FlowRecord
+from liudong.orgs.models import Organization, OrgKind
+
+# --- coverage targets ---------------------------------------------------------------------
+
+
+def may_set_targets(user: Any) -> bool:
+    """The city's organization department sets the targets (all-seeing administrators)."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and (user.is_superuser or (scope_of(user).kind == ScopeKind.ALL and user.is_admin_role))
+    )
+
+
+def _percent(value: Any, field: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip().rstrip("%"))
+    except (InvalidOperation, ValueError) as exc:
+        raise DomainError("not_a_number", _("Enter a number from 0 to 100."), field) from exc
+    if not number.is_finite() or number < 0 or number > 100:
+        raise DomainError("not_a_percentage", _("Enter a number from 0 to 100."), field)
+    return number.quantize(Decimal("0.01"))
+
+
+def set_coverage_target(
+    *,
+    by: Any,
+    organization: Organization,
+    year: Any,
+    month: Any = None,
+    in_province: Any,
+    out_of_province: Any,
+    note: str = "",
+) -> CoverageTarget:
+    """Create or change the target of an organization for a year (or one month)."""
+    if by is not None and not may_set_targets(by):
+        raise PermissionDenied(
+            "forbidden", _("Only the city's organization department sets coverage targets.")
+        )
+    try:
+        year = int(year)
+        month = int(month) if month not in (None, "", 0, "0") else None
+    except (TypeError, ValueError) as exc:
+        raise DomainError("bad_period", _("Give a year and, optionally, a month."), "year") from exc
+    if not 2000 <= year <= 2100:
+        raise DomainError("bad_period", _("Give a year between 2000 and 2100."), "year")
+    if month is not None and not 1 <= month <= 12:
+        raise DomainError("bad_period", _("A month is a number from 1 to 12."), "month")
+    values = {
+        "in_province": _percent(in_province, "in_province"),
+        "out_of_province": _percent(out_of_province, "out_of_province"),
+        "note": (note or "").strip()[:200],
+    }
+    with transaction.atomic(), audit.action("coverage_target.set", actor=by):
+        target, _created = CoverageTarget.objects.update_or_create(
+            organization=organization, year=year, month=month, defaults=values
+        )
+    return target
+
+
+def delete_coverage_target(*, by: Any, target: CoverageTarget) -> None:
+    if by is not None and not may_set_targets(by):
+        raise PermissionDenied(
+            "forbidden", _("Only the city's organization department sets coverage targets.")
+        )
+    with transaction.atomic(), audit.action("coverage_target.delete", actor=by):
+        target.delete()
+
+
+# --- snapshots ----------------------------------------------------------------------------
+
+SideRow = tuple[Any, ...]  # (side org id, direction, scope, status, in_province, n, overdue)
+
+
+def snapshot_organizations() -> list[Organization]:
+    """Whose figures are kept each day: the root, the county-level bodies, the townships."""
+    kinds = (*queries.ROW_KINDS, OrgKind.CITY_COMMITTEE)
+    return list(
+        Organization.objects.filter(active=True)
+        .filter(Q(parent__isnull=True) | Q(kind__in=kinds))
+        .order_by("path")
+    )
+
+
+def _side_rows() -> list[SideRow]:
+    """All open records by responsible organization: the system job reads every record
+    (no user, no scope: the snapshot is the whole city's, shown later through the gate)."""
+    records = FlowRecord.objects.filter(is_open=True).order_by()
+    return queries.county_records(records)
+
+
+def _aggregate(orgs: list[Organization], rows: Iterable[SideRow]) -> dict[int, dict[str, Any]]:
+    """Figures per organization (its subtree, attributed) and its "direct" remainder."""
+    paths = dict(Organization.objects.values_list("pk", "path"))
+    wanted = {o.pk for o in orgs}
+    totals: dict[int, queries.OrgRow] = {o.pk: queries.OrgRow(o, o.name) for o in orgs}
+    for side, direction, scope, status, in_province, n, overdue in rows:
+        if side is None or side not in paths:
+            continue
+        for pk in queries._ids(paths[side]):
+            if pk in wanted:
+                totals[pk].add(direction, scope, status, in_province, n, overdue)
+    stations, branches = _station_counts(paths, wanted)
+    figures: dict[int, dict[str, Any]] = {}
+    for org in orgs:
+        totals[org.pk].stations = stations[org.pk]
+        totals[org.pk].branches = branches[org.pk]
+        figures[org.pk] = queries.snapshot_figures(totals[org.pk])
+    children: dict[int, list[int]] = defaultdict(list)
+    for org in orgs:
+        rows_of = [c.pk for c in queries.child_rows_of(org) if c.pk in wanted]
+        children[org.pk] = rows_of
+    for org in orgs:
+        if children[org.pk]:
+            direct = {
+                key: value - sum(figures[c][key] for c in children[org.pk])
+                for key, value in figures[org.pk].items()
+            }
+            figures[org.pk] = {**figures[org.pk], "direct": direct}
+    return figures
+
+
+def _station_counts(
+    paths: dict[int, str], wanted: set[int]
+) -> tuple[dict[int, int], dict[int, int]]:
+    from liudong.stations.models import Station, StationStatus
+
+    stations: dict[int, int] = defaultdict(int)
+    for run_by in Station.objects.filter(status=StationStatus.OPEN).values_list(
+        "organization_id", flat=True
+    ):
+        for pk in queries._ids(paths.get(run_by, "")):
+            if pk in wanted:
+                stations[pk] += 1
+    branches: dict[int, int] = defaultdict(int)
+    for pk_branch in Organization.objects.filter(
+        kind=OrgKind.MOBILE_BRANCH, active=True
+    ).values_list("pk", flat=True):
+        for pk in queries._ids(paths.get(pk_branch, "")):
+            if pk in wanted:
+                branches[pk] += 1
+    return stations, branches
+
+
+def take_snapshots(day: datetime.date | None = None, *, by: Any = None) -> dict[str, Any]:
+    """Keep today's figures for the root, counties and townships (one query over the open
+    records, summed up the tree). A second run on the same day replaces that day's rows."""
+    day = day or timezone.localdate()
+    orgs = snapshot_organizations()
+    figures = _aggregate(orgs, _side_rows())
+    return _write_snapshots(day, orgs, figures, demo=False, by=by)
+
+
+def _write_snapshots(
+    day: datetime.date,
+    orgs: list[Organization],
+    figures: dict[int, dict[str, Any]],
+    *,
+    demo: bool,
+    by: Any,
+) -> dict[str, Any]:
+    with transaction.atomic(), audit.action("analytics.snapshot", actor=by):
+        Snapshot.objects.filter(day=day, organization__in=orgs).delete()
+        Snapshot.objects.bulk_create(
+            [Snapshot(day=day, organization=o, figures=figures[o.pk], demo=demo) for o in orgs]
+        )
+        summary = {"day": day.isoformat(), "organizations": len(orgs), "demo": demo}
+        audit.record("action", detail="snapshots: " + json.dumps(summary))
+    queries.bump_version()
+    return summary
+
+
+# --- demo history -------------------------------------------------------------------------
+
+
+def _history_rows(rows: list[SideRow], months_ago: int) -> list[SideRow]:
+    """DEMO ONLY: plausible earlier figures made from today's, not measurements.
+
+    Each month back, fewer records (about 1 % a month) and fewer of them managed (the
+    coverage rises toward the target over the year), with a deterministic wobble per
+    organization. Applied per responsible organization, so the sums up the tree stay exact.
+    """
+    out: list[SideRow] = []
+    for side, direction, scope, status, in_province, n, overdue in rows:
+        wobble = ((int(side or 0) * 7919 + months_ago * 104729) % 100) / 100.0
+        kept = round(n * (1 - 0.011 * months_ago))
+        rate = (0.032 if in_province else 0.02) + 0.008 * wobble
+        if status == "managed":
+            still = round(kept * max(0.0, 1 - rate * months_ago))
+            out.append((side, direction, scope, status, in_province, still, 0))
+            if kept - still:
+                out.append((side, direction, scope, "registered", in_province, kept - still, 0))
+        else:
+            out.append(
+                (side, direction, scope, status, in_province, kept, round(overdue * (kept / n)))
+                if n
+                else (side, direction, scope, status, in_province, 0, 0)
+            )
+    return out
+
+
+def build_demo_history(
+    months: int = 12, *, today: datetime.date | None = None, progress: Callable | None = None
+) -> int:
+    """DEMO ONLY: month-end snapshots for the last ``months`` months, labelled ``demo``, and
+    today's real snapshot, so the trend charts have a line. Does nothing when any snapshot
+    exists already. Returns the number of rows written."""
+    if Snapshot.objects.exists():
+        return 0
+    today = today or timezone.localdate()
+    orgs = snapshot_organizations()
+    rows = _side_rows()
+    written = 0
+    for months_ago in range(months, 0, -1):
+        first = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+        for _step in range(months_ago - 1):
+            first = (first - datetime.timedelta(days=1)).replace(day=1)
+        month_end = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(
+            days=1
+        )
+        figures = _aggregate(orgs, _history_rows(rows, months_ago))
+        _write_snapshots(month_end, orgs, figures, demo=True, by=None)
+        written += len(orgs)
+    _write_snapshots(today, orgs, _aggregate(orgs, rows), demo=False, by=None)
+    return written + len(orgs)
+
+
+def build_demo_targets() -> list[CoverageTarget]:
+    """The demo's targets: the city's year targets (the seed's 100 % / 30 %), and 泾川's and
+    灵台's own, stricter out-of-province targets for the year (so a county's row shows)."""
+    year = timezone.localdate().year
+    made = []
+    for code, in_province, out_of_province, note in (
+        ("620800", 100, 30, "年底前省内全部纳管、省外纳管率不低于30%"),
+        ("620821", 100, 35, "泾川县自定目标"),
+        ("620822", 100, 32, "灵台县自定目标"),
+    ):
+        org = Organization.objects.filter(code=code).first()
+        if org is None:
+            continue
+        made.append(
+            set_coverage_target(
+                by=None,
+                organization=org,
+                year=year,
+                in_province=in_province,
+                out_of_province=out_of_province,
+                note=note,
+            )
+        )
+    return made
+
+
+def build_demo() -> dict[str, int]:
+    """DEMO ONLY: targets and a year of back-dated snapshots (once; later runs do nothing)."""
+    targets = 0 if CoverageTarget.objects.exists() else len(build_demo_targets())
+    return {"targets": targets, "snapshots": build_demo_history()}

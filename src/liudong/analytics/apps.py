@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AnalyticsConfig(AppConfig):
+    name = "liudong.analytics"
+    label = "analytics"
+    verbose_name = _("Statistics")
+
+    def ready(self) -> None:
+        from liudong.analytics.models import CoverageTarget, Snapshot
+        from liudong.core import audit
+
+        audit.register(CoverageTarget)
+        audit.register(Snapshot)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from liudong.analytics.queries import bump_version
+        from liudong.members.models import FlowRecord
+
+        # A ledger write makes the cached dashboard figures stale (bulk writes: the TTL).
+        post_save.connect(bump_version, sender=FlowRecord, dispatch_uid="analytics-flow-save")
+        post_delete.connect(bump_version, sender=FlowRecord, dispatch_uid="analytics-flow-del")

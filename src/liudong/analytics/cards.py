@@ -1,0 +1,291 @@
+"""The dashboards' cards: a registry any app adds to, and the statistics app's own cards.
+
+A dashboard is a list of cards. Each card names its key, title, partial template, the
+levels it shows on (city, county, station), optionally the roles, and a *figure function*
+that receives a :class:`CardContext` (the viewer, the organization in view, the filters
+and the dashboard's figures) and returns what the partial shows, or None to hide the card.
+Figure functions read through the scope gate like every query.
+
+Another app adds cards without touching this module: put a ``cards.py`` in the app that
+calls :func:`register` at import time; the registry imports every installed app's
+``cards`` module on first use (``autodiscover_modules``). For example the stations app's
+check-ins (pending / confirmed), once its CheckIn model exists::
+
+    # src/liudong/stations/cards.py
+    from liudong.analytics.cards import Card, register
+
+    def check_ins(ctx):
+        rows = visible_to(ctx.user, CheckIn.objects.filter(...subtree of ctx.organization...))
+        return {"pending": ..., "confirmed": ...}
+
+    register(Card("check_ins", _("Check-ins"), "stations/card_check_ins.html", check_ins,
+                  order=45))
+
+Until then the dashboard shows no check-in figure at all (no placeholder number).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
+
+CITY, COUNTY, STATION = "city", "county", "station"
+LEVELS = (CITY, COUNTY, STATION)
+SMALL = "col-6 col-xl-3"
+WIDE = "col-12 col-xl-6"
+FULL = "col-12"
+
+
+@dataclass
+class CardContext:
+    user: Any
+    organization: Any
+    level: str
+    filters: Any
+    board: dict[str, Any]  # the dashboard's figures (analytics.queries.Dashboard.as_dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Card:
+    key: str
+    title: str | Promise
+    template: str
+    figure: Callable[[CardContext], Any]
+    levels: tuple[str, ...] = LEVELS
+    roles: tuple[str, ...] | None = None  # None: every staff role
+    order: int = 100
+    width: str = SMALL
+
+
+_CARDS: dict[str, Card] = {}
+_discovered = False
+_lock = threading.Lock()
+
+
+def register(card: Card) -> Card:
+    """Add (or replace, by key) a card. Call at import time of an app's ``cards`` module."""
+    _CARDS[card.key] = card
+    return card
+
+
+def _discover() -> None:
+    global _discovered
+    if _discovered:
+        return
+    with _lock:
+        if not _discovered:
+            autodiscover_modules("cards")
+            _discovered = True
+
+
+def all_cards() -> list[Card]:
+    _discover()
+    return sorted(_CARDS.values(), key=lambda c: (c.order, c.key))
+
+
+def cards_for(ctx: CardContext) -> list[dict[str, Any]]:
+    """The cards this viewer sees at this level, each with its computed figure."""
+    shown = []
+    role = getattr(ctx.user, "role", None)
+    for card in all_cards():
+        if ctx.level not in card.levels:
+            continue
+        if card.roles and role not in card.roles and not getattr(ctx.user, "is_superuser", False):
+            continue
+        figure = card.figure(ctx)
+        if figure is None:
+            continue
+        shown.append({"card": card, "figure": figure})
+    return shown
+
+
+# --- the statistics app's own cards ----------------------------------------------------------
+
+
+def _members_found(ctx: CardContext) -> dict[str, Any]:
+    b = ctx.board
+    return {
+        "value": b["members_found"],
+        "outflow": b["totals"]["outflow"]["total"],
+        "inflow": b["totals"]["inflow"]["total"],
+    }
+
+
+def _liaison(ctx: CardContext) -> dict[str, Any]:
+    return {"value": ctx.board["outflow_under_liaison_stations"]}
+
+
+def _service(ctx: CardContext) -> dict[str, Any]:
+    return {"value": ctx.board["inflow_under_service_stations"]}
+
+
+def _stations(ctx: CardContext) -> dict[str, Any] | None:
+    s = ctx.board["stations"]
+    if not s["total"] and ctx.level != CITY:
+        return None
+    return {
+        "value": s["total"],
+        "liaison": s["by_kind"].get("liaison", 0),
+        "service": s["by_kind"].get("service", 0),
+        "cities": s["liaison_cities"],
+    }
+
+
+def _coverage(key: str) -> Callable[[CardContext], Any]:
+    def figure(ctx: CardContext) -> dict[str, Any] | None:
+        for item in ctx.board["coverage"]:
+            if item["key"] == key:
+                return item
+        return None
+
+    return figure
+
+
+def _alerts(ctx: CardContext) -> dict[str, Any]:
+    a = ctx.board["alerts"]
+    totals = ctx.board["totals"]["all"]
+    return {
+        "value": sum(a.values()),
+        "overdue_contact": a.get("overdue_contact", 0),
+        "suggest_lost": a.get("suggest_lost", 0),
+        "yearly_report": a.get("yearly_report", 0),
+        "lost": totals["lost"],
+    }
+
+
+def _co_managed(ctx: CardContext) -> dict[str, Any] | None:
+    return {"value": ctx.board["co_managed_at_our_stations"]}
+
+
+def _attached(ctx: CardContext) -> dict[str, Any]:
+    t = ctx.board["totals"]["all"]
+    return {"value": t["total"], "managed": t["managed"], "coverage": t["coverage"]}
+
+
+def _rows(ctx: CardContext) -> dict[str, Any] | None:
+    if not ctx.board["rows"]:
+        return None
+    return {"rows": ctx.board["rows"], "total": ctx.board["rows_total"]}
+
+
+def _station_list(ctx: CardContext) -> dict[str, Any] | None:
+    stations = ctx.board["stations"]["list"]
+    return {"stations": stations} if stations else None
+
+
+def _by_province(ctx: CardContext) -> dict[str, Any] | None:
+    rows = sorted(ctx.board["by_province"].items(), key=lambda kv: -kv[1]["total"])
+    return {"rows": [{"code": c, **v} for c, v in rows[:12]]} if rows else None
+
+
+register(
+    Card(
+        "members_found",
+        _("Mobile members found"),
+        "analytics/cards/members_found.html",
+        _members_found,
+        levels=(CITY, COUNTY),
+        order=10,
+    )
+)
+register(
+    Card(
+        "attached",
+        _("Members attached to the station"),
+        "analytics/cards/attached.html",
+        _attached,
+        levels=(STATION,),
+        order=10,
+    )
+)
+register(
+    Card(
+        "outflow_under_liaison",
+        _("Outflow members under the liaison stations"),
+        "analytics/cards/liaison.html",
+        _liaison,
+        levels=(CITY, COUNTY),
+        order=20,
+    )
+)
+register(
+    Card(
+        "inflow_under_service",
+        _("Inflow members under the service stations"),
+        "analytics/cards/service.html",
+        _service,
+        levels=(CITY, COUNTY),
+        order=30,
+    )
+)
+register(Card("stations", _("Stations"), "analytics/cards/stations.html", _stations, order=40))
+register(
+    Card(
+        "coverage_in_province",
+        _("Coverage in province"),
+        "analytics/cards/coverage.html",
+        _coverage("in_province"),
+        levels=(CITY, COUNTY),
+        order=50,
+    )
+)
+register(
+    Card(
+        "coverage_out_of_province",
+        _("Coverage out of province"),
+        "analytics/cards/coverage.html",
+        _coverage("out_of_province"),
+        levels=(CITY, COUNTY),
+        order=51,
+    )
+)
+register(Card("alerts", _("Contact alerts"), "analytics/cards/alerts.html", _alerts, order=60))
+register(
+    Card(
+        "co_managed",
+        _("Co-managed at our stations"),
+        "analytics/cards/co_managed.html",
+        _co_managed,
+        levels=(COUNTY,),
+        order=70,
+    )
+)
+register(
+    Card(
+        "coverage_rows",
+        _("Coverage against target by organization"),
+        "analytics/cards/coverage_rows.html",
+        _rows,
+        levels=(CITY, COUNTY),
+        order=200,
+        width=WIDE,
+    )
+)
+register(
+    Card(
+        "by_province",
+        _("Where they are: open records by province"),
+        "analytics/cards/by_province.html",
+        _by_province,
+        levels=(CITY, COUNTY),
+        order=210,
+        width=WIDE,
+    )
+)
+register(
+    Card(
+        "station_list",
+        _("Stations and their members"),
+        "analytics/cards/station_list.html",
+        _station_list,
+        order=220,
+        width=FULL,
+    )
+)

@@ -1,0 +1,1071 @@
+"""The figures: coverage, distribution, per-organization rows, targets. Read through the gate.
+
+Which records a figure counts (the definitions the pages print):
+
+- **Open records**: flow records with status registered, managed or lost contact (returned,
+  transferred and suspended records are closed and never counted).
+- **Attributed to an organization** ("responsible" basis, every dashboard but a station's):
+  outflow records whose *home* organization lies in its subtree, and inflow records whose
+  *inflow-side* organization lies in its subtree. Each record belongs to exactly one side, so
+  the counties' rows add up to the city. A county also sees, through co-management, other
+  counties' members attached to the stations it runs: they are shown as a figure of their own
+  ("co-managed at our stations"), never mixed into its coverage.
+- **Attached** ("attached" basis, a station's dashboard): records whose inflow-side
+  organization is the station's mobile branch (or below it), both directions.
+- **Managed** (纳管): status *managed* among the open records. **Coverage** = managed ÷ open.
+- **In province**: the destination (where the member lives now) lies in the home province
+  (``LIUDONG_HOME_PROVINCE``, default the city's province, 62 = Gansu); out of province
+  otherwise. Inflow records live here, so they count in province.
+
+Set-based: two GROUP BY queries over the open records answer a whole dashboard (one for the
+area/scope/status cube, one per responsible organization), organization filters as id lists
+so the partial indexes on open records serve county dashboards.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from liudong.analytics.models import CoverageTarget, Snapshot
+from liudong.core.errors import DomainError
+from liudong.core.filters import organization_for_code
+from liudong.core.scope import ScopeKind, scope_of, visible_to
+from liudong.members.filters import overdue_cutoff
+from liudong.members.models import (
+    OPEN_STATUSES,
+    Alert,
+    Direction,
+    FlowRecord,
+    FlowScope,
+    FlowStatus,
+)
+from liudong.orgs.models import Organization, OrgKind
+
+RESPONSIBLE = "responsible"
+ATTACHED = "attached"
+STATION_ORG_KINDS = (OrgKind.MOBILE_BRANCH, OrgKind.STATION)
+# Rows of the city's tables: the county-level committees and the city's working committee.
+ROW_KINDS = (OrgKind.COUNTY_COMMITTEE, OrgKind.WORKING_COMMITTEE, OrgKind.TOWNSHIP_COMMITTEE)
+
+MANAGED, LOST = str(FlowStatus.MANAGED), str(FlowStatus.LOST)
+SCOPE_KEYS = [str(s) for s in FlowScope]  # the four flow scopes, outflow
+INFLOW_KEY = "inflow"
+
+
+def home_province() -> str:
+    """The two-digit code of the home province (in-province vs out-of-province)."""
+    configured = getattr(settings, "LIUDONG_HOME_PROVINCE", "")
+    if configured:
+        return str(configured)[:2]
+    root = Organization.objects.filter(parent__isnull=True).order_by("pk").first()
+    return (root.place_id or "62")[:2] if root is not None else "62"
+
+
+def default_targets() -> tuple[Decimal, Decimal]:
+    return (
+        Decimal(str(getattr(settings, "LIUDONG_COVERAGE_TARGET_IN_PROVINCE", 100))),
+        Decimal(str(getattr(settings, "LIUDONG_COVERAGE_TARGET_OUT_OF_PROVINCE", 30))),
+    )
+
+
+# --- filters ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FigureFilter:
+    """Filters of the map and dashboards, from the URL: direction, status, reason, period.
+
+    The period keeps records whose stay began (``left_on``) in it: a year ``2024`` or a
+    month ``2024-06``.
+    """
+
+    direction: str = ""
+    status: str = ""
+    reason: str = ""
+    period: str = ""
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any] | None) -> FigureFilter:
+        params = params or {}
+
+        def text(name: str, limit: int = 20) -> str:
+            return str(params.get(name) or "").strip()[:limit]
+
+        direction = text("direction")
+        status = text("status")
+        period = text("period", 7)
+        if period and _period_bounds(period) is None:
+            period = ""
+        return cls(
+            direction=direction if direction in Direction.values else "",
+            status=status if status in OPEN_STATUSES else "",
+            reason=text("reason"),
+            period=period,
+        )
+
+    def params(self) -> dict[str, str]:
+        return {k: v for k, v in asdict(self).items() if v}
+
+    def apply(self, records: QuerySet) -> QuerySet:
+        if self.direction:
+            records = records.filter(direction=self.direction)
+        if self.status:
+            records = records.filter(status=self.status)
+        if self.reason:
+            records = records.filter(reason=self.reason)
+        bounds = _period_bounds(self.period)
+        if bounds:
+            records = records.filter(left_on__gte=bounds[0], left_on__lt=bounds[1])
+        return records
+
+
+def _period_bounds(period: str) -> tuple[datetime.date, datetime.date] | None:
+    try:
+        if len(period) == 4:
+            year = int(period)
+            return datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+        if len(period) == 7 and period[4] == "-":
+            year, month = int(period[:4]), int(period[5:])
+            start = datetime.date(year, month, 1)
+            return start, (start + datetime.timedelta(days=32)).replace(day=1)
+    except ValueError:
+        return None
+    return None
+
+
+# --- which organization, which records ------------------------------------------------------
+
+
+def root_organization() -> Organization | None:
+    return Organization.objects.filter(parent__isnull=True).order_by("pk").first()
+
+
+def organization_for(user: Any, code: str = "") -> Organization:
+    """The organization a dashboard is about: a code in the user's scope (else ScopeError,
+    shown as not found), or the user's own (the root for the city administrator)."""
+    if code:
+        return organization_for_code(user, code)
+    scope = scope_of(user)
+    if scope.kind == ScopeKind.ALL:
+        root = root_organization()
+        if root is not None:
+            return root
+    if getattr(user, "organization_id", None):
+        return user.organization
+    raise DomainError("no_organization", _("Your account belongs to no organization."))
+
+
+def basis_for(org: Organization) -> str:
+    return ATTACHED if org.kind in STATION_ORG_KINDS else RESPONSIBLE
+
+
+def subtree_ids(org: Organization) -> list[int]:
+    return list(Organization.objects.filter(path__startswith=org.path).values_list("pk", flat=True))
+
+
+def _is_everything(org: Organization) -> bool:
+    """The only root of the tree: every record is attributed below it."""
+    return (
+        org.parent_id is None
+        and not Organization.objects.filter(parent__isnull=True).exclude(pk=org.pk).exists()
+    )
+
+
+def side_condition(org: Organization, basis: str = RESPONSIBLE) -> Q | None:
+    """The records attributed to (or attached at) the organization's subtree; None: all."""
+    if basis == RESPONSIBLE and _is_everything(org):
+        return None
+    ids = subtree_ids(org)
+    if basis == ATTACHED:
+        return Q(inflow_organization_id__in=ids)
+    return Q(direction=Direction.OUTFLOW, home_organization_id__in=ids) | Q(
+        direction=Direction.INFLOW, inflow_organization_id__in=ids
+    )
+
+
+def open_records(
+    user: Any,
+    org: Organization,
+    flt: FigureFilter | None = None,
+    *,
+    basis: str | None = None,
+) -> QuerySet[FlowRecord]:
+    """Open flow records counted for ``org``, through the scope gate, filtered."""
+    records = FlowRecord.objects.filter(is_open=True)
+    condition = side_condition(org, basis or basis_for(org))
+    if condition is not None:
+        records = records.filter(condition)
+    records = visible_to(user, records)
+    return (flt or FigureFilter()).apply(records).order_by()
+
+
+def _overdue() -> Q:
+    cutoff = overdue_cutoff()
+    return Q(last_contact_on__lt=cutoff) | Q(last_contact_on__isnull=True, left_on__lt=cutoff)
+
+
+def _in_province_case() -> Case:
+    return Case(
+        When(destination_place__code__startswith=home_province(), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+# --- tallies ------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """Counts of open records: total and by status, and overdue contact."""
+
+    total: int = 0
+    managed: int = 0
+    registered: int = 0
+    lost: int = 0
+    overdue: int = 0
+
+    def add(self, status: str, n: int, overdue: int = 0) -> None:
+        self.total += n
+        self.overdue += overdue
+        if status == MANAGED:
+            self.managed += n
+        elif status == LOST:
+            self.lost += n
+        else:
+            self.registered += n
+
+    def merge(self, other: Tally) -> None:
+        for name in ("total", "managed", "registered", "lost", "overdue"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def coverage(self) -> float | None:
+        """Managed ÷ open, in percent (one decimal); None without records."""
+        if not self.total:
+            return None
+        return round(100.0 * self.managed / self.total, 1)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "coverage": self.coverage}
+
+
+@dataclass
+class Coverage:
+    """A coverage figure with its target: value, target, gap and a traffic light."""
+
+    key: str
+    label: str | Promise
+    tally: Tally
+    target: Decimal | None
+
+    @property
+    def value(self) -> float | None:
+        return self.tally.coverage
+
+    @property
+    def gap(self) -> float | None:
+        if self.value is None or self.target is None:
+            return None
+        return round(max(0.0, float(self.target) - self.value), 1)
+
+    @property
+    def light(self) -> str:
+        return traffic_light(self.value, self.target)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": str(self.label),
+            **self.tally.as_dict(),
+            "target": float(self.target) if self.target is not None else None,
+            "gap": self.gap,
+            "light": self.light,
+        }
+
+
+AMBER_POINTS = 10.0
+
+
+def traffic_light(value: float | None, target: Decimal | float | None) -> str:
+    """green: target met; amber: within 10 points; red: further; grey: nothing to measure."""
+    if value is None or target is None:
+        return "grey"
+    if value >= float(target):
+        return "green"
+    if float(target) - value <= AMBER_POINTS:
+        return "amber"
+    return "red"
+
+
+# --- targets ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    in_province: Decimal
+    out_of_province: Decimal
+    source: str  # the organization whose row applies, or "" for the default
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "in_province": float(self.in_province),
+            "out_of_province": float(self.out_of_province),
+            "source": self.source,
+        }
+
+
+def _ancestor_ids(org: Organization) -> list[int]:
+    return [int(part) for part in org.path.strip("/").split("/") if part]
+
+
+def targets_for(
+    orgs: Iterable[Organization], year: int, month: int | None = None
+) -> dict[int, Target]:
+    """The target that applies to each organization in a period: its own row or its nearest
+    ancestor's; a month's row beats the year's; the settings' default otherwise.
+
+    Targets are configuration read along the ancestor chain of organizations already in
+    the viewer's scope; only the percentages are shown, never the rows of other units.
+    """
+    orgs = list(orgs)
+    ids = {pk for org in orgs for pk in _ancestor_ids(org)}
+    rows = CoverageTarget.objects.filter(organization_id__in=ids, year=year).filter(
+        Q(month=month) | Q(month__isnull=True) if month else Q(month__isnull=True)
+    )
+    found: dict[int, dict[bool, CoverageTarget]] = defaultdict(dict)
+    names = dict(Organization.objects.filter(pk__in=ids).values_list("pk", "name"))
+    for row in rows:
+        found[row.organization_id][row.month is not None] = row
+    default_in, default_out = default_targets()
+    result: dict[int, Target] = {}
+    for org in orgs:
+        target = Target(default_in, default_out, "")
+        for pk in reversed(_ancestor_ids(org)):
+            rows_here = found.get(pk)
+            if rows_here:
+                row = rows_here.get(True) or rows_here[False]
+                target = Target(row.in_province, row.out_of_province, names.get(pk, ""))
+                break
+        result[org.pk] = target
+    return result
+
+
+def target_for(org: Organization, year: int, month: int | None = None) -> Target:
+    return targets_for([org], year, month)[org.pk]
+
+
+def coverage_figures(tallies: Mapping[str, Tally], target: Target) -> list[Coverage]:
+    """Coverage in province, out of province and in all, with the targets that apply."""
+    return [
+        Coverage("in_province", _("In province"), tallies["in_province"], target.in_province),
+        Coverage(
+            "out_of_province",
+            _("Out of province"),
+            tallies["out_of_province"],
+            target.out_of_province,
+        ),
+        Coverage("all", _("All open records"), tallies["all"], None),
+    ]
+
+
+# --- the cube: one GROUP BY for totals, scopes, areas -------------------------------------
+
+
+@dataclass
+class Cube:
+    """Open records counted by direction, flow scope, status and destination prefecture."""
+
+    rows: list[tuple[str, str, str, str, int, int]] = field(default_factory=list)
+
+    def tally(self, **match: Any) -> Tally:
+        tally = Tally()
+        for direction, scope, status, prefecture, n, overdue in self.rows:
+            row = {"direction": direction, "scope": scope, "prefecture": prefecture}
+            if all(_matches(row[k], v) for k, v in match.items()):
+                tally.add(status, n, overdue)
+        return tally
+
+    def by_area(self, digits: int, direction: str = "") -> dict[str, Tally]:
+        """Tallies by destination area: 2 digits province, 4 prefecture."""
+        areas: dict[str, Tally] = defaultdict(Tally)
+        for row_direction, _scope, status, prefecture, n, overdue in self.rows:
+            if direction and row_direction != direction:
+                continue
+            areas[prefecture[:digits]].add(status, n, overdue)
+        return dict(areas)
+
+
+def _matches(value: str, wanted: Any) -> bool:
+    if callable(wanted):
+        return bool(wanted(value))
+    return value == wanted
+
+
+def cube(records: QuerySet[FlowRecord]) -> Cube:
+    rows = (
+        records.annotate(prefecture=Substr("destination_place_id", 1, 4))
+        .values_list("direction", "flow_scope", "status", "prefecture")
+        .annotate(n=Count("id"), overdue=Count("id", filter=_overdue()))
+        .order_by()
+    )
+    return Cube([tuple(row) for row in rows])
+
+
+def county_records(
+    records: QuerySet[FlowRecord], basis: str = RESPONSIBLE, *, place_digits: int = 0
+) -> list[tuple[int | None, str, str, str, int, int, int]]:
+    """Open records by responsible organization: (org id, direction, scope, status,
+    in-province 1/0, n, overdue); with ``place_digits`` the destination's first digits too
+    (the map's per-county drill)."""
+    if basis == ATTACHED:
+        side = F("inflow_organization_id")
+    else:
+        side = Case(
+            When(direction=Direction.INFLOW, then=F("inflow_organization_id")),
+            default=F("home_organization_id"),
+            output_field=IntegerField(),
+        )
+    columns = ["side", "direction", "flow_scope", "status", "in_province"]
+    annotations: dict[str, Any] = {"side": side, "in_province": _in_province_case()}
+    if place_digits:
+        annotations["area"] = Substr("destination_place_id", 1, place_digits)
+        columns.append("area")
+    rows = (
+        records.annotate(**annotations)
+        .values_list(*columns)
+        .annotate(n=Count("id"), overdue=Count("id", filter=_overdue()))
+        .order_by()
+    )
+    return [tuple(row) for row in rows]
+
+
+# --- rows per organization (the coverage table, the monthly report) -----------------------
+
+
+@dataclass
+class OrgRow:
+    """One row of the per-organization tables: a child organization and its figures."""
+
+    organization: Organization | None  # None: records attributed directly to the parent
+    label: str
+    all: Tally = field(default_factory=Tally)
+    in_province: Tally = field(default_factory=Tally)
+    out_of_province: Tally = field(default_factory=Tally)
+    outflow: dict[str, Tally] = field(default_factory=lambda: {k: Tally() for k in SCOPE_KEYS})
+    inflow: Tally = field(default_factory=Tally)
+    stations: int = 0
+    branches: int = 0
+    target: Target | None = None
+
+    @property
+    def code(self) -> str:
+        return self.organization.code if self.organization else ""
+
+    def add(
+        self, direction: str, scope: str, status: str, in_province: int, n: int, overdue: int
+    ) -> None:
+        self.all.add(status, n, overdue)
+        (self.in_province if in_province else self.out_of_province).add(status, n, overdue)
+        if direction == Direction.INFLOW:
+            self.inflow.add(status, n, overdue)
+        else:
+            self.outflow.setdefault(scope, Tally()).add(status, n, overdue)
+
+    def merge(self, other: OrgRow) -> None:
+        self.all.merge(other.all)
+        self.in_province.merge(other.in_province)
+        self.out_of_province.merge(other.out_of_province)
+        self.inflow.merge(other.inflow)
+        for key, tally in other.outflow.items():
+            self.outflow.setdefault(key, Tally()).merge(tally)
+        self.stations += other.stations
+        self.branches += other.branches
+
+    @property
+    def coverage_in(self) -> Coverage:
+        target = self.target.in_province if self.target else None
+        return Coverage("in_province", _("In province"), self.in_province, target)
+
+    @property
+    def coverage_out(self) -> Coverage:
+        target = self.target.out_of_province if self.target else None
+        return Coverage("out_of_province", _("Out of province"), self.out_of_province, target)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "organization": self.code,
+            "label": self.label,
+            "found": self.all.total,
+            "outflow": {k: t.total for k, t in self.outflow.items()},
+            "inflow": self.inflow.total,
+            "managed": self.all.managed,
+            "coverage": self.all.coverage,
+            "in_province": self.coverage_in.as_dict(),
+            "out_of_province": self.coverage_out.as_dict(),
+            "lost": self.all.lost,
+            "overdue": self.all.overdue,
+            "stations": self.stations,
+            "branches": self.branches,
+        }
+
+
+def child_rows_of(org: Organization) -> list[Organization]:
+    """The organizations a parent's tables list as rows: its county-level committees and
+    working committees (the city), its townships (a county), else its direct children."""
+    children = Organization.objects.filter(parent=org, active=True).order_by("sort_order", "code")
+    rows = [c for c in children if c.kind in ROW_KINDS]
+    return rows or list(children.exclude(kind__in=STATION_ORG_KINDS)) or list(children)
+
+
+def org_rows(
+    user: Any,
+    org: Organization,
+    flt: FigureFilter | None = None,
+    *,
+    today: datetime.date | None = None,
+) -> tuple[list[OrgRow], OrgRow]:
+    """One row per child organization (see :func:`child_rows_of`) and the totals row,
+    computed independently (the report checks that the rows add up to it)."""
+    today = today or timezone.localdate()
+    records = open_records(user, org, flt, basis=RESPONSIBLE)
+    children = child_rows_of(org)
+    by_id: dict[int, OrgRow] = {c.pk: OrgRow(c, c.short_name or c.name) for c in children}
+    direct = OrgRow(None, str(_("Directly under %(name)s") % {"name": org.short_name or org.name}))
+    owner = _row_owner(org, children)
+    total = OrgRow(org, str(_("Total")))
+    for side, direction, scope, status, in_province, n, overdue in county_records(records):
+        row = by_id.get(owner.get(side, -1)) if side is not None else None
+        (row or direct).add(direction, scope, status, in_province, n, overdue)
+        total.add(direction, scope, status, in_province, n, overdue)
+    stations, branches = _stations_and_branches(user, org, children)
+    for child in children:
+        by_id[child.pk].stations = stations.get(child.pk, 0)
+        by_id[child.pk].branches = branches.get(child.pk, 0)
+    total.stations = sum(stations.values()) + stations.get(None, 0)
+    total.branches = sum(branches.values()) + branches.get(None, 0)
+    direct.stations, direct.branches = stations.get(None, 0), branches.get(None, 0)
+    targets = targets_for([*children, org], today.year, today.month)
+    for child in children:
+        by_id[child.pk].target = targets[child.pk]
+    direct.target = total.target = targets[org.pk]
+    rows = [by_id[c.pk] for c in children]
+    if direct.all.total or direct.stations or direct.branches:
+        rows.append(direct)
+    return rows, total
+
+
+def _row_owner(org: Organization, children: list[Organization]) -> dict[int, int]:
+    """Every organization id in the subtree → the id of the row (child) it belongs to."""
+    child_ids = {c.pk for c in children}
+    owner: dict[int, int] = {}
+    for pk, path in Organization.objects.filter(path__startswith=org.path).values_list(
+        "pk", "path"
+    ):
+        for part in _ids(path)[org.depth + 1 :]:
+            if part in child_ids:
+                owner[pk] = part
+                break
+    return owner
+
+
+def _ids(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def _stations_and_branches(
+    user: Any, org: Organization, children: list[Organization]
+) -> tuple[dict[int | None, int], dict[int | None, int]]:
+    """Open stations run by, and mobile branches under, each child (None: the parent)."""
+    from liudong.stations.models import Station, StationStatus
+
+    owner = _row_owner(org, children)
+    org_ids = set(subtree_ids(org))
+    stations: dict[int | None, int] = defaultdict(int)
+    for run_by in visible_to(
+        user, Station.objects.filter(status=StationStatus.OPEN, organization_id__in=org_ids)
+    ).values_list("organization_id", flat=True):
+        stations[owner.get(run_by)] += 1
+    branches: dict[int | None, int] = defaultdict(int)
+    for pk in visible_to(
+        user, Organization.objects.filter(kind=OrgKind.MOBILE_BRANCH, pk__in=org_ids, active=True)
+    ).values_list("pk", flat=True):
+        branches[owner.get(pk)] += 1
+    return stations, branches
+
+
+# --- stations -----------------------------------------------------------------------------
+
+
+@dataclass
+class StationFigures:
+    pk: int
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+    city_code: str
+    city_name: str
+    lng: float
+    lat: float
+    branch_code: str
+    attached: Tally = field(default_factory=Tally)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "kind": self.kind,
+            "city": self.city_code,
+            "city_name": self.city_name,
+            "lng": self.lng,
+            "lat": self.lat,
+            "branch": self.branch_code,
+            "attached": self.attached.total,
+            "managed": self.attached.managed,
+        }
+
+
+def stations_in(user: Any, org: Organization) -> list[StationFigures]:
+    """Open stations run in (or being) the organization's subtree, with their attached
+    members (open records whose inflow side is the station's branch)."""
+    from liudong.regions.queries import place_full_name
+    from liudong.stations.models import Station, StationStatus
+
+    ids = subtree_ids(org)
+    stations = list(
+        visible_to(
+            user,
+            Station.objects.filter(status=StationStatus.OPEN).filter(
+                Q(organization_id__in=ids) | Q(branch_id__in=ids)
+            ),
+        )
+        .select_related("branch")
+        .order_by("code")
+    )
+    result = []
+    for s in stations:
+        city = s.place_id[:4] + "00"
+        result.append(
+            StationFigures(
+                s.pk,
+                s.code,
+                s.name,
+                s.kind,
+                str(s.get_kind_display()),
+                city,
+                place_full_name(city),
+                s.lng,
+                s.lat,
+                s.branch.code if s.branch else "",
+            )
+        )
+    branch_to = {s.branch_id: f for s, f in zip(stations, result, strict=True) if s.branch_id}
+    if branch_to:
+        rows = (
+            visible_to(
+                user,
+                FlowRecord.objects.filter(is_open=True, inflow_organization_id__in=list(branch_to)),
+            )
+            .values_list("inflow_organization_id", "status")
+            .annotate(n=Count("id"), overdue=Count("id", filter=_overdue()))
+            .order_by()
+        )
+        for branch_id, status, n, overdue in rows:
+            branch_to[branch_id].attached.add(status, n, overdue)
+    return result
+
+
+# --- the dashboard ------------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    """Every figure of one organization's dashboard (cards read from here)."""
+
+    organization: Organization
+    basis: str
+    filters: FigureFilter
+    today: datetime.date
+    tallies: dict[str, Tally]
+    by_scope: dict[str, Tally]
+    by_province: dict[str, Tally]
+    liaison_catchment: Tally
+    service_catchment: Tally
+    co_managed: int
+    stations: list[StationFigures]
+    alerts: dict[str, int]
+    target: Target
+    rows: list[OrgRow]
+    rows_total: OrgRow | None
+
+    @property
+    def coverage(self) -> list[Coverage]:
+        return coverage_figures(self.tallies, self.target)
+
+    @property
+    def stations_by_kind(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for s in self.stations:
+            counts[s.kind] += 1
+        return dict(counts)
+
+    def station_cities(self, kind: str) -> list[tuple[str, str, int]]:
+        """(city code, name, stations of that kind there), most stations first."""
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for s in self.stations:
+            if s.kind == kind:
+                counts[(s.city_code, s.city_name)] += 1
+        return sorted(((c, n, k) for (c, n), k in counts.items()), key=lambda r: (-r[2], r[0]))
+
+    def as_dict(self) -> dict[str, Any]:
+        from liudong.regions.queries import place_full_name
+
+        return {
+            "organization": {"code": self.organization.code, "name": self.organization.name},
+            "basis": self.basis,
+            "filters": self.filters.params(),
+            "day": self.today.isoformat(),
+            "members_found": self.tallies["all"].total,
+            "totals": {k: t.as_dict() for k, t in self.tallies.items()},
+            "by_scope": {k: t.as_dict() for k, t in self.by_scope.items()},
+            "coverage": [c.as_dict() for c in self.coverage],
+            "target": self.target.as_dict(),
+            "outflow_under_liaison_stations": self.liaison_catchment.total,
+            "inflow_under_service_stations": self.service_catchment.total,
+            "co_managed_at_our_stations": self.co_managed,
+            "stations": {
+                "total": len(self.stations),
+                "by_kind": self.stations_by_kind,
+                "liaison_cities": [
+                    {"city": c, "name": n, "stations": k}
+                    for c, n, k in self.station_cities("liaison")
+                ],
+                "list": [s.as_dict() for s in self.stations],
+            },
+            "alerts": self.alerts,
+            "by_province": {
+                code: {"name": place_full_name(code + "0000"), **t.as_dict()}
+                for code, t in sorted(self.by_province.items())
+            },
+            "rows": [r.as_dict() for r in self.rows],
+            "rows_total": self.rows_total.as_dict() if self.rows_total else None,
+        }
+
+
+def dashboard(
+    user: Any,
+    org: Organization,
+    flt: FigureFilter | None = None,
+    *,
+    today: datetime.date | None = None,
+    with_rows: bool = True,
+) -> Dashboard:
+    """Compute one organization's dashboard (uncached; see :func:`cached_dashboard`)."""
+    flt = flt or FigureFilter()
+    today = today or timezone.localdate()
+    basis = basis_for(org)
+    records = open_records(user, org, flt, basis=basis)
+    data = cube(records)
+    province = home_province()
+    in_prov = lambda p: p.startswith(province)  # noqa: E731
+    out_prov = lambda p: not p.startswith(province)  # noqa: E731
+    tallies = {
+        "all": data.tally(),
+        "in_province": data.tally(prefecture=in_prov),
+        "out_of_province": data.tally(prefecture=out_prov),
+        "outflow": data.tally(direction=Direction.OUTFLOW),
+        "inflow": data.tally(direction=Direction.INFLOW),
+    }
+    by_scope = {key: data.tally(direction=Direction.OUTFLOW, scope=key) for key in SCOPE_KEYS}
+    by_scope[INFLOW_KEY] = tallies["inflow"]
+    stations = stations_in(user, org) if basis == RESPONSIBLE else _own_station(user, org)
+    catchments = _catchments(user, org)
+    liaison = data.tally(
+        direction=Direction.OUTFLOW, prefecture=lambda p: p in catchments["liaison"]
+    )
+    service = data.tally(
+        direction=Direction.INFLOW, prefecture=lambda p: p in catchments["service"]
+    )
+    rows, rows_total = ([], None)
+    if with_rows and basis == RESPONSIBLE:
+        rows, rows_total = org_rows(user, org, flt, today=today)
+    return Dashboard(
+        organization=org,
+        basis=basis,
+        filters=flt,
+        today=today,
+        tallies=tallies,
+        by_scope=by_scope,
+        by_province=data.by_area(2),
+        liaison_catchment=liaison,
+        service_catchment=service,
+        co_managed=_co_managed(user, org, flt) if basis == RESPONSIBLE else 0,
+        stations=stations,
+        alerts=_alerts(user, org),
+        target=target_for(org, today.year, today.month),
+        rows=rows,
+        rows_total=rows_total,
+    )
+
+
+def _own_station(user: Any, org: Organization) -> list[StationFigures]:
+    root = root_organization() or org
+    return [s for s in stations_in(user, root) if s.branch_code == org.code] or stations_in(
+        user, org
+    )
+
+
+def _catchments(user: Any, org: Organization) -> dict[str, set[str]]:
+    """The prefectures (4 digits) hosting open stations of each kind, city-wide: members
+    living there are "under" those stations whichever county runs them."""
+    from liudong.stations.models import Station, StationStatus
+
+    found: dict[str, set[str]] = {"liaison": set(), "service": set()}
+    for kind, place in Station.objects.filter(status=StationStatus.OPEN).values_list(
+        "kind", "place_id"
+    ):
+        found.setdefault(kind, set()).add(place[:4])
+    return found
+
+
+def _co_managed(user: Any, org: Organization, flt: FigureFilter) -> int:
+    """Other organizations' outflow members attached to stations in this subtree."""
+    if _is_everything(org):
+        return 0
+    ids = subtree_ids(org)
+    records = FlowRecord.objects.filter(
+        is_open=True, direction=Direction.OUTFLOW, inflow_organization_id__in=ids
+    ).exclude(home_organization_id__in=ids)
+    return flt.apply(visible_to(user, records)).count()
+
+
+def _alerts(user: Any, org: Organization) -> dict[str, int]:
+    """Open alerts by kind, for the organizations of the subtree (the responsible side)."""
+    alerts = Alert.objects.filter(resolved=False)
+    if not _is_everything(org):
+        alerts = alerts.filter(organization_id__in=subtree_ids(org))
+    rows = visible_to(user, alerts).values_list("kind").annotate(n=Count("id")).order_by()
+    return dict(rows)
+
+
+# --- the map ------------------------------------------------------------------------------
+
+
+def distribution(
+    user: Any,
+    org: Organization,
+    flt: FigureFilter,
+    *,
+    level: str = "province",
+    parent: str = "",
+) -> dict[str, Any]:
+    """Members by area of the map: destination (outflow) or origin (inflow) provinces,
+    a province's prefectures, a prefecture's counties. Codes are six digits."""
+    inflow = flt.direction == Direction.INFLOW
+    place = "origin_place_id" if inflow else "destination_place_id"
+    records = open_records(user, org, flt)
+    digits = {"province": 2, "prefecture": 4, "county": 6}.get(level, 2)
+    if parent and digits > 2:
+        records = records.filter(**{f"{place[:-3]}__code__startswith": parent[: digits - 2]})
+    rows = (
+        records.annotate(area=Substr(place, 1, digits))
+        .values_list("area", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    areas: dict[str, Tally] = defaultdict(Tally)
+    for area, status, n in rows:
+        areas[area].add(status, n)
+    pad = "0" * (6 - digits)
+    return {
+        "level": level,
+        "parent": parent,
+        "direction": flt.direction or Direction.OUTFLOW,
+        "areas": [
+            {"code": code + pad, "name": _place_name(code + pad), **tally.as_dict()}
+            for code, tally in sorted(areas.items())
+        ],
+    }
+
+
+def _place_name(code: str) -> str:
+    from liudong.regions.queries import place_full_name
+
+    return place_full_name(code) or code
+
+
+def flow_lines(user: Any, org: Organization, flt: FigureFilter, *, top: int = 40) -> dict:
+    """The migration view: home county → destination city, the ``top`` biggest flows
+    (inflow: the member's home city → the county they live in)."""
+    from liudong.regions.models import Place
+
+    inflow = flt.direction == Direction.INFLOW
+    records = open_records(user, org, flt)
+    if inflow:
+        source, target = Substr("origin_place_id", 1, 4), F("destination_place_id")
+    else:
+        source, target = F("origin_place_id"), Substr("destination_place_id", 1, 4)
+    rows = list(
+        records.annotate(line_from=source, line_to=target)
+        .values_list("line_from", "line_to")
+        .annotate(n=Count("id"))
+        .order_by("-n", "line_from", "line_to")[:top]
+    )
+    codes = {c if len(c) == 6 else c + "00" for a, b, _n in rows for c in (a, b)}
+    places = {
+        code: (short or name, lng, lat)
+        for code, short, name, lng, lat in Place.objects.filter(code__in=codes).values_list(
+            "code", "short_name", "name", "lng", "lat"
+        )
+    }
+    lines = []
+    for a, b, n in rows:
+        a_code = a if len(a) == 6 else a + "00"
+        b_code = b if len(b) == 6 else b + "00"
+        start, end = places.get(a_code), places.get(b_code)
+        if not (start and end and start[1] is not None and end[1] is not None):
+            continue
+        lines.append(
+            {
+                "from": a_code,
+                "from_name": start[0],
+                "to": b_code,
+                "to_name": end[0],
+                "coords": [[start[1], start[2]], [end[1], end[2]]],
+                "n": n,
+            }
+        )
+    return {"direction": flt.direction or Direction.OUTFLOW, "lines": lines}
+
+
+# --- the cache ----------------------------------------------------------------------------
+
+CACHE_VERSION_KEY = "analytics:version"
+
+
+def cache_seconds() -> int:
+    return int(getattr(settings, "LIUDONG_DASHBOARD_CACHE_SECONDS", 60))
+
+
+def bump_version(**_kwargs: Any) -> None:
+    """A ledger write: cached figures of the older version are no longer read."""
+    try:
+        cache.incr(CACHE_VERSION_KEY)
+    except ValueError:
+        cache.set(CACHE_VERSION_KEY, 2, None)
+
+
+def cache_key(user: Any, *parts: Any) -> str:
+    scope = scope_of(user)
+    raw = json.dumps([scope.kind, list(scope.roots), *parts], default=str, sort_keys=True)
+    version = cache.get(CACHE_VERSION_KEY) or 1
+    digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
+    return f"analytics:{version}:{digest}"
+
+
+def cached(user: Any, parts: tuple[Any, ...], compute: Any) -> Any:
+    """``compute()``'s JSON-ready answer, cached per scope and parameters for a short time
+    (TTL, plus a version bumped by every flow-record write)."""
+    key = cache_key(user, *parts)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    value = compute()
+    cache.set(key, value, cache_seconds())
+    return value
+
+
+def cached_dashboard(user: Any, org: Organization, flt: FigureFilter) -> dict[str, Any]:
+    return cached(
+        user,
+        ("dashboard", org.pk, flt.params(), timezone.localdate().isoformat()),
+        lambda: dashboard(user, org, flt).as_dict(),
+    )
+
+
+# --- snapshots and trends -----------------------------------------------------------------
+
+SNAPSHOT_KEYS = (
+    "found",
+    "managed",
+    "lost",
+    "overdue",
+    "inflow",
+    "in_province",
+    "in_province_managed",
+    "out_of_province",
+    "out_of_province_managed",
+    "within_county",
+    "out_of_county",
+    "out_of_city",
+    "out_of_province_outflow",
+    "stations",
+    "branches",
+)
+
+
+def snapshot_figures(row: OrgRow) -> dict[str, int]:
+    return {
+        "found": row.all.total,
+        "managed": row.all.managed,
+        "lost": row.all.lost,
+        "overdue": row.all.overdue,
+        "inflow": row.inflow.total,
+        "in_province": row.in_province.total,
+        "in_province_managed": row.in_province.managed,
+        "out_of_province": row.out_of_province.total,
+        "out_of_province_managed": row.out_of_province.managed,
+        "within_county": row.outflow[FlowScope.WITHIN_COUNTY].total,
+        "out_of_county": row.outflow[FlowScope.OUT_OF_COUNTY].total,
+        "out_of_city": row.outflow[FlowScope.OUT_OF_CITY].total,
+        "out_of_province_outflow": row.outflow[FlowScope.OUT_OF_PROVINCE].total,
+        "stations": row.stations,
+        "branches": row.branches,
+    }
+
+
+def trend(user: Any, org: Organization, *, days: int = 400) -> dict[str, Any]:
+    """Coverage over time from the snapshots of the organization, with the target lines."""
+    since = timezone.localdate() - datetime.timedelta(days=days)
+    snapshots = visible_to(
+        user, Snapshot.objects.filter(organization=org, day__gte=since).order_by("day")
+    )
+    points = []
+    for snap in snapshots.only("day", "figures", "demo"):
+        f = snap.figures
+        target = target_for(org, snap.day.year, snap.day.month)
+        points.append(
+            {
+                "day": snap.day.isoformat(),
+                "demo": snap.demo,
+                "found": f.get("found", 0),
+                "in_province": _percent(f.get("in_province_managed"), f.get("in_province")),
+                "out_of_province": _percent(
+                    f.get("out_of_province_managed"), f.get("out_of_province")
+                ),
+                "all": _percent(f.get("managed"), f.get("found")),
+                "target_in_province": float(target.in_province),
+                "target_out_of_province": float(target.out_of_province),
+            }
+        )
+    return {"organization": org.code, "points": points}
+
+
+def _percent(part: Any, whole: Any) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
