@@ -22,6 +22,9 @@ def _load_reference_and_demo() -> None:
     call_command("load_codes", verbosity=0)
     tree.build()
     ledger.build_ledger(total=DEMO_LEDGER_MEMBERS)
+    from liudong.analytics.actions import build_demo as build_statistics
+
+    build_statistics()
 
 
 @pytest.fixture(scope="session")

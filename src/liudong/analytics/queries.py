@@ -557,8 +557,8 @@ def org_rows(
     for child in children:
         by_id[child.pk].stations = stations.get(child.pk, 0)
         by_id[child.pk].branches = branches.get(child.pk, 0)
-    total.stations = sum(stations.values()) + stations.get(None, 0)
-    total.branches = sum(branches.values()) + branches.get(None, 0)
+    total.stations = sum(stations.values())  # the parent's own (key None) included
+    total.branches = sum(branches.values())
     direct.stations, direct.branches = stations.get(None, 0), branches.get(None, 0)
     targets = targets_for([*children, org], today.year, today.month)
     for child in children:

@@ -36,6 +36,13 @@ class Command(BaseCommand):
         started = time.perf_counter()
         counts = ledger.build_ledger(total=options["members"])
         self._print_counts(counts, time.perf_counter() - started)
+        from liudong.analytics.actions import build_demo as build_statistics
+
+        made = build_statistics()
+        self.stdout.write(
+            f"Statistics: {made['targets']} coverage targets, {made['snapshots']} snapshots "
+            "(a year of month-end demo history, then today's)."
+        )
         if options["quiet_logins"]:
             return
         self.stdout.write(
