@@ -81,7 +81,6 @@ def hand(db: Any, demo: Any) -> Hand:
     def member(home: Organization | None) -> Any:
         if home is None:
             from liudong.members import actions
-
             from tests.members.helpers import id_number
 
             made = actions.create_member(
