@@ -31,7 +31,7 @@ def test_demo_city_dashboard_matches_the_demo_ledger(login: Any) -> None:
 def test_city_dashboard_page_shows_the_cards(login: Any) -> None:
     client = login("city")
     client.cookies.load(EN)
-    html = client.get("/statistics/").content.decode()
+    html = client.get("/statistics/dashboard/").content.decode()
     body = client.get("/api/v1/analytics/dashboard/").json()
     for key in ("members_found", "outflow_under_liaison", "inflow_under_service", "stations"):
         assert f'id="card-{key}"' in html
@@ -42,9 +42,9 @@ def test_city_dashboard_page_shows_the_cards(login: Any) -> None:
 
 def test_county_and_station_dashboards(login: Any) -> None:
     client = login("jingchuan")
-    html = client.get("/statistics/").content.decode()
+    html = client.get("/statistics/dashboard/").content.decode()
     assert 'id="card-co_managed"' in html and 'id="card-coverage_rows"' in html
-    station = client.get("/statistics/?org=620800-LD05").content.decode()
+    station = client.get("/statistics/dashboard/?org=620800-LD05").content.decode()
     assert 'id="card-attached"' in station and 'id="card-members_found"' not in station
 
 
@@ -58,7 +58,7 @@ def test_a_card_from_another_app_slots_in(login: Any) -> None:
     try:
         client = login("city")
         client.cookies.load(EN)
-        html = client.get("/statistics/").content.decode()
+        html = client.get("/statistics/dashboard/").content.decode()
         assert 'id="card-test_card"' in html and "4,321" in html
         assert html.index("card-test_card") < html.index("card-members_found")
     finally:
@@ -68,7 +68,7 @@ def test_a_card_from_another_app_slots_in(login: Any) -> None:
 def test_every_statistics_page_opens(login: Any) -> None:
     client = login("city")
     for url in (
-        "/statistics/",
+        "/statistics/dashboard/",
         "/statistics/map/",
         "/statistics/map/?view=lines&direction=inflow",
         "/statistics/coverage/",

@@ -45,7 +45,7 @@ def test_county_cannot_ask_for_another_county(login: Any) -> None:
         response = client.get(url)
         assert response.status_code == 404, url
         assert response.json()["code"] == "org_not_found"
-    for url in ("/statistics/?org=620822", "/statistics/reports/?org=620822"):
+    for url in ("/statistics/dashboard/?org=620822", "/statistics/reports/?org=620822"):
         assert client.get(url).status_code == 404, url
 
 
@@ -53,13 +53,13 @@ def test_county_sees_its_station_but_not_others(login: Any, demo: Any) -> None:
     client = login("jingchuan")
     stations = client.get("/api/v1/analytics/dashboard/").json()["stations"]["list"]
     assert [s["branch"] for s in stations] == ["620800-LD05"]  # 泾川 runs 雁塔
-    assert client.get("/statistics/?org=620800-LD05").status_code == 200
-    assert client.get("/statistics/?org=620800-LD06").status_code == 404  # 灵台's
+    assert client.get("/statistics/dashboard/?org=620800-LD05").status_code == 200
+    assert client.get("/statistics/dashboard/?org=620800-LD06").status_code == 404  # 灵台's
 
 
 def test_members_may_not_see_statistics(login: Any) -> None:
     client = login("member_jc")
-    assert client.get("/statistics/").status_code == 403
+    assert client.get("/statistics/dashboard/").status_code == 403
     assert client.get("/api/v1/analytics/dashboard/").status_code == 403
 
 

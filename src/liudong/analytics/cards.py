@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy as _
 CITY, COUNTY, STATION = "city", "county", "station"
 LEVELS = (CITY, COUNTY, STATION)
 SMALL = "col-6 col-xl-3"
+THIRD = "col-12 col-md-4"
 WIDE = "col-12 col-xl-6"
 FULL = "col-12"
 
@@ -233,6 +234,7 @@ register(
         "analytics/cards/coverage.html",
         _coverage("in_province"),
         levels=(CITY, COUNTY),
+        width=THIRD,
         order=50,
     )
 )
@@ -243,10 +245,11 @@ register(
         "analytics/cards/coverage.html",
         _coverage("out_of_province"),
         levels=(CITY, COUNTY),
+        width=THIRD,
         order=51,
     )
 )
-register(Card("alerts", _("Contact alerts"), "analytics/cards/alerts.html", _alerts, order=60))
+register(Card("alerts", _("Contact alerts"), "analytics/cards/alerts.html", _alerts, order=60, width=THIRD))
 register(
     Card(
         "co_managed",

@@ -621,6 +621,7 @@ class StationFigures:
     kind_label: str
     city_code: str
     city_name: str
+    city_short: str
     lng: float
     lat: float
     branch_code: str
@@ -633,6 +634,7 @@ class StationFigures:
             "kind": self.kind,
             "city": self.city_code,
             "city_name": self.city_name,
+            "city_short": self.city_short,
             "lng": self.lng,
             "lat": self.lat,
             "branch": self.branch_code,
@@ -644,6 +646,7 @@ class StationFigures:
 def stations_in(user: Any, org: Organization) -> list[StationFigures]:
     """Open stations run in (or being) the organization's subtree, with their attached
     members (open records whose inflow side is the station's branch)."""
+    from liudong.regions.models import Place
     from liudong.regions.queries import place_full_name
     from liudong.stations.models import Station, StationStatus
 
@@ -658,6 +661,8 @@ def stations_in(user: Any, org: Organization) -> list[StationFigures]:
         .select_related("branch")
         .order_by("code")
     )
+    cities = {s.place_id[:4] + "00" for s in stations}
+    short = dict(Place.objects.filter(code__in=cities).values_list("code", "short_name"))
     result = []
     for s in stations:
         city = s.place_id[:4] + "00"
@@ -670,6 +675,7 @@ def stations_in(user: Any, org: Organization) -> list[StationFigures]:
                 str(s.get_kind_display()),
                 city,
                 place_full_name(city),
+                short.get(city, city),
                 s.lng,
                 s.lat,
                 s.branch.code if s.branch else "",
@@ -730,7 +736,7 @@ class Dashboard:
         counts: dict[tuple[str, str], int] = defaultdict(int)
         for s in self.stations:
             if s.kind == kind:
-                counts[(s.city_code, s.city_name)] += 1
+                counts[(s.city_code, s.city_short)] += 1
         return sorted(((c, n, k) for (c, n), k in counts.items()), key=lambda r: (-r[2], r[0]))
 
     def as_dict(self) -> dict[str, Any]:

@@ -1,13 +1,15 @@
 """Statistics pages (统计分析)."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from liudong.analytics import views
 
 app_name = "analytics"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", RedirectView.as_view(pattern_name="analytics:dashboard", query_string=True)),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("wall/", views.wall, name="wall"),
     path("map/", views.map_page, name="map"),
     path("map/geo/<str:name>.json", views.geo, name="geo"),

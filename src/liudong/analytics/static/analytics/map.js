@@ -58,7 +58,7 @@
       rippleEffect: { scale: 3, brushType: "stroke" },
       symbolSize: function (v) { return Math.max(8, Math.min(24, 6 + Math.sqrt(v[2]) * 0.9)); },
       itemStyle: { color: "#ffb400", borderColor: "#7a4a00", borderWidth: 1 },
-      label: { show: mapCode !== "china", formatter: "{b}", position: "right", fontSize: 11, color: "#333" },
+      label: { show: current && current.level === "county", formatter: "{b}", position: "right", fontSize: 11, color: "#333" },
       data: shown.map(function (s) {
         return { name: s.name.replace(/流动党员(联络|服务)站$/, ""), value: [s.lng, s.lat, s.attached], station: s };
       })
@@ -149,7 +149,7 @@
     chart.setOption({
       tooltip: { trigger: "item", formatter: tooltip },
       visualMap: {
-        min: 0, max: max, left: 10, bottom: 10, calculable: true, text: [String(max), "0"],
+        min: 0, max: max, left: 10, bottom: 10, calculable: false, text: [String(max), "0"], itemHeight: 120,
         inRange: { color: dim ? ["#f3f4f6", "#cfd6e0"] : ["#fdf1f1", "#f4b3b5", "#e0575c", "#a01017"] },
         seriesIndex: 0
       },

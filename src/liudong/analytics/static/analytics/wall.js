@@ -12,13 +12,13 @@
   gauges.setOption({
     series: shown.map(function (c, i) {
       return {
-        type: "gauge", center: [(25 + 50 * i) + "%", "58%"], radius: "78%", min: 0, max: 100,
+        type: "gauge", center: [(25 + 50 * i) + "%", "55%"], radius: "46%", min: 0, max: 100,
         progress: { show: true, width: 12, itemStyle: { color: c.light === "green" ? "#3ddc97" : c.light === "amber" ? "#ffc107" : "#ff5252" } },
         axisLine: { lineStyle: { width: 12, color: [[c.target / 100, "rgba(255,255,255,.12)"], [1, "rgba(255,255,255,.05)"]] } },
         axisTick: { show: false }, splitLine: { show: false }, axisLabel: { show: false }, pointer: { show: false },
-        title: { offsetCenter: [0, "62%"], color: "#9fb0cc", fontSize: 15 },
+        title: { offsetCenter: [0, "75%"], color: "#9fb0cc", fontSize: 15 },
         detail: { offsetCenter: [0, "5%"], fontSize: 30, color: "#ffd35b", formatter: function (v) { return v + "%"; } },
-        data: [{ value: c.coverage == null ? 0 : c.coverage, name: c.label + " · " + cfg.labels.target + " " + c.target + "%" }]
+        data: [{ value: c.coverage == null ? 0 : c.coverage, name: c.label + "\n" + cfg.labels.target + " " + c.target + "%" }]
       };
     })
   });
@@ -34,9 +34,9 @@
     yAxis: { type: "category", data: names, inverse: true, axisLabel: { color: text, fontSize: 13 } },
     series: [
       { name: cfg.labels.in_province, type: "bar", barGap: "10%", data: used.map(function (r) { return r.in_province.coverage; }), itemStyle: { color: "#ff6b6b" },
-        markLine: { symbol: "none", label: { color: "#ff6b6b", formatter: cfg.labels.target + " {c}%" }, lineStyle: { color: "#ff6b6b", type: "dashed" }, data: [{ xAxis: used.length ? used[0].in_province.target : 100 }] } },
+        markLine: { symbol: "none", label: { position: "insideEndTop", color: "#ff6b6b", formatter: cfg.labels.target + " {c}%" }, lineStyle: { color: "#ff6b6b", type: "dashed" }, data: [{ xAxis: used.length ? used[0].in_province.target : 100 }] } },
       { name: cfg.labels.out_of_province, type: "bar", data: used.map(function (r) { return r.out_of_province.coverage; }), itemStyle: { color: "#5fa8ff" },
-        markLine: { symbol: "none", label: { color: "#5fa8ff", formatter: cfg.labels.target + " {c}%" }, lineStyle: { color: "#5fa8ff", type: "dashed" }, data: [{ xAxis: used.length ? used[0].out_of_province.target : 30 }] } }
+        markLine: { symbol: "none", label: { position: "insideEndTop", color: "#5fa8ff", formatter: cfg.labels.target + " {c}%" }, lineStyle: { color: "#5fa8ff", type: "dashed" }, data: [{ xAxis: used.length ? used[0].out_of_province.target : 30 }] } }
     ]
   });
 
