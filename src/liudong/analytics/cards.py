@@ -249,7 +249,16 @@ register(
         order=51,
     )
 )
-register(Card("alerts", _("Contact alerts"), "analytics/cards/alerts.html", _alerts, order=60, width=THIRD))
+register(
+    Card(
+        "alerts",
+        _("Contact alerts"),
+        "analytics/cards/alerts.html",
+        _alerts,
+        order=60,
+        width=THIRD,
+    )
+)
 register(
     Card(
         "co_managed",
