@@ -283,7 +283,7 @@ register(
 register(
     Card(
         "by_province",
-        _("Where they are: open records by province"),
+        _("Where outflow members are"),
         "analytics/cards/by_province.html",
         _by_province,
         levels=(CITY, COUNTY),

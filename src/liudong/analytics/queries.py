@@ -28,13 +28,15 @@ import datetime
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -533,26 +535,101 @@ def child_rows_of(org: Organization) -> list[Organization]:
     return rows or list(children.exclude(kind__in=STATION_ORG_KINDS)) or list(children)
 
 
+def _row_key(org: Organization, children: list[Organization]) -> Case:
+    """SQL: the child (row) a record is attributed to, by id lists; NULL: the parent itself."""
+    ids: dict[int, list[int]] = defaultdict(list)
+    owner = _row_owner(org, children)
+    for pk, child in owner.items():
+        ids[child].append(pk)
+    whens = [
+        When(
+            Q(direction=Direction.OUTFLOW, home_organization_id__in=ids[child.pk])
+            | Q(direction=Direction.INFLOW, inflow_organization_id__in=ids[child.pk]),
+            then=Value(child.pk),
+        )
+        for child in children
+        if ids[child.pk]
+    ]
+    if not whens:
+        return Value(None, output_field=IntegerField())
+    return Case(*whens, default=Value(None), output_field=IntegerField())
+
+
+RowData = list[tuple[Any, ...]]  # (row key, direction, scope, status, prefecture, n, overdue)
+
+
+@contextmanager
+def tuned_for_aggregates() -> Iterator[None]:
+    """PostgreSQL: enough work_mem to hash the groups (its estimate of the groups is far too
+    high, so it would sort a million rows on disk) and no JIT (compiling costs more than it
+    saves for one pass). Local to a transaction; other databases: nothing."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+def row_figures(records: QuerySet, org: Organization, children: list[Organization]) -> RowData:
+    """The one GROUP BY a dashboard needs: open records by row (child organization),
+    direction, flow scope, status and destination prefecture, with overdue contact."""
+    with tuned_for_aggregates():
+        return _row_figures(records, org, children)
+
+
+def _row_figures(records: QuerySet, org: Organization, children: list[Organization]) -> RowData:
+    rows = (
+        records.annotate(
+            row_key=_row_key(org, children), prefecture=Substr("destination_place_id", 1, 4)
+        )
+        .values_list("row_key", "direction", "flow_scope", "status", "prefecture")
+        .annotate(n=Count("id"), overdue=Count("id", filter=_overdue()))
+        .order_by()
+    )
+    return [tuple(row) for row in rows]
+
+
 def org_rows(
     user: Any,
     org: Organization,
     flt: FigureFilter | None = None,
     *,
     today: datetime.date | None = None,
+    data: RowData | None = None,
 ) -> tuple[list[OrgRow], OrgRow]:
-    """One row per child organization (see :func:`child_rows_of`) and the totals row,
-    computed independently (the report checks that the rows add up to it)."""
+    """One row per child organization (see :func:`child_rows_of`) and the totals row.
+
+    Without ``data`` (the report) the totals row comes from a query of its own, without
+    the rows' attribution, so checking it against the sum of the rows means something.
+    With ``data`` (the dashboard's single query) the total is the sum of the rows.
+    """
     today = today or timezone.localdate()
     records = open_records(user, org, flt, basis=RESPONSIBLE)
     children = child_rows_of(org)
+    independent = data is None
+    if data is None:
+        data = row_figures(records, org, children)
     by_id: dict[int, OrgRow] = {c.pk: OrgRow(c, c.short_name or c.name) for c in children}
     direct = OrgRow(None, str(_("Directly under %(name)s") % {"name": org.short_name or org.name}))
-    owner = _row_owner(org, children)
     total = OrgRow(org, str(_("Total")))
-    for side, direction, scope, status, in_province, n, overdue in county_records(records):
-        row = by_id.get(owner.get(side, -1)) if side is not None else None
-        (row or direct).add(direction, scope, status, in_province, n, overdue)
-        total.add(direction, scope, status, in_province, n, overdue)
+    province = home_province()
+    for key, direction, scope, status, prefecture, n, overdue in data:
+        in_province = int(prefecture.startswith(province))
+        (by_id.get(key) or direct).add(direction, scope, status, in_province, n, overdue)
+        if not independent:
+            total.add(direction, scope, status, in_province, n, overdue)
+    if independent:
+        whole = (
+            records.annotate(prefecture=Substr("destination_place_id", 1, 2))
+            .values_list("direction", "flow_scope", "status", "prefecture")
+            .annotate(n=Count("id"), overdue=Count("id", filter=_overdue()))
+            .order_by()
+        )
+        for direction, scope, status, prefecture, n, overdue in whole:
+            in_province = int(prefecture.startswith(province))
+            total.add(direction, scope, status, in_province, n, overdue)
     stations, branches = _stations_and_branches(user, org, children)
     for child in children:
         by_id[child.pk].stations = stations.get(child.pk, 0)
@@ -787,7 +864,16 @@ def dashboard(
     today = today or timezone.localdate()
     basis = basis_for(org)
     records = open_records(user, org, flt, basis=basis)
-    data = cube(records)
+    rows, rows_total = ([], None)
+    if basis == RESPONSIBLE:
+        # One scan answers everything: the rows, the totals, the scopes and the areas.
+        children = child_rows_of(org)
+        row_data = row_figures(records, org, children)
+        data = Cube([r[1:] for r in _merge_rows(row_data)])
+        if with_rows:
+            rows, rows_total = org_rows(user, org, flt, today=today, data=row_data)
+    else:
+        data = cube(records)
     province = home_province()
     in_prov = lambda p: p.startswith(province)  # noqa: E731
     out_prov = lambda p: not p.startswith(province)  # noqa: E731
@@ -808,9 +894,6 @@ def dashboard(
     service = data.tally(
         direction=Direction.INFLOW, prefecture=lambda p: p in catchments["service"]
     )
-    rows, rows_total = ([], None)
-    if with_rows and basis == RESPONSIBLE:
-        rows, rows_total = org_rows(user, org, flt, today=today)
     return Dashboard(
         organization=org,
         basis=basis,
@@ -818,7 +901,7 @@ def dashboard(
         today=today,
         tallies=tallies,
         by_scope=by_scope,
-        by_province=data.by_area(2),
+        by_province=data.by_area(2, direction=Direction.OUTFLOW),
         liaison_catchment=liaison,
         service_catchment=service,
         co_managed=_co_managed(user, org, flt) if basis == RESPONSIBLE else 0,
@@ -828,6 +911,17 @@ def dashboard(
         rows=rows,
         rows_total=rows_total,
     )
+
+
+def _merge_rows(data: RowData) -> list[tuple[Any, ...]]:
+    """The rows' data summed over the row key: (None, direction, scope, status, prefecture,
+    n, overdue), the cube's shape."""
+    merged: dict[tuple[Any, ...], list[int]] = {}
+    for _key, direction, scope, status, prefecture, n, overdue in data:
+        slot = merged.setdefault((direction, scope, status, prefecture), [0, 0])
+        slot[0] += n
+        slot[1] += overdue
+    return [(None, *key, n, overdue) for key, (n, overdue) in merged.items()]
 
 
 def _own_station(user: Any, org: Organization) -> list[StationFigures]:
