@@ -58,7 +58,7 @@ def column_labels() -> list[tuple[str, str]]:
         ("coverage", _("Coverage (%)")),
         ("in_province_coverage", _("In province (%)")),
         ("out_of_province_coverage", _("Out of province (%)")),
-        ("lost", _("Lost contact")),
+        ("lost", _("lost contact")),
         ("overdue", _("Contact overdue")),
         ("stations", _("Stations")),
         ("branches", _("Mobile branches")),
