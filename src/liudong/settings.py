@@ -101,7 +101,14 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # Writers take the lock when their transaction begins, so concurrent requests
+            # queue (up to the timeout) instead of failing with "database is locked" when a
+            # read snapshot turns into a write (the check-in endpoint under a double tap).
+            "transaction_mode": "IMMEDIATE",
+        }
     )
     # A file, not memory, for the test database: the browser tests' live server answers
     # several requests at once, each on its own connection.

@@ -222,7 +222,7 @@ def _member_of(by: Any) -> Member:
 
 def _open_flow(member: Member) -> FlowRecord | None:
     return (
-        FlowRecord.objects.select_for_update()
+        FlowRecord.objects.select_for_update(of=("self",))
         .filter(member=member, is_open=True)
         .select_related("inflow_organization")
         .first()
