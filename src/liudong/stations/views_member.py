@@ -30,8 +30,18 @@ def _member_gate(request: HttpRequest) -> HttpResponse | None:
         query = urlencode({"next": request.get_full_path()})
         return redirect(f"{reverse('accounts:phone_login')}?{query}")
     if user.is_superuser or user.is_staff_role:
-        messages.info(request, _("Check-in is for members: sign in with a member's phone."))
-        return redirect("core:home")
+        return render(
+            request,
+            "stations/m_message.html",
+            {
+                "title": _("For members"),
+                "message": _(
+                    "Check-in is for members: sign out and sign in with a member's phone. "
+                    "Staff confirm check-ins on the station's pages."
+                ),
+            },
+            status=403,
+        )
     return None
 
 
