@@ -208,7 +208,13 @@ def establish_branch(
 
 
 def _member_of(by: Any) -> Member:
-    member = Member.objects.filter(user=by.pk).first() if by is not None else None
+    member = (
+        Member.objects.filter(user=by.pk)
+        .only("id", "user_id", "home_organization_id", "inflow_organization_id", "name")
+        .first()
+        if by is not None
+        else None
+    )
     if member is None:
         raise DomainError(
             "not_in_ledger",
@@ -218,15 +224,6 @@ def _member_of(by: Any) -> Member:
             ),
         )
     return member
-
-
-def _open_flow(member: Member) -> FlowRecord | None:
-    return (
-        FlowRecord.objects.select_for_update(of=("self",))
-        .filter(member=member, is_open=True)
-        .select_related("inflow_organization")
-        .first()
-    )
 
 
 def _refuse_active(active: CheckIn) -> DomainError:
@@ -302,8 +299,8 @@ def request_check_in(
     check-in per record is a database constraint; a concurrent duplicate insert fails
     there and this returns the row the other request made.
     """
-    member = _member_of(by)
     if station.status != StationStatus.OPEN:
+        _member_of(by)  # "not in the ledger" first: it says what to do next
         raise DomainError(
             "station_not_open",
             _("This station is not open for check-in. Choose another station nearby."),
@@ -311,7 +308,17 @@ def request_check_in(
         )
     if method not in CheckInMethod.values:
         method = CheckInMethod.QR
-    flow = _open_flow(member)  # locks the record: concurrent requests queue here
+    # The member's open record, locked (concurrent requests for it queue here), with the
+    # member in the same query: the hot path of the check-in API.
+    flow = (
+        FlowRecord.objects.select_for_update(of=("self",))
+        .select_related("member")
+        .filter(member__user=by.pk, is_open=True)
+        .first()
+        if by is not None
+        else None
+    )
+    member = flow.member if flow is not None else _member_of(by)
     if flow is None:
         raise DomainError(
             "no_open_flow",

@@ -52,6 +52,12 @@ def open_station_directory() -> QuerySet:
     )
 
 
+# What asking to check in needs of a station (the API's hot path reads no more).
+STATION_CHECK_IN_FIELDS = (
+    "id", "code", "name", "status", "lng", "lat", "branch_id", "organization_id", "qr_token",
+)  # fmt: skip
+
+
 def station_by_token(token: str) -> Station | None:
     """The station a QR link names (any status: the page says when it is closed)."""
     token = (token or "").strip()
@@ -68,7 +74,7 @@ def station_by_code(code: str) -> Station | None:
     code = (code or "").strip()
     if not code or len(code) > 32:
         return None
-    return Station.objects.select_related("place__parent", "branch").filter(code=code).first()
+    return Station.objects.filter(code=code).only(*STATION_CHECK_IN_FIELDS).first()
 
 
 def haversine_km(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
