@@ -56,6 +56,15 @@ def _lines(station: Station) -> dict[str, str]:
     }
 
 
+def qr_svg(url: str) -> str:
+    """The code alone, scalable to its container (for the station's page)."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(
+        buffer, kind="svg", scale=4, xmldecl=False, svgns=True, omitsize=True, title=url
+    )
+    return buffer.getvalue().decode()
+
+
 def svg(station: Station, url: str) -> str:
     """An A4 poster (210 × 297 mm) with the code and the station's name and address."""
     qr = segno.make(url, error="m")

@@ -85,7 +85,7 @@ def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "full_members": actions.full_members_of_branch(station),
         "minimum": actions.BRANCH_MINIMUM_FULL_MEMBERS,
         "checkin_url": checkin_url(request, station),
-        "qr_svg": poster.svg(station, checkin_url(request, station)),
+        "qr_svg": poster.qr_svg(checkin_url(request, station)),
         "may_answer": bool(pending) and queries.may_answer(request.user, pending[0]),
     }
     return render(request, "stations/station_detail.html", context)
