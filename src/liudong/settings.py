@@ -148,6 +148,23 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Member sign-in by phone (see docs/operations.md) -----------------------------------
+LIUDONG_SMS_BACKEND = os.environ.get("LIUDONG_SMS_BACKEND", "liudong.accounts.sms.ConsoleSender")
+LIUDONG_SMS_URL = os.environ.get("LIUDONG_SMS_URL", "")
+LIUDONG_SMS_TOKEN = os.environ.get("LIUDONG_SMS_TOKEN", "")
+LIUDONG_SMS_SIGN = os.environ.get("LIUDONG_SMS_SIGN", "")
+LIUDONG_SMS_TEMPLATE = os.environ.get("LIUDONG_SMS_TEMPLATE", "")
+LIUDONG_SMS_TIMEOUT = float(os.environ.get("LIUDONG_SMS_TIMEOUT", "5"))
+LIUDONG_PHONE_CODE_MINUTES = int(os.environ.get("LIUDONG_PHONE_CODE_MINUTES", "5"))
+LIUDONG_PHONE_CODE_RESEND_SECONDS = int(os.environ.get("LIUDONG_PHONE_CODE_RESEND_SECONDS", "60"))
+LIUDONG_PHONE_CODES_PER_PHONE_HOUR = int(os.environ.get("LIUDONG_PHONE_CODES_PER_PHONE_HOUR", "5"))
+LIUDONG_PHONE_CODES_PER_ADDRESS_HOUR = int(
+    os.environ.get("LIUDONG_PHONE_CODES_PER_ADDRESS_HOUR", "20")
+)
+LIUDONG_PHONE_CODE_ATTEMPTS = int(os.environ.get("LIUDONG_PHONE_CODE_ATTEMPTS", "5"))
+LIUDONG_PHONE_LOCK_MINUTES = int(os.environ.get("LIUDONG_PHONE_LOCK_MINUTES", "30"))
+LIUDONG_POSTER_FONT = os.environ.get("LIUDONG_POSTER_FONT", "")
+
 # --- Ledger -------------------------------------------------------------------------------
 LIUDONG_CONTACT_OVERDUE_DAYS = int(os.environ.get("LIUDONG_CONTACT_OVERDUE_DAYS", "90"))
 LIUDONG_LOST_SUGGEST_DAYS = int(os.environ.get("LIUDONG_LOST_SUGGEST_DAYS", "180"))
