@@ -263,6 +263,8 @@ SPECTACULAR_SETTINGS = {
         "OrganizationKindEnum": "liudong.orgs.models.OrgKind",
         "AuditEventKindEnum": "liudong.core.models.AUDIT_KINDS",
         "RoleEnum": "liudong.accounts.models.Role",
+        "ContactMethodEnum": "liudong.members.models.ContactMethod",
+        "CheckInMethodEnum": "liudong.stations.models.CheckInMethod",
     },
 }
 

@@ -29,10 +29,12 @@ from liudong.stations.serializers import (
     CheckInRequestSerializer,
     CheckInSerializer,
     DirectoryEntrySerializer,
+    MessageSerializer,
     PhoneCodeSerializer,
     PhoneSerializer,
     ReasonSerializer,
     StationSerializer,
+    TokenSerializer,
 )
 
 
@@ -183,8 +185,13 @@ class PhoneCodeView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
+    serializer_class = PhoneSerializer
 
-    @extend_schema(summary="Send a sign-in code to a member's phone", request=PhoneSerializer)
+    @extend_schema(
+        summary="Send a sign-in code to a member's phone",
+        request=PhoneSerializer,
+        responses={202: MessageSerializer},
+    )
     def post(self, request: Request) -> Response:
         body = PhoneSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -205,8 +212,13 @@ class PhoneTokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
+    serializer_class = PhoneCodeSerializer
 
-    @extend_schema(summary="Exchange a sign-in code for an API token", request=PhoneCodeSerializer)
+    @extend_schema(
+        summary="Exchange a sign-in code for an API token",
+        request=PhoneCodeSerializer,
+        responses={200: TokenSerializer},
+    )
     def post(self, request: Request) -> Response:
         body = PhoneCodeSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -117,3 +117,11 @@ class PhoneSerializer(serializers.Serializer):
 
 class PhoneCodeSerializer(PhoneSerializer):
     code = serializers.CharField(max_length=8)
+
+
+class MessageSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
