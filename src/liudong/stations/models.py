@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from liudong.core.scope import ScopeRule
 
@@ -17,9 +18,9 @@ class StationKind(models.TextChoices):
 
 
 class StationStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned")
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    PLANNED = "planned", pgettext_lazy("station status", "Planned")
+    OPEN = "open", pgettext_lazy("station status", "Open")
+    CLOSED = "closed", pgettext_lazy("station status", "Closed")
 
 
 def new_qr_token() -> str:
