@@ -102,7 +102,14 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # Writers take the lock when their transaction begins, so concurrent requests
+            # queue (up to the timeout) instead of failing with "database is locked" when a
+            # read snapshot turns into a write (the check-in endpoint under a double tap).
+            "transaction_mode": "IMMEDIATE",
+        }
     )
     # A file, not memory, for the test database: the browser tests' live server answers
     # several requests at once, each on its own connection.
@@ -145,6 +152,23 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=23, minute=50),  # the day's figures, before midnight
     },
 }
+
+# --- Member sign-in by phone (see docs/operations.md) -----------------------------------
+LIUDONG_SMS_BACKEND = os.environ.get("LIUDONG_SMS_BACKEND", "liudong.accounts.sms.ConsoleSender")
+LIUDONG_SMS_URL = os.environ.get("LIUDONG_SMS_URL", "")
+LIUDONG_SMS_TOKEN = os.environ.get("LIUDONG_SMS_TOKEN", "")
+LIUDONG_SMS_SIGN = os.environ.get("LIUDONG_SMS_SIGN", "")
+LIUDONG_SMS_TEMPLATE = os.environ.get("LIUDONG_SMS_TEMPLATE", "")
+LIUDONG_SMS_TIMEOUT = float(os.environ.get("LIUDONG_SMS_TIMEOUT", "5"))
+LIUDONG_PHONE_CODE_MINUTES = int(os.environ.get("LIUDONG_PHONE_CODE_MINUTES", "5"))
+LIUDONG_PHONE_CODE_RESEND_SECONDS = int(os.environ.get("LIUDONG_PHONE_CODE_RESEND_SECONDS", "60"))
+LIUDONG_PHONE_CODES_PER_PHONE_HOUR = int(os.environ.get("LIUDONG_PHONE_CODES_PER_PHONE_HOUR", "5"))
+LIUDONG_PHONE_CODES_PER_ADDRESS_HOUR = int(
+    os.environ.get("LIUDONG_PHONE_CODES_PER_ADDRESS_HOUR", "20")
+)
+LIUDONG_PHONE_CODE_ATTEMPTS = int(os.environ.get("LIUDONG_PHONE_CODE_ATTEMPTS", "5"))
+LIUDONG_PHONE_LOCK_MINUTES = int(os.environ.get("LIUDONG_PHONE_LOCK_MINUTES", "30"))
+LIUDONG_POSTER_FONT = os.environ.get("LIUDONG_POSTER_FONT", "")
 
 # --- Ledger -------------------------------------------------------------------------------
 LIUDONG_CONTACT_OVERDUE_DAYS = int(os.environ.get("LIUDONG_CONTACT_OVERDUE_DAYS", "90"))
@@ -258,6 +282,8 @@ SPECTACULAR_SETTINGS = {
         "OrganizationKindEnum": "liudong.orgs.models.OrgKind",
         "AuditEventKindEnum": "liudong.core.models.AUDIT_KINDS",
         "RoleEnum": "liudong.accounts.models.Role",
+        "ContactMethodEnum": "liudong.members.models.ContactMethod",
+        "CheckInMethodEnum": "liudong.stations.models.CheckInMethod",
     },
 }
 

@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("liudong.orgs.api_urls")),
     path("", include("liudong.accounts.api_urls")),
     path("", include("liudong.members.api_urls")),
+    path("", include("liudong.stations.api_urls")),
     path("", include("liudong.analytics.api_urls")),
 ]
 
@@ -31,6 +32,8 @@ urlpatterns = [
     path("orgs/", include("liudong.orgs.urls")),
     path("codes/", include("liudong.codes.urls")),
     path("ledger/", include("liudong.members.urls")),
+    path("stations/", include("liudong.stations.urls")),
+    path("", include("liudong.stations.urls_member")),
     path("statistics/", include("liudong.analytics.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -143,3 +143,208 @@ def revoke_api_token(user: User) -> None:
         Token.objects.filter(user=user).delete()
         with audit.action("user.token_revoked", actor=user):
             audit.record("action", user)
+
+
+# --- member sign-in by phone and one-time code -------------------------------------------
+
+PHONE_CODE_DEFAULTS = {
+    "LIUDONG_PHONE_CODE_MINUTES": 5,  # a code expires after this
+    "LIUDONG_PHONE_CODE_RESEND_SECONDS": 60,  # one code per phone per minute
+    "LIUDONG_PHONE_CODES_PER_PHONE_HOUR": 5,
+    "LIUDONG_PHONE_CODES_PER_ADDRESS_HOUR": 20,
+    "LIUDONG_PHONE_CODE_ATTEMPTS": 5,  # wrong codes before the phone is locked
+    "LIUDONG_PHONE_LOCK_MINUTES": 30,
+}
+
+
+def _setting(name: str) -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, name, PHONE_CODE_DEFAULTS[name]))
+
+
+def _code_hash(phone_index: str, code: str) -> str:
+    from liudong.core import crypto
+
+    return crypto.blind_index(f"{phone_index}:{code}", purpose="phone_code")
+
+
+def _phone_for_login(phone: str) -> tuple[str, str]:
+    from liudong.core import crypto
+    from liudong.members.actions import clean_phone
+
+    cleaned = clean_phone(phone or "")
+    if not cleaned:
+        raise DomainError("phone_required", _("Enter your mobile number."), "phone")
+    return cleaned, crypto.blind_index(cleaned, purpose="phone")
+
+
+def _locked_error(phone_index: str) -> DomainError | None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from liudong.accounts.models import PhoneCode
+
+    since = timezone.now() - timedelta(minutes=_setting("LIUDONG_PHONE_LOCK_MINUTES"))
+    if PhoneCode.objects.filter(
+        phone_index=phone_index, locked=True, created_at__gte=since
+    ).exists():
+        return DomainError(
+            "phone_locked",
+            _(
+                "Too many wrong codes for this number: sign-in by phone is locked for "
+                "%(minutes)d minutes. Try again later."
+            )
+            % {"minutes": _setting("LIUDONG_PHONE_LOCK_MINUTES")},
+            "phone",
+        )
+    return None
+
+
+def request_phone_code(*, phone: str, ip: str | None = None) -> Any:
+    """Send a one-time code to ``phone`` if it is in the ledger; the answer is the same
+    either way (a row is written and counted for every request), so nobody learns from
+    it whether a number belongs to a member."""
+    import secrets
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from liudong.accounts import sms
+    from liudong.accounts.models import PhoneCode
+    from liudong.core import crypto
+    from liudong.members.models import Member
+
+    phone, index = _phone_for_login(phone)
+    locked = _locked_error(index)
+    if locked is not None:
+        raise locked
+    now = timezone.now()
+    hour_ago = now - timedelta(hours=1)
+    recent = PhoneCode.objects.filter(phone_index=index, created_at__gte=hour_ago)
+    last = recent.order_by("-created_at").first()
+    wait = _setting("LIUDONG_PHONE_CODE_RESEND_SECONDS")
+    if last is not None and (now - last.created_at).total_seconds() < wait:
+        seconds = wait - int((now - last.created_at).total_seconds())
+        raise DomainError(
+            "code_too_soon",
+            _("A code was just sent. You can ask for another in %(seconds)d seconds.")
+            % {"seconds": seconds},
+            "phone",
+        )
+    if recent.count() >= _setting("LIUDONG_PHONE_CODES_PER_PHONE_HOUR"):
+        raise DomainError(
+            "too_many_codes",
+            _("Too many codes for this number in the last hour. Try again later."),
+            "phone",
+        )
+    if ip and PhoneCode.objects.filter(ip=ip, created_at__gte=hour_ago).count() >= _setting(
+        "LIUDONG_PHONE_CODES_PER_ADDRESS_HOUR"
+    ):
+        raise DomainError(
+            "too_many_from_address",
+            _("Too many sign-in codes were asked for from this network. Try again later."),
+            "phone",
+        )
+    member = Member.objects.filter(phone_index=index).order_by("id").first()
+    code = f"{secrets.randbelow(10**6):06d}"
+    minutes = _setting("LIUDONG_PHONE_CODE_MINUTES")
+    with transaction.atomic(), audit.action("phone_code.request"):
+        row = PhoneCode.objects.create(
+            phone_index=index,
+            phone_masked=crypto.mask_phone(phone),
+            member=member,
+            code_hash=_code_hash(index, code),
+            ip=ip,
+            sent=member is not None,
+            created_at=now,
+            expires_at=now + timedelta(minutes=minutes),
+        )
+    if member is not None:
+        try:
+            sms.get_sender().send(phone, code, minutes=minutes)
+        except sms.SendError as exc:
+            raise DomainError(
+                "code_not_sent",
+                _("The text message could not be sent just now. Try again in a minute."),
+                "phone",
+            ) from exc
+    return row
+
+
+def verify_phone_code(*, phone: str, code: str, ip: str | None = None) -> User:
+    """The member's account for a right, fresh, unused code; a wrong code counts towards
+    the lock. A member in the ledger without an account gets one here."""
+    from django.utils import timezone
+
+    from liudong.accounts.models import PhoneCode
+
+    phone, index = _phone_for_login(phone)
+    code = "".join((code or "").split())
+    locked = _locked_error(index)
+    if locked is not None:
+        raise locked
+    if not (len(code) == 6 and code.isdigit()):
+        raise DomainError("code_invalid", _("The code has 6 digits."), "code")
+    now = timezone.now()
+    refusal: DomainError | None = None
+    with transaction.atomic():
+        row = (
+            PhoneCode.objects.select_for_update()
+            .filter(phone_index=index, used_at__isnull=True, locked=False, expires_at__gt=now)
+            .order_by("-created_at")
+            .first()
+        )
+        if row is None:
+            refusal = DomainError(
+                "code_expired",
+                _("This code has expired or was already used. Ask for a new one."),
+                "code",
+            )
+        elif row.code_hash != _code_hash(index, code) or row.member_id is None:
+            row.attempts += 1
+            limit = _setting("LIUDONG_PHONE_CODE_ATTEMPTS")
+            row.locked = row.attempts >= limit
+            with audit.action("phone_code.wrong"):
+                row.save(update_fields=["attempts", "locked"])
+            refusal = _locked_error(index) if row.locked else None
+            refusal = refusal or DomainError(
+                "code_wrong",
+                _("That code is not right. %(left)d tries left.") % {"left": limit - row.attempts},
+                "code",
+            )
+        else:
+            row.used_at = now
+            with audit.action("phone_code.used"):
+                row.save(update_fields=["used_at"])
+            return _member_account(row.member, phone)
+    raise refusal
+
+
+def _member_account(member: Any, phone: str) -> User:
+    """The member's sign-in account, created (role member) at their first sign-in."""
+    user = member.user
+    if user is not None:
+        if not user.is_active:
+            raise PermissionDenied(
+                "account_disabled",
+                _("This account is switched off. Ask your home branch to switch it on."),
+            )
+        return user
+    username = f"m{member.pk}"
+    while User.objects.filter(username=username).exists():
+        username += "x"
+    user = User(
+        username=username,
+        role=Role.MEMBER,
+        organization=member.home_organization,
+        display_name=member.name,
+        phone=phone,
+    )
+    user.set_unusable_password()
+    with audit.action("user.create_for_member"):
+        user.save()
+        member.user = user
+        member.save(update_fields=["user", "updated_at"])
+    return user

@@ -9,7 +9,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from liudong.accounts import signals  # noqa: F401
-        from liudong.accounts.models import User
+        from liudong.accounts.models import PhoneCode, User
         from liudong.core import audit
 
         audit.register(User, sensitive=("password", "phone", "phone_index"))
+        audit.register(PhoneCode, sensitive=("code_hash", "phone_index"))

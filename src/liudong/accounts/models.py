@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liudong.core import crypto
@@ -108,3 +109,53 @@ class User(AbstractUser):
         if self.is_superuser:
             return True
         return capability in CAPABILITIES.get(self.role, set())
+
+
+class PhoneCode(models.Model):
+    """A one-time sign-in code sent to a member's phone.
+
+    Only a keyed hash of the code and the phone's blind index are kept (plus the masked
+    number for support). A row is written for every request, also for numbers not in the
+    ledger (then nothing is sent), so rate limits and the answer are the same either way.
+    """
+
+    phone_index = models.CharField(max_length=64, db_index=True)
+    phone_masked = models.CharField(_("mobile phone"), max_length=11)
+    member = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("member"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    code_hash = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True, db_index=True)
+    sent = models.BooleanField(_("sent"), default=False)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    locked = models.BooleanField(_("locked"), default=False)
+
+    # Staff of the member's sides may see that codes were sent (support: "no code came");
+    # the code itself is never readable.
+    scope_rule = ScopeRule(
+        paths=("member__home_organization__path", "member__inflow_organization__path"),
+        owner="member__user",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("sign-in code")
+        verbose_name_plural = _("sign-in codes")
+        indexes = [models.Index(fields=["phone_index", "created_at"], name="phone_code_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.phone_masked} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def audit_org_path(self) -> str:
+        member = self.member
+        if member is None:
+            return ""
+        return member.audit_org_path()

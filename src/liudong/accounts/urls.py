@@ -1,11 +1,13 @@
 from django.urls import path
 
-from liudong.accounts import views, views_users
+from liudong.accounts import views, views_phone, views_users
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("phone/", views_phone.phone_login, name="phone_login"),
+    path("phone/verify/", views_phone.phone_verify, name="phone_verify"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("profile/", views.profile, name="profile"),

@@ -41,6 +41,14 @@ MENU: list[Group] = [
         ),
     ),
     Group(
+        "stations",
+        _("Stations"),
+        (
+            Item(_("Stations"), "stations:list", "geo"),
+            Item(_("Check-ins"), "stations:check_ins", "person-check"),
+        ),
+    ),
+    Group(
         "analytics",
         _("Statistics"),
         (

@@ -51,6 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "children": _home_children(user, orgs),
             # Figures of daily work; the to-do page lists exactly these rows.
             "todo": work.todo_counts(user),
+            "check_ins_pending": _check_ins_pending(user),
         }
     )
     template = {
@@ -69,12 +70,30 @@ def _member_home(user: Any) -> dict[str, Any]:
     member = work.member_of(user)
     if member is None:
         return {"member": None}
+    my_flow = work.open_flow_of(member)
     return {
         "member": member,
-        "my_flow": work.open_flow_of(member),
+        "my_flow": my_flow,
         "data_views": work.views_of_my_data(member, limit=20),
         "data_views_count": work.count_views_of_my_data(member),
+        **_member_stations(member, my_flow),
     }
+
+
+def _member_stations(member: Any, flow: Any) -> dict[str, Any]:
+    try:
+        from liudong.stations import queries
+    except ImportError:  # a deployment without stations
+        return {}
+    return queries.member_summary(member, flow)
+
+
+def _check_ins_pending(user: Any) -> int:
+    try:
+        from liudong.stations import queries
+    except ImportError:
+        return 0
+    return queries.pending_count(user)
 
 
 def _home_children(user: Any, orgs: Any) -> Any:

@@ -840,9 +840,11 @@ def build_ledger(
     total: int = FULL_TOTAL, seed: int = tree.SEED, today: datetime.date | None = None
 ) -> dict[str, int]:
     """Build the demo ledger once (a second run does nothing) and return its figures."""
-    if Member.objects.exists():
-        return ledger_counts()
-    _build(total, seed, today or timezone.localdate())
+    from liudong.demo import checkins
+
+    if not Member.objects.exists():
+        _build(total, seed, today or timezone.localdate())
+    checkins.build_check_ins(seed=seed)
     return ledger_counts()
 
 
@@ -853,11 +855,14 @@ def _build(total: int, seed: int, today: datetime.date) -> None:
     builder = _Builder(total, seed, today)
     plans = builder.plans()
     members = [builder.member(plan) for plan in plans]
-    # The demo's member logins get a ledger entry of their own, in their branch.
+    # The demo's member logins get a ledger entry of their own, in their branch: members who
+    # went to a station city (泾川's and 灵台's registered, awaiting check-in; 静宁's managed).
+    wanted = {"620821": FlowStatus.REGISTERED, "620822": FlowStatus.REGISTERED}
     for plan, member in zip(plans, members, strict=True):
         user = builder.member_users.get(plan.county)
         if (
-            plan.group == ELSEWHERE
+            plan.group == STATION_CITIES
+            and plan.status == wanted.get(plan.county, FlowStatus.MANAGED)
             and user is not None
             and user.organization.kind == OrgKind.BRANCH
         ):

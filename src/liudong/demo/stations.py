@@ -11,6 +11,23 @@ from liudong.stations import actions
 from liudong.stations.models import Station, StationKind
 
 CITY_CODE = "620800"
+# The six services of a station (code table "service_kind").
+SERVICES = ["check_in", "liaison", "policy", "hardship", "employment", "legal_aid"]
+HOURS = "周一至周五 9:00–17:30，周六 9:00–12:00"
+CONTACTS = [
+    "李建国",
+    "王海燕",
+    "张志强",
+    "刘红梅",
+    "陈永",
+    "杨玉兰",
+    "赵平",
+    "马建华",
+    "周丽",
+    "吴刚",
+    "郭秀英",
+    "何涛",
+]
 
 
 @dataclass(frozen=True)
@@ -163,6 +180,10 @@ def build_stations() -> list[Station]:
                 host_kind=demo.host_kind,
                 host_name=demo.host_name,
                 address=demo.address,
+                host_contact=CONTACTS[number - 1],
+                host_telephone=f"0933-82{number:02d}{(number * 37) % 100:02d}",
+                services=SERVICES if demo.kind == L else SERVICES[:3] + SERVICES[4:],
+                opening_hours=HOURS,
                 lng=round((place.lng or 0) + demo.offset[0], 6),
                 lat=round((place.lat or 0) + demo.offset[1], 6),
                 opened_on=demo.opened_on,

@@ -1,18 +1,38 @@
-"""Every state change of stations: atomic, audited, raising domain errors."""
+"""Every state change of stations and check-ins: atomic, audited, raising domain errors.
+
+Lifecycle rules of flow records stay in the ledger (:mod:`liudong.members.actions`): a
+confirmed check-in calls the ledger's ``check_in`` and a check-out its ``mark_returned``.
+This module decides who may ask (the member, for their own record) and who may answer
+(the station's side), then hands the record change to the ledger in the same transaction.
+"""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liudong.codes import queries as codes
 from liudong.core import audit
-from liudong.core.errors import DomainError
-from liudong.orgs.models import Organization
+from liudong.core.errors import DomainError, PermissionDenied, ScopeError
+from liudong.core.scope import can_see, scope_of
+from liudong.members import actions as ledger
+from liudong.members.models import Direction, FlowRecord, FlowStatus, Member, Membership
+from liudong.orgs.models import Organization, OrgKind
 from liudong.regions.models import Place
-from liudong.stations.models import Station, StationKind
+from liudong.stations.models import (
+    ACTIVE_CHECK_IN,
+    CheckIn,
+    CheckInMethod,
+    CheckInStatus,
+    Station,
+    StationKind,
+    StationStatus,
+    new_qr_token,
+)
 
 STATION_FIELDS = [
     "code",
@@ -27,7 +47,18 @@ STATION_FIELDS = [
     "lat",
     "opened_on",
     "status",
+    "services",
+    "opening_hours",
 ]
+# A mobile branch needs at least this many full members before it is established.
+BRANCH_MINIMUM_FULL_MEMBERS = 3
+# Who may approve a mobile branch: a county-level or higher committee (or its department).
+APPROVING_KINDS = (
+    OrgKind.COUNTY_COMMITTEE,
+    OrgKind.CITY_COMMITTEE,
+    OrgKind.ORG_DEPARTMENT,
+    OrgKind.WORKING_COMMITTEE,
+)
 
 
 def _validate(fields: dict[str, Any], place: Place) -> None:
@@ -39,6 +70,23 @@ def _validate(fields: dict[str, Any], place: Place) -> None:
         raise DomainError("invalid_coordinates", _("Longitude or latitude out of range."), "lng")
     if place.level != 3:
         raise DomainError("place_not_county", _("Choose a county-level place."), "place")
+    for service in fields.get("services") or []:
+        codes.validate("service_kind", service, field="services")
+    if fields.get("status", StationStatus.OPEN) not in StationStatus.values:
+        raise DomainError("invalid_status", _("Choose planned, open or closed."), "status")
+
+
+def _require_station_side(by: Any, station: Station) -> None:
+    """The actor works for the station: its branch's subtree is in their scope."""
+    if by is None:
+        return
+    if not (by.is_superuser or by.is_staff_role):
+        raise PermissionDenied("forbidden", _("Only the station's staff can do this."))
+    if not can_see(by, station):
+        raise ScopeError("not_found", _("Not found, or not within your organization's scope."))
+    path = station.branch.path if station.branch_id else station.organization.path
+    if not scope_of(by).covers_path(path):
+        raise PermissionDenied("not_station_side", _("Only the station's staff can do this."))
 
 
 @transaction.atomic
@@ -50,14 +98,378 @@ def create_station(
     branch: Organization | None = None,
     **fields: Any,
 ) -> Station:
-    """Open (or plan) a station run by ``organization``; ``branch`` is its mobile branch."""
+    """Open (or plan) a station run by ``organization``; ``branch`` is its mobile branch,
+    created under ``organization`` when not given."""
+    from liudong.orgs import actions as orgs
+
     unknown = set(fields) - set(STATION_FIELDS)
     if unknown:
         raise TypeError(f"unknown station fields: {sorted(unknown)}")
     _validate(fields, place)
+    if by is not None and not scope_of(by).covers_path(organization.path):
+        raise ScopeError(
+            "organization_out_of_scope",
+            _("That organization is not within your scope."),
+            "organization",
+        )
     if Station.objects.filter(code=fields["code"]).exists():
         raise DomainError("duplicate_code", _("A station with this code exists."), "code")
     with audit.action("station.create", actor=by):
+        if branch is None:
+            branch = orgs.create_organization(
+                by=by,
+                parent=organization,
+                code=f"{fields['code']}-BR",
+                name=_("%(station)s party branch") % {"station": fields["name"]},
+                kind=OrgKind.MOBILE_BRANCH,
+                place=place,
+                address=fields.get("address", ""),
+            )
         return Station.objects.create(
             organization=organization, place=place, branch=branch, **fields
         )
+
+
+@transaction.atomic
+def rotate_qr_token(*, by: Any, station: Station) -> Station:
+    """A new QR link: posters printed before stop working (say, a poster put up wrongly)."""
+    _require_station_side(by, station)
+    station = Station.objects.select_for_update().get(pk=station.pk)
+    with audit.action("station.rotate_qr", actor=by):
+        station.qr_token = new_qr_token()
+        station.save(update_fields=["qr_token", "updated_at"])
+    return station
+
+
+def full_members_of_branch(station: Station) -> int:
+    """Full (not probationary) members managed by the station: open records it holds."""
+    if station.branch_id is None:
+        return 0
+    return (
+        Member.objects.filter(
+            membership=Membership.FULL,
+            flows__is_open=True,
+            flows__status=FlowStatus.MANAGED,
+            flows__inflow_organization=station.branch_id,
+        )
+        .distinct()
+        .count()
+    )
+
+
+@transaction.atomic
+def establish_branch(
+    *,
+    by: Any,
+    station: Station,
+    approved_by: Organization,
+    approved_on: datetime.date,
+    reference: str = "",
+) -> Station:
+    """Record the committee's approval and mark the mobile branch established."""
+    if by is not None and not scope_of(by).covers_path(station.organization.path):
+        raise PermissionDenied(
+            "forbidden", _("The organization running the station records its branch.")
+        )
+    station = Station.objects.select_for_update().get(pk=station.pk)
+    if station.branch_id is None:
+        raise DomainError("no_branch", _("This station has no mobile branch yet."), "branch")
+    if station.branch_established_on is not None:
+        raise DomainError("already_established", _("This branch is already established."), "branch")
+    if approved_by is None or approved_by.kind not in APPROVING_KINDS:
+        raise DomainError(
+            "approver_not_committee",
+            _("A mobile branch is approved by a county-level or higher committee."),
+            "approved_by",
+        )
+    if approved_on is None or approved_on > timezone.localdate():
+        raise DomainError("date_invalid", _("Enter the date of approval."), "approved_on")
+    full = full_members_of_branch(station)
+    if full < BRANCH_MINIMUM_FULL_MEMBERS:
+        raise DomainError(
+            "too_few_members",
+            _(
+                "A branch needs at least %(minimum)d full members; this one has %(count)d. "
+                "Confirm more check-ins first."
+            )
+            % {"minimum": BRANCH_MINIMUM_FULL_MEMBERS, "count": full},
+            "branch",
+        )
+    with audit.action("station.establish_branch", actor=by):
+        station.branch_approved_by = approved_by
+        station.branch_approved_on = approved_on
+        station.branch_approval_reference = reference.strip()[:60]
+        station.branch_established_on = approved_on
+        station.save()
+    return station
+
+
+# --- check-in ------------------------------------------------------------------------------
+
+
+def _member_of(by: Any) -> Member:
+    member = (
+        Member.objects.filter(user=by.pk)
+        .only("id", "user_id", "home_organization_id", "inflow_organization_id", "name")
+        .first()
+        if by is not None
+        else None
+    )
+    if member is None:
+        raise DomainError(
+            "not_in_ledger",
+            _(
+                "Your account is not linked to an entry in the ledger. Ask your home branch "
+                "or the station's staff to record you."
+            ),
+        )
+    return member
+
+
+def _refuse_active(active: CheckIn) -> DomainError:
+    if active.status == CheckInStatus.PENDING:
+        return DomainError(
+            "pending_elsewhere",
+            _(
+                "Your check-in at %(station)s is awaiting confirmation. Cancel it first if you "
+                "want to check in here instead."
+            )
+            % {"station": active.station.name},
+            "station",
+        )
+    return DomainError(
+        "checked_in_elsewhere",
+        _("You are checked in at %(station)s. Check out there first.")
+        % {"station": active.station.name},
+        "station",
+    )
+
+
+@transaction.atomic
+def register_own_flow(
+    *,
+    by: Any,
+    station: Station,
+    destination_place: Place | None,
+    reason: str,
+    left_on: datetime.date | None,
+    destination_address: str = "",
+    employer: str = "",
+) -> FlowRecord:
+    """A member without an open record registers one (the five facts) on the check-in page.
+
+    The ledger's ``register_flow`` applies its rules; the contact (fifth fact) is the phone
+    the member signed in with. A member from elsewhere comes in to the station's branch.
+    """
+    member = _member_of(by)
+    if not employer.strip() and not destination_address.strip():
+        raise DomainError(
+            "employer_or_address_required",
+            _("Enter your employer or your address there."),
+            "employer",
+        )
+    if left_on is None:
+        raise DomainError("left_on_required", _("Enter when you left."), "left_on")
+    direction = Direction.OUTFLOW if member.home_organization_id else Direction.INFLOW
+    with audit.action("flow.register_self", actor=by):
+        return ledger.register_flow(
+            by=None,  # the member registers their own record; checked above
+            member=member,
+            direction=direction,
+            destination_place=destination_place,
+            reason=reason,
+            left_on=left_on,
+            destination_address=destination_address,
+            employer=employer,
+            inflow_organization=station.branch if direction == Direction.INFLOW else None,
+        )
+
+
+@transaction.atomic
+def request_check_in(
+    *,
+    by: Any,
+    station: Station,
+    method: str = CheckInMethod.QR,
+    distance_km: float | None = None,
+) -> tuple[CheckIn, bool]:
+    """The member asks to check in at ``station``: ``(check_in, created)``.
+
+    Idempotent: asking again for the same station returns the active check-in. One active
+    check-in per record is a database constraint; a concurrent duplicate insert fails
+    there and this returns the row the other request made.
+    """
+    if station.status != StationStatus.OPEN:
+        _member_of(by)  # "not in the ledger" first: it says what to do next
+        raise DomainError(
+            "station_not_open",
+            _("This station is not open for check-in. Choose another station nearby."),
+            "station",
+        )
+    if method not in CheckInMethod.values:
+        method = CheckInMethod.QR
+    # The member's open record, locked (concurrent requests for it queue here), with the
+    # member in the same query: the hot path of the check-in API.
+    flow = (
+        FlowRecord.objects.select_for_update(of=("self",))
+        .select_related("member")
+        .filter(member__user=by.pk, is_open=True)
+        .first()
+        if by is not None
+        else None
+    )
+    member = flow.member if flow is not None else _member_of(by)
+    if flow is None:
+        raise DomainError(
+            "no_open_flow",
+            _("You have no open flow record. Register where you are now first."),
+            "flow",
+        )
+    active = (
+        CheckIn.objects.filter(flow=flow, status__in=ACTIVE_CHECK_IN)
+        .select_related("station")
+        .first()
+    )
+    if active is not None:
+        if active.station_id == station.pk:
+            return active, False
+        raise _refuse_active(active)
+    if flow.status == FlowStatus.MANAGED:
+        if flow.inflow_organization_id and flow.inflow_organization_id == station.branch_id:
+            raise DomainError(
+                "already_attached", _("You are already attached to this station."), "station"
+            )
+        raise DomainError(
+            "managed_elsewhere",
+            _(
+                "Your record is managed by %(org)s. Ask them to release you before you check "
+                "in at another station."
+            )
+            % {"org": flow.inflow_organization or flow.home_organization},
+            "station",
+        )
+    check_in = CheckIn(
+        member=member,
+        flow=flow,
+        station=station,
+        method=method,
+        distance_km=round(distance_km, 2) if distance_km is not None else None,
+    )
+    try:
+        with transaction.atomic(), audit.action("checkin.request", actor=by):
+            check_in.save()
+    except IntegrityError:
+        # Another request for the same record won the race (the unique constraint).
+        active = (
+            CheckIn.objects.filter(flow=flow, status__in=ACTIVE_CHECK_IN)
+            .select_related("station")
+            .first()
+        )
+        if active is None:
+            raise
+        if active.station_id == station.pk:
+            return active, False
+        raise _refuse_active(active) from None
+    return check_in, True
+
+
+def _locked(check_in: CheckIn) -> CheckIn:
+    return (
+        CheckIn.objects.select_for_update(of=("self",))
+        .select_related("station__branch", "station__organization", "flow", "member")
+        .get(pk=check_in.pk)
+    )
+
+
+def _require_pending(check_in: CheckIn) -> None:
+    if check_in.status != CheckInStatus.PENDING:
+        raise DomainError(
+            "not_pending",
+            _("This check-in is no longer awaiting confirmation (now: %(status)s).")
+            % {"status": check_in.get_status_display()},
+            "status",
+        )
+
+
+@transaction.atomic
+def confirm_check_in(*, by: Any, check_in: CheckIn, note: str = "") -> CheckIn:
+    """The station confirms: the record becomes managed, attached to the station's branch."""
+    check_in = _locked(check_in)
+    _require_station_side(by, check_in.station)
+    _require_pending(check_in)
+    with audit.action("checkin.confirm", actor=by, reason=note):
+        # The ledger's lifecycle rule decides whether the record may become managed; the
+        # station's right to answer was checked above (the record is not in its scope yet).
+        ledger.check_in(
+            by=None,
+            flow=check_in.flow,
+            inflow_organization=check_in.station.branch,
+            note=note or _("Checked in at %(station)s") % {"station": check_in.station.name},
+        )
+        check_in.status = CheckInStatus.CONFIRMED
+        check_in.decided_by, check_in.decided_at = by, timezone.now()
+        check_in.save()
+    return check_in
+
+
+@transaction.atomic
+def refuse_check_in(*, by: Any, check_in: CheckIn, reason: str) -> CheckIn:
+    """The station refuses with a reason the member and the home organization see."""
+    check_in = _locked(check_in)
+    _require_station_side(by, check_in.station)
+    _require_pending(check_in)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            "reason_required", _("Say why, for the member and their home branch."), "reason"
+        )
+    with audit.action("checkin.refuse", actor=by, reason=reason):
+        check_in.status = CheckInStatus.REFUSED
+        check_in.reason = reason[:200]
+        check_in.decided_by, check_in.decided_at = by, timezone.now()
+        check_in.save()
+    return check_in
+
+
+def _require_own(by: Any, check_in: CheckIn) -> None:
+    if by is None or check_in.member.user_id != by.pk:
+        raise ScopeError("not_found", _("Not found, or not within your organization's scope."))
+
+
+@transaction.atomic
+def cancel_check_in(*, by: Any, check_in: CheckIn) -> CheckIn:
+    """The member withdraws a check-in that is still awaiting confirmation."""
+    check_in = _locked(check_in)
+    _require_own(by, check_in)
+    _require_pending(check_in)
+    with audit.action("checkin.cancel", actor=by):
+        check_in.status = CheckInStatus.CANCELLED
+        check_in.ended_at = timezone.now()
+        check_in.save()
+    return check_in
+
+
+@transaction.atomic
+def check_out(*, by: Any, check_in: CheckIn, on: datetime.date | None = None) -> CheckIn:
+    """A returning member checks out (the member, or the station for them): the check-in
+    ends and the ledger closes the record as returned."""
+    check_in = _locked(check_in)
+    if by is not None and not (by.is_superuser or by.is_staff_role):
+        _require_own(by, check_in)
+    else:
+        _require_station_side(by, check_in.station)
+    if check_in.status != CheckInStatus.CONFIRMED:
+        raise DomainError(
+            "not_confirmed", _("Only a confirmed check-in can be checked out."), "status"
+        )
+    with audit.action("checkin.check_out", actor=by):
+        ledger.mark_returned(
+            by=None,
+            flow=check_in.flow,
+            on=on,
+            reason=_("Checked out at %(station)s") % {"station": check_in.station.name},
+        )
+        check_in.status = CheckInStatus.CHECKED_OUT
+        check_in.ended_at = timezone.now()
+        check_in.save()
+    return check_in

@@ -9,6 +9,7 @@ class StationsConfig(AppConfig):
 
     def ready(self) -> None:
         from liudong.core import audit
-        from liudong.stations.models import Station
+        from liudong.stations.models import CheckIn, Station
 
         audit.register(Station)
+        audit.register(CheckIn)

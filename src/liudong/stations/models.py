@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from liudong.core.scope import ScopeRule
 
@@ -14,9 +18,14 @@ class StationKind(models.TextChoices):
 
 
 class StationStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned")
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    PLANNED = "planned", pgettext_lazy("station status", "Planned")
+    OPEN = "open", pgettext_lazy("station status", "Open")
+    CLOSED = "closed", pgettext_lazy("station status", "Closed")
+
+
+def new_qr_token() -> str:
+    """A random token for the station's QR link (the database id never appears in it)."""
+    return secrets.token_urlsafe(12)
 
 
 class Station(models.Model):
@@ -62,6 +71,27 @@ class Station(models.Model):
         default=StationStatus.OPEN,
         db_index=True,
     )
+    # Services offered: codes of the "service_kind" table (the six of domain.md).
+    services = models.JSONField(_("services offered"), default=list, blank=True)
+    opening_hours = models.CharField(_("opening hours"), max_length=100, blank=True)
+    qr_token = models.CharField(
+        _("QR link token"), max_length=32, unique=True, default=new_qr_token, editable=False
+    )
+    # The mobile branch: approved by a county-level (or higher) committee, established once
+    # it has at least three full members.
+    branch_approved_by = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("branch approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    branch_approved_on = models.DateField(_("branch approved on"), null=True, blank=True)
+    branch_approval_reference = models.CharField(
+        _("approval document number"), max_length=60, blank=True
+    )
+    branch_established_on = models.DateField(_("branch established on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -84,3 +114,109 @@ class Station(models.Model):
 
     def audit_org_path(self) -> str:
         return self.organization.path
+
+
+class CheckInStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REFUSED = "refused", _("Refused")
+    CANCELLED = "cancelled", _("Cancelled")
+    CHECKED_OUT = "checked_out", _("Checked out")
+
+
+ACTIVE_CHECK_IN = (CheckInStatus.PENDING, CheckInStatus.CONFIRMED)
+
+
+class CheckInMethod(models.TextChoices):
+    QR = "qr", _("Scanned the station's QR code")
+    NEARBY = "nearby", _("Picked from the nearest stations")
+    PLACE = "place", _("Picked from the stations near the destination")
+    API = "api", _("Through the API")
+
+
+class CheckIn(models.Model):
+    """A member reports to a station (报到); the station confirms or refuses.
+
+    At most one active (awaiting or confirmed) check-in per flow record, enforced by the
+    database: a double tap, a retry or two concurrent requests make one row.
+    """
+
+    member = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("member"),
+        on_delete=models.PROTECT,
+        related_name="check_ins",
+    )
+    flow = models.ForeignKey(
+        "members.FlowRecord",
+        verbose_name=_("flow record"),
+        on_delete=models.PROTECT,
+        related_name="check_ins",
+    )
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.PROTECT, related_name="check_ins"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=CheckInStatus.choices,
+        default=CheckInStatus.PENDING,
+        db_index=True,
+    )
+    method = models.CharField(
+        _("how"), max_length=8, choices=CheckInMethod.choices, default=CheckInMethod.QR
+    )
+    distance_km = models.FloatField(_("distance (km)"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True, db_index=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    # The station's side (its branch and the county running it) and the member's home side
+    # see the check-in; the member sees their own.
+    scope_rule = ScopeRule(
+        paths=(
+            "station__branch__path",
+            "station__organization__path",
+            "flow__home_organization__path",
+        ),
+        owner="member__user",
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["flow"],
+                condition=models.Q(status__in=["pending", "confirmed"]),
+                name="one_active_check_in_per_flow_record",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["station", "requested_at"],
+                condition=models.Q(status="pending"),
+                name="check_in_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.station}"
+
+    def audit_org_path(self) -> str:
+        station = self.station
+        return station.branch.path if station.branch_id else station.organization.path
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_CHECK_IN

@@ -52,6 +52,24 @@ class Command(BaseCommand):
         )
         for login in logins:
             self.stdout.write(f"  {login.username:<14} {login.role:<17} {login.organization}")
+        self._print_member_phones()
+
+    def _print_member_phones(self) -> None:
+        from liudong.accounts.models import Role, User
+        from liudong.stations.models import CheckIn
+
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Members sign in by phone at /accounts/phone/ (the one-time code is printed "
+                "in this console by the console sender):"
+            )
+        )
+        for user in User.objects.filter(role=Role.MEMBER, username__startswith="member_").order_by(
+            "username"
+        ):
+            latest = CheckIn.objects.filter(member__user=user).select_related("station").first()
+            state = f"{latest.get_status_display()} @ {latest.station.name}" if latest else "-"
+            self.stdout.write(f"  {user.username:<14} {user.phone:<13} check-in: {state}")
 
     def _print_counts(self, counts: dict[str, int], seconds: float) -> None:
         c = counts

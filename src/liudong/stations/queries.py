@@ -1,0 +1,227 @@
+"""Reads of stations and check-ins, shaped for the pages and the API.
+
+Staff reads go through the scope gate. One read does not: :func:`open_station_directory`,
+the public list of open stations (name, kind, address, coordinates, host, hours — no
+personal data) that members pick from when they check in. Members have the "self" scope
+and would otherwise see no station at all; the directory is what a poster on the wall
+or a city's website shows anyway, so it is named here as the one deliberate exception.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from liudong.core.scope import ScopeRule, scope_filter, scope_of, visible_to
+from liudong.members.models import FlowRecord
+from liudong.regions.models import Place
+from liudong.stations.models import CheckIn, CheckInStatus, Station, StationStatus
+
+EARTH_RADIUS_KM = 6371.0088
+DIRECTORY_FIELDS = (
+    "id",
+    "code",
+    "name",
+    "kind",
+    "host_kind",
+    "host_name",
+    "address",
+    "lng",
+    "lat",
+    "opening_hours",
+    "services",
+    "qr_token",
+    "status",
+    "place__code",
+    "place__name",
+    "place__parent__name",
+)
+
+
+def open_station_directory() -> QuerySet:
+    """Every open station, for members choosing where to check in (deliberately unscoped:
+    see the module's docstring)."""
+    return (
+        Station.objects.filter(status=StationStatus.OPEN)
+        .select_related("place__parent")
+        .only(*DIRECTORY_FIELDS)
+        .order_by("code")
+    )
+
+
+# What asking to check in needs of a station (the API's hot path reads no more).
+STATION_CHECK_IN_FIELDS = (
+    "id", "code", "name", "status", "lng", "lat", "branch_id", "organization_id", "qr_token",
+)  # fmt: skip
+
+
+def station_by_token(token: str) -> Station | None:
+    """The station a QR link names (any status: the page says when it is closed)."""
+    token = (token or "").strip()
+    if not token or len(token) > 32:
+        return None
+    return (
+        Station.objects.select_related("place__parent", "branch", "organization")
+        .filter(qr_token=token)
+        .first()
+    )
+
+
+def station_by_code(code: str) -> Station | None:
+    code = (code or "").strip()
+    if not code or len(code) > 32:
+        return None
+    return Station.objects.filter(code=code).only(*STATION_CHECK_IN_FIELDS).first()
+
+
+def haversine_km(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
+    """Great-circle distance in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+@dataclass(frozen=True)
+class Nearby:
+    station: Station
+    distance_km: float
+
+
+def parse_point(lng: Any, lat: Any) -> tuple[float, float] | None:
+    """A (lng, lat) pair from request parameters, or None when missing or out of range."""
+    try:
+        x, y = float(lng), float(lat)
+    except (TypeError, ValueError):
+        return None
+    if not (-180 <= x <= 180 and -90 <= y <= 90) or math.isnan(x) or math.isnan(y):
+        return None
+    return x, y
+
+
+def nearest_stations(lng: float, lat: float, limit: int = 5) -> list[Nearby]:
+    """Open stations by distance from a point (haversine over the directory: a city has
+    tens of stations, a province a few hundred)."""
+    found = [Nearby(s, haversine_km(lng, lat, s.lng, s.lat)) for s in open_station_directory()]
+    found.sort(key=lambda n: (n.distance_km, n.station.code))
+    return found[:limit]
+
+
+def stations_near_place(place: Place | None, limit: int = 5) -> list[Nearby]:
+    """Without the browser's location: by the centroid of the record's destination place."""
+    if place is None or place.lng is None or place.lat is None:
+        return []
+    return nearest_stations(place.lng, place.lat, limit)
+
+
+# --- check-ins ---------------------------------------------------------------------------
+
+CHECK_IN_RELATED = (
+    "member",
+    "flow__destination_place__parent",
+    "flow__home_organization",
+    "station__branch",
+    "decided_by",
+)
+
+
+def _station_side(user: Any) -> Q:
+    """Check-ins at stations whose branch lies in the user's scope (they answer them)."""
+    condition = scope_filter(scope_of(user), ScopeRule(paths=("station__branch__path",)))
+    return Q(pk__isnull=False) if condition is None else condition
+
+
+def check_ins(user: Any) -> QuerySet:
+    return visible_to(user, CheckIn.objects.all()).select_related(*CHECK_IN_RELATED)
+
+
+def pending_for_station_side(user: Any) -> QuerySet:
+    """Check-ins awaiting the user's answer (the station's to-do), oldest first."""
+    return (
+        check_ins(user)
+        .filter(status=CheckInStatus.PENDING)
+        .filter(_station_side(user))
+        .order_by("requested_at", "id")
+    )
+
+
+def pending_count(user: Any) -> int:
+    if not getattr(user, "is_authenticated", False) or not (
+        user.is_superuser or user.is_staff_role
+    ):
+        return 0
+    return (
+        visible_to(user, CheckIn.objects.filter(status=CheckInStatus.PENDING))
+        .filter(_station_side(user))
+        .count()
+    )
+
+
+def may_answer(user: Any, check_in: CheckIn) -> bool:
+    """Whether pages offer confirm/refuse: the station's side, while it is pending (the
+    same rule the actions apply)."""
+    if check_in.status != CheckInStatus.PENDING:
+        return False
+    if not (getattr(user, "is_superuser", False) or getattr(user, "is_staff_role", False)):
+        return False
+    branch = check_in.station.branch
+    return branch is not None and scope_of(user).covers_path(branch.path)
+
+
+def stations_for(user: Any) -> QuerySet:
+    """The stations in the user's scope with their pending and confirmed counts."""
+    return (
+        visible_to(user, Station.objects.all())
+        .select_related("organization", "branch", "place__parent")
+        .annotate(
+            pending=Count("check_ins", filter=Q(check_ins__status=CheckInStatus.PENDING)),
+            confirmed=Count("check_ins", filter=Q(check_ins__status=CheckInStatus.CONFIRMED)),
+        )
+        .order_by("code")
+    )
+
+
+def managed_count(station: Station) -> int:
+    if station.branch_id is None:
+        return 0
+    return FlowRecord.objects.filter(is_open=True, inflow_organization=station.branch_id).count()
+
+
+def my_check_ins(member: Any, limit: int = 20) -> list[CheckIn]:
+    """A member's own check-ins, newest first (their history on the home page)."""
+    return list(
+        CheckIn.objects.filter(member=member)
+        .select_related("station__place__parent", "station__branch", "decided_by")
+        .order_by("-requested_at", "-id")[:limit]
+    )
+
+
+def active_check_in(member: Any) -> CheckIn | None:
+    return (
+        CheckIn.objects.filter(member=member, status__in=("pending", "confirmed"))
+        .select_related("station__place__parent", "station__branch")
+        .first()
+    )
+
+
+def member_summary(member: Any, flow: FlowRecord | None) -> dict[str, Any]:
+    """What the member's home page shows about stations: my station, branch, history."""
+    active = active_check_in(member)
+    station = None
+    if active is not None:
+        station = active.station
+    elif flow is not None and flow.inflow_organization_id:
+        station = (
+            Station.objects.filter(branch=flow.inflow_organization_id)
+            .select_related("place__parent", "branch")
+            .first()
+        )
+    return {
+        "active_check_in": active,
+        "my_station": station,
+        "my_branch": station.branch if station else (flow.inflow_organization if flow else None),
+        "check_in_history": my_check_ins(member),
+    }

@@ -1,0 +1,127 @@
+"""API shapes of stations and check-ins (personal data masked: no phone, no ID number)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from liudong.stations.models import CheckIn, CheckInMethod, Station
+
+
+class StationSerializer(serializers.ModelSerializer):
+    organization_code = serializers.CharField(source="organization.code", read_only=True)
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    branch_code = serializers.CharField(source="branch.code", read_only=True, default=None)
+    branch_name = serializers.CharField(source="branch.name", read_only=True, default=None)
+    place_code = serializers.CharField(source="place_id", read_only=True)
+    pending = serializers.IntegerField(read_only=True, default=None)
+
+    class Meta:
+        model = Station
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "status",
+            "organization_code",
+            "organization_name",
+            "branch_code",
+            "branch_name",
+            "branch_established_on",
+            "host_kind",
+            "host_name",
+            "host_contact",
+            "host_telephone",
+            "place_code",
+            "address",
+            "lng",
+            "lat",
+            "opened_on",
+            "opening_hours",
+            "services",
+            "pending",
+        ]
+
+
+class DirectoryEntrySerializer(serializers.Serializer):
+    """One open station in the public directory (no database id: the code names it)."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    host_name = serializers.CharField()
+    address = serializers.CharField()
+    place_code = serializers.CharField()
+    lng = serializers.FloatField()
+    lat = serializers.FloatField()
+    opening_hours = serializers.CharField()
+    services = serializers.ListField(child=serializers.CharField())
+    distance_km = serializers.FloatField(allow_null=True)
+
+
+class CheckInSerializer(serializers.ModelSerializer):
+    member_name = serializers.CharField(source="member.name", read_only=True)
+    station_code = serializers.CharField(source="station.code", read_only=True)
+    station_name = serializers.CharField(source="station.name", read_only=True)
+    destination_place = serializers.CharField(source="flow.destination_place_id", read_only=True)
+    decided_by = serializers.CharField(source="decided_by.__str__", read_only=True, default=None)
+
+    class Meta:
+        model = CheckIn
+        fields = [
+            "id",
+            "member_name",
+            "station_code",
+            "station_name",
+            "flow",
+            "destination_place",
+            "status",
+            "method",
+            "distance_km",
+            "reason",
+            "requested_at",
+            "decided_at",
+            "decided_by",
+            "ended_at",
+        ]
+
+
+class CheckInRequestSerializer(serializers.Serializer):
+    station = serializers.CharField(
+        required=False, max_length=32, help_text="The station's code (from the directory)."
+    )
+    qr_token = serializers.CharField(
+        required=False, max_length=32, help_text="The token of the station's QR link."
+    )
+    method = serializers.ChoiceField(choices=CheckInMethod.choices, default=CheckInMethod.API)
+    lng = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("station") and not attrs.get("qr_token"):
+            raise serializers.ValidationError(
+                {"station": "Give the station's code or the token of its QR link."}
+            )
+        return attrs
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, allow_blank=True, default="")
+
+
+class PhoneSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=20)
+
+
+class PhoneCodeSerializer(PhoneSerializer):
+    code = serializers.CharField(max_length=8)
+
+
+class MessageSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
