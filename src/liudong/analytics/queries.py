@@ -28,8 +28,9 @@ import datetime
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -189,12 +190,46 @@ def basis_for(org: Organization) -> str:
     return ATTACHED if org.kind in STATION_ORG_KINDS else RESPONSIBLE
 
 
+_MEMO: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("figures_memo", default=None)
+
+
+@contextmanager
+def figures_memo() -> Iterator[None]:
+    """While computing one answer, tree lookups (subtree, rows' owners, "everything") are
+    read once, not once per figure."""
+    if _MEMO.get() is not None:
+        yield
+        return
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _memo(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    memo = _MEMO.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def subtree_ids(org: Organization) -> list[int]:
+    return _memo(("subtree_ids", org.pk, org.path), lambda: _subtree_ids(org))
+
+
+def _subtree_ids(org: Organization) -> list[int]:
     return list(Organization.objects.filter(path__startswith=org.path).values_list("pk", flat=True))
 
 
 def _is_everything(org: Organization) -> bool:
     """The only root of the tree: every record is attributed below it."""
+    return _memo(("everything", org.pk), lambda: _is_only_root(org))
+
+
+def _is_only_root(org: Organization) -> bool:
     return (
         org.parent_id is None
         and not Organization.objects.filter(parent__isnull=True).exclude(pk=org.pk).exists()
@@ -627,6 +662,10 @@ class OrgRow:
 def child_rows_of(org: Organization) -> list[Organization]:
     """The organizations a parent's tables list as rows: its county-level committees and
     working committees (the city), its townships (a county), else its direct children."""
+    return _memo(("child_rows", org.pk), lambda: _child_rows_of(org))
+
+
+def _child_rows_of(org: Organization) -> list[Organization]:
     children = Organization.objects.filter(parent=org, active=True).order_by("sort_order", "code")
     rows = [c for c in children if c.kind in ROW_KINDS]
     return rows or list(children.exclude(kind__in=STATION_ORG_KINDS)) or list(children)
@@ -680,13 +719,14 @@ def row_figures(
 
     With ``tallies`` (the same records' rollup rows) the counts are the rollup's, summed
     by the same row key, and the overdue counts come from the overdue indexes."""
-    with tuned_for_aggregates():
-        if tallies is None:
+    if tallies is None:
+        with tuned_for_aggregates():
             return _row_figures(records, org, children)
-        key = _row_key(org, children)
-        columns = ("row_key", "direction", "flow_scope", "status", "prefecture")
-        records = records.annotate(row_key=key, prefecture=Substr("destination_place_id", 1, 4))
-        return tally_rows(tallies.annotate(row_key=key), columns, records)
+    # The rollup: thousands of rows, no tuning needed.
+    key = _row_key(org, children)
+    columns = ("row_key", "direction", "flow_scope", "status", "prefecture")
+    records = records.annotate(row_key=key, prefecture=Substr("destination_place_id", 1, 4))
+    return tally_rows(tallies.annotate(row_key=key), columns, records)
 
 
 def _row_figures(records: QuerySet, org: Organization, children: list[Organization]) -> RowData:
@@ -771,6 +811,11 @@ def org_rows(
 
 def _row_owner(org: Organization, children: list[Organization]) -> dict[int, int]:
     """Every organization id in the subtree → the id of the row (child) it belongs to."""
+    key = ("row_owner", org.pk, org.path, tuple(c.pk for c in children))
+    return _memo(key, lambda: _compute_row_owner(org, children))
+
+
+def _compute_row_owner(org: Organization, children: list[Organization]) -> dict[int, int]:
     child_ids = {c.pk for c in children}
     owner: dict[int, int] = {}
     for pk, path in Organization.objects.filter(path__startswith=org.path).values_list(
@@ -999,6 +1044,18 @@ def dashboard(
 
     From the rollup when it answers (see :func:`use_rollup`; ``from_rollup`` forces the
     choice), else from one scan of the records."""
+    with figures_memo():
+        return _dashboard(user, org, flt, today, with_rows, from_rollup)
+
+
+def _dashboard(
+    user: Any,
+    org: Organization,
+    flt: FigureFilter | None,
+    today: datetime.date | None,
+    with_rows: bool,
+    from_rollup: bool | None,
+) -> Dashboard:
     flt = flt or FigureFilter()
     today = today or timezone.localdate()
     basis = basis_for(org)
@@ -1015,29 +1072,33 @@ def dashboard(
             rows, rows_total = org_rows(user, org, flt, today=today, data=row_data)
     else:
         data = cube(records, tallies)
-    province = home_province()
-    in_prov = lambda p: p.startswith(province)  # noqa: E731
-    out_prov = lambda p: not p.startswith(province)  # noqa: E731
-    tallies = {
-        "all": data.tally(),
-        "in_province": data.tally(prefecture=in_prov),
-        "out_of_province": data.tally(prefecture=out_prov),
-        "outflow": data.tally(direction=Direction.OUTFLOW),
-        "inflow": data.tally(direction=Direction.INFLOW),
-    }
-    by_scope = {key: data.tally(direction=Direction.OUTFLOW, scope=key) for key in SCOPE_KEYS}
-    by_scope[INFLOW_KEY] = tallies["inflow"]
     if basis == RESPONSIBLE:
         stations = stations_in(user, org, from_rollup=summed)
     else:
         stations = _own_station(user, org, from_rollup=summed)
     catchments = _catchments(user, org)
-    liaison = data.tally(
-        direction=Direction.OUTFLOW, prefecture=lambda p: p in catchments["liaison"]
-    )
-    service = data.tally(
-        direction=Direction.INFLOW, prefecture=lambda p: p in catchments["service"]
-    )
+    # One pass over the cube's rows fills every tally of the page.
+    province = home_province()
+    tallies = {k: Tally() for k in ("all", "in_province", "out_of_province", "outflow", "inflow")}
+    by_scope = {key: Tally() for key in SCOPE_KEYS}
+    by_province: dict[str, Tally] = defaultdict(Tally)
+    liaison, service = Tally(), Tally()
+    liaison_areas, service_areas = catchments["liaison"], catchments["service"]
+    for direction, scope, status, prefecture, n, overdue in data.rows:
+        tallies["all"].add(status, n, overdue)
+        side = "in_province" if prefecture.startswith(province) else "out_of_province"
+        tallies[side].add(status, n, overdue)
+        if direction == Direction.OUTFLOW:
+            tallies["outflow"].add(status, n, overdue)
+            by_scope.setdefault(scope, Tally()).add(status, n, overdue)
+            by_province[prefecture[:2]].add(status, n, overdue)
+            if prefecture in liaison_areas:
+                liaison.add(status, n, overdue)
+        elif direction == Direction.INFLOW:
+            tallies["inflow"].add(status, n, overdue)
+            if prefecture in service_areas:
+                service.add(status, n, overdue)
+    by_scope[INFLOW_KEY] = tallies["inflow"]
     return Dashboard(
         organization=org,
         basis=basis,
@@ -1045,13 +1106,17 @@ def dashboard(
         today=today,
         tallies=tallies,
         by_scope=by_scope,
-        by_province=data.by_area(2, direction=Direction.OUTFLOW),
+        by_province=dict(by_province),
         liaison_catchment=liaison,
         service_catchment=service,
         co_managed=_co_managed(user, org, flt, summed) if basis == RESPONSIBLE else 0,
         stations=stations,
         alerts=_alerts(user, org),
-        target=target_for(org, today.year, today.month),
+        target=(
+            rows_total.target
+            if rows_total is not None and rows_total.target is not None
+            else target_for(org, today.year, today.month)
+        ),
         rows=rows,
         rows_total=rows_total,
     )
