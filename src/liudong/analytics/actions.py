@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liudong.analytics import queries
+from liudong.analytics import queries, rollup
 from liudong.analytics.models import CoverageTarget, Snapshot
 from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied
@@ -171,9 +171,10 @@ def take_snapshots(day: datetime.date | None = None, *, by: Any = None) -> dict[
     """Keep today's figures for the root, counties and townships (one query over the open
     records, summed up the tree). A second run on the same day replaces that day's rows."""
     day = day or timezone.localdate()
+    tally = rollup.rebuild(by=by)  # the nightly check of the rollup (and its mend)
     orgs = snapshot_organizations()
     figures = _aggregate(orgs, _side_rows())
-    return _write_snapshots(day, orgs, figures, demo=False, by=by)
+    return {**_write_snapshots(day, orgs, figures, demo=False, by=by), "tally": tally}
 
 
 def _write_snapshots(
@@ -276,7 +277,9 @@ def build_demo_targets() -> list[CoverageTarget]:
     return made
 
 
-def build_demo() -> dict[str, int]:
-    """DEMO ONLY: targets and a year of back-dated snapshots (once; later runs do nothing)."""
+def build_demo() -> dict[str, Any]:
+    """DEMO ONLY: targets and a year of back-dated snapshots (once; later runs do nothing),
+    after checking the rollup against the freshly loaded ledger."""
+    tally = rollup.rebuild()
     targets = 0 if CoverageTarget.objects.exists() else len(build_demo_targets())
-    return {"targets": targets, "snapshots": build_demo_history()}
+    return {"targets": targets, "snapshots": build_demo_history(), "tally": tally}

@@ -8,11 +8,14 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Statistics")
 
     def ready(self) -> None:
-        from liudong.analytics.models import CoverageTarget, Snapshot
+        from liudong.analytics.models import CoverageTarget, FlowTally, FlowTallyDay, Snapshot
         from liudong.core import audit
 
         audit.register(CoverageTarget)
         audit.register(Snapshot)
+        # Written by triggers and the audited rebuild, not through the ORM's signals.
+        audit.register(FlowTally)
+        audit.register(FlowTallyDay)
 
         from django.db.models.signals import post_delete, post_save
 

@@ -111,3 +111,82 @@ class Snapshot(models.Model):
 
     def audit_org_path(self) -> str:
         return self.organization.path
+
+
+class FlowTally(models.Model):
+    """The rollup: open flow records counted by side, direction, flow scope, status and
+    destination prefecture, so a dashboard reads thousands of rows instead of a million.
+
+    Kept exact by database triggers on ``members_flowrecord`` (insert, update, delete,
+    truncate: every writer, the ORM, bulk inserts and ``COPY`` alike; see migration 0002)
+    and checked (and mended) by ``liudong rebuild_tally``, which the nightly snapshot job
+    runs. Nobody writes it through the ORM. ``home_organization``/``inflow_organization``
+    are the record's two sides as they are (NULL when absent); the responsible side is
+    derived when reading (decision 21). A row may fall to 0; the rebuild removes those.
+    The unique key (nulls not distinct) is made by the migration per database.
+
+    ``overdue`` counts the key's records whose contact was overdue on the anchor day
+    (:class:`FlowTallyDay`); today's overdue count is that plus the records whose last
+    contact falls between the anchor and today's cutoff, a narrow range read from an index.
+    """
+
+    home_organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("home organization"),
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    inflow_organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("inflow-side organization"),
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    direction = models.CharField(_("direction"), max_length=8)
+    flow_scope = models.CharField(_("flow scope"), max_length=16)
+    status = models.CharField(_("status"), max_length=12)
+    prefecture = models.CharField(_("destination prefecture"), max_length=4)
+    n = models.IntegerField(_("open records"), default=0)
+    overdue = models.IntegerField(
+        _("contact overdue on the anchor day"),
+        default=0,
+        help_text=_("Of them, last contact (or, never contacted, the start) before the anchor."),
+    )
+
+    scope_rule = ScopeRule(paths=("home_organization__path", "inflow_organization__path"))
+
+    class Meta:
+        verbose_name = _("flow tally")
+        verbose_name_plural = _("flow tallies")
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.status} {self.prefecture}: {self.n}"
+
+    def audit_org_path(self) -> str:
+        org = self.home_organization if self.home_organization_id else self.inflow_organization
+        return org.path if org is not None else ""
+
+
+class FlowTallyDay(models.Model):
+    """One row: the anchor day of ``FlowTally.overdue`` (a record counts as overdue there
+    when its last contact, or its start if never contacted, lies before this day).
+
+    The nightly rebuild moves it to that day's cutoff, so the live correction covers about
+    a day of records; the triggers read it (under the tally's lock, so a rebuild that
+    moves it and recounts cannot interleave with their changes).
+    """
+
+    day = models.DateField(_("anchor day"))
+
+    scope_rule = ScopeRule(public=True)
+
+    class Meta:
+        verbose_name = _("flow tally anchor day")
+        verbose_name_plural = _("flow tally anchor days")
+
+    def __str__(self) -> str:
+        return self.day.isoformat()

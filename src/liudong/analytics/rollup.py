@@ -1,0 +1,181 @@
+"""The rollup (``FlowTally``): open flow records counted per key, kept by database triggers.
+
+Key: direction, flow scope, status, destination prefecture (4 digits), the home-side and
+the inflow-side organization (as on the record; NULL when absent). Every figure of a
+dashboard, the map's province and prefecture counts and the monthly report's live rows are
+sums over it; the responsible side (decision 21) is derived from the key when reading.
+
+Contact overdue depends on today's date: the tally counts, per key, the records overdue on
+an anchor day (``FlowTallyDay``, moved to the day's cutoff by the nightly rebuild), and a
+reader adds the records whose last contact (or start) lies between the anchor and today's
+cutoff, counted from covering partial indexes (``analytics_contact_overdue_idx``,
+``analytics_never_contacted_idx``, migration 0003): about a day of records.
+
+Not in it: the filters it has no column for (reason, period), the map's county drill and
+the inflow members' origins; those read the records.
+
+:func:`rebuild` recomputes it from the records, reports the drift and mends it (the nightly
+snapshot job and the demo load run it; so must any load that bypasses triggers).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import time
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+
+from liudong.analytics.models import FlowTally, FlowTallyDay
+from liudong.core import audit
+from liudong.core.scope import ScopeKind, scope_of
+from liudong.members.models import FlowRecord
+
+KEY = (
+    "direction",
+    "flow_scope",
+    "status",
+    "prefecture",
+    "home_organization_id",
+    "inflow_organization_id",
+)
+Key = tuple[str, str, str, str, int | None, int | None]
+# The databases whose migration installs the triggers (others: figures from the records).
+TRIGGER_VENDORS = ("postgresql", "sqlite")
+
+
+def answers(user: Any, flt: Any) -> bool:
+    """Whether the rollup answers this view: filters it has columns for (direction,
+    status) and a scope the gate expresses by organization (all, subtree), not a member's
+    own records."""
+    if getattr(flt, "reason", "") or getattr(flt, "period", ""):
+        return False
+    return scope_of(user).kind in (ScopeKind.ALL, ScopeKind.SUBTREE)
+
+
+def anchor_day() -> datetime.date | None:
+    return FlowTallyDay.objects.filter(pk=1).values_list("day", flat=True).first()
+
+
+def _late(anchor: datetime.date | None) -> Q:
+    """Contact overdue on ``anchor``: last contact, or never contacted the start, before."""
+    if anchor is None:
+        return Q(pk__in=[])
+    return Q(last_contact_on__lt=anchor) | Q(last_contact_on__isnull=True, left_on__lt=anchor)
+
+
+def counted_from_records(anchor: datetime.date | None = None) -> dict[Key, tuple[int, int]]:
+    """The tally as it should be: the open records counted per key (a full scan), with
+    those overdue on the anchor day (default: the stored one)."""
+    anchor = anchor or anchor_day()
+    rows = (
+        FlowRecord.objects.filter(is_open=True)
+        .annotate(prefecture=Substr("destination_place_id", 1, 4))
+        .values_list(*KEY)
+        .annotate(n=Count("id"), overdue=Count("id", filter=_late(anchor)))
+        .order_by()
+    )
+    return {tuple(row[:-2]): (row[-2], row[-1]) for row in rows}  # type: ignore[misc]
+
+
+def stored() -> dict[Key, tuple[int, int, int]]:
+    """The tally as stored: key → (row id, n, overdue)."""
+    return {
+        tuple(row[1:-2]): (row[0], row[-2], row[-1])  # type: ignore[misc]
+        for row in FlowTally.objects.values_list("pk", *KEY, "n", "overdue").order_by()
+    }
+
+
+def drift(
+    expected: dict[Key, tuple[int, int]], found: dict[Key, tuple[int, int, int]]
+) -> dict[Key, tuple[int, int]]:
+    """Keys whose stored counts differ from the records: key → stored − expected (records,
+    overdue)."""
+    out = {}
+    for key in set(expected) | set(found):
+        n, overdue = expected.get(key, (0, 0))
+        _pk, n_found, overdue_found = found.get(key, (0, 0, 0))
+        if (n_found, overdue_found) != (n, overdue):
+            out[key] = (n_found - n, overdue_found - overdue)
+    return out
+
+
+@transaction.atomic
+def rebuild(*, by: Any = None, anchor: datetime.date | None = None) -> dict[str, Any]:
+    """Recount the tally from the records, mend what differs, drop rows at 0, and move the
+    overdue anchor to today's cutoff (``anchor``), so the live correction stays a day wide.
+
+    PostgreSQL: the tally is locked against writers (``EXCLUSIVE``; readers go on) while
+    it is recounted; a ledger write waits at its trigger until this commits, then reads the
+    new anchor and adds its change to the mended counts. Returns the figures of the check
+    (``drift_keys``, ``drift_records``: the sum of the differences' sizes; 0 and 0 when
+    the triggers kept it exact).
+    """
+    from liudong.members.filters import overdue_cutoff
+
+    started = time.perf_counter()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("LOCK TABLE analytics_flowtally IN EXCLUSIVE MODE")
+    old_anchor = anchor_day()
+    # The check: the stored counts against the records, on the stored anchor.
+    wrong = drift(counted_from_records(old_anchor), stored()) if old_anchor else {}
+    new_anchor = anchor or overdue_cutoff()
+    expected = counted_from_records(new_anchor)
+    found = stored()
+    zero = [pk for key, (pk, _n, _o) in found.items() if key not in expected]
+    with audit.action("analytics.rebuild_tally", actor=by):
+        FlowTallyDay.objects.update_or_create(pk=1, defaults={"day": new_anchor})
+        with connection.cursor() as cursor:  # plain SQL: tally rows are not audited one by one
+            for start in range(0, len(zero), 500):
+                chunk = zero[start : start + 500]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(f"DELETE FROM analytics_flowtally WHERE id IN ({marks})", chunk)
+        new = []
+        for key, (n, overdue) in expected.items():
+            if key in found:
+                pk, was_n, was_overdue = found[key]
+                if (was_n, was_overdue) != (n, overdue):
+                    FlowTally.objects.filter(pk=pk).update(n=n, overdue=overdue)
+            else:
+                new.append(FlowTally(**dict(zip(KEY, key, strict=True)), n=n, overdue=overdue))
+        FlowTally.objects.bulk_create(new, batch_size=1000)
+        summary = {
+            "keys": len(expected),
+            "records": sum(n for n, _o in expected.values()),
+            "drift_keys": len(wrong),
+            "drift_records": sum(abs(d) for d, _o in wrong.values()),
+            "drift_overdue": sum(abs(o) for _d, o in wrong.values()),
+            "removed_rows": len(zero),
+            "anchor": new_anchor.isoformat(),
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+        if wrong:
+            audit.record("action", detail="tally drift mended: " + json.dumps(summary))
+    return summary
+
+
+def matches_records() -> bool:
+    """True when the stored tally equals the records' (tests, checks)."""
+    return not drift(counted_from_records(), stored())
+
+
+def correction(anchor: datetime.date | None, cutoff: datetime.date) -> tuple[list[Q], int] | None:
+    """The records that turn the tally's overdue (on ``anchor``) into today's (before
+    ``cutoff``): conditions on the records (each answered by one of the covering indexes)
+    and the sign; None when the days agree. Without an anchor: every overdue record."""
+    if anchor is None:
+        return [
+            Q(last_contact_on__lt=cutoff),
+            Q(last_contact_on__isnull=True, left_on__lt=cutoff),
+        ], 1
+    if anchor == cutoff:
+        return None
+    low, high, sign = (anchor, cutoff, 1) if anchor < cutoff else (cutoff, anchor, -1)
+    return [
+        Q(last_contact_on__gte=low, last_contact_on__lt=high),
+        Q(last_contact_on__isnull=True, left_on__gte=low, left_on__lt=high),
+    ], sign
