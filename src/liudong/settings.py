@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "liudong.orgs",
     "liudong.accounts",
     "liudong.members",
+    "liudong.census",
     "liudong.demo",
 ]
 
@@ -143,6 +144,18 @@ CELERY_BEAT_SCHEDULE = {
 # --- Ledger -------------------------------------------------------------------------------
 LIUDONG_CONTACT_OVERDUE_DAYS = int(os.environ.get("LIUDONG_CONTACT_OVERDUE_DAYS", "90"))
 LIUDONG_LOST_SUGGEST_DAYS = int(os.environ.get("LIUDONG_LOST_SUGGEST_DAYS", "180"))
+# Census imports (see docs/operations.md): limits on uploaded workbooks, a job's heartbeat
+# age after which it counts as killed, and how long uploaded files are kept after a commit.
+LIUDONG_CENSUS_MAX_ROWS = int(os.environ.get("LIUDONG_CENSUS_MAX_ROWS", "200000"))
+LIUDONG_CENSUS_MAX_UPLOAD_BYTES = int(
+    os.environ.get("LIUDONG_CENSUS_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024))
+)
+LIUDONG_CENSUS_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("LIUDONG_CENSUS_MAX_UNCOMPRESSED_BYTES", str(500 * 1024 * 1024))
+)
+LIUDONG_CENSUS_STALE_SECONDS = int(os.environ.get("LIUDONG_CENSUS_STALE_SECONDS", "120"))
+LIUDONG_CENSUS_KEEP_FILES_DAYS = int(os.environ.get("LIUDONG_CENSUS_KEEP_FILES_DAYS", "0"))
+LIUDONG_CENSUS_INLINE = config.env_bool("LIUDONG_CENSUS_INLINE")
 
 SESSION_COOKIE_AGE = int(os.environ.get("LIUDONG_SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
