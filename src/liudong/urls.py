@@ -30,6 +30,7 @@ urlpatterns = [
     path("orgs/", include("liudong.orgs.urls")),
     path("codes/", include("liudong.codes.urls")),
     path("ledger/", include("liudong.members.urls")),
+    path("census/", include("liudong.census.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
