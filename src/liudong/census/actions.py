@@ -301,7 +301,6 @@ def _dry_run(submission: CensusSubmission) -> CensusSubmission:
                     counts["problems"] += _write_chunk(submission, result, sheet, staged)
                     counts["rows"] += len(chunk)
                     counts["rejected"] += len(result.rejected)
-                    counts["conflict"] += len(result.conflicts)
                     for _row, _index, outcome in result.entries:
                         counts[outcome] += 1
             finally:

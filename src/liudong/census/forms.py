@@ -40,9 +40,13 @@ class UploadForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["county"].choices = [(c.pk, c.name) for c in counties]
         self.counties = {c.pk: c for c in counties}
-        if len(counties) == 1:
-            self.fields["county"].widget = forms.HiddenInput()
-            self.fields["county"].initial = counties[0].pk
+        if len(counties) == 1:  # a county administrator uploads for their own county
+            del self.fields["county"]
+
+    def chosen_county(self) -> Any:
+        if "county" not in self.fields:
+            return next(iter(self.counties.values()))
+        return self.counties.get(self.cleaned_data["county"])
 
 
 class ConflictForm(StyledForm):

@@ -180,7 +180,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     counties = [own] if own is not None else list(queries.counties_for(request.user))
     form = UploadForm(request.POST or None, request.FILES or None, counties=counties)
     if request.method == "POST" and form.is_valid():
-        county = form.counties.get(form.cleaned_data["county"])
+        county = form.chosen_county()
         try:
             submission = actions.submit_file(
                 by=request.user,

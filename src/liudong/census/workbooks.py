@@ -101,16 +101,13 @@ def template(county: Organization) -> bytes:
         rule.add(f"{column}2:{column}{TEMPLATE_ROWS}")
         data.add_data_validation(rule)
     lists_sheet.sheet_state = "hidden"
-    # ID numbers and phones as text, so Excel keeps all 18 digits.
+    # ID numbers and phones as text, so Excel keeps all 18 digits; dates as dates. Set on
+    # the columns, not on thousands of empty cells (rows appended below start at row 2).
     for index, column in enumerate(COLUMNS):
         if column.key in ("id_number", "phone"):
-            letter = column_letter(index)
-            for row in range(2, TEMPLATE_ROWS + 1):
-                data[f"{letter}{row}"].number_format = "@"
-        if column.kind == "date":
-            letter = column_letter(index)
-            for row in range(2, TEMPLATE_ROWS + 1):
-                data[f"{letter}{row}"].number_format = "yyyy-mm-dd"
+            data.column_dimensions[column_letter(index)].number_format = "@"
+        elif column.kind == "date":
+            data.column_dimensions[column_letter(index)].number_format = "yyyy-mm-dd"
     _examples(workbook.create_sheet(EXAMPLE_SHEET), ctx)
     _instructions(workbook.create_sheet(INSTRUCTIONS_SHEET, 0), county)
     workbook.active = 1
@@ -178,7 +175,8 @@ def _instructions(sheet: Any, county: Organization) -> None:
         ("流动党员摸排登记表", f"{county.name} · 模板生成于 {datetime.date.today().isoformat()}"),
         (
             "填写位置",
-            f"在“{DATA_SHEET}”工作表第 2 行起逐行填写，一人一行；“{EXAMPLE_SHEET}”仅供参考，不会导入。",
+            f"在“{DATA_SHEET}”工作表第 2 行起逐行填写，一人一行；"
+            f"“{EXAMPLE_SHEET}”仅供参考，不会导入。",
         ),
         ("必填列", "表头带 * 的列必须填写。请勿改动表头文字；列的顺序可以调整。"),
         (
