@@ -134,15 +134,16 @@ def test_a_failure_mid_batch_leaves_zero_rows(run_file: Any, branch: Any, monkey
     assert submission.rows_new == 2500
     members, flows = Member.objects.count(), FlowRecord.objects.count()
     calls = {"n": 0}
-    original = FlowRecord.objects.bulk_create
+    original = actions._insert
 
-    def dying(objs: Any, **kwargs: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 2:  # the process "dies" in the second batch
-            raise RuntimeError("killed")
-        return original(objs, **kwargs)
+    def dying(model: Any, columns: Any, rows: Any) -> Any:
+        if model is FlowRecord:
+            calls["n"] += 1
+            if calls["n"] == 2:  # the process "dies" writing the second batch
+                raise RuntimeError("killed")
+        return original(model, columns, rows)
 
-    monkeypatch.setattr(FlowRecord.objects, "bulk_create", dying)
+    monkeypatch.setattr(actions, "_insert", dying)
     actions.request_commit(by=None, submission=submission)
     result = actions.run_commit(submission.pk)
     assert calls["n"] == 2

@@ -232,12 +232,10 @@ def _write_chunk(
         for p in row.problems
     ]
     CensusProblem.objects.bulk_create(problems, batch_size=WRITE_BATCH)
-    CensusEntry.objects.bulk_create(
-        [
-            CensusEntry(submission=submission, row_number=n, id_number_index=i, outcome=o)
-            for n, i, o in result.entries
-        ],
-        batch_size=WRITE_BATCH,
+    _insert(
+        CensusEntry,
+        ("submission_id", "row_number", "id_number_index", "outcome"),
+        [(submission.pk, n, i, o) for n, i, o in result.entries],
     )
     CensusConflict.objects.bulk_create(
         [
@@ -548,18 +546,87 @@ def _write_ledger(submission: CensusSubmission, by: Any, report: Any) -> dict[st
             indexes = [r["v"]["id_number_index"] for r in new]
             if Member.objects.filter(id_number_index__in=indexes).exists():
                 raise _changed()
-            members = [_new_member(r["v"], r["v"]["inflow_organization"]) for r in new]
-            Member.objects.bulk_create(members, batch_size=WRITE_BATCH)
-            flows = [_new_flow(r["v"], m, today) for r, m in zip(new, members, strict=True)]
-            FlowRecord.objects.bulk_create(flows, batch_size=WRITE_BATCH)
-            counts["members_created"] += len(members)
-            counts["flows_registered"] += len(flows)
+            ids = _insert_members([r["v"] for r in new])
+            _insert_flows([(ids[r["v"]["id_number_index"]], r["v"]) for r in new], today)
+            counts["members_created"] += len(new)
+            counts["flows_registered"] += len(new)
         if updates:
             _apply_updates(updates, county_path, today, counts)
         done += len(batch)
         report(Phase.WRITING, done, total)
     report(Phase.WRITING, done, total, force=True)
     return dict(counts)
+
+
+MEMBER_COLUMNS = (
+    "name", "name_pinyin", "sex", "ethnicity", "birth_date", "id_number", "id_number_index",
+    "id_number_masked", "phone", "phone_index", "phone_masked", "education", "joined_on",
+    "membership", "home_organization_id", "home_organization_name", "home_place_id",
+    "inflow_organization_id", "created_at", "updated_at",
+)  # fmt: skip
+FLOW_COLUMNS = (
+    "member_id", "direction", "flow_scope", "origin_place_id", "destination_place_id",
+    "destination_address", "employer", "reason", "left_on", "expected_return_on",
+    "home_organization_id", "inflow_organization_id", "status", "is_open",
+    "status_changed_on", "status_reason", "managed_on", "created_at",
+)  # fmt: skip
+
+
+def _insert(model: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Plain INSERTs (COPY on PostgreSQL) of rows already checked by the ledger's rules; the
+    database's own constraints (unique ID index, one open record) still apply."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
+def _insert_members(values: list[dict[str, Any]]) -> dict[str, int]:
+    """New members; returns ID index -> primary key."""
+    id_field = Member._meta.get_field("id_number")
+    phone_field = Member._meta.get_field("phone")
+    now = timezone.now()
+    rows = [
+        (
+            v["name"], v["name_pinyin"], v["sex"], v["ethnicity"], _date(v["birth_date"]),
+            id_field.get_prep_value(v["id_number"]), v["id_number_index"], v["id_number_masked"],
+            phone_field.get_prep_value(v["phone"]), v["phone_index"], v["phone_masked"],
+            v["education"], _date(v["joined_on"]), Membership.FULL, v["home_organization"],
+            v["home_organization_name"], v["home_place"], v["inflow_organization"], now, now,
+        )
+        for v in values
+    ]  # fmt: skip
+    _insert(Member, MEMBER_COLUMNS, rows)
+    return dict(
+        Member.objects.filter(
+            id_number_index__in=[v["id_number_index"] for v in values]
+        ).values_list("id_number_index", "pk")
+    )
+
+
+def _insert_flows(items: list[tuple[int, dict[str, Any]]], today: datetime.date) -> None:
+    now = timezone.now()
+    found = _("Found in the census")
+    rows = [
+        (
+            member_pk, v["direction"], v["flow_scope"], v["origin_place"],
+            v["destination_place"], v["destination_address"], v["employer"], v["reason"],
+            _date(v["left_on"]), _date(v["expected_return_on"]), v["home_organization"],
+            v["inflow_organization"], v["status"], True, today,
+            found if v["status"] != FlowStatus.REGISTERED else "",
+            today if v["status"] == FlowStatus.MANAGED else None, now,
+        )
+        for member_pk, v in items
+    ]  # fmt: skip
+    _insert(FlowRecord, FLOW_COLUMNS, rows)
 
 
 def _apply_updates(

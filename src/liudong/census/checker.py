@@ -155,7 +155,11 @@ def text(value: Any, *, keep_inner_spaces: bool = True) -> str:
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()[:10]
     folded = unicodedata.normalize("NFKC", str(value))
-    folded = "".join(ch for ch in folded if unicodedata.category(ch)[0] != "C" or ch in " \t\n")
+    if not folded.isprintable():  # control characters out (tabs and newlines become spaces)
+        folded = "".join(
+            ch if unicodedata.category(ch)[0] != "C" else " " if ch in "\t\n\r" else ""
+            for ch in folded
+        )
     if folded.lstrip().startswith("="):
         raise _FORMULA
     parts = folded.split()

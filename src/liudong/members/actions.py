@@ -4,6 +4,7 @@ hand-offs and alerts. Atomic, audited, scoped; refusals are DomainErrors."""
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -110,6 +111,7 @@ def clean_phone(value: Any) -> str:
     return phone
 
 
+@functools.lru_cache(maxsize=65536)
 def pinyin_key(name: str) -> str:
     """ "张三" → "zhangsan zs": full pinyin and initials, for search by either."""
     full = "".join(lazy_pinyin(name)).lower()
