@@ -634,7 +634,7 @@ def _apply_updates(
 ) -> None:
     members = {
         m.pk: m
-        for m in Member.objects.select_for_update()
+        for m in Member.objects.select_for_update(of=("self",))
         .filter(pk__in=[r["member"] for r in rows])
         .select_related("home_organization", "inflow_organization")
     }

@@ -6,14 +6,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from liudong.core.fields import EncryptedCharField
 from liudong.core.scope import ScopeRule
 
 
 class RoundState(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("census round", "Open")
+    CLOSED = "closed", pgettext_lazy("census round", "Closed")
 
 
 class CensusRound(models.Model):
