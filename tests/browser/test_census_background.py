@@ -30,7 +30,9 @@ def wait_for(pk: int, states: set[str], seconds: float = 120) -> CensusSubmissio
     raise AssertionError(f"still {found.state}")
 
 
-def test_dry_run_and_commit_run_in_a_thread(demo: Any, settings: Any, tmp_path: Any) -> None:
+def test_dry_run_and_commit_run_in_a_thread(
+    transactional_db: Any, demo: Any, settings: Any, tmp_path: Any
+) -> None:
     settings.LIUDONG_CENSUS_INLINE = False
     settings.MEDIA_ROOT = tmp_path / "media"
     assert jobs.mode() == "thread"

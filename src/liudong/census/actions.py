@@ -355,7 +355,8 @@ def _finish(submission: CensusSubmission, state: str, message: str) -> CensusSub
     submission.message = message[:500]
     submission.heartbeat_at = timezone.now()
     submission.cancel_requested = False
-    with audit.action(f"census.{state}"):
+    # The state and its audit row in one transaction: a reader never sees one without the other.
+    with transaction.atomic(), audit.action(f"census.{state}"):
         submission.save()
     progress.clear(submission.pk)
     return submission
