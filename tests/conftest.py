@@ -14,7 +14,7 @@ DEMO_LEDGER_MEMBERS = 210
 
 
 def _load_reference_and_demo() -> None:
-    from liudong.demo import ledger, tree
+    from liudong.demo import census, ledger, tree
     from liudong.regions.models import Place
 
     if not Place.objects.exists():
@@ -22,6 +22,7 @@ def _load_reference_and_demo() -> None:
     call_command("load_codes", verbosity=0)
     tree.build()
     ledger.build_ledger(total=DEMO_LEDGER_MEMBERS)
+    census.build_census()
     from liudong.analytics.actions import build_demo as build_statistics
 
     build_statistics()

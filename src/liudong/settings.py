@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "liudong.members",
     "liudong.stations",
     "liudong.analytics",
+    "liudong.census",
     "liudong.demo",
 ]
 
@@ -173,6 +174,18 @@ LIUDONG_POSTER_FONT = os.environ.get("LIUDONG_POSTER_FONT", "")
 # --- Ledger -------------------------------------------------------------------------------
 LIUDONG_CONTACT_OVERDUE_DAYS = int(os.environ.get("LIUDONG_CONTACT_OVERDUE_DAYS", "90"))
 LIUDONG_LOST_SUGGEST_DAYS = int(os.environ.get("LIUDONG_LOST_SUGGEST_DAYS", "180"))
+# Census imports (see docs/operations.md): limits on uploaded workbooks, a job's heartbeat
+# age after which it counts as killed, and how long uploaded files are kept after a commit.
+LIUDONG_CENSUS_MAX_ROWS = int(os.environ.get("LIUDONG_CENSUS_MAX_ROWS", "200000"))
+LIUDONG_CENSUS_MAX_UPLOAD_BYTES = int(
+    os.environ.get("LIUDONG_CENSUS_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024))
+)
+LIUDONG_CENSUS_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("LIUDONG_CENSUS_MAX_UNCOMPRESSED_BYTES", str(500 * 1024 * 1024))
+)
+LIUDONG_CENSUS_STALE_SECONDS = int(os.environ.get("LIUDONG_CENSUS_STALE_SECONDS", "120"))
+LIUDONG_CENSUS_KEEP_FILES_DAYS = int(os.environ.get("LIUDONG_CENSUS_KEEP_FILES_DAYS", "0"))
+LIUDONG_CENSUS_INLINE = config.env_bool("LIUDONG_CENSUS_INLINE")
 
 # --- Statistics ---------------------------------------------------------------------------
 # Default coverage targets (%), used where no organization up the tree set its own.

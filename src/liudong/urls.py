@@ -35,6 +35,7 @@ urlpatterns = [
     path("stations/", include("liudong.stations.urls")),
     path("", include("liudong.stations.urls_member")),
     path("statistics/", include("liudong.analytics.urls")),
+    path("census/", include("liudong.census.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -111,3 +111,8 @@ def mask_id_number(number: str) -> str:
     if len(number) < 10:
         return "*" * len(number)
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def file_key(purpose: str) -> bytes:
+    """An AES-256 key for files at rest (uploads, staged rows), derived like the field keys."""
+    return _derive("file:" + purpose, _master_key())

@@ -60,6 +60,14 @@ MENU: list[Group] = [
         ),
     ),
     Group(
+        "census",
+        _("Census"),
+        (
+            Item(_("Rounds and progress"), "census:rounds", "clipboard-data", "census.submit"),
+            Item(_("Claimed twice"), "census:conflicts", "people", "census.submit"),
+        ),
+    ),
+    Group(
         "orgs",
         _("Organizations"),
         (

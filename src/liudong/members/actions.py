@@ -4,6 +4,7 @@ hand-offs and alerts. Atomic, audited, scoped; refusals are DomainErrors."""
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -110,6 +111,7 @@ def clean_phone(value: Any) -> str:
     return phone
 
 
+@functools.lru_cache(maxsize=65536)
 def pinyin_key(name: str) -> str:
     """ "张三" → "zhangsan zs": full pinyin and initials, for search by either."""
     full = "".join(lazy_pinyin(name)).lower()
@@ -182,6 +184,13 @@ def _apply_member_fields(member: Member, fields: dict[str, Any]) -> None:
         )
     if member.home_place is None and member.home_organization is not None:
         member.home_place = member.home_organization.place
+
+
+def prepare_member(member: Member, fields: dict[str, Any]) -> None:
+    """Check and normalize a member's fields in place (ID number, codes, dates, phone, blind
+    indexes, masks, pinyin) without touching the database beyond the cached code tables:
+    shared by :func:`create_member`, :func:`update_member` and the census import."""
+    _apply_member_fields(member, fields)
 
 
 def _duplicate_error(by: Any, existing: Member) -> DomainError:
@@ -259,11 +268,9 @@ def flow_scope_between(origin_code: str, destination_code: str) -> str:
     return FlowScope.OUT_OF_PROVINCE
 
 
-@transaction.atomic
-def register_flow(
-    *,
-    by: Any,
+def prepare_flow(
     member: Member,
+    *,
     direction: str,
     destination_place: Any,
     reason: str,
@@ -275,21 +282,11 @@ def register_flow(
     home_contact: Any = None,
     inflow_organization: Organization | None = None,
 ) -> FlowRecord:
-    """Register one stay away (the "five facts"); a member has one open record at a time."""
-    _require_staff(by)
-    _require_visible(by, member)
-    member = Member.objects.select_for_update().get(pk=member.pk)
-    open_flow = member.flows.filter(is_open=True).first()
-    if open_flow is not None:
-        raise DomainError(
-            "open_flow_exists",
-            _(
-                "This member already has an open flow record (to %(place)s, since %(date)s). "
-                "Close it first: returned, transferred or suspended."
-            )
-            % {"place": open_flow.destination_place, "date": open_flow.left_on.isoformat()},
-            "member",
-        )
+    """Check the five facts of a new stay away and return the unsaved open record.
+
+    Reads nothing from the database: :func:`register_flow` and the census import's
+    set-based commit both call it, so a record is checked by the same rules either way.
+    """
     if direction not in Direction.values:
         raise DomainError("direction_invalid", _("Choose outflow or inflow."), "direction")
     origin = origin_place or member.home_place
@@ -341,6 +338,53 @@ def register_flow(
         inflow_organization=inflow_organization,
         status=FlowStatus.REGISTERED,
         status_changed_on=_today(),
+    )
+    return flow
+
+
+@transaction.atomic
+def register_flow(
+    *,
+    by: Any,
+    member: Member,
+    direction: str,
+    destination_place: Any,
+    reason: str,
+    left_on: datetime.date,
+    origin_place: Any = None,
+    destination_address: str = "",
+    employer: str = "",
+    expected_return_on: datetime.date | None = None,
+    home_contact: Any = None,
+    inflow_organization: Organization | None = None,
+) -> FlowRecord:
+    """Register one stay away (the "five facts"); a member has one open record at a time."""
+    _require_staff(by)
+    _require_visible(by, member)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    open_flow = member.flows.filter(is_open=True).first()
+    if open_flow is not None:
+        raise DomainError(
+            "open_flow_exists",
+            _(
+                "This member already has an open flow record (to %(place)s, since %(date)s). "
+                "Close it first: returned, transferred or suspended."
+            )
+            % {"place": open_flow.destination_place, "date": open_flow.left_on.isoformat()},
+            "member",
+        )
+    flow = prepare_flow(
+        member,
+        direction=direction,
+        destination_place=destination_place,
+        reason=reason,
+        left_on=left_on,
+        origin_place=origin_place,
+        destination_address=destination_address,
+        employer=employer,
+        expected_return_on=expected_return_on,
+        home_contact=home_contact,
+        inflow_organization=inflow_organization,
     )
     with audit.action("flow.register", actor=by):
         flow.save()

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from liudong.demo import ledger, tree
+from liudong.demo import census, ledger, tree
 from liudong.regions.models import Place
 
 
@@ -36,6 +36,11 @@ class Command(BaseCommand):
         started = time.perf_counter()
         counts = ledger.build_ledger(total=options["members"])
         self._print_counts(counts, time.perf_counter() - started)
+        census_round = census.build_census()
+        self.stdout.write(
+            f"Census: round “{census_round.name}” with "
+            f"{census_round.submissions.count()} county submissions."
+        )
         from liudong.analytics.actions import build_demo as build_statistics
 
         made = build_statistics()

@@ -1,0 +1,286 @@
+"""Benchmark: a census file of N rows through the import, against openpyxl's bare read.
+
+    python benchmarks/census_import.py [--rows N] [--quick] [--runs R]
+
+Builds its own database (PostgreSQL from DATABASE_URL, else the local one at
+127.0.0.1:5432, else SQLite in a temporary directory; it says which) with places, code
+tables and the demo organization tree, writes a workbook of N outflow rows for 泾川县
+(deterministic; valid ID numbers, free-text places, dates as dates and as text) and then,
+per run, alternately:
+
+* the limit: openpyxl read-only iteration over every row of the file (parse only), timed
+  just before and just after ours, the mean of the two (the machine is shared and its load
+  drifts: each run's ratio compares neighbours);
+* ours: upload (encrypt at rest) → dry run (check every cell, resolve places, match the
+  ledger, stage) → commit (one transaction, bulk writes), exactly as the page runs them.
+
+Between runs the committed members are removed (raw SQL, outside the timing), so each run
+writes N new members and N new flow records. Peak memory is the process's resident size,
+sampled every 20 ms while ours runs. The ratio reported is the median of the runs' ratios;
+CPU-time figures (this process only: on PostgreSQL the server's work is not in them) are
+printed too, as they hardly move with other load. The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from ledger import GIVEN, SURNAMES, choose_database, machine, say  # noqa: E402
+
+SEED = 620821
+COUNTY = "620821"  # 泾川县
+TARGET = "ratio <= 3 and peak_mb < 500"
+DESTINATIONS = [
+    "陕西省西安市雁塔区", "西安市未央区", "甘肃省兰州市城关区", "兰州市七里河区",
+    "宁夏银川市兴庆区", "新疆乌鲁木齐市天山区", "北京市朝阳区", "上海市浦东新区",
+    "广东省深圳市南山区", "江苏省苏州市吴中区", "甘肃省庆阳市西峰区", "天水市秦州区",
+    "浙江省杭州市西湖区", "四川省成都市武侯区", "青海省西宁市城中区",
+]  # fmt: skip
+REASONS = ["务工经商", "务工经商", "务工经商", "学习", "随迁", "其他"]
+
+
+def build_workbook(path: Path, rows: int, offset: int = 0) -> None:
+    """N rows as a county fills them in (write-only, so building stays small too)."""
+    from openpyxl import Workbook
+
+    from liudong.census.columns import COLUMNS, DATA_SHEET, template_header
+    from liudong.members.idnumber import check_character
+    from liudong.orgs.models import Organization
+
+    rng = random.Random(SEED)
+    county = Organization.objects.get(code=COUNTY)
+    branches = list(
+        Organization.objects.filter(path__startswith=county.path, kind="branch").values_list(
+            "name", flat=True
+        )
+    )
+    names = {n for n in branches if branches.count(n) == 1}
+    branches = sorted(names)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(DATA_SHEET)
+    sheet.append([template_header(c) for c in COLUMNS])
+    keys = [c.key for c in COLUMNS]
+    start = datetime.date(1960, 1, 1)
+    for n in range(offset, offset + rows):
+        birth = start + datetime.timedelta(days=n % 14000)
+        first17 = f"{COUNTY}{birth:%Y%m%d}{n // 14000:03d}"
+        left = datetime.date(2015, 1, 1) + datetime.timedelta(days=rng.randint(0, 3000))
+        values = {
+            "name": rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", "明", "华"]),
+            "id_number": first17 + check_character(first17),
+            "ethnicity": rng.choice(["汉族", "汉族", "汉族", "回族"]),
+            "phone": f"13{rng.randint(100000000, 999999999)}",
+            "direction": "流出",
+            "organization": rng.choice(branches),
+            "destination": rng.choice(DESTINATIONS),
+            "destination_address": f"某街道{rng.randint(1, 300)}号",
+            "employer": rng.choice(["某建筑公司", "某物流公司", "个体经营", "某餐饮店", ""]),
+            "reason": rng.choice(REASONS),
+            "left_on": left if n % 3 else left.isoformat(),
+        }
+        sheet.append([values.get(k) for k in keys])
+    workbook.save(path)
+
+
+def parse_only(path: Path) -> int:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True)
+    count = 0
+    for _row in workbook.worksheets[0].iter_rows(min_row=2, values_only=True):
+        count += 1
+    workbook.close()
+    return count
+
+
+class PeakMemory:
+    """Resident set size, sampled while a block runs."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._page = os.sysconf("SC_PAGE_SIZE")
+
+    def _rss(self) -> int:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * self._page
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._rss())
+            time.sleep(0.02)
+
+    def __enter__(self) -> PeakMemory:
+        self.peak = self._rss()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._rss())
+
+
+def ours(path: Path, census_round: Any, county: Any) -> tuple[float, float, Any]:
+    from liudong.census import actions
+
+    started = time.perf_counter()
+    with path.open("rb") as stream:
+        submission = actions.submit_file(
+            by=None, census_round=census_round, county=county, upload=stream, file_name=path.name
+        )
+    submission = actions.run_dry_run(submission.pk)
+    dry = (time.perf_counter() - started) * 1000
+    if submission.state != "validated" or submission.rows_rejected:
+        shown = list(submission.problems.values_list("row_number", "column", "message")[:5])
+        raise SystemExit(f"dry run failed: {submission.message} {shown}")
+    started = time.perf_counter()
+    actions.request_commit(by=None, submission=submission)
+    submission = actions.run_commit(submission.pk)
+    commit = (time.perf_counter() - started) * 1000
+    if submission.state != "committed":
+        raise SystemExit(f"commit failed: {submission.message}")
+    return dry, commit, submission
+
+
+def remove_committed(first_member_id: int) -> None:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM members_flowrecord WHERE member_id > %s", [first_member_id])
+        cursor.execute("DELETE FROM members_member WHERE id > %s", [first_member_id])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000, help="rows in the file (100,000)")
+    parser.add_argument("--quick", action="store_true", help="5,000 rows: a smoke test")
+    parser.add_argument("--runs", type=int, default=5, help="measured runs (≥ 1; 5 by default)")
+    args = parser.parse_args()
+    rows = 5_000 if args.quick else args.rows
+    runs = max(1, args.runs)
+
+    tmp = Path(tempfile.mkdtemp(prefix="liudong-bench-census-"))
+    os.environ["LIUDONG_VAR_DIR"] = str(tmp)
+    url, vendor, drop = choose_database(tmp)
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "liudong.settings"
+    os.environ["LIUDONG_CENSUS_INLINE"] = "1"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+    from django.test import override_settings
+
+    settings.LIUDONG_CENSUS_MAX_ROWS = max(rows, settings.LIUDONG_CENSUS_MAX_ROWS)
+    settings.MEDIA_ROOT = tmp / "media"
+    say(f"Census import benchmark: {rows} rows on {vendor} ({url.rsplit('/', 1)[-1]}), {machine()}")
+    try:
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        call_command("load_places", verbosity=0)
+        call_command("load_codes", verbosity=0)
+        from liudong.demo import tree
+
+        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+            tree.build()
+        say(f"  schema, places and the demo tree: {time.perf_counter() - started:.1f} s")
+        from liudong.census.models import CensusRound
+        from liudong.members.models import Member
+        from liudong.orgs.models import Organization
+
+        path = tmp / "census.xlsx"
+        started = time.perf_counter()
+        build_workbook(path, rows)
+        say(f"  workbook: {path.stat().st_size / 1e6:.1f} MB, "
+            f"built in {time.perf_counter() - started:.1f} s")  # fmt: skip
+        county = Organization.objects.get(code=COUNTY)
+        census_round = CensusRound.objects.create(
+            name="benchmark", deadline=datetime.date.today() + datetime.timedelta(days=30)
+        )
+        # Warm-up: the file in the page cache; one small import through ours, so the
+        # process's one-off work (the place-name index, code tables) is not in the runs.
+        parse_only(path)
+        small = tmp / "warm-up.xlsx"
+        build_workbook(small, 200, offset=rows)
+        first = Member.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        ours(small, census_round, county)
+        remove_committed(first)
+        parse_times, dry_times, commit_times, peaks, ratios = [], [], [], [], []
+        cpu_parse, cpu_ours = [], []
+        for run in range(runs):
+            first = Member.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            started, cpu = time.perf_counter(), time.process_time()
+            count = parse_only(path)
+            before, cpu_before = (time.perf_counter() - started) * 1000, time.process_time() - cpu
+            cpu = time.process_time()
+            with PeakMemory() as memory:
+                dry, commit, submission = ours(path, census_round, county)
+            cpu_ours.append((time.process_time() - cpu) * 1000)
+            started, cpu = time.perf_counter(), time.process_time()
+            parse_only(path)
+            after, cpu_after = (time.perf_counter() - started) * 1000, time.process_time() - cpu
+            parse_times.append((before + after) / 2)
+            cpu_parse.append((cpu_before + cpu_after) / 2 * 1000)
+            dry_times.append(dry)
+            commit_times.append(commit)
+            ratios.append((dry + commit) / parse_times[-1])
+            peaks.append(memory.peak / 1024 / 1024)
+            assert count == rows and submission.rows_new == rows, (count, submission.rows_new)
+            say(f"  run {run + 1}: parse {before:.0f} / {after:.0f} ms (before / after), "
+                f"dry run {dry:.0f} ms, commit {commit:.0f} ms, ratio {ratios[-1]:.2f}, "
+                f"peak {peaks[-1]:.0f} MB")  # fmt: skip
+            remove_committed(first)
+    finally:
+        connections.close_all()
+        drop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    parse_ms = statistics.median(parse_times)
+    dry_ms = statistics.median(dry_times)
+    commit_ms = statistics.median(commit_times)
+    ratio = statistics.median(ratios)
+    cpu_ratio = statistics.median(o / p for o, p in zip(cpu_ours, cpu_parse, strict=True))
+    rows_per_s = rows / ((dry_ms + commit_ms) / 1000)
+    peak_mb = max(peaks)
+    max_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    passed = ratio <= 3 and peak_mb < 500
+    say(f"  parse only (openpyxl read-only iteration): {parse_ms:.0f} ms (median of {runs})")
+    say(f"  dry run (upload, check, match, stage): {dry_ms:.0f} ms")
+    say(f"  commit (one transaction, bulk writes): {commit_ms:.0f} ms")
+    say(f"  {rows_per_s:.0f} rows/s through dry run + commit; peak memory {peak_mb:.0f} MB "
+        f"(process lifetime max {max_rss_mb:.0f} MB)")  # fmt: skip
+    say(f"  CPU time of this process, (dry run + commit) / parse only: {cpu_ratio:.2f}")
+    say(f"  ratio (dry run + commit) / parse only = {ratio:.2f}, median of the runs' ratios "
+        f"(target {TARGET}): "
+        f"{'pass' if passed else 'FAIL'}")  # fmt: skip
+    print(json.dumps({
+        "benchmark": "census_import", "db": vendor, "rows": rows,
+        "parse_ms": round(parse_ms, 1), "dryrun_ms": round(dry_ms, 1),
+        "commit_ms": round(commit_ms, 1), "rows_per_s": round(rows_per_s),
+        "peak_mb": round(peak_mb, 1), "ratio": round(ratio, 2), "target": TARGET,
+        "pass": passed, "runs": runs, "cpu_ratio": round(cpu_ratio, 2),
+    }, ensure_ascii=False))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,458 @@
+"""Row checks: raw cell values in, a normalized row or its problems out.
+
+Every cell is read defensively (numbers, floats, dates, text with full-width characters
+and stray spaces, formulas), then the member and the flow record are checked by the
+ledger's own rules (:func:`liudong.members.actions.prepare_member` and
+:func:`~liudong.members.actions.prepare_flow`), so a census row is held to exactly the
+rules of the member form. Nothing here writes; no exception but a bug escapes
+:func:`check_row` (a property test feeds it random cells).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+from openpyxl.utils.datetime import from_excel
+
+from liudong.census.columns import BY_KEY, COLUMNS, choice_lookup
+from liudong.codes import queries as codes
+from liudong.core import crypto
+from liudong.core.errors import DomainError
+from liudong.members import actions as ledger
+from liudong.members import idnumber
+from liudong.members.models import Direction, FlowStatus, Member, Membership
+from liudong.orgs.models import BRANCH_KINDS, Organization
+from liudong.regions import queries as regions
+from liudong.regions.models import Level, Place
+
+MAX_TEXT = 200
+# Ledger fields -> census columns, for the ledger's errors.
+FIELD_TO_COLUMN = {
+    "name": "name",
+    "id_number": "id_number",
+    "birth_date": "id_number",
+    "sex": "sex",
+    "ethnicity": "ethnicity",
+    "education": "education",
+    "joined_on": "joined_on",
+    "phone": "phone",
+    "home_organization": "organization",
+    "inflow_organization": "organization",
+    "direction": "direction",
+    "origin_place": "origin",
+    "destination_place": "destination",
+    "reason": "reason",
+    "left_on": "left_on",
+    "expected_return_on": "expected_return_on",
+}
+
+
+class CellProblem(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = str(message)
+
+
+@dataclass
+class Problem:
+    column: str | None  # column key; None: the whole row
+    code: str
+    message: str
+
+
+@dataclass
+class CheckedRow:
+    row_number: int
+    problems: list[Problem] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    id_number_index: str = ""
+    id_number_masked: str = ""
+    name: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class FileContext:
+    """What checking a county's file needs, read once: its organizations, places, choices."""
+
+    def __init__(self, county: Organization, today: datetime.date | None = None) -> None:
+        self.county = county
+        self.today = today or datetime.date.today()
+        self.county_place = county.place
+        orgs = Organization.objects.filter(
+            path__startswith=county.path, kind__in=BRANCH_KINDS, active=True
+        ).select_related("place")
+        self.organizations: dict[str, Organization] = {}
+        self.organization_names: list[str] = []
+        by_name: dict[str, list[Organization]] = {}
+        for org in orgs:
+            by_name.setdefault(org.name, []).append(org)
+        for name, found in sorted(by_name.items()):
+            for org in found:
+                label = name if len(found) == 1 else f"{name}（{org.code}）"
+                self.organization_names.append(label)
+                for text in (label, org.code, f"{name}({org.code})", f"{name}{org.code}"):
+                    self.organizations[_fold(text)] = org
+                if len(found) == 1:
+                    self.organizations[_fold(name)] = org
+        self.counties = {p.code: p for p in Place.objects.filter(level=Level.COUNTY)}
+        self.choices = {key: choice_lookup(key) for key in ("direction", "flow_scope", "status")}
+        self._places: dict[str, Any] = {}
+
+    def place(self, text: str) -> Place:
+        """Free text to a county-level place, memoized per file (addresses repeat a lot)."""
+        if text not in self._places:
+            try:
+                code = regions.resolve_code(text)
+                place = self.counties.get(code)
+                if place is None:
+                    raise CellProblem(
+                        "place_not_county",
+                        _("“%(text)s” is not precise enough: name the county or district.")
+                        % {"text": text[:40]},
+                    )
+                self._places[text] = place
+            except DomainError as exc:
+                self._places[text] = CellProblem(exc.code, exc.message)
+            except CellProblem as exc:
+                self._places[text] = exc
+        found = self._places[text]
+        if isinstance(found, CellProblem):
+            raise found
+        return found
+
+
+def _fold(text: Any) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or ""))).casefold()
+
+
+# --- cells --------------------------------------------------------------------------------
+
+_DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_FORMULA = CellProblem(
+    "formula",
+    _("This cell holds a formula: replace it by its value (copy, paste values)."),
+)
+
+
+def text(value: Any, *, keep_inner_spaces: bool = True) -> str:
+    """Cell to clean text: full width folded, stray and repeated spaces removed."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()[:10]
+    folded = unicodedata.normalize("NFKC", str(value))
+    if not folded.isprintable():  # control characters out (tabs and newlines become spaces)
+        folded = "".join(
+            ch if unicodedata.category(ch)[0] != "C" else " " if ch in "\t\n\r" else ""
+            for ch in folded
+        )
+    if folded.lstrip().startswith("="):
+        raise _FORMULA
+    parts = folded.split()
+    joined = " ".join(parts) if keep_inner_spaces else "".join(parts)
+    if len(joined) > MAX_TEXT:
+        raise CellProblem("text_too_long", _("At most %(n)d characters here.") % {"n": MAX_TEXT})
+    return joined
+
+
+def date(value: Any) -> datetime.date | None:
+    """A date from a date cell, an Excel serial number, or text (2023-05-01, 2023/5/1,
+    2023年5月1日, 20230501)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, bool):
+        raise CellProblem("date_invalid", _("Enter a date such as 2023-05-01."))
+    if isinstance(value, int | float):
+        if 19000101 <= value <= 21001231 and float(value).is_integer():
+            return date(str(int(value)))
+        if 1 <= value < 2958466:
+            try:
+                return from_excel(value).date()
+            except (ValueError, OverflowError, TypeError) as exc:
+                raise CellProblem("date_invalid", _("Enter a date such as 2023-05-01.")) from exc
+        raise CellProblem("date_invalid", _("Enter a date such as 2023-05-01."))
+    clean = text(value, keep_inner_spaces=False)
+    if not clean:
+        return None
+    match = _DATE_TEXT.fullmatch(clean) or _COMPACT_DATE.fullmatch(clean)
+    if match is None:
+        raise CellProblem("date_invalid", _("Enter a date such as 2023-05-01."))
+    try:
+        return datetime.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError as exc:
+        raise CellProblem("date_invalid", _("This date does not exist.")) from exc
+
+
+def id_number(value: Any) -> str:
+    """The ID number as text; numbers stored as numbers lost their last digits."""
+    if isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, int | float):
+        whole = int(value) if (isinstance(value, int) or value.is_integer()) else None
+        candidate = str(whole) if whole is not None else ""
+        if len(candidate) == 18:
+            try:
+                return idnumber.parse(candidate).number
+            except DomainError:
+                pass
+        raise CellProblem(
+            "id_number_as_number",
+            _(
+                "This ID number was stored as a number, so Excel kept only 15 digits (it shows "
+                "as %(shown)s). Format the column as text and type the number again."
+            )
+            % {"shown": f"{float(value):.5E}"},
+        )
+    clean = idnumber.normalize(text(value, keep_inner_spaces=False))
+    if clean.endswith(".0") and len(clean) == 20:  # a number pasted as text
+        clean = clean[:-2]
+    return clean
+
+
+# --- rows ---------------------------------------------------------------------------------
+
+
+def _cell(row: CheckedRow, key: str, read: Any, raw: Any) -> Any:
+    try:
+        return read(raw)
+    except CellProblem as exc:
+        row.problems.append(Problem(key, exc.code, exc.message))
+        return None
+
+
+def _code(ctx: FileContext, key: str, raw: str) -> str:
+    if not raw:
+        return ""
+    column = BY_KEY[key]
+    code = codes.code_for_label(column.table, raw)
+    if code is None or not codes.is_active(column.table, code):
+        raise CellProblem(
+            "code_unknown",
+            _("“%(text)s” is not in the list for “%(column)s”: pick from the drop-down.")
+            % {"text": raw[:40], "column": column.header},
+        )
+    return code
+
+
+def _choice(ctx: FileContext, key: str, raw: str) -> str:
+    if not raw:
+        return ""
+    value = ctx.choices[key].get(_fold(raw))
+    if value is None:
+        raise CellProblem(
+            "choice_unknown",
+            _("“%(text)s” is not in the list for “%(column)s”: pick from the drop-down.")
+            % {"text": raw[:40], "column": BY_KEY[key].header},
+        )
+    return value
+
+
+def _organization(ctx: FileContext, raw: str) -> Organization | None:
+    if not raw:
+        return None
+    org = ctx.organizations.get(_fold(raw))
+    if org is None:
+        raise CellProblem(
+            "organization_unknown",
+            _("“%(text)s” is not a branch of this county: pick from the drop-down.")
+            % {"text": raw[:60]},
+        )
+    return org
+
+
+def check_row(ctx: FileContext, row_number: int, raw: dict[str, Any]) -> CheckedRow:
+    """Check one data row (``raw``: column key -> cell value as openpyxl gives it)."""
+    row = CheckedRow(row_number)
+    try:
+        _check(ctx, row, raw)
+    except DomainError as exc:  # the ledger's rules, one at a time
+        row.problems.append(Problem(FIELD_TO_COLUMN.get(exc.field or ""), exc.code, exc.message))
+    return row
+
+
+def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
+    values: dict[str, Any] = {}
+    for column in COLUMNS:
+        cell = raw.get(column.key)
+        if column.kind == "date":
+            values[column.key] = _cell(row, column.key, date, cell)
+        elif column.kind == "id_number":
+            values[column.key] = _cell(row, column.key, id_number, cell)
+        else:
+            spaces = column.key not in ("name",) or not _has_cjk(cell)
+            values[column.key] = (
+                _cell(row, column.key, lambda v, s=spaces: text(v, keep_inner_spaces=s), cell) or ""
+            )
+    for column in COLUMNS:
+        if column.required and values[column.key] in ("", None) and not _has(row, column.key):
+            row.problems.append(
+                Problem(
+                    column.key,
+                    "required",
+                    _("“%(column)s” is required.") % {"column": column.header},
+                )
+            )
+    resolved: dict[str, Any] = {}
+    for key, read in (
+        ("sex", lambda v: _code(ctx, "sex", v)),
+        ("ethnicity", lambda v: _code(ctx, "ethnicity", v)),
+        ("education", lambda v: _code(ctx, "education", v)),
+        ("reason", lambda v: _code(ctx, "reason", v)),
+        ("direction", lambda v: _choice(ctx, "direction", v)),
+        ("flow_scope", lambda v: _choice(ctx, "flow_scope", v)),
+        ("status", lambda v: _choice(ctx, "status", v)),
+        ("organization", lambda v: _organization(ctx, v)),
+        ("origin", lambda v: ctx.place(v) if v else None),
+        ("destination", lambda v: ctx.place(v) if v else None),
+    ):
+        if values.get(key) and not _has(row, key):
+            resolved[key] = _cell(row, key, read, values[key])
+        else:
+            resolved[key] = None
+    if values["id_number"] and not _has(row, "id_number"):
+        try:
+            idnumber.parse(values["id_number"], today=ctx.today)
+        except DomainError as exc:
+            row.problems.append(Problem("id_number", exc.code, exc.message))
+    if len(values["name"]) > 40:
+        row.problems.append(
+            Problem("name", "text_too_long", _("At most %(n)d characters here.") % {"n": 40})
+        )
+    if row.problems:
+        return
+    direction = resolved["direction"] or Direction.OUTFLOW
+    org = resolved["organization"]
+    member = Member(membership=Membership.FULL)
+    fields: dict[str, Any] = {
+        "name": values["name"],
+        "id_number": values["id_number"],
+        "sex": resolved["sex"] or "",
+        "ethnicity": resolved["ethnicity"] or "",
+        "education": resolved["education"] or "",
+        "joined_on": values["joined_on"],
+        "phone": values["phone"],
+        "birth_date": None,
+    }
+    if direction == Direction.OUTFLOW:
+        fields["home_organization"] = org
+        fields["home_place"] = org.place if org is not None else None
+        inflow_org = None
+        origin = resolved["origin"] or (org.place if org is not None else None)
+        destination = resolved["destination"]
+        if destination is None:
+            raise DomainError(
+                "destination_required",
+                _("Enter where the member lives now (the county or district)."),
+                "destination_place",
+            )
+    else:
+        name = values["home_organization_name"]
+        if not name:
+            row.problems.append(
+                Problem(
+                    "home_organization_name",
+                    "required",
+                    _("An inflow member needs the organization holding the membership."),
+                )
+            )
+            return
+        fields["home_organization"] = None
+        fields["home_organization_name"] = name[:120]
+        fields["home_place"] = resolved["origin"]
+        inflow_org = org
+        origin = resolved["origin"]
+        if origin is None:
+            raise DomainError(
+                "origin_required", _("Enter where the member came from."), "origin_place"
+            )
+        destination = resolved["destination"] or ctx.counties.get(ctx.county.place_id or "")
+    ledger.prepare_member(member, fields)
+    if values["left_on"] and values["left_on"] > ctx.today:
+        raise DomainError("date_in_future", _("This date lies in the future."), "left_on")
+    flow = ledger.prepare_flow(
+        member,
+        direction=direction,
+        destination_place=destination,
+        reason=resolved["reason"],
+        left_on=values["left_on"],
+        origin_place=origin,
+        destination_address=values["destination_address"],
+        employer=values["employer"],
+        expected_return_on=values["expected_return_on"],
+        inflow_organization=inflow_org,
+    )
+    if resolved["flow_scope"] and resolved["flow_scope"] != flow.flow_scope:
+        row.problems.append(
+            Problem(
+                "flow_scope",
+                "flow_scope_mismatch",
+                _("The places give “%(scope)s”, not what this cell says.")
+                % {"scope": flow.get_flow_scope_display()},
+            )
+        )
+        return
+    status = resolved["status"] or FlowStatus.REGISTERED
+    row.id_number_index = member.id_number_index
+    row.id_number_masked = member.id_number_masked
+    row.name = member.name
+    row.values = {
+        "name": member.name,
+        "name_pinyin": member.name_pinyin,
+        "sex": member.sex,
+        "ethnicity": member.ethnicity,
+        "birth_date": member.birth_date.isoformat(),
+        "id_number": member.id_number,
+        "id_number_index": member.id_number_index,
+        "id_number_masked": member.id_number_masked,
+        "phone": member.phone,
+        "phone_masked": member.phone_masked,
+        "phone_index": member.phone_index,
+        "education": member.education,
+        "joined_on": member.joined_on.isoformat() if member.joined_on else None,
+        "home_organization": member.home_organization_id,
+        "home_organization_name": member.home_organization_name,
+        "home_place": member.home_place_id,
+        "direction": flow.direction,
+        "flow_scope": flow.flow_scope,
+        "origin_place": flow.origin_place_id,
+        "destination_place": flow.destination_place_id,
+        "destination_address": flow.destination_address[:200],
+        "employer": flow.employer[:120],
+        "reason": flow.reason,
+        "left_on": flow.left_on.isoformat(),
+        "expected_return_on": (
+            flow.expected_return_on.isoformat() if flow.expected_return_on else None
+        ),
+        "inflow_organization": flow.inflow_organization_id,
+        "status": status,
+    }
+
+
+def _has(row: CheckedRow, key: str) -> bool:
+    return any(p.column == key for p in row.problems)
+
+
+def _has_cjk(value: Any) -> bool:
+    return isinstance(value, str) and any("\u4e00" <= ch <= "\u9fff" for ch in value)
+
+
+def blind_index(number: str) -> str:
+    return crypto.blind_index(number, purpose="id_number")

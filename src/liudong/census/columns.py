@@ -1,0 +1,182 @@
+"""The census workbook's columns: one definition for the template, the importer, the error
+workbook and the export, so the template a county downloads is the one the importer reads."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from liudong.members.models import Direction, FlowScope, FlowStatus
+
+DATA_SHEET = "摸排数据"
+EXAMPLE_SHEET = "填写示例"
+INSTRUCTIONS_SHEET = "填写说明"
+LISTS_SHEET = "代码表"
+PROBLEMS_HEADER = "问题说明"  # added by the error workbook; the importer ignores it
+IGNORED_HEADERS = {"序号", "no", "no.", "#", "问题说明", "problems"}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str  # the template's header (Chinese, as counties know it)
+    english: str | Promise
+    required: bool = False
+    kind: str = "text"  # text | date | id_number | code | choice | organization | place
+    table: str = ""  # code table for kind "code"
+    width: int = 14
+    aliases: tuple[str, ...] = ()
+    help: str | Promise = ""
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("name", "姓名", _("Name"), True, width=10, help=_("As on the ID card.")),
+    Column(
+        "id_number",
+        "公民身份号码",
+        _("ID number"),
+        True,
+        "id_number",
+        width=22,
+        aliases=("身份证号", "身份证号码", "身份证"),
+        help=_("18 characters; the column is formatted as text, keep it so."),
+    ),
+    Column("sex", "性别", _("Sex"), False, "code", "sex", 6, help=_("Taken from the ID number.")),
+    Column("ethnicity", "民族", _("Ethnic group"), True, "code", "ethnicity", 10),
+    Column("phone", "手机号码", _("Mobile phone"), False, width=14, aliases=("联系电话", "手机")),
+    Column("education", "学历", _("Education"), False, "code", "education", 12),
+    Column("joined_on", "入党日期", _("Date joined the party"), False, "date", width=12),
+    Column(
+        "direction",
+        "流动类型",
+        _("Direction"),
+        False,
+        "choice",
+        width=10,
+        help=_("Outflow (our member away) or inflow (another place's member here)."),
+    ),
+    Column(
+        "organization",
+        "所在党组织",
+        _("Organization"),
+        True,
+        "organization",
+        width=30,
+        aliases=("党组织", "所在党支部"),
+        help=_("Outflow: the branch holding the membership. Inflow: the receiving branch."),
+    ),
+    Column(
+        "home_organization_name",
+        "外地组织关系所在党组织",
+        _("Home organization elsewhere"),
+        False,
+        width=26,
+        help=_("Inflow only: where the membership is."),
+    ),
+    Column(
+        "origin",
+        "流出地",
+        _("From"),
+        False,
+        "place",
+        width=18,
+        help=_("Inflow: where they came from. Outflow: empty means the branch's county."),
+    ),
+    Column(
+        "destination",
+        "流入地",
+        _("To"),
+        False,
+        "place",
+        width=18,
+        aliases=("现居住地", "流向地"),
+        help=_("Outflow: where they live now, e.g. 陕西省西安市雁塔区. Inflow: empty means here."),
+    ),
+    Column("destination_address", "详细地址", _("Address there"), False, width=28),
+    Column("employer", "工作单位", _("Employer or workplace"), False, width=22),
+    Column("reason", "流动原因", _("Reason for moving"), True, "code", "flow_reason", 12),
+    Column("left_on", "外出日期", _("Left on"), True, "date", width=12, aliases=("流出日期",)),
+    Column("expected_return_on", "预计返回日期", _("Expected return"), False, "date", width=12),
+    Column(
+        "flow_scope",
+        "流动范围",
+        _("Flow scope"),
+        False,
+        "choice",
+        width=10,
+        help=_("Optional: computed from the places; if given, it must agree."),
+    ),
+    Column(
+        "status",
+        "管理状态",
+        _("Status"),
+        False,
+        "choice",
+        width=12,
+        help=_("For new records only; empty means registered."),
+    ),
+)
+BY_KEY = {c.key: c for c in COLUMNS}
+CHOICES: dict[str, Any] = {
+    "direction": Direction,
+    "flow_scope": FlowScope,
+    "status": (FlowStatus.REGISTERED, FlowStatus.MANAGED, FlowStatus.LOST),
+}
+
+
+def choice_values(key: str) -> list[tuple[str, str]]:
+    """(value, Chinese label) of a choice column, the label as the template lists it."""
+    members = list(CHOICES[key])
+    with translation.override("zh-hans"):
+        return [(m.value, str(m.label)) for m in members]
+
+
+def choice_lookup(key: str) -> dict[str, str]:
+    """Normalized value, Chinese label or English label -> value."""
+    found: dict[str, str] = {}
+    for member in CHOICES[key]:
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                found[fold(str(member.label))] = member.value
+        found[fold(member.value)] = member.value
+    return found
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: Any) -> str:
+    """Headers and choices match whatever the width, case, spaces or required marks."""
+    clean = unicodedata.normalize("NFKC", str(text or ""))
+    return _SPACES.sub("", clean).replace("*", "").casefold()
+
+
+def header_lookup() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for column in COLUMNS:
+        names = [column.header, column.key, *column.aliases]
+        with translation.override("en"):
+            names.append(str(column.english))
+        for name in names:
+            found.setdefault(fold(name), column.key)
+    return found
+
+
+def template_header(column: Column) -> str:
+    return f"{column.header}*" if column.required else column.header
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

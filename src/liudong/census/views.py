@@ -1,0 +1,353 @@
+"""Census pages: rounds and their progress by county (调度推进), templates, upload → dry run
+→ preview → commit, progress polled by HTMX, error workbooks, exports, conflicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from liudong.census import actions, jobs, progress, queries, workbooks
+from liudong.census.forms import ConflictForm, RoundForm, UploadForm
+from liudong.census.models import (
+    CensusConflict,
+    CensusRound,
+    CensusSubmission,
+    ConflictState,
+    Phase,
+)
+from liudong.core import audit
+from liudong.core.decorators import shows
+from liudong.core.errors import DomainError
+from liudong.core.paging import paginate
+from liudong.core.scope import get_visible_or_404
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _census_user(request: HttpRequest) -> None:
+    user = request.user
+    if not (user.can("census.submit") or user.can("census.manage")):
+        raise PermissionDenied
+
+
+def _xlsx(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+def _round(request: HttpRequest, pk: int) -> CensusRound:
+    return get_visible_or_404(request.user, CensusRound.objects.all(), pk=pk)
+
+
+def _submission(request: HttpRequest, pk: int) -> CensusSubmission:
+    return get_visible_or_404(
+        request.user,
+        CensusSubmission.objects.select_related("county", "round", "uploaded_by"),
+        pk=pk,
+    )
+
+
+def _county_from_query(request: HttpRequest) -> Any:
+    counties = list(queries.counties_for(request.user))
+    code = request.GET.get("county") or ""
+    if code:
+        for county in counties:
+            if county.code == code:
+                return county
+        raise Http404(_("Not found, or not within your organization's scope."))
+    own = actions.county_of(request.user)
+    if own is not None:
+        return own
+    return None
+
+
+# --- rounds -------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_list(request: HttpRequest) -> HttpResponse:
+    _census_user(request)
+    form = RoundForm(request.POST or None) if request.user.can("census.manage") else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                created = actions.open_round(by=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                form.show_error(exc)
+            else:
+                messages.success(request, _("Round opened."))
+                return redirect("census:round", pk=created.pk)
+    rounds = CensusRound.objects.all()
+    return render(request, "census/round_list.html", {"rounds": rounds, "form": form})
+
+
+@shows(CensusRound)
+@login_required
+@require_http_methods(["GET"])
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """调度推进: the round's progress by county."""
+    _census_user(request)
+    census_round = _round(request, pk)
+    rows, totals = queries.round_progress(request.user, census_round)
+    context = {
+        "round": census_round,
+        "rows": rows,
+        "totals": totals,
+        "may_manage": request.user.can("census.manage"),
+        "may_submit": request.user.can("census.submit"),
+        "own_county": actions.county_of(request.user),
+    }
+    return render(request, "census/round_detail.html", context)
+
+
+@shows(CensusRound)
+@login_required
+@require_POST
+def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+    _census_user(request)
+    census_round = _round(request, pk)
+    try:
+        actions.close_round(by=request.user, census_round=census_round)
+        messages.success(request, _("Round closed."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("census:round", pk=census_round.pk)
+
+
+@login_required
+@require_http_methods(["GET"])
+def template_download(request: HttpRequest) -> HttpResponse:
+    _census_user(request)
+    county = _county_from_query(request)
+    if county is None:
+        return HttpResponse(_("Choose a county (?county=620821)."), status=400)
+    name = f"{county.name}-摸排模板.xlsx"
+    return _xlsx(workbooks.template(county), name)
+
+
+@shows(CensusRound)
+@login_required
+@require_http_methods(["GET"])
+def round_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The members the county's committed files found in the round, in the template layout."""
+    _census_user(request)
+    census_round = _round(request, pk)
+    county = _county_from_query(request)
+    if county is None:
+        return HttpResponse(_("Choose a county (?county=620821)."), status=400)
+    reveal = request.user.can("pii.reveal")
+    content = workbooks.results(census_round, county, reveal=reveal)
+    with audit.action("census.export", actor=request.user):
+        audit.record(
+            "reveal" if reveal else "export",
+            census_round,
+            detail=f"census results {county.code}",
+            org_path=county.path,
+        )
+    return _xlsx(content, f"{census_round.name}-{county.name}.xlsx")
+
+
+# --- upload and the submission page ---------------------------------------------------------
+
+
+@shows(CensusRound)
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest, pk: int) -> HttpResponse:
+    _census_user(request)
+    if not request.user.can("census.submit"):
+        raise PermissionDenied
+    census_round = _round(request, pk)
+    own = actions.county_of(request.user)
+    counties = [own] if own is not None else list(queries.counties_for(request.user))
+    form = UploadForm(request.POST or None, request.FILES or None, counties=counties)
+    if request.method == "POST" and form.is_valid():
+        county = form.chosen_county()
+        try:
+            submission = actions.submit_file(
+                by=request.user,
+                census_round=census_round,
+                county=county,
+                upload=form.cleaned_data["file"],
+            )
+        except DomainError as exc:
+            form.show_error(exc)
+        else:
+            jobs.start_dry_run(submission.pk)
+            return redirect("census:submission", pk=submission.pk)
+    context = {"round": census_round, "form": form, "counties": counties}
+    return render(request, "census/upload.html", context)
+
+
+def _live(submission: CensusSubmission) -> dict[str, Any]:
+    found = progress.live(submission.pk) if submission.is_running else None
+    done = found["done"] if found else submission.rows_done
+    total = found["total"] if found else submission.rows_total
+    phase = found["phase"] if found else submission.phase
+    percent = min(100, round(100 * done / total)) if total else 0
+    return {
+        "done": done,
+        "total": total,
+        "percent": percent,
+        "phase_label": Phase(phase).label if phase in Phase.values else phase,
+        "stale": progress.is_stale(submission),
+    }
+
+
+def _submission_context(request: HttpRequest, submission: CensusSubmission) -> dict[str, Any]:
+    problems = submission.problems.all()
+    return {
+        "submission": submission,
+        "round": submission.round,
+        "live": _live(submission),
+        "may_submit": request.user.can("census.submit"),
+        "conflicts": submission.conflicts.select_related("other_submission__county"),
+        **paginate(request, problems, per_page=100),
+    }
+
+
+@shows(CensusSubmission)
+@login_required
+@require_http_methods(["GET"])
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The preview: counts, progress while it runs, every problem, then commit."""
+    _census_user(request)
+    submission = _submission(request, pk)
+    return render(
+        request, "census/submission_detail.html", _submission_context(request, submission)
+    )
+
+
+@shows(CensusSubmission)
+@login_required
+@require_http_methods(["GET"])
+def submission_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """Polled every second by HTMX while a job runs; reloads the page when it ends."""
+    _census_user(request)
+    submission = _submission(request, pk)
+    if not submission.is_running and request.GET.get("running"):
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    context = {"submission": submission, "live": _live(submission)}
+    return render(request, "census/progress.html", context)
+
+
+@shows(CensusSubmission)
+@login_required
+@require_POST
+def submission_commit(request: HttpRequest, pk: int) -> HttpResponse:
+    _census_user(request)
+    submission = _submission(request, pk)
+    try:
+        actions.request_commit(by=request.user, submission=submission)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        jobs.start_commit(submission.pk)
+    return redirect("census:submission", pk=submission.pk)
+
+
+@shows(CensusSubmission)
+@login_required
+@require_POST
+def submission_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    _census_user(request)
+    submission = _submission(request, pk)
+    try:
+        actions.cancel(by=request.user, submission=submission)
+        messages.info(request, _("Cancel requested."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("census:submission", pk=submission.pk)
+
+
+@shows(CensusSubmission)
+@login_required
+@require_http_methods(["GET"])
+def submission_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """The uploaded file back with problem cells marked, to fix and upload again."""
+    _census_user(request)
+    submission = _submission(request, pk)
+    if submission.is_running:
+        raise Http404
+    try:
+        content = workbooks.error_workbook(submission)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("census:submission", pk=submission.pk)
+    with audit.action("census.error_workbook", actor=request.user):
+        audit.record("export", submission, detail="error workbook")
+    stem = submission.file_name.rsplit(".", 1)[0]
+    return _xlsx(content, f"{stem}-问题标注.xlsx")
+
+
+# --- conflicts ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET"])
+def conflict_list(request: HttpRequest) -> HttpResponse:
+    _census_user(request)
+    state = request.GET.get("state") or ConflictState.OPEN
+    rows = queries.conflicts(request.user)
+    if state in ConflictState.values:
+        rows = rows.filter(state=state)
+    context = {
+        "state": state,
+        "states": ConflictState.choices,
+        "may_manage": request.user.can("census.manage"),
+        **paginate(request, rows),
+    }
+    return render(request, "census/conflict_list.html", context)
+
+
+@shows(CensusConflict)
+@login_required
+@require_http_methods(["GET", "POST"])
+def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    _census_user(request)
+    conflict = get_visible_or_404(
+        request.user,
+        CensusConflict.objects.select_related(
+            "submission__county",
+            "submission__round",
+            "other_submission__county",
+            "existing_member__home_organization",
+            "existing_member__inflow_organization",
+        ),
+        pk=pk,
+    )
+    if not request.user.can("census.manage"):
+        raise PermissionDenied
+    form = ConflictForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        accept = request.POST.get("decision") == "accept"
+        try:
+            actions.resolve_conflict(
+                by=request.user, conflict=conflict, accept=accept, note=form.cleaned_data["note"]
+            )
+        except DomainError as exc:
+            form.show_error(exc)
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect(reverse("census:conflicts"))
+    return render(request, "census/conflict_resolve.html", {"conflict": conflict, "form": form})
