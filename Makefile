@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-fast lint format browser-deps bench clean-var messages
+.PHONY: demo test test-fast lint format browser-deps bench bench-deps clean-var messages
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -48,6 +48,21 @@ test: $(VENV)/.installed-test browser-deps
 	$(BIN)/liudong makemigrations --check --dry-run >/dev/null || (echo "Missing migrations: run liudong makemigrations" && exit 1)
 	$(BIN)/pytest -q -p no:cacheprovider -m "not browser"
 	$(BIN)/pytest -q -p no:cacheprovider -m browser
+
+## What benchmarks need: the app (gunicorn is a dependency: the production server) and wrk.
+bench-deps: $(VENV)/.installed
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing wrk (Debian package)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "The check-in benchmark needs wrk: sudo apt-get install wrk"; exit 1; \
+	  fi; \
+	fi
+
+## make bench: the check-in benchmark (BENCH_ARGS=--quick for a smoke test); others: benchmarks/README.md
+bench: bench-deps
+	$(BIN)/python benchmarks/checkin.py $(BENCH_ARGS)
 
 test-fast: $(VENV)/.installed-test
 	$(BIN)/pytest -q -x -m "not browser"

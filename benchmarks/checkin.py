@@ -1,16 +1,20 @@
 """Benchmark: the check-in API under load, against a trivial JSON view on the same server.
 
-    python benchmarks/checkin.py [--members N] [--seconds S] [--users U] [--quick]
+    python benchmarks/checkin.py [--members N] [--seconds S] [--users U] [--threads T]
+                                 [--taps P] [--quick]
 
 Builds its own database (PostgreSQL from DATABASE_URL, else the local one at
 127.0.0.1:5432, else SQLite; it says which) with places, the demo tree and stations and N
 members with an open (registered) flow record, an account and an API token each. Starts
-the app under gunicorn (2 workers) and drives it with wrk (``apt-get install wrk``): U
-concurrent connections for S seconds on ``/healthz`` (the limit: the same middleware,
-a JSON answer and one query), then S seconds of ``POST /api/v1/check-ins/`` where every
-request signs in with a random member's token and checks in at a station (first requests
-create check-ins, later ones for the same member return the existing one: both paths).
-Counts duplicate check-ins with SQL afterwards. The last line is one JSON object.
+the app under gunicorn with the production settings (``liudong.gunicorn_conf``: 2 workers,
+``gthread``, T threads each) and drives it with wrk (``apt-get install wrk``, one thread: it
+shares the cores) from U kept-alive connections: S seconds on ``/healthz`` (the limit: the
+same middleware, a JSON answer and one query), then S seconds of
+``POST /api/v1/check-ins/``. Requests take members in turn, one token each, so the U
+requests in flight are U different members; a share P of requests repeat the previous
+member's request at once (a double tap: both in flight together, the idempotent path).
+Counts answers by status (201 new, 200 the existing check-in) and duplicate check-ins with
+SQL afterwards. The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -41,18 +45,41 @@ TARGET = "ratio >= 0.5 and p99_ms <= 150 at 50 users, 0 errors, 0 duplicates"
 STATIONS = ["620800-ST04", "620800-ST05", "620800-ST06"]  # 西安 莲湖, 雁塔, 未央
 
 LUA = r"""
-local lines = {}
-local n = 0
+-- Members in turn (one token each), a share of double taps, answers counted by status.
+local lines, n, i, taps = {}, 0, 0, 0
+local last = nil
 init = function(args)
   for line in io.lines(args[1]) do n = n + 1; lines[n] = line end
-  math.randomseed(os.time() + tonumber(string.sub(tostring({}), -6), 16))
+  taps = tonumber(args[2])
+  math.randomseed(1)
 end
 request = function()
-  local i = math.random(n)
-  local token, station = lines[i]:match("(%S+) (%S+)")
+  local line
+  if last ~= nil and math.random() < taps then
+    line = last  -- the same member again while the first request is still in flight
+    last = nil
+  else
+    i = i % n + 1
+    line = lines[i]
+    last = line
+  end
+  local token, station = line:match("(%S+) (%S+)")
   return wrk.format("POST", "/api/v1/check-ins/",
     {["Content-Type"] = "application/json", ["Authorization"] = "Token " .. token},
     '{"station": "' .. station .. '"}')
+end
+counts = {}  -- a global: the main thread reads it with thread:get after the run
+response = function(status, headers, body)
+  counts[status] = (counts[status] or 0) + 1
+end
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+done = function(summary, latency, requests)
+  for _, thread in ipairs(threads) do
+    for status, count in pairs(thread:get("counts")) do
+      io.write(string.format("status %d: %d\n", status, count))
+    end
+  end
 end
 """
 
@@ -138,17 +165,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, env: dict[str, str]) -> subprocess.Popen:
+def start_server(port: int, env: dict[str, str], threads: int) -> subprocess.Popen:
+    """gunicorn with the production settings file, 2 workers of ``threads`` threads."""
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    env = env | {
+        "LIUDONG_BIND": f"127.0.0.1:{port}",
+        "LIUDONG_WEB_WORKERS": "2",
+        "LIUDONG_WEB_THREADS": str(threads),
+        "LIUDONG_GUNICORN_LOG_LEVEL": "warning",
+    }
     process = subprocess.Popen(
-        [
-            gunicorn, "liudong.wsgi:application", "--workers", "2", "--bind",
-            f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "256",
-        ],
+        [gunicorn, "-c", "python:liudong.gunicorn_conf", "liudong.wsgi:application"],
         env=env,
         cwd=ROOT,
         start_new_session=True,
-    )  # fmt: skip
+    )
     import urllib.request
 
     for _ in range(100):
@@ -161,21 +192,11 @@ def start_server(port: int, env: dict[str, str]) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-def wrk(url: str, seconds: int, users: int, script: Path | None, tokens: Path | None) -> dict:
-    command = [
-        "wrk",
-        "-t",
-        "2",
-        "-c",
-        str(users),
-        "-d",
-        f"{seconds}s",
-        "--latency",
-        "--timeout",
-        "10s",
-    ]
+def wrk(url: str, seconds: int, users: int, script: Path | None = None, *args: str) -> dict:
+    """One wrk run (one thread: wrk shares the two cores with the server and PostgreSQL)."""
+    command = ["wrk", "-t1", f"-c{users}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if script is not None:
-        command += ["-s", str(script), url, "--", str(tokens)]
+        command += ["-s", str(script), url, "--", *args]
     else:
         command.append(url)
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -202,7 +223,9 @@ def parse_wrk(out: str) -> dict[str, Any]:
     errors = int(non2xx.group(1)) if non2xx else 0
     if socket_errors:
         errors += sum(int(x) for x in socket_errors.groups())
+    statuses = {int(k): int(v) for k, v in re.findall(r"^status (\d+): (\d+)", out, re.M)}
     return {
+        "statuses": statuses,
         "rps": round(rps, 1),
         "p50_ms": ms(latency["50"]),
         "p99_ms": ms(latency["99"]),
@@ -231,12 +254,15 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=20_000, help="members (20,000)")
     parser.add_argument("--seconds", type=int, default=30, help="seconds of load each (30)")
     parser.add_argument("--users", type=int, default=50, help="concurrent connections (50)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
+    parser.add_argument("--taps", type=float, default=0.1, help="share of double taps (0.1)")
     parser.add_argument("--quick", action="store_true", help="2,000 members, 5 s: a smoke test")
     args = parser.parse_args()
     if args.quick:
         args.members, args.seconds = 2_000, 5
     if shutil.which("wrk") is None:
-        say("wrk is not installed: apt-get install wrk (Debian), then run again.")
+        say("wrk is not installed: apt-get install wrk (Debian, or `make bench-deps`), then run "
+            "again.")  # fmt: skip
         return 2
 
     tmp = Path(tempfile.mkdtemp(prefix="liudong-bench-"))
@@ -249,8 +275,11 @@ def main() -> int:
     django.setup()
     from django.db import connections
 
-    say(f"Check-in benchmark: {args.members} members on {vendor}, gunicorn 2 workers, wrk "
-        f"{args.users} connections × {args.seconds} s, {machine()}")  # fmt: skip
+    load = os.getloadavg()[0]
+    say(f"Check-in benchmark: {args.members} members on {vendor}, gunicorn 2 workers × "
+        f"{args.threads} threads (gthread), wrk 1 thread, {args.users} connections × "
+        f"{args.seconds} s, double taps {args.taps:.0%}, {machine()}, load average "
+        f"{load:.2f} at start")  # fmt: skip
     server = None
     try:
         started = time.perf_counter()
@@ -258,31 +287,34 @@ def main() -> int:
         say(f"  data built in {time.perf_counter() - started:.1f} s")
         from rest_framework.authtoken.models import Token
 
-        tokens = tmp / "tokens.txt"
-        keys = list(Token.objects.values_list("key", flat=True))
-        tokens.write_text(
-            "\n".join(f"{k} {STATIONS[i % len(STATIONS)]}" for i, k in enumerate(keys)) + "\n"
-        )
+        keys = list(Token.objects.order_by("user_id").values_list("key", flat=True))
+        lines = [f"{k} {STATIONS[i % len(STATIONS)]}" for i, k in enumerate(keys)]
+        warm = min(500, len(lines) // 10)  # members used up by the warm-up, not measured
+        warm_tokens, tokens = tmp / "warm.txt", tmp / "tokens.txt"
+        warm_tokens.write_text("\n".join(lines[:warm]) + "\n")
+        tokens.write_text("\n".join(lines[warm:]) + "\n")
         script = tmp / "checkin.lua"
         script.write_text(LUA)
         connections.close_all()
         port = free_port()
         env = os.environ | {"DEBUG": "0", "LIUDONG_LOG_LEVEL": "ERROR"}
-        server = start_server(port, env)
+        server = start_server(port, env, args.threads)
         base = f"http://127.0.0.1:{port}"
-        wrk(f"{base}/healthz", 2, 10, None, None)  # warm up both workers
-        wrk(f"{base}/", 2, 10, script, tokens)
-        limit = wrk(f"{base}/healthz", args.seconds, args.users, None, None)
+        wrk(f"{base}/healthz", 2, 10)  # warm up both workers and their threads
+        wrk(f"{base}/", 2, 10, script, str(warm_tokens), "0")
+        limit = wrk(f"{base}/healthz", args.seconds, args.users)
         say(f"  limit  GET /healthz: {limit['rps']} req/s, p50 {limit['p50_ms']} ms, "
             f"p99 {limit['p99_ms']} ms, errors {limit['errors']}")  # fmt: skip
-        ours = wrk(f"{base}/", args.seconds, args.users, script, tokens)
+        ours = wrk(f"{base}/", args.seconds, args.users, script, str(tokens), str(args.taps))
         say(f"  ours   POST /api/v1/check-ins/: {ours['rps']} req/s, p50 {ours['p50_ms']} ms, "
             f"p99 {ours['p99_ms']} ms, errors {ours['errors']}")  # fmt: skip
+        answers = ", ".join(f"{k}: {v}" for k, v in sorted(ours["statuses"].items()))
+        say(f"  answers by status: {answers} (201 new, 200 the existing check-in)")
         rows, dupes, flows = duplicates()
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=20)
+            server.wait(timeout=30)
         connections.close_all()
         drop()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -292,10 +324,13 @@ def main() -> int:
     say(f"  ratio {ratio} (target {TARGET}): {'pass' if passed else 'FAIL'}")
     print(json.dumps({
         "benchmark": "checkin", "db": vendor, "members": args.members, "users": args.users,
-        "seconds": args.seconds, "rps": ours["rps"], "limit_rps": limit["rps"], "ratio": ratio,
+        "seconds": args.seconds, "threads": args.threads, "taps": args.taps,
+        "rps": ours["rps"], "limit_rps": limit["rps"], "ratio": ratio,
         "p50_ms": ours["p50_ms"], "p99_ms": ours["p99_ms"], "errors": ours["errors"],
         "duplicates": dupes, "limit_p50_ms": limit["p50_ms"], "limit_p99_ms": limit["p99_ms"],
-        "requests": ours["requests"], "check_ins": rows, "target": TARGET, "pass": passed,
+        "requests": ours["requests"], "created": ours["statuses"].get(201, 0),
+        "repeated": ours["statuses"].get(200, 0), "check_ins": rows,
+        "load_average": round(load, 2), "target": TARGET, "pass": passed,
     }, ensure_ascii=False))  # fmt: skip
     return 0
 

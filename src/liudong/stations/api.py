@@ -88,6 +88,12 @@ class StationDirectoryView(APIView):
         return Response(DirectoryEntrySerializer(rows, many=True).data)
 
 
+# The check-in answer's shape, its fields built once per process (a ModelSerializer builds
+# them from the model on every instance: about as long as the check-in's own statements).
+# ``to_representation`` keeps no state between calls, so threads share it.
+_CHECK_IN_SHAPE = CheckInSerializer()
+
+
 @extend_schema_view(
     list=extend_schema(summary="Check-ins in scope (a member: their own)"),
     retrieve=extend_schema(summary="One check-in"),
@@ -139,7 +145,7 @@ class CheckInViewSet(
             by=request.user, station=station, method=values["method"], distance_km=km
         )
         return Response(
-            CheckInSerializer(check_in).data,
+            _CHECK_IN_SHAPE.to_representation(check_in),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

@@ -74,7 +74,12 @@ def station_by_code(code: str) -> Station | None:
     code = (code or "").strip()
     if not code or len(code) > 32:
         return None
-    return Station.objects.filter(code=code).only(*STATION_CHECK_IN_FIELDS).first()
+    return (
+        Station.objects.filter(code=code)
+        .select_related("branch", "organization")  # their paths scope the audit row
+        .only(*STATION_CHECK_IN_FIELDS, "branch__path", "organization__path")
+        .first()
+    )
 
 
 def haversine_km(lng1: float, lat1: float, lng2: float, lat2: float) -> float:

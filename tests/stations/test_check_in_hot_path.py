@@ -1,0 +1,82 @@
+"""The check-in API's hot path: its statements, its answer's shape, the lost-race retry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+
+from liudong.core.models import AuditEvent
+from liudong.stations import actions
+from liudong.stations.api import _CHECK_IN_SHAPE
+from liudong.stations.models import CheckIn
+from liudong.stations.serializers import CheckInSerializer
+from tests.stations.helpers import member_with_account, station
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+def _statements(queries: CaptureQueriesContext) -> list[str]:
+    return [
+        q["sql"] for q in queries.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)
+    ]
+
+
+def test_a_check_in_is_five_statements_and_a_repeat_four(demo: Any) -> None:
+    user, _member, flow = member_with_account(demo)
+    api = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    ContentType.objects.get_for_model(CheckIn)  # cached per process once the server runs
+    with CaptureQueriesContext(connection) as made:
+        response = api.post("/api/v1/check-ins/", {"station": "620800-ST05"})
+    assert response.status_code == 201, response.content
+    sql = _statements(made)
+    # token with its user and organization; the station; the record locked with its member
+    # and active check-in; the check-in; its audit row.
+    assert len(sql) == 5, "\n".join(sql)
+    assert sql[-2].startswith('INSERT INTO "stations_checkin"')
+    assert sql[-1].startswith('INSERT INTO "core_auditevent"')
+    row = AuditEvent.objects.get(verb="checkin.request", object_id=str(response.json()["id"]))
+    assert row.actor_id == user.pk and row.actor_org_path == user.organization.path
+    assert row.org_path == station(5).branch.path
+    with CaptureQueriesContext(connection) as again:
+        repeat = api.post("/api/v1/check-ins/", {"station": "620800-ST05"})
+    assert repeat.status_code == 200 and repeat.json() == response.json()
+    assert len(_statements(again)) == 4, "\n".join(_statements(again))
+    assert CheckIn.objects.filter(flow=flow).count() == 1
+
+
+def test_the_answer_has_the_serializers_shape(demo: Any) -> None:
+    user, _member, _flow = member_with_account(demo)
+    check_in, _created = actions.request_check_in(by=user, station=station(5))
+    check_in = actions.confirm_check_in(by=demo("user:station05"), check_in=check_in, note="")
+    check_in = CheckIn.objects.select_related("member", "station", "flow", "decided_by").get(
+        pk=check_in.pk
+    )
+    shape = _CHECK_IN_SHAPE.to_representation(check_in)
+    assert shape == CheckInSerializer(check_in).data
+    assert shape["decided_by"] and shape["decided_at"] and shape["status"] == "confirmed"
+
+
+def test_a_request_that_loses_the_race_answers_with_the_winners_row(
+    demo: Any, monkeypatch: Any
+) -> None:
+    user, _member, flow = member_with_account(demo)
+    real = actions._request_check_in
+    calls: list[bool] = []
+
+    def racing(**kwargs: Any) -> Any:
+        if not calls:  # another request commits its check-in first; ours hits the constraint
+            calls.append(True)
+            real(**kwargs)
+            raise IntegrityError("one_active_check_in_per_flow_record")
+        calls.append(False)
+        return real(**kwargs)
+
+    monkeypatch.setattr(actions, "_request_check_in", racing)
+    check_in, created = actions.request_check_in(by=user, station=station(5))
+    assert created is False and calls == [True, False]
+    assert CheckIn.objects.filter(flow=flow).count() == 1 and check_in.flow_id == flow.pk
