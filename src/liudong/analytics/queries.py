@@ -497,12 +497,15 @@ def targets_for(
     """
     orgs = list(orgs)
     ids = {pk for org in orgs for pk in _ancestor_ids(org)}
-    rows = CoverageTarget.objects.filter(organization_id__in=ids, year=year).filter(
-        Q(month=month) | Q(month__isnull=True) if month else Q(month__isnull=True)
+    rows = (
+        CoverageTarget.objects.filter(organization_id__in=ids, year=year)
+        .filter(Q(month=month) | Q(month__isnull=True) if month else Q(month__isnull=True))
+        .annotate(organization_name=F("organization__name"))
     )
     found: dict[int, dict[bool, CoverageTarget]] = defaultdict(dict)
-    names = dict(Organization.objects.filter(pk__in=ids).values_list("pk", "name"))
+    names: dict[int, str] = {}
     for row in rows:
+        names[row.organization_id] = row.organization_name
         found[row.organization_id][row.month is not None] = row
     default_in, default_out = default_targets()
     result: dict[int, Target] = {}
@@ -1193,9 +1196,14 @@ def _catchments(user: Any, org: Organization) -> dict[str, set[str]]:
     from liudong.stations.models import Station, StationStatus
 
     found: dict[str, set[str]] = {"liaison": set(), "service": set()}
-    for kind, place in Station.objects.filter(status=StationStatus.OPEN).values_list(
-        "kind", "place_id"
-    ):
+    if _is_everything(org) and scope_of(user).kind == ScopeKind.ALL:
+        # Every open station, as read for the page already.
+        pairs = [(s.kind, s.place_id) for s in _open_stations(user, org)]
+    else:
+        pairs = list(
+            Station.objects.filter(status=StationStatus.OPEN).values_list("kind", "place_id")
+        )
+    for kind, place in pairs:
         found.setdefault(kind, set()).add(place[:4])
     return found
 
