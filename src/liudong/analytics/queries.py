@@ -414,7 +414,15 @@ class Tally:
         return round(100.0 * self.managed / self.total, 1)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "coverage": self.coverage}
+        # Spelled out: dataclasses.asdict deep-copies, and a dashboard has hundreds of these.
+        return {
+            "total": self.total,
+            "managed": self.managed,
+            "registered": self.registered,
+            "lost": self.lost,
+            "overdue": self.overdue,
+            "coverage": self.coverage,
+        }
 
 
 @dataclass
