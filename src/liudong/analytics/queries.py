@@ -239,12 +239,16 @@ def _subtree_ids(org: Organization) -> list[int]:
 
 
 def _subtree_paths(org: Organization) -> list[tuple[int, str]]:
-    """(id, path) of the organization's subtree, read once per answer."""
+    """(id, path) of the organization's subtree."""
+    return [(o.pk, o.path) for o in _subtree(org)]
+
+
+def _subtree(org: Organization) -> list[Organization]:
+    """The organization's subtree (itself included), read once per answer: its ids, the
+    rows' owners, the child rows and the mobile branches come from this one read."""
     return _memo(
-        ("subtree_paths", org.pk, org.path),
-        lambda: list(
-            Organization.objects.filter(path__startswith=org.path).values_list("pk", "path")
-        ),
+        ("subtree", org.pk, org.path),
+        lambda: list(Organization.objects.filter(path__startswith=org.path)),
     )
 
 
@@ -701,9 +705,12 @@ def child_rows_of(org: Organization) -> list[Organization]:
 
 
 def _child_rows_of(org: Organization) -> list[Organization]:
-    children = Organization.objects.filter(parent=org, active=True).order_by("sort_order", "code")
+    children = sorted(
+        (o for o in _subtree(org) if o.parent_id == org.pk and o.active),
+        key=lambda o: (o.sort_order, o.code),
+    )
     rows = [c for c in children if c.kind in ROW_KINDS]
-    return rows or list(children.exclude(kind__in=STATION_ORG_KINDS)) or list(children)
+    return rows or [c for c in children if c.kind not in STATION_ORG_KINDS] or children
 
 
 def _row_key(
@@ -897,10 +904,18 @@ def _stations_and_branches(
         if station.organization_id in org_ids:
             stations[owner.get(station.organization_id)] += 1
     branches: dict[int | None, int] = defaultdict(int)
-    mobile = Organization.objects.filter(kind=OrgKind.MOBILE_BRANCH, active=True)
-    if not _is_everything(org):
-        mobile = mobile.filter(pk__in=org_ids)
-    for pk in visible_to(user, mobile).values_list("pk", flat=True):
+    if scope_of(user).kind == ScopeKind.ALL:  # the gate lets every one through
+        mobile = [o.pk for o in _subtree(org) if o.kind == OrgKind.MOBILE_BRANCH and o.active]
+    else:
+        mobile = list(
+            visible_to(
+                user,
+                Organization.objects.filter(
+                    kind=OrgKind.MOBILE_BRANCH, active=True, pk__in=org_ids
+                ),
+            ).values_list("pk", flat=True)
+        )
+    for pk in mobile:
         branches[owner.get(pk)] += 1
     return stations, branches
 
