@@ -263,8 +263,8 @@ def measure(args: argparse.Namespace, vendor: str) -> dict[str, Any]:
     client.force_login(city)
     cache.clear()
     cached(client)  # fills the cache
-    # The page's calls carry the session, which is saved on every request (the idle
-    # timeout): a database commit each. An API client with a token writes nothing.
+    # The page's calls carry the session; the idle timeout saves it at most once a minute
+    # (SessionIdleMiddleware, decision 31). An API client with a token writes nothing.
     from rest_framework.authtoken.models import Token
 
     token = {"HTTP_AUTHORIZATION": f"Token {Token.objects.get_or_create(user=city)[0].key}"}

@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "liudong.core.middleware.SessionIdleMiddleware",
     "liudong.core.locale_middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -203,7 +204,10 @@ LIUDONG_MAP_DATA_DIR = os.environ.get("LIUDONG_MAP_DATA_DIR", "")
 
 SESSION_COOKIE_AGE = int(os.environ.get("LIUDONG_SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_SAVE_EVERY_REQUEST = True  # the expiry is an idle timeout
+# The expiry is an idle timeout: SessionIdleMiddleware saves a signed-in session (pushing its
+# expiry) when its last touch is older than this, not on every request (decision 49).
+SESSION_SAVE_EVERY_REQUEST = False
+LIUDONG_SESSION_TOUCH_SECONDS = int(os.environ.get("LIUDONG_SESSION_TOUCH_SECONDS", "60"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -104,7 +104,55 @@ def test_password_change(login: Any, demo: Any) -> None:
 
 def test_session_expiry_is_configured() -> None:
     assert settings.SESSION_COOKIE_AGE <= 8 * 3600
-    assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    # The idle timeout is kept by the throttled touch, not a save on every request.
+    assert "liudong.core.middleware.SessionIdleMiddleware" in settings.MIDDLEWARE
+    assert 0 < settings.LIUDONG_SESSION_TOUCH_SECONDS <= 300
+
+
+def _expiry(client: Client) -> Any:
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(pk=client.cookies[settings.SESSION_COOKIE_NAME].value).expire_date
+
+
+@pytest.mark.skipif(
+    settings.SESSION_ENGINE != "django.contrib.sessions.backends.db", reason="database sessions"
+)
+def test_session_touch_is_throttled_and_idle_expiry_holds(login: Any, settings: Any) -> None:
+    import datetime
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client = login("city")
+    assert client.get("/home/").status_code == 200
+    first = _expiry(client)
+    assert first > timezone.now() + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE - 120)
+    # Within the touch interval: no write, the expiry stays.
+    assert client.get("/home/").status_code == 200
+    assert _expiry(client) == first
+    # Once the last touch is older than the interval, a request pushes the expiry again.
+    settings.LIUDONG_SESSION_TOUCH_SECONDS = 0
+    assert client.get("/home/").status_code == 200
+    assert _expiry(client) > first
+    # Idle past the expiry: signed out.
+    Session.objects.filter(pk=client.cookies[settings.SESSION_COOKIE_NAME].value).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    assert client.get("/home/").status_code == 302
+
+
+@pytest.mark.skipif(
+    settings.SESSION_ENGINE != "django.contrib.sessions.backends.db", reason="database sessions"
+)
+def test_anonymous_requests_create_no_session(demo: Any) -> None:
+    from django.contrib.sessions.models import Session
+
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = "expired0or0unknown0session0key0x"
+    assert client.get("/accounts/login/").status_code == 200
+    assert not Session.objects.exists()
 
 
 def test_logout_needs_post(login: Any) -> None:

@@ -161,3 +161,10 @@ def test_filters_narrow_the_figures(hand: Any, demo: Any) -> None:
         == 12
     )
     assert queries.FigureFilter.from_params({"period": "20x4", "status": "bogus"}).params() == {}
+
+
+def test_tally_as_dict_has_every_count() -> None:
+    import dataclasses
+
+    tally = queries.Tally(total=5, managed=2, registered=2, lost=1, overdue=3)
+    assert tally.as_dict() == {**dataclasses.asdict(tally), "coverage": 40.0}

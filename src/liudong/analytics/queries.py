@@ -43,6 +43,7 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    Model,
     Q,
     QuerySet,
     Subquery,
@@ -50,6 +51,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -87,8 +89,20 @@ def home_province() -> str:
     configured = getattr(settings, "LIUDONG_HOME_PROVINCE", "")
     if configured:
         return str(configured)[:2]
-    root = Organization.objects.filter(parent__isnull=True).order_by("pk").first()
-    return (root.place_id or "62")[:2] if root is not None else "62"
+    roots = _roots()
+    return (roots[0][1] or "62")[:2] if roots else "62"
+
+
+def _roots() -> list[tuple[int, str | None]]:
+    """The tree's roots (id, place), by id: read once per answer."""
+    return _memo(
+        ("roots",),
+        lambda: list(
+            Organization.objects.filter(parent__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "place_id")
+        ),
+    )
 
 
 def default_targets() -> tuple[Decimal, Decimal]:
@@ -221,7 +235,21 @@ def subtree_ids(org: Organization) -> list[int]:
 
 
 def _subtree_ids(org: Organization) -> list[int]:
-    return list(Organization.objects.filter(path__startswith=org.path).values_list("pk", flat=True))
+    return [pk for pk, _path in _subtree_paths(org)]
+
+
+def _subtree_paths(org: Organization) -> list[tuple[int, str]]:
+    """(id, path) of the organization's subtree."""
+    return [(o.pk, o.path) for o in _subtree(org)]
+
+
+def _subtree(org: Organization) -> list[Organization]:
+    """The organization's subtree (itself included), read once per answer: its ids, the
+    rows' owners, the child rows and the mobile branches come from this one read."""
+    return _memo(
+        ("subtree", org.pk, org.path),
+        lambda: list(Organization.objects.filter(path__startswith=org.path)),
+    )
 
 
 def _is_everything(org: Organization) -> bool:
@@ -230,10 +258,7 @@ def _is_everything(org: Organization) -> bool:
 
 
 def _is_only_root(org: Organization) -> bool:
-    return (
-        org.parent_id is None
-        and not Organization.objects.filter(parent__isnull=True).exclude(pk=org.pk).exists()
-    )
+    return org.parent_id is None and [pk for pk, _place in _roots()] == [org.pk]
 
 
 def side_condition(org: Organization, basis: str = RESPONSIBLE) -> Q | None:
@@ -310,10 +335,13 @@ def overdue_correction(
     if step is None:
         return found
     conditions, sign = step
-    for condition in conditions:
-        rows = records.filter(condition).values_list(*columns).annotate(n=Count("*")).order_by()
-        for *key, n in rows:
-            found[tuple(key)] += sign * n
+    # One statement: each half is answered from its own covering index.
+    first, *others = (
+        records.filter(condition).values_list(*columns).annotate(n=Count("*")).order_by()
+        for condition in conditions
+    )
+    for *key, n in first.union(*others, all=True) if others else first:
+        found[tuple(key)] += sign * n
     return found
 
 
@@ -390,7 +418,15 @@ class Tally:
         return round(100.0 * self.managed / self.total, 1)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "coverage": self.coverage}
+        # Spelled out: dataclasses.asdict deep-copies, and a dashboard has hundreds of these.
+        return {
+            "total": self.total,
+            "managed": self.managed,
+            "registered": self.registered,
+            "lost": self.lost,
+            "overdue": self.overdue,
+            "coverage": self.coverage,
+        }
 
 
 @dataclass
@@ -473,12 +509,15 @@ def targets_for(
     """
     orgs = list(orgs)
     ids = {pk for org in orgs for pk in _ancestor_ids(org)}
-    rows = CoverageTarget.objects.filter(organization_id__in=ids, year=year).filter(
-        Q(month=month) | Q(month__isnull=True) if month else Q(month__isnull=True)
+    rows = (
+        CoverageTarget.objects.filter(organization_id__in=ids, year=year)
+        .filter(Q(month=month) | Q(month__isnull=True) if month else Q(month__isnull=True))
+        .annotate(organization_name=F("organization__name"))
     )
     found: dict[int, dict[bool, CoverageTarget]] = defaultdict(dict)
-    names = dict(Organization.objects.filter(pk__in=ids).values_list("pk", "name"))
+    names: dict[int, str] = {}
     for row in rows:
+        names[row.organization_id] = row.organization_name
         found[row.organization_id][row.month is not None] = row
     default_in, default_out = default_targets()
     result: dict[int, Target] = {}
@@ -666,29 +705,49 @@ def child_rows_of(org: Organization) -> list[Organization]:
 
 
 def _child_rows_of(org: Organization) -> list[Organization]:
-    children = Organization.objects.filter(parent=org, active=True).order_by("sort_order", "code")
+    children = sorted(
+        (o for o in _subtree(org) if o.parent_id == org.pk and o.active),
+        key=lambda o: (o.sort_order, o.code),
+    )
     rows = [c for c in children if c.kind in ROW_KINDS]
-    return rows or list(children.exclude(kind__in=STATION_ORG_KINDS)) or list(children)
+    return rows or [c for c in children if c.kind not in STATION_ORG_KINDS] or children
 
 
-def _row_key(org: Organization, children: list[Organization]) -> Case:
-    """SQL: the child (row) a record is attributed to, by id lists; NULL: the parent itself."""
+def _row_key(
+    org: Organization, children: list[Organization], model: type[Model] = FlowRecord
+) -> RawSQL | Value:
+    """SQL: the child (row) a record (or a tally row: ``model``) is attributed to, by id
+    lists; NULL: the parent itself. Written as SQL text with the ids inline (integers read
+    from the tree), memoised per answer: the ORM's ``Case``/``When``/``Q`` form of the same
+    expression cost more to build and compile than the database spent on the query."""
+    key = ("row_key", org.pk, org.path, tuple(c.pk for c in children), model._meta.db_table)
+    return _memo(key, lambda: _row_key_sql(org, children, model))
+
+
+def _row_key_sql(
+    org: Organization, children: list[Organization], model: type[Model]
+) -> RawSQL | Value:
     ids: dict[int, list[int]] = defaultdict(list)
     owner = _row_owner(org, children)
     for pk, child in owner.items():
         ids[child].append(pk)
-    whens = [
-        When(
-            Q(direction=Direction.OUTFLOW, home_organization_id__in=ids[child.pk])
-            | Q(direction=Direction.INFLOW, inflow_organization_id__in=ids[child.pk]),
-            then=Value(child.pk),
-        )
-        for child in children
-        if ids[child.pk]
-    ]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    direction = f"{table}.{quote('direction')}"
+    home = f"{table}.{quote('home_organization_id')}"
+    inflow = f"{table}.{quote('inflow_organization_id')}"
+    whens = []
+    for child in children:
+        if ids[child.pk]:
+            listed = ", ".join(str(int(pk)) for pk in sorted(ids[child.pk]))
+            whens.append(
+                f"WHEN ({direction} = '{Direction.OUTFLOW}' AND {home} IN ({listed})) "
+                f"OR ({direction} = '{Direction.INFLOW}' AND {inflow} IN ({listed})) "
+                f"THEN {int(child.pk)}"
+            )
     if not whens:
         return Value(None, output_field=IntegerField())
-    return Case(*whens, default=Value(None), output_field=IntegerField())
+    return RawSQL(f"CASE {' '.join(whens)} ELSE NULL END", (), output_field=IntegerField())
 
 
 RowData = list[tuple[Any, ...]]  # (row key, direction, scope, status, prefecture, n, overdue)
@@ -723,10 +782,13 @@ def row_figures(
         with tuned_for_aggregates():
             return _row_figures(records, org, children)
     # The rollup: thousands of rows, no tuning needed.
-    key = _row_key(org, children)
     columns = ("row_key", "direction", "flow_scope", "status", "prefecture")
-    records = records.annotate(row_key=key, prefecture=Substr("destination_place_id", 1, 4))
-    return tally_rows(tallies.annotate(row_key=key), columns, records)
+    records = records.annotate(
+        row_key=_row_key(org, children), prefecture=Substr("destination_place_id", 1, 4)
+    )
+    return tally_rows(
+        tallies.annotate(row_key=_row_key(org, children, FlowTally)), columns, records
+    )
 
 
 def _row_figures(records: QuerySet, org: Organization, children: list[Organization]) -> RowData:
@@ -818,9 +880,7 @@ def _row_owner(org: Organization, children: list[Organization]) -> dict[int, int
 def _compute_row_owner(org: Organization, children: list[Organization]) -> dict[int, int]:
     child_ids = {c.pk for c in children}
     owner: dict[int, int] = {}
-    for pk, path in Organization.objects.filter(path__startswith=org.path).values_list(
-        "pk", "path"
-    ):
+    for pk, path in _subtree_paths(org):
         for part in _ids(path)[org.depth + 1 :]:
             if part in child_ids:
                 owner[pk] = part
@@ -836,19 +896,26 @@ def _stations_and_branches(
     user: Any, org: Organization, children: list[Organization]
 ) -> tuple[dict[int | None, int], dict[int | None, int]]:
     """Open stations run by, and mobile branches under, each child (None: the parent)."""
-    from liudong.stations.models import Station, StationStatus
 
     owner = _row_owner(org, children)
     org_ids = set(subtree_ids(org))
     stations: dict[int | None, int] = defaultdict(int)
-    for run_by in visible_to(
-        user, Station.objects.filter(status=StationStatus.OPEN, organization_id__in=org_ids)
-    ).values_list("organization_id", flat=True):
-        stations[owner.get(run_by)] += 1
+    for station in _open_stations(user, org):
+        if station.organization_id in org_ids:
+            stations[owner.get(station.organization_id)] += 1
     branches: dict[int | None, int] = defaultdict(int)
-    for pk in visible_to(
-        user, Organization.objects.filter(kind=OrgKind.MOBILE_BRANCH, pk__in=org_ids, active=True)
-    ).values_list("pk", flat=True):
+    if scope_of(user).kind == ScopeKind.ALL:  # the gate lets every one through
+        mobile = [o.pk for o in _subtree(org) if o.kind == OrgKind.MOBILE_BRANCH and o.active]
+    else:
+        mobile = list(
+            visible_to(
+                user,
+                Organization.objects.filter(
+                    kind=OrgKind.MOBILE_BRANCH, active=True, pk__in=org_ids
+                ),
+            ).values_list("pk", flat=True)
+        )
+    for pk in mobile:
         branches[owner.get(pk)] += 1
     return stations, branches
 
@@ -893,19 +960,8 @@ def stations_in(user: Any, org: Organization, *, from_rollup: bool = False) -> l
     rollup when ``from_rollup``). No overdue figure: the station list shows none."""
     from liudong.regions.models import Place
     from liudong.regions.queries import place_full_name
-    from liudong.stations.models import Station, StationStatus
 
-    ids = subtree_ids(org)
-    stations = list(
-        visible_to(
-            user,
-            Station.objects.filter(status=StationStatus.OPEN).filter(
-                Q(organization_id__in=ids) | Q(branch_id__in=ids)
-            ),
-        )
-        .select_related("branch")
-        .order_by("code")
-    )
+    stations = _open_stations(user, org)
     cities = {s.place_id[:4] + "00" for s in stations}
     short = dict(Place.objects.filter(code__in=cities).values_list("code", "short_name"))
     result = []
@@ -952,6 +1008,22 @@ def stations_in(user: Any, org: Organization, *, from_rollup: bool = False) -> l
         for branch_id, status, n in rows:
             branch_to[branch_id].attached.add(status, n)
     return result
+
+
+def _open_stations(user: Any, org: Organization) -> list[Any]:
+    """Open stations run in, or attached to a branch in, the organization's subtree, through
+    the gate, by code (with their branch): read once per answer."""
+    return _memo(("open_stations", id(user), org.pk), lambda: _read_open_stations(user, org))
+
+
+def _read_open_stations(user: Any, org: Organization) -> list[Any]:
+    from liudong.stations.models import Station, StationStatus
+
+    stations = Station.objects.filter(status=StationStatus.OPEN)
+    if not _is_everything(org):  # the whole tree: every station is in it
+        ids = subtree_ids(org)
+        stations = stations.filter(Q(organization_id__in=ids) | Q(branch_id__in=ids))
+    return list(visible_to(user, stations).select_related("branch").order_by("code"))
 
 
 # --- the dashboard ------------------------------------------------------------------------
@@ -1147,9 +1219,14 @@ def _catchments(user: Any, org: Organization) -> dict[str, set[str]]:
     from liudong.stations.models import Station, StationStatus
 
     found: dict[str, set[str]] = {"liaison": set(), "service": set()}
-    for kind, place in Station.objects.filter(status=StationStatus.OPEN).values_list(
-        "kind", "place_id"
-    ):
+    if _is_everything(org) and scope_of(user).kind == ScopeKind.ALL:
+        # Every open station, as read for the page already.
+        pairs = [(s.kind, s.place_id) for s in _open_stations(user, org)]
+    else:
+        pairs = list(
+            Station.objects.filter(status=StationStatus.OPEN).values_list("kind", "place_id")
+        )
+    for kind, place in pairs:
         found.setdefault(kind, set()).add(place[:4])
     return found
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 
@@ -67,3 +68,35 @@ class AuditContextMiddleware:
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
         ):
             return self.get_response(request)
+
+
+SESSION_TOUCHED = "_liudong_touched"
+
+
+class SessionIdleMiddleware:
+    """The idle timeout without a write on every request: a signed-in session is saved
+    (its expiry pushed to now + ``SESSION_COOKIE_AGE``) when its last touch is older than
+    ``LIUDONG_SESSION_TOUCH_SECONDS`` (60), not on every request as
+    ``SESSION_SAVE_EVERY_REQUEST`` would. The idle limit thus stays between
+    ``SESSION_COOKIE_AGE`` minus the touch interval and ``SESSION_COOKIE_AGE``.
+    Placed right after ``SessionMiddleware``; empty (anonymous) sessions are left alone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty():
+            return response
+        if not set(session.keys()) - {SESSION_TOUCHED}:  # nothing kept (or an expired one)
+            return response
+        from django.conf import settings
+
+        every = int(getattr(settings, "LIUDONG_SESSION_TOUCH_SECONDS", 60))
+        now = int(time.time())
+        touched = session.get(SESSION_TOUCHED)
+        stale = not isinstance(touched, int) or not 0 <= now - touched < every
+        if stale or session.modified:  # saved anyway: record the touch with it
+            session[SESSION_TOUCHED] = now
+        return response
