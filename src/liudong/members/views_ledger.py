@@ -42,6 +42,7 @@ from liudong.members.filters import (
 )
 from liudong.members.forms import FlowForm, MemberForm, TransitionForm
 from liudong.members.models import OPEN_STATUSES, Direction, FlowRecord, FlowStatus, Member
+from liudong.members.panels import panels_for
 from liudong.regions.models import Level, Place
 
 # --- helpers ------------------------------------------------------------------------------
@@ -432,6 +433,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "handoffs": handoffs,
         "steps": steps,
         "may_reveal": user.can("pii.reveal"),
+        "panels": panels_for(user, member),
     }
     return render(request, "members/member_detail.html", context)
 
