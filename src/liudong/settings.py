@@ -149,6 +149,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "liudong.scan_alerts",
         "schedule": crontab(hour=2, minute=30),  # Asia/Shanghai, before the working day
     },
+    "census-purge-files-daily": {
+        "task": "census.purge_files",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "snapshot-figures-daily": {
         "task": "liudong.snapshot_figures",
         "schedule": crontab(hour=23, minute=50),  # the day's figures, before midnight
@@ -186,6 +190,7 @@ LIUDONG_CENSUS_MAX_UNCOMPRESSED_BYTES = int(
 )
 LIUDONG_CENSUS_STALE_SECONDS = int(os.environ.get("LIUDONG_CENSUS_STALE_SECONDS", "120"))
 LIUDONG_CENSUS_KEEP_FILES_DAYS = int(os.environ.get("LIUDONG_CENSUS_KEEP_FILES_DAYS", "0"))
+LIUDONG_CENSUS_UNUSED_FILES_DAYS = int(os.environ.get("LIUDONG_CENSUS_UNUSED_FILES_DAYS", "30"))
 LIUDONG_CENSUS_INLINE = config.env_bool("LIUDONG_CENSUS_INLINE")
 
 # --- Statistics ---------------------------------------------------------------------------

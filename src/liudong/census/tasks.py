@@ -17,3 +17,10 @@ def commit(pk: int) -> None:
     from liudong.census import actions
 
     actions.run_commit(pk)
+
+
+@shared_task(name="census.purge_files")
+def purge_files() -> None:
+    from liudong.census import retention
+
+    retention.purge_files()

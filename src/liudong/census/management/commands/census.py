@@ -1,5 +1,6 @@
 """`liudong census import FILE --round R --county CODE [--commit]` and
-`liudong census template --county CODE [-o FILE]`: the web's code path, from a shell."""
+`liudong census template --county CODE [-o FILE]`: the web's code path, from a shell;
+`liudong census purge [--dry-run]`: delete the uploaded files no longer needed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from liudong.census import actions, workbooks
+from liudong.census import actions, retention, workbooks
 from liudong.census.models import CensusRound, SubmissionState
 from liudong.core.errors import DomainError
 from liudong.orgs.models import Organization
@@ -28,8 +29,13 @@ class Command(BaseCommand):
         tpl = sub.add_parser("template", help="write a county's template")
         tpl.add_argument("--county", required=True)
         tpl.add_argument("-o", "--output", type=Path)
+        purge = sub.add_parser("purge", help="delete uploaded files no longer needed")
+        purge.add_argument("--dry-run", action="store_true", help="only say what is due")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "purge":
+            self._purge(dry_run=options["dry_run"])
+            return
         county = Organization.objects.filter(code=options["county"]).first()
         if county is None:
             raise CommandError(f"No organization with code {options['county']}.")
@@ -39,6 +45,14 @@ class Command(BaseCommand):
             self.stdout.write(f"Template for {county.name}: {target}")
             return
         self._import(county, options)
+
+    def _purge(self, *, dry_run: bool) -> None:
+        done = retention.purge_files(dry_run=dry_run)
+        verb = "Due" if dry_run else "Deleted"
+        self.stdout.write(
+            f"{verb}: {done.files} files of {len(done.submissions)} submissions, "
+            f"{done.orphans} files no submission names."
+        )
 
     def _import(self, county: Organization, options: Any) -> None:
         key = options["round"]
