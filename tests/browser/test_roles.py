@@ -57,14 +57,25 @@ def test_home_page_per_role_in_chinese_and_english(
         assert page.locator("html").get_attribute("lang") == "zh-hans"
         page.screenshot(path=str(screenshots / f"home-{role}-zh{suffix}.png"), full_page=True)
 
-        # Switch language the way a user does: the selector in the top bar.
+        # Switch language the way a user does: the selector in the top bar (staff), the
+        # button in the light phone pages' top bar (members).
         with page.expect_navigation():
-            page.select_option("#ld-lang-select", "en")
+            if role == "member":
+                page.click(".m-lang button[value=en]")
+            else:
+                page.select_option("#ld-lang-select", "en")
         assert title_en in page.inner_text("main")
         assert page.locator("html").get_attribute("lang") == "en"
         page.screenshot(path=str(screenshots / f"home-{role}-en{suffix}.png"), full_page=True)
 
         assert not errors, errors
+        if role == "member":
+            # The member's home is a light phone page: no framework, no icon font (the
+            # resources this document loaded, not the login page's before it).
+            loaded = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+            assert any("/static/liudong/mobile.css" in u for u in loaded), loaded
+            heavy = [u for u in loaded if "/static/vendor/" in u]
+            assert not heavy, heavy
         outside = [u for u in requests if not u.startswith(live_server.url)]
         assert not outside, f"pages must not fetch from the internet: {outside}"
         context.close()

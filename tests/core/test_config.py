@@ -30,6 +30,7 @@ def run_liudong(
             "DEBUG",
             "REDIS_URL",
             "DJANGO_SETTINGS_MODULE",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests in the same process
         }
     }
     base["LIUDONG_VAR_DIR"] = str(tmp_path / "var")

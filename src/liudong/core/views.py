@@ -32,7 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     context: dict[str, Any] = {"scope": scope_of(user)}
     if user.role == Role.MEMBER and not user.is_superuser:
-        context.update(_member_home(user))
+        context.update(_member_home(user), tab="home")
         return render(request, "core/home_member.html", context)
     from liudong.members import work
 
