@@ -165,3 +165,14 @@ def test_logout_needs_post(login: Any) -> None:
 def test_anonymous_is_sent_to_login() -> None:
     response = Client().get("/home/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_a_members_account_page_is_the_light_phone_page(login: Any) -> None:
+    page = login("member_jc").get("/accounts/profile/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "mobile.css" in text and "bootstrap" not in text
+    assert 'id="sign-out"' in text
+    assert "138****1001" in text and "13809331001" not in text
+    staff = login("jingchuan").get("/accounts/profile/").content.decode()
+    assert "bootstrap" in staff and 'id="sign-out"' not in staff

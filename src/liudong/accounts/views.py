@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from liudong.accounts import actions
 from liudong.accounts.forms import LoginForm, TokenForm
+from liudong.accounts.models import Role
 
 
 class LoginView(auth_views.LoginView):
@@ -98,6 +99,9 @@ def otp_disable(request: HttpRequest) -> HttpResponse:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if user.role == Role.MEMBER and not user.is_superuser:
+        # Members: the light phone page ("Me" in their tab bar); they sign in by phone.
+        return render(request, "accounts/profile_member.html", {"tab": "me"})
     context = {
         "has_otp": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
         "token": getattr(user, "auth_token", None),
