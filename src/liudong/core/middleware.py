@@ -91,6 +91,8 @@ class SessionIdleMiddleware:
             return response
         if not set(session.keys()) - {SESSION_TOUCHED}:  # nothing kept (or an expired one)
             return response
+        if getattr(request, "liudong_background", False) and not session.modified:
+            return response  # a poll by the page, not the user's activity
         from django.conf import settings
 
         every = int(getattr(settings, "LIUDONG_SESSION_TOUCH_SECONDS", 60))

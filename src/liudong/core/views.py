@@ -11,9 +11,20 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liudong.core import attention
 from liudong.core.models import AuditEvent
 from liudong.core.paging import paginate
 from liudong.core.scope import scope_of, visible_to
+
+
+@attention.background
+def attention_bell(request: HttpRequest) -> HttpResponse:
+    """The bell's fragment: what awaits the user's answer (polled by the top bar)."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=204)
+    items = attention.items_for(request.user)
+    total = sum(item["count"] for item in items)
+    return render(request, "core/attention.html", {"items": items, "total": total})
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -52,6 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
             # Figures of daily work; the to-do page lists exactly these rows.
             "todo": work.todo_counts(user),
             "check_ins_pending": _check_ins_pending(user),
+            "recent_check_ins": [] if user.can("audit.view") else _recent_check_ins(user),
         }
     )
     template = {
@@ -94,6 +106,14 @@ def _check_ins_pending(user: Any) -> int:
     except ImportError:
         return 0
     return queries.pending_count(user)
+
+
+def _recent_check_ins(user: Any) -> list[Any]:
+    try:
+        from liudong.stations import queries
+    except ImportError:
+        return []
+    return list(queries.check_ins(user).order_by("-requested_at", "-id")[:8])
 
 
 def _home_children(user: Any, orgs: Any) -> Any:

@@ -1,0 +1,20 @@
+"""The bell: hand-offs to answer and refused hand-offs to rework."""
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from liudong.core.attention import Item, register
+from liudong.members import work
+
+
+def _to_answer(user: Any) -> int:
+    return work.handoffs_to_answer(user).count() if work.is_staff(user) else 0
+
+
+def _to_rework(user: Any) -> int:
+    return work.handoffs_to_rework(user).count() if work.is_staff(user) else 0
+
+
+register(Item("handoffs", _("Hand-offs to answer"), "members:todo", _to_answer, "to-answer", 20))
+register(Item("rework", _("Refused, to rework"), "members:todo", _to_rework, "to-rework", 30))
