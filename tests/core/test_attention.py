@@ -73,3 +73,18 @@ def test_the_poll_does_not_keep_the_session_alive(login: Any, settings: Any) -> 
     assert Session.objects.get(pk=key).expire_date == first
     assert client.get("/home/").status_code == 200
     assert Session.objects.get(pk=key).expire_date > first
+
+
+def test_the_api_gives_the_same_items(login: Any, demo: Any) -> None:
+    client = login("station05")
+    user, _member, _flow = member_with_account(demo)
+    actions.request_check_in(by=user, station=station(5))
+    answer = client.get("/api/v1/attention/").json()
+    by_key = {item["key"]: item for item in answer["items"]}
+    assert by_key["check_ins"]["count"] == _count(_bell(client), "check_ins") >= 1
+    assert answer["total"] == sum(item["count"] for item in answer["items"])
+    assert by_key["check_ins"]["url"].endswith("#to-answer")
+
+
+def test_the_api_needs_a_signed_in_user(client: Any) -> None:
+    assert client.get("/api/v1/attention/").status_code in (401, 403)
