@@ -252,6 +252,18 @@ def _subtree(org: Organization) -> list[Organization]:
     )
 
 
+def _read_tree(org: Organization) -> None:
+    """While computing one answer: the organization's subtree and the tree's roots in one
+    query, for :func:`_subtree` and :func:`_roots` (which read them apart otherwise)."""
+    memo = _MEMO.get()
+    if memo is None or ("subtree", org.pk, org.path) in memo:
+        return
+    found = list(Organization.objects.filter(Q(path__startswith=org.path) | Q(parent=None)))
+    memo[("subtree", org.pk, org.path)] = [o for o in found if o.path.startswith(org.path)]
+    if ("roots",) not in memo:
+        memo[("roots",)] = sorted((o.pk, o.place_id) for o in found if o.parent_id is None)
+
+
 def _is_everything(org: Organization) -> bool:
     """The only root of the tree: every record is attributed below it."""
     return _memo(("everything", org.pk), lambda: _is_only_root(org))
@@ -884,23 +896,33 @@ def org_rows(
     With ``data`` (the dashboard's single query) the total is the sum of the rows.
     """
     today = today or timezone.localdate()
-    records = open_records(user, org, flt, basis=RESPONSIBLE)
-    tallies = None
-    if use_rollup(user, flt, from_rollup):
-        tallies = tallies_for(user, org, flt, basis=RESPONSIBLE)
     children = child_rows_of(org)
     independent = data is None
-    if data is None:
+    if independent:
+        records = open_records(user, org, flt, basis=RESPONSIBLE)
+        tallies = None
+        if use_rollup(user, flt, from_rollup):
+            tallies = tallies_for(user, org, flt, basis=RESPONSIBLE)
         data = row_figures(records, org, children, tallies)
     by_id: dict[int, OrgRow] = {c.pk: OrgRow(c, c.short_name or c.name) for c in children}
     direct = OrgRow(None, str(_("Directly under %(name)s") % {"name": org.short_name or org.name}))
     total = OrgRow(org, str(_("Total")))
     province = home_province()
+    # Summed by what a row shows (prefectures fold into in/out of province) before the
+    # tallies are filled: hundreds of rows become a few dozen additions per tally.
+    sums: dict[tuple[Any, str, str, str, bool], list[int]] = {}
     for key, direction, scope, status, prefecture, n, overdue in data:
-        in_province = int(prefecture.startswith(province))
-        (by_id.get(key) or direct).add(direction, scope, status, in_province, n, overdue)
+        group = (key, direction, scope, status, prefecture.startswith(province))
+        slot = sums.get(group)
+        if slot is None:
+            sums[group] = [n, overdue]
+        else:
+            slot[0] += n
+            slot[1] += overdue
+    for (key, direction, scope, status, in_province), (n, overdue) in sums.items():
+        (by_id.get(key) or direct).add(direction, scope, status, int(in_province), n, overdue)
         if not independent:
-            total.add(direction, scope, status, in_province, n, overdue)
+            total.add(direction, scope, status, int(in_province), n, overdue)
     if independent:
         if tallies is not None:
             columns = ("direction", "flow_scope", "status", "province")
@@ -1023,15 +1045,14 @@ def stations_in(user: Any, org: Organization, *, from_rollup: bool = False) -> l
     """Open stations run in (or being) the organization's subtree, with their attached
     members (open records whose inflow side is the station's branch; counted from the
     rollup when ``from_rollup``). No overdue figure: the station list shows none."""
-    from liudong.regions.models import Place
-    from liudong.regions.queries import place_full_name
+    from liudong.regions.queries import place_names
 
     stations = _open_stations(user, org)
-    cities = {s.place_id[:4] + "00" for s in stations}
-    short = dict(Place.objects.filter(code__in=cities).values_list("code", "short_name"))
+    names = place_names()  # the cities' names from the in-memory index of places
     result = []
     for s in stations:
         city = s.place_id[:4] + "00"
+        full_name, short_name = names(city)
         result.append(
             StationFigures(
                 s.pk,
@@ -1040,8 +1061,8 @@ def stations_in(user: Any, org: Organization, *, from_rollup: bool = False) -> l
                 s.kind,
                 str(s.get_kind_display()),
                 city,
-                place_full_name(city),
-                short.get(city, city),
+                full_name,
+                city if short_name is None else short_name,
                 s.lng,
                 s.lat,
                 s.branch.code if s.branch else "",
@@ -1134,8 +1155,9 @@ class Dashboard:
         return sorted(((c, n, k) for (c, n), k in counts.items()), key=lambda r: (-r[2], r[0]))
 
     def as_dict(self) -> dict[str, Any]:
-        from liudong.regions.queries import place_full_name
+        from liudong.regions.queries import place_names
 
+        names = place_names()
         return {
             "organization": {"code": self.organization.code, "name": self.organization.name},
             "basis": self.basis,
@@ -1160,7 +1182,7 @@ class Dashboard:
             },
             "alerts": self.alerts,
             "by_province": {
-                code: {"name": place_full_name(code + "0000"), **t.as_dict()}
+                code: {"name": names(code + "0000")[0], **t.as_dict()}
                 for code, t in sorted(self.by_province.items())
             },
             "rows": [r.as_dict() for r in self.rows],
@@ -1196,6 +1218,7 @@ def _dashboard(
     flt = flt or FigureFilter()
     today = today or timezone.localdate()
     basis = basis_for(org)
+    _read_tree(org)
     records = open_records(user, org, flt, basis=basis)
     summed = use_rollup(user, flt, from_rollup)
     tallies = tallies_for(user, org, flt, basis=basis) if summed else None
