@@ -27,13 +27,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -243,12 +243,40 @@ def _subtree_paths(org: Organization) -> list[tuple[int, str]]:
     return [(o.pk, o.path) for o in _subtree(org)]
 
 
-def _subtree(org: Organization) -> list[Organization]:
+# What the figures read of the tree: every concrete column but the contact details and the
+# creation time (read as tuples; the child rows become model instances, see TreeNode).
+TREE_FIELDS = tuple(
+    f.attname
+    for f in Organization._meta.concrete_fields
+    if f.attname not in ("contact_name", "contact_phone", "address", "created_at")
+)
+
+
+class TreeNode(namedtuple("TreeRow", TREE_FIELDS)):  # type: ignore[misc]
+    """One organization of the tree as read for the figures (a tuple of ``TREE_FIELDS``):
+    building a model instance per organization cost more than the query."""
+
+    __slots__ = ()
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def organization(self) -> Organization:
+        """The model instance (the other fields load on first access)."""
+        return Organization.from_db(connection.alias, TREE_FIELDS, self)
+
+
+def _tree_nodes(organizations: QuerySet[Organization]) -> list[TreeNode]:
+    return [TreeNode._make(row) for row in organizations.values_list(*TREE_FIELDS)]
+
+
+def _subtree(org: Organization) -> list[TreeNode]:
     """The organization's subtree (itself included), read once per answer: its ids, the
     rows' owners, the child rows and the mobile branches come from this one read."""
     return _memo(
         ("subtree", org.pk, org.path),
-        lambda: list(Organization.objects.filter(path__startswith=org.path)),
+        lambda: _tree_nodes(Organization.objects.filter(path__startswith=org.path)),
     )
 
 
@@ -258,7 +286,7 @@ def _read_tree(org: Organization) -> None:
     memo = _MEMO.get()
     if memo is None or ("subtree", org.pk, org.path) in memo:
         return
-    found = list(Organization.objects.filter(Q(path__startswith=org.path) | Q(parent=None)))
+    found = _tree_nodes(Organization.objects.filter(Q(path__startswith=org.path) | Q(parent=None)))
     memo[("subtree", org.pk, org.path)] = [o for o in found if o.path.startswith(org.path)]
     if ("roots",) not in memo:
         memo[("roots",)] = sorted((o.pk, o.place_id) for o in found if o.parent_id is None)
@@ -722,7 +750,8 @@ def _child_rows_of(org: Organization) -> list[Organization]:
         key=lambda o: (o.sort_order, o.code),
     )
     rows = [c for c in children if c.kind in ROW_KINDS]
-    return rows or [c for c in children if c.kind not in STATION_ORG_KINDS] or children
+    rows = rows or [c for c in children if c.kind not in STATION_ORG_KINDS] or children
+    return [c.organization() for c in rows]
 
 
 def _row_key(
@@ -1046,6 +1075,7 @@ def stations_in(user: Any, org: Organization, *, from_rollup: bool = False) -> l
     members (open records whose inflow side is the station's branch; counted from the
     rollup when ``from_rollup``). No overdue figure: the station list shows none."""
     from liudong.regions.queries import place_names
+    from liudong.stations.models import StationKind
 
     stations = _open_stations(user, org)
     names = place_names()  # the cities' names from the in-memory index of places
@@ -1059,13 +1089,13 @@ def stations_in(user: Any, org: Organization, *, from_rollup: bool = False) -> l
                 s.code,
                 s.name,
                 s.kind,
-                str(s.get_kind_display()),
+                str(StationKind(s.kind).label) if s.kind in StationKind.values else s.kind,
                 city,
                 full_name,
                 city if short_name is None else short_name,
                 s.lng,
                 s.lat,
-                s.branch.code if s.branch else "",
+                s.branch_code or "",
             )
         )
     branch_to = {s.branch_id: f for s, f in zip(stations, result, strict=True) if s.branch_id}
@@ -1102,14 +1132,45 @@ def _open_stations(user: Any, org: Organization) -> list[Any]:
     return _memo(("open_stations", id(user), org.pk), lambda: _read_open_stations(user, org))
 
 
-def _read_open_stations(user: Any, org: Organization) -> list[Any]:
+class OpenStation(NamedTuple):
+    """What the figures read of an open station (tuples: no model instances)."""
+
+    pk: int
+    code: str
+    name: str
+    kind: str
+    organization_id: int
+    branch_id: int | None
+    branch_code: str | None
+    place_id: str
+    lng: float
+    lat: float
+
+
+def _read_open_stations(user: Any, org: Organization) -> list[OpenStation]:
     from liudong.stations.models import Station, StationStatus
 
     stations = Station.objects.filter(status=StationStatus.OPEN)
     if not _is_everything(org):  # the whole tree: every station is in it
         ids = subtree_ids(org)
         stations = stations.filter(Q(organization_id__in=ids) | Q(branch_id__in=ids))
-    return list(visible_to(user, stations).select_related("branch").order_by("code"))
+    return [
+        OpenStation(*row)
+        for row in visible_to(user, stations)
+        .order_by("code")
+        .values_list(
+            "pk",
+            "code",
+            "name",
+            "kind",
+            "organization_id",
+            "branch_id",
+            "branch__code",
+            "place_id",
+            "lng",
+            "lat",
+        )
+    ]
 
 
 # --- the dashboard ------------------------------------------------------------------------

@@ -176,9 +176,7 @@ def _build(version: str) -> _Index:
         and (n.level == Level.COUNTY or n.code not in with_children)
     ]
     lengths = tuple(sorted({len(t) for t in names}, reverse=True))
-    return _Index(
-        version, nodes, names, lengths, lineage, seats, frozenset(with_children), short
-    )
+    return _Index(version, nodes, names, lengths, lineage, seats, frozenset(with_children), short)
 
 
 def _get_index() -> _Index:
