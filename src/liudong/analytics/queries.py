@@ -813,17 +813,32 @@ def row_figures(
     org: Organization,
     children: list[Organization],
     tallies: QuerySet[FlowTally] | None = None,
+    *,
+    everything: bool = False,
 ) -> RowData:
     """The one GROUP BY a dashboard needs: open records by row (child organization),
     direction, flow scope, status and destination prefecture, with overdue contact.
 
     With ``tallies`` (the same records' rollup rows) the counts are the rollup's, summed
-    by the same row key, and the overdue counts come from the overdue indexes."""
+    by the same row key, and the overdue counts come from the overdue indexes;
+    ``everything``: they are every open record's and every tally row (see
+    :func:`sees_everything`)."""
     if tallies is None:
         with tuned_for_aggregates():
             return _row_figures(records, org, children)
     # The rollup: thousands of rows, no tuning needed.
-    return _summed_row_figures(tallies, records, org, children)
+    return _summed_row_figures(tallies, records, org, children, everything=everything)
+
+
+def sees_everything(user: Any, org: Organization, flt: FigureFilter | None) -> bool:
+    """Whether ``open_records``/``tallies_for`` select every open record and tally row:
+    the only root, a user the gate lets see everything, no filter."""
+    flt = flt or FigureFilter()
+    return (
+        _is_everything(org)
+        and scope_of(user).kind == ScopeKind.ALL
+        and not (flt.direction or flt.status or flt.reason or flt.period)
+    )
 
 
 TALLY_COLUMNS = ("direction", "flow_scope", "status", "prefecture")
@@ -835,14 +850,17 @@ def _summed_row_figures(
     records: QuerySet[FlowRecord],
     org: Organization,
     children: list[Organization],
+    *,
+    everything: bool = False,
 ) -> RowData:
     """:func:`row_figures` from the rollup, as SQL run on the connection's cursor: the
     tally's rows summed by row, direction, scope, status and prefecture, with the anchor
     day in the same statement; then the overdue correction from the records' covering
     indexes. The gate and the side condition stay the ORM's: each statement reads from
-    the compiled ``tallies`` (or ``records``) query, so it sees exactly their rows. The
-    row is found by joining the responsible side's id to a list of (organization, row)
-    pairs (integers from the tree), not by a ``CASE`` over id lists."""
+    the compiled ``tallies`` (or ``records``) query, so it sees exactly their rows; with
+    ``everything`` (nothing filtered) from the tables themselves, which skips compiling.
+    The row is found by joining the responsible side's id to a list of (organization,
+    row) pairs (integers from the tree), not by a ``CASE`` over id lists."""
     quote = connection.ops.quote_name
     owner = _row_owner(org, children)
     side = (
@@ -857,16 +875,20 @@ def _summed_row_figures(
         join, key = "", "CAST(NULL AS INTEGER)"
     direction, scope, status = (f"t.{quote(c)}" for c in TALLY_COLUMNS[:3])
     groups = f"GROUP BY {key}, {direction}, {scope}, {status}"
-    inner, params = tallies.values_list(
-        *TALLY_COLUMNS, *TALLY_SIDES, "n", "overdue"
-    ).query.sql_with_params()
+    if everything:
+        source, params = f"{quote(FlowTally._meta.db_table)} t{join} WHERE t.{quote('n')} <> 0", []
+    else:
+        inner, params = tallies.values_list(
+            *TALLY_COLUMNS, *TALLY_SIDES, "n", "overdue"
+        ).query.sql_with_params()
+        source, params = f"({inner}) t{join}", list(params)
     day = quote(FlowTallyDay._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {key}, {direction}, {scope}, {status}, t.{quote('prefecture')}, "
             f"SUM(t.{quote('n')}), SUM(t.{quote('overdue')}), "
             f"(SELECT {quote('day')} FROM {day} WHERE {quote('id')} = 1) "
-            f"FROM ({inner}) t{join} {groups}, t.{quote('prefecture')}",
+            f"FROM {source} {groups}, t.{quote('prefecture')}",
             params,
         )
         rows = cursor.fetchall()
@@ -874,24 +896,33 @@ def _summed_row_figures(
         if isinstance(anchor, str):  # SQLite gives the subquery's date as text
             anchor = datetime.date.fromisoformat(anchor)
         counts: dict[tuple[Any, ...], list[int]] = {row[:5]: [row[5], row[6]] for row in rows}
-        step = rollup.correction(anchor, overdue_cutoff())
-        if step is not None:
-            conditions, sign = step
+        bounds = rollup.correction_bounds(anchor, overdue_cutoff())
+        if bounds is not None:
+            if everything:
+                source, params = (
+                    f"{quote(FlowRecord._meta.db_table)} t{join} WHERE t.{quote('is_open')} AND",
+                    [],
+                )
+            else:
+                inner, params = records.values_list(
+                    *TALLY_COLUMNS[:3],
+                    "destination_place_id",
+                    *TALLY_SIDES,
+                    "last_contact_on",
+                    "left_on",
+                ).query.sql_with_params()
+                source, params = f"({inner}) t{join} WHERE", list(params)
             prefecture = f"SUBSTR(t.{quote('destination_place_id')}, 1, 4)"
             statements, fix_params = [], []
-            for condition in conditions:
-                # One statement: each half is answered from its own covering index.
-                half, half_params = (
-                    records.filter(condition)
-                    .values_list(*TALLY_COLUMNS[:3], "destination_place_id", *TALLY_SIDES)
-                    .query.sql_with_params()
-                )
+            # One statement: each half is answered from its own covering index.
+            for condition, condition_params in rollup.correction_sql(bounds, "t"):
                 statements.append(
                     f"SELECT {key}, {direction}, {scope}, {status}, {prefecture}, COUNT(*) "
-                    f"FROM ({half}) t{join} {groups}, {prefecture}"
+                    f"FROM {source} {condition} {groups}, {prefecture}"
                 )
-                fix_params += half_params
+                fix_params += params + condition_params
             cursor.execute(" UNION ALL ".join(statements), fix_params)
+            sign = bounds[2]
             for *fix_key, n in cursor.fetchall():
                 counts.setdefault(tuple(fix_key), [0, 0])[1] += sign * n
     return [(*key, n, overdue) for key, (n, overdue) in counts.items() if n]
@@ -932,7 +963,9 @@ def org_rows(
         tallies = None
         if use_rollup(user, flt, from_rollup):
             tallies = tallies_for(user, org, flt, basis=RESPONSIBLE)
-        data = row_figures(records, org, children, tallies)
+        data = row_figures(
+            records, org, children, tallies, everything=sees_everything(user, org, flt)
+        )
     by_id: dict[int, OrgRow] = {c.pk: OrgRow(c, c.short_name or c.name) for c in children}
     direct = OrgRow(None, str(_("Directly under %(name)s") % {"name": org.short_name or org.name}))
     total = OrgRow(org, str(_("Total")))
@@ -1287,7 +1320,8 @@ def _dashboard(
     if basis == RESPONSIBLE:
         # One GROUP BY answers everything: the rows, the totals, the scopes and the areas.
         children = child_rows_of(org)
-        row_data = row_figures(records, org, children, tallies)
+        everything = sees_everything(user, org, flt)
+        row_data = row_figures(records, org, children, tallies, everything=everything)
         data = Cube([r[1:] for r in _merge_rows(row_data)])
         if with_rows:
             rows, rows_total = org_rows(user, org, flt, today=today, data=row_data)
