@@ -549,16 +549,9 @@ def targets_for(
     """
     orgs = list(orgs)
     ids = {pk for org in orgs for pk in _ancestor_ids(org)}
-    rows = (
-        CoverageTarget.objects.filter(organization_id__in=ids, year=year)
-        .filter(Q(month=month) | Q(month__isnull=True) if month else Q(month__isnull=True))
-        .annotate(organization_name=F("organization__name"))
-    )
-    found: dict[int, dict[bool, CoverageTarget]] = defaultdict(dict)
-    names: dict[int, str] = {}
-    for row in rows:
-        names[row.organization_id] = row.organization_name
-        found[row.organization_id][row.month is not None] = row
+    found: dict[int, dict[bool, Target]] = defaultdict(dict)
+    for pk, row_month, in_province, out_of_province, name in _target_rows(ids, year, month):
+        found[pk][row_month is not None] = Target(in_province, out_of_province, name)
     default_in, default_out = default_targets()
     result: dict[int, Target] = {}
     for org in orgs:
@@ -566,11 +559,49 @@ def targets_for(
         for pk in reversed(_ancestor_ids(org)):
             rows_here = found.get(pk)
             if rows_here:
-                row = rows_here.get(True) or rows_here[False]
-                target = Target(row.in_province, row.out_of_province, names.get(pk, ""))
+                target = rows_here.get(True) or rows_here[False]
                 break
         result[org.pk] = target
     return result
+
+
+def _target_rows(
+    ids: Iterable[int], year: int, month: int | None
+) -> list[tuple[int, int | None, Decimal, Decimal, str]]:
+    """(organization id, month, in province, out of province, organization name) of the
+    targets set on these organizations for the year (the month's and the year's rows),
+    as SQL on the cursor: configuration, read along ancestor chains (see
+    :func:`targets_for`), a query the page runs on every uncached view."""
+    ids = sorted(int(pk) for pk in ids)
+    if not ids:
+        return []
+    quote = connection.ops.quote_name
+    table, orgs = quote(CoverageTarget._meta.db_table), quote(Organization._meta.db_table)
+    column = {name: f"t.{quote(name)}" for name in ("organization_id", "year", "month")}
+    months = (
+        f"({column['month']} = %s OR {column['month']} IS NULL)"
+        if month
+        else (f"{column['month']} IS NULL")
+    )
+    fields = [CoverageTarget._meta.get_field(n) for n in ("in_province", "out_of_province")]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column['organization_id']}, {column['month']}, "
+            f"{', '.join(f't.{quote(f.column)}' for f in fields)}, o.{quote('name')} "
+            f"FROM {table} t JOIN {orgs} o ON o.{quote('id')} = {column['organization_id']} "
+            f"WHERE {column['organization_id']} IN ({', '.join(['%s'] * len(ids))}) "
+            f"AND {column['year']} = %s AND {months}",
+            [*ids, year, *([month] if month else [])],
+        )
+        return [
+            (pk, row_month, _decimal(fields[0], a), _decimal(fields[1], b), name)
+            for pk, row_month, a, b, name in cursor.fetchall()
+        ]
+
+
+def _decimal(field: Any, value: Any) -> Decimal:
+    """A decimal column's value as the ORM gives it (SQLite returns numbers)."""
+    return field.to_python(value).quantize(Decimal(1).scaleb(-field.decimal_places))
 
 
 def target_for(org: Organization, year: int, month: int | None = None) -> Target:
