@@ -98,6 +98,26 @@ def test_target_defaults_nearest_ancestor_and_month(hand: Any, demo: Any) -> Non
     assert queries.target_for(hand.town2, year, 7).out_of_province == Decimal("40")
 
 
+def test_targets_read_as_the_orm_reads_them(hand: Any, demo: Any) -> None:
+    """The targets' SQL gives the decimals the model gives (digits included), per period."""
+    from liudong.analytics.models import CoverageTarget
+
+    year = datetime.date.today().year
+    for month, (inside, outside) in ((None, ("87.5", "33.3")), (6, ("92.25", "0"))):
+        actions.set_coverage_target(
+            by=None, organization=hand.county, year=year, month=month,
+            in_province=inside, out_of_province=outside,
+        )  # fmt: skip
+    for month, applies in ((None, None), (6, 6), (7, None)):  # July: the year's row
+        row = CoverageTarget.objects.get(organization=hand.county, year=year, month=applies)
+        target = queries.target_for(hand.town1, year, month)
+        assert (str(target.in_province), str(target.out_of_province)) == (
+            str(row.in_province),
+            str(row.out_of_province),
+        )
+        assert target.source == hand.county.name
+
+
 def test_value_target_gap_and_light(hand: Any, demo: Any) -> None:
     year = datetime.date.today().year
     actions.set_coverage_target(

@@ -315,3 +315,25 @@ def test_filters_the_rollup_cannot_answer_read_the_records(demo: Any) -> None:
         board = queries.dashboard(city, org, flt)
     assert board.tallies["all"].total > 0
     assert not any('"analytics_flowtally"' in q["sql"] for q in captured)
+
+
+@pytest.mark.parametrize("days_behind", [1, 30, -3])
+def test_the_whole_tree_read_equals_the_gated_read(demo: Any, days_behind: int) -> None:
+    """The city's row figures summed from the tables themselves (nothing to filter) equal
+    the same sums read through the compiled, gated querysets, with the overdue correction
+    of an anchor behind (or ahead of) today's cutoff."""
+    city, county = demo("user:city"), demo("user:jingchuan")
+    org = queries.organization_for(city, "")
+    assert queries.sees_everything(city, org, queries.FigureFilter())
+    assert not queries.sees_everything(city, org, queries.FigureFilter(status="managed"))
+    assert not queries.sees_everything(city, queries.organization_for(city, "620821"), None)
+    assert not queries.sees_everything(county, queries.organization_for(county, ""), None)
+    rollup.rebuild(anchor=queries.overdue_cutoff() - datetime.timedelta(days=days_behind))
+    with queries.figures_memo():
+        records, tallies = queries.open_records(city, org), queries.tallies_for(city, org)
+        children = queries.child_rows_of(org)
+        whole = queries.row_figures(records, org, children, tallies, everything=True)
+        gated = queries.row_figures(records, org, children, tallies, everything=False)
+    assert whole and sorted(whole, key=repr) == sorted(gated, key=repr)
+    raw = queries.dashboard(city, org, from_rollup=False).as_dict()
+    assert queries.dashboard(city, org, from_rollup=True).as_dict() == raw

@@ -27,13 +27,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -243,13 +243,53 @@ def _subtree_paths(org: Organization) -> list[tuple[int, str]]:
     return [(o.pk, o.path) for o in _subtree(org)]
 
 
-def _subtree(org: Organization) -> list[Organization]:
+# What the figures read of the tree: every concrete column but the contact details and the
+# creation time (read as tuples; the child rows become model instances, see TreeNode).
+TREE_FIELDS = tuple(
+    f.attname
+    for f in Organization._meta.concrete_fields
+    if f.attname not in ("contact_name", "contact_phone", "address", "created_at")
+)
+
+
+class TreeNode(namedtuple("TreeRow", TREE_FIELDS)):  # type: ignore[misc]
+    """One organization of the tree as read for the figures (a tuple of ``TREE_FIELDS``):
+    building a model instance per organization cost more than the query."""
+
+    __slots__ = ()
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def organization(self) -> Organization:
+        """The model instance (the other fields load on first access)."""
+        return Organization.from_db(connection.alias, TREE_FIELDS, self)
+
+
+def _tree_nodes(organizations: QuerySet[Organization]) -> list[TreeNode]:
+    return [TreeNode._make(row) for row in organizations.values_list(*TREE_FIELDS)]
+
+
+def _subtree(org: Organization) -> list[TreeNode]:
     """The organization's subtree (itself included), read once per answer: its ids, the
     rows' owners, the child rows and the mobile branches come from this one read."""
     return _memo(
         ("subtree", org.pk, org.path),
-        lambda: list(Organization.objects.filter(path__startswith=org.path)),
+        lambda: _tree_nodes(Organization.objects.filter(path__startswith=org.path)),
     )
+
+
+def _read_tree(org: Organization) -> None:
+    """While computing one answer: the organization's subtree and the tree's roots in one
+    query, for :func:`_subtree` and :func:`_roots` (which read them apart otherwise)."""
+    memo = _MEMO.get()
+    if memo is None or ("subtree", org.pk, org.path) in memo:
+        return
+    found = _tree_nodes(Organization.objects.filter(Q(path__startswith=org.path) | Q(parent=None)))
+    memo[("subtree", org.pk, org.path)] = [o for o in found if o.path.startswith(org.path)]
+    if ("roots",) not in memo:
+        memo[("roots",)] = sorted((o.pk, o.place_id) for o in found if o.parent_id is None)
 
 
 def _is_everything(org: Organization) -> bool:
@@ -509,16 +549,9 @@ def targets_for(
     """
     orgs = list(orgs)
     ids = {pk for org in orgs for pk in _ancestor_ids(org)}
-    rows = (
-        CoverageTarget.objects.filter(organization_id__in=ids, year=year)
-        .filter(Q(month=month) | Q(month__isnull=True) if month else Q(month__isnull=True))
-        .annotate(organization_name=F("organization__name"))
-    )
-    found: dict[int, dict[bool, CoverageTarget]] = defaultdict(dict)
-    names: dict[int, str] = {}
-    for row in rows:
-        names[row.organization_id] = row.organization_name
-        found[row.organization_id][row.month is not None] = row
+    found: dict[int, dict[bool, Target]] = defaultdict(dict)
+    for pk, row_month, in_province, out_of_province, name in _target_rows(ids, year, month):
+        found[pk][row_month is not None] = Target(in_province, out_of_province, name)
     default_in, default_out = default_targets()
     result: dict[int, Target] = {}
     for org in orgs:
@@ -526,11 +559,49 @@ def targets_for(
         for pk in reversed(_ancestor_ids(org)):
             rows_here = found.get(pk)
             if rows_here:
-                row = rows_here.get(True) or rows_here[False]
-                target = Target(row.in_province, row.out_of_province, names.get(pk, ""))
+                target = rows_here.get(True) or rows_here[False]
                 break
         result[org.pk] = target
     return result
+
+
+def _target_rows(
+    ids: Iterable[int], year: int, month: int | None
+) -> list[tuple[int, int | None, Decimal, Decimal, str]]:
+    """(organization id, month, in province, out of province, organization name) of the
+    targets set on these organizations for the year (the month's and the year's rows),
+    as SQL on the cursor: configuration, read along ancestor chains (see
+    :func:`targets_for`), a query the page runs on every uncached view."""
+    ids = sorted(int(pk) for pk in ids)
+    if not ids:
+        return []
+    quote = connection.ops.quote_name
+    table, orgs = quote(CoverageTarget._meta.db_table), quote(Organization._meta.db_table)
+    column = {name: f"t.{quote(name)}" for name in ("organization_id", "year", "month")}
+    months = (
+        f"({column['month']} = %s OR {column['month']} IS NULL)"
+        if month
+        else (f"{column['month']} IS NULL")
+    )
+    fields = [CoverageTarget._meta.get_field(n) for n in ("in_province", "out_of_province")]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column['organization_id']}, {column['month']}, "
+            f"{', '.join(f't.{quote(f.column)}' for f in fields)}, o.{quote('name')} "
+            f"FROM {table} t JOIN {orgs} o ON o.{quote('id')} = {column['organization_id']} "
+            f"WHERE {column['organization_id']} IN ({', '.join(['%s'] * len(ids))}) "
+            f"AND {column['year']} = %s AND {months}",
+            [*ids, year, *([month] if month else [])],
+        )
+        return [
+            (pk, row_month, _decimal(fields[0], a), _decimal(fields[1], b), name)
+            for pk, row_month, a, b, name in cursor.fetchall()
+        ]
+
+
+def _decimal(field: Any, value: Any) -> Decimal:
+    """A decimal column's value as the ORM gives it (SQLite returns numbers)."""
+    return field.to_python(value).quantize(Decimal(1).scaleb(-field.decimal_places))
 
 
 def target_for(org: Organization, year: int, month: int | None = None) -> Target:
@@ -710,7 +781,8 @@ def _child_rows_of(org: Organization) -> list[Organization]:
         key=lambda o: (o.sort_order, o.code),
     )
     rows = [c for c in children if c.kind in ROW_KINDS]
-    return rows or [c for c in children if c.kind not in STATION_ORG_KINDS] or children
+    rows = rows or [c for c in children if c.kind not in STATION_ORG_KINDS] or children
+    return [c.organization() for c in rows]
 
 
 def _row_key(
@@ -772,23 +844,119 @@ def row_figures(
     org: Organization,
     children: list[Organization],
     tallies: QuerySet[FlowTally] | None = None,
+    *,
+    everything: bool = False,
 ) -> RowData:
     """The one GROUP BY a dashboard needs: open records by row (child organization),
     direction, flow scope, status and destination prefecture, with overdue contact.
 
     With ``tallies`` (the same records' rollup rows) the counts are the rollup's, summed
-    by the same row key, and the overdue counts come from the overdue indexes."""
+    by the same row key, and the overdue counts come from the overdue indexes;
+    ``everything``: they are every open record's and every tally row (see
+    :func:`sees_everything`)."""
     if tallies is None:
         with tuned_for_aggregates():
             return _row_figures(records, org, children)
     # The rollup: thousands of rows, no tuning needed.
-    columns = ("row_key", "direction", "flow_scope", "status", "prefecture")
-    records = records.annotate(
-        row_key=_row_key(org, children), prefecture=Substr("destination_place_id", 1, 4)
+    return _summed_row_figures(tallies, records, org, children, everything=everything)
+
+
+def sees_everything(user: Any, org: Organization, flt: FigureFilter | None) -> bool:
+    """Whether ``open_records``/``tallies_for`` select every open record and tally row:
+    the only root, a user the gate lets see everything, no filter."""
+    flt = flt or FigureFilter()
+    return (
+        _is_everything(org)
+        and scope_of(user).kind == ScopeKind.ALL
+        and not (flt.direction or flt.status or flt.reason or flt.period)
     )
-    return tally_rows(
-        tallies.annotate(row_key=_row_key(org, children, FlowTally)), columns, records
+
+
+TALLY_COLUMNS = ("direction", "flow_scope", "status", "prefecture")
+TALLY_SIDES = ("home_organization_id", "inflow_organization_id")
+
+
+def _summed_row_figures(
+    tallies: QuerySet[FlowTally],
+    records: QuerySet[FlowRecord],
+    org: Organization,
+    children: list[Organization],
+    *,
+    everything: bool = False,
+) -> RowData:
+    """:func:`row_figures` from the rollup, as SQL run on the connection's cursor: the
+    tally's rows summed by row, direction, scope, status and prefecture, with the anchor
+    day in the same statement; then the overdue correction from the records' covering
+    indexes. The gate and the side condition stay the ORM's: each statement reads from
+    the compiled ``tallies`` (or ``records``) query, so it sees exactly their rows; with
+    ``everything`` (nothing filtered) from the tables themselves, which skips compiling.
+    The row is found by joining the responsible side's id to a list of (organization,
+    row) pairs (integers from the tree), not by a ``CASE`` over id lists."""
+    quote = connection.ops.quote_name
+    owner = _row_owner(org, children)
+    side = (
+        f"CASE t.{quote('direction')} WHEN '{Direction.OUTFLOW}' "
+        f"THEN t.{quote('home_organization_id')} WHEN '{Direction.INFLOW}' "
+        f"THEN t.{quote('inflow_organization_id')} END"
     )
+    if owner:
+        pairs = ", ".join(f"({int(pk)}, {int(row)})" for pk, row in sorted(owner.items()))
+        join, key = f" LEFT JOIN (VALUES {pairs}) o ON o.column1 = {side}", "o.column2"
+    else:
+        join, key = "", "CAST(NULL AS INTEGER)"
+    direction, scope, status = (f"t.{quote(c)}" for c in TALLY_COLUMNS[:3])
+    groups = f"GROUP BY {key}, {direction}, {scope}, {status}"
+    if everything:
+        source, params = f"{quote(FlowTally._meta.db_table)} t{join} WHERE t.{quote('n')} <> 0", []
+    else:
+        inner, params = tallies.values_list(
+            *TALLY_COLUMNS, *TALLY_SIDES, "n", "overdue"
+        ).query.sql_with_params()
+        source, params = f"({inner}) t{join}", list(params)
+    day = quote(FlowTallyDay._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {key}, {direction}, {scope}, {status}, t.{quote('prefecture')}, "
+            f"SUM(t.{quote('n')}), SUM(t.{quote('overdue')}), "
+            f"(SELECT {quote('day')} FROM {day} WHERE {quote('id')} = 1) "
+            f"FROM {source} {groups}, t.{quote('prefecture')}",
+            params,
+        )
+        rows = cursor.fetchall()
+        anchor = rows[0][7] if rows else rollup.anchor_day()
+        if isinstance(anchor, str):  # SQLite gives the subquery's date as text
+            anchor = datetime.date.fromisoformat(anchor)
+        counts: dict[tuple[Any, ...], list[int]] = {row[:5]: [row[5], row[6]] for row in rows}
+        bounds = rollup.correction_bounds(anchor, overdue_cutoff())
+        if bounds is not None:
+            if everything:
+                source, params = (
+                    f"{quote(FlowRecord._meta.db_table)} t{join} WHERE t.{quote('is_open')} AND",
+                    [],
+                )
+            else:
+                inner, params = records.values_list(
+                    *TALLY_COLUMNS[:3],
+                    "destination_place_id",
+                    *TALLY_SIDES,
+                    "last_contact_on",
+                    "left_on",
+                ).query.sql_with_params()
+                source, params = f"({inner}) t{join} WHERE", list(params)
+            prefecture = f"SUBSTR(t.{quote('destination_place_id')}, 1, 4)"
+            statements, fix_params = [], []
+            # One statement: each half is answered from its own covering index.
+            for condition, condition_params in rollup.correction_sql(bounds, "t"):
+                statements.append(
+                    f"SELECT {key}, {direction}, {scope}, {status}, {prefecture}, COUNT(*) "
+                    f"FROM {source} {condition} {groups}, {prefecture}"
+                )
+                fix_params += params + condition_params
+            cursor.execute(" UNION ALL ".join(statements), fix_params)
+            sign = bounds[2]
+            for *fix_key, n in cursor.fetchall():
+                counts.setdefault(tuple(fix_key), [0, 0])[1] += sign * n
+    return [(*key, n, overdue) for key, (n, overdue) in counts.items() if n]
 
 
 def _row_figures(records: QuerySet, org: Organization, children: list[Organization]) -> RowData:
@@ -819,23 +987,35 @@ def org_rows(
     With ``data`` (the dashboard's single query) the total is the sum of the rows.
     """
     today = today or timezone.localdate()
-    records = open_records(user, org, flt, basis=RESPONSIBLE)
-    tallies = None
-    if use_rollup(user, flt, from_rollup):
-        tallies = tallies_for(user, org, flt, basis=RESPONSIBLE)
     children = child_rows_of(org)
     independent = data is None
-    if data is None:
-        data = row_figures(records, org, children, tallies)
+    if independent:
+        records = open_records(user, org, flt, basis=RESPONSIBLE)
+        tallies = None
+        if use_rollup(user, flt, from_rollup):
+            tallies = tallies_for(user, org, flt, basis=RESPONSIBLE)
+        data = row_figures(
+            records, org, children, tallies, everything=sees_everything(user, org, flt)
+        )
     by_id: dict[int, OrgRow] = {c.pk: OrgRow(c, c.short_name or c.name) for c in children}
     direct = OrgRow(None, str(_("Directly under %(name)s") % {"name": org.short_name or org.name}))
     total = OrgRow(org, str(_("Total")))
     province = home_province()
+    # Summed by what a row shows (prefectures fold into in/out of province) before the
+    # tallies are filled: hundreds of rows become a few dozen additions per tally.
+    sums: dict[tuple[Any, str, str, str, bool], list[int]] = {}
     for key, direction, scope, status, prefecture, n, overdue in data:
-        in_province = int(prefecture.startswith(province))
-        (by_id.get(key) or direct).add(direction, scope, status, in_province, n, overdue)
+        group = (key, direction, scope, status, prefecture.startswith(province))
+        slot = sums.get(group)
+        if slot is None:
+            sums[group] = [n, overdue]
+        else:
+            slot[0] += n
+            slot[1] += overdue
+    for (key, direction, scope, status, in_province), (n, overdue) in sums.items():
+        (by_id.get(key) or direct).add(direction, scope, status, int(in_province), n, overdue)
         if not independent:
-            total.add(direction, scope, status, in_province, n, overdue)
+            total.add(direction, scope, status, int(in_province), n, overdue)
     if independent:
         if tallies is not None:
             columns = ("direction", "flow_scope", "status", "province")
@@ -958,28 +1138,28 @@ def stations_in(user: Any, org: Organization, *, from_rollup: bool = False) -> l
     """Open stations run in (or being) the organization's subtree, with their attached
     members (open records whose inflow side is the station's branch; counted from the
     rollup when ``from_rollup``). No overdue figure: the station list shows none."""
-    from liudong.regions.models import Place
-    from liudong.regions.queries import place_full_name
+    from liudong.regions.queries import place_names
+    from liudong.stations.models import StationKind
 
     stations = _open_stations(user, org)
-    cities = {s.place_id[:4] + "00" for s in stations}
-    short = dict(Place.objects.filter(code__in=cities).values_list("code", "short_name"))
+    names = place_names()  # the cities' names from the in-memory index of places
     result = []
     for s in stations:
         city = s.place_id[:4] + "00"
+        full_name, short_name = names(city)
         result.append(
             StationFigures(
                 s.pk,
                 s.code,
                 s.name,
                 s.kind,
-                str(s.get_kind_display()),
+                str(StationKind(s.kind).label) if s.kind in StationKind.values else s.kind,
                 city,
-                place_full_name(city),
-                short.get(city, city),
+                full_name,
+                city if short_name is None else short_name,
                 s.lng,
                 s.lat,
-                s.branch.code if s.branch else "",
+                s.branch_code or "",
             )
         )
     branch_to = {s.branch_id: f for s, f in zip(stations, result, strict=True) if s.branch_id}
@@ -1016,14 +1196,45 @@ def _open_stations(user: Any, org: Organization) -> list[Any]:
     return _memo(("open_stations", id(user), org.pk), lambda: _read_open_stations(user, org))
 
 
-def _read_open_stations(user: Any, org: Organization) -> list[Any]:
+class OpenStation(NamedTuple):
+    """What the figures read of an open station (tuples: no model instances)."""
+
+    pk: int
+    code: str
+    name: str
+    kind: str
+    organization_id: int
+    branch_id: int | None
+    branch_code: str | None
+    place_id: str
+    lng: float
+    lat: float
+
+
+def _read_open_stations(user: Any, org: Organization) -> list[OpenStation]:
     from liudong.stations.models import Station, StationStatus
 
     stations = Station.objects.filter(status=StationStatus.OPEN)
     if not _is_everything(org):  # the whole tree: every station is in it
         ids = subtree_ids(org)
         stations = stations.filter(Q(organization_id__in=ids) | Q(branch_id__in=ids))
-    return list(visible_to(user, stations).select_related("branch").order_by("code"))
+    return [
+        OpenStation(*row)
+        for row in visible_to(user, stations)
+        .order_by("code")
+        .values_list(
+            "pk",
+            "code",
+            "name",
+            "kind",
+            "organization_id",
+            "branch_id",
+            "branch__code",
+            "place_id",
+            "lng",
+            "lat",
+        )
+    ]
 
 
 # --- the dashboard ------------------------------------------------------------------------
@@ -1069,8 +1280,9 @@ class Dashboard:
         return sorted(((c, n, k) for (c, n), k in counts.items()), key=lambda r: (-r[2], r[0]))
 
     def as_dict(self) -> dict[str, Any]:
-        from liudong.regions.queries import place_full_name
+        from liudong.regions.queries import place_names
 
+        names = place_names()
         return {
             "organization": {"code": self.organization.code, "name": self.organization.name},
             "basis": self.basis,
@@ -1095,7 +1307,7 @@ class Dashboard:
             },
             "alerts": self.alerts,
             "by_province": {
-                code: {"name": place_full_name(code + "0000"), **t.as_dict()}
+                code: {"name": names(code + "0000")[0], **t.as_dict()}
                 for code, t in sorted(self.by_province.items())
             },
             "rows": [r.as_dict() for r in self.rows],
@@ -1131,6 +1343,7 @@ def _dashboard(
     flt = flt or FigureFilter()
     today = today or timezone.localdate()
     basis = basis_for(org)
+    _read_tree(org)
     records = open_records(user, org, flt, basis=basis)
     summed = use_rollup(user, flt, from_rollup)
     tallies = tallies_for(user, org, flt, basis=basis) if summed else None
@@ -1138,7 +1351,8 @@ def _dashboard(
     if basis == RESPONSIBLE:
         # One GROUP BY answers everything: the rows, the totals, the scopes and the areas.
         children = child_rows_of(org)
-        row_data = row_figures(records, org, children, tallies)
+        everything = sees_everything(user, org, flt)
+        row_data = row_figures(records, org, children, tallies, everything=everything)
         data = Cube([r[1:] for r in _merge_rows(row_data)])
         if with_rows:
             rows, rows_total = org_rows(user, org, flt, today=today, data=row_data)

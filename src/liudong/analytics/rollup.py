@@ -163,19 +163,52 @@ def matches_records() -> bool:
     return not drift(counted_from_records(), stored())
 
 
-def correction(anchor: datetime.date | None, cutoff: datetime.date) -> tuple[list[Q], int] | None:
+def correction_bounds(
+    anchor: datetime.date | None, cutoff: datetime.date
+) -> tuple[datetime.date | None, datetime.date, int] | None:
     """The records that turn the tally's overdue (on ``anchor``) into today's (before
-    ``cutoff``): conditions on the records (each answered by one of the covering indexes)
-    and the sign; None when the days agree. Without an anchor: every overdue record."""
+    ``cutoff``): those whose last contact (or, never contacted, start) lies in
+    [low, high), with the sign of the step (low None: no lower bound, every overdue
+    record, when there is no anchor); None when the days agree."""
     if anchor is None:
-        return [
-            Q(last_contact_on__lt=cutoff),
-            Q(last_contact_on__isnull=True, left_on__lt=cutoff),
-        ], 1
+        return None, cutoff, 1
     if anchor == cutoff:
         return None
-    low, high, sign = (anchor, cutoff, 1) if anchor < cutoff else (cutoff, anchor, -1)
+    return (anchor, cutoff, 1) if anchor < cutoff else (cutoff, anchor, -1)
+
+
+def correction(anchor: datetime.date | None, cutoff: datetime.date) -> tuple[list[Q], int] | None:
+    """:func:`correction_bounds` as conditions on the records (each answered by one of the
+    covering indexes) and the sign; None when the days agree."""
+    bounds = correction_bounds(anchor, cutoff)
+    if bounds is None:
+        return None
+    low, high, sign = bounds
+    if low is None:
+        return [
+            Q(last_contact_on__lt=high),
+            Q(last_contact_on__isnull=True, left_on__lt=high),
+        ], sign
     return [
         Q(last_contact_on__gte=low, last_contact_on__lt=high),
         Q(last_contact_on__isnull=True, left_on__gte=low, left_on__lt=high),
     ], sign
+
+
+def correction_sql(
+    bounds: tuple[datetime.date | None, datetime.date, int], alias: str
+) -> list[tuple[str, list[Any]]]:
+    """:func:`correction`'s two conditions as SQL over the records' columns under
+    ``alias`` (with their parameters), for statements written by hand."""
+    quote, adapt = connection.ops.quote_name, connection.ops.adapt_datefield_value
+    low, high, _sign = bounds
+    contact, left = f"{alias}.{quote('last_contact_on')}", f"{alias}.{quote('left_on')}"
+    if low is None:
+        return [
+            (f"{contact} < %s", [adapt(high)]),
+            (f"{contact} IS NULL AND {left} < %s", [adapt(high)]),
+        ]
+    return [
+        (f"{contact} >= %s AND {contact} < %s", [adapt(low), adapt(high)]),
+        (f"{contact} IS NULL AND {left} >= %s AND {left} < %s", [adapt(low), adapt(high)]),
+    ]

@@ -7,6 +7,7 @@ import re
 import threading
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,6 +91,7 @@ class _Index:
     lineage: dict[str, frozenset[str]]  # code → itself and its ancestors
     seats: list[tuple[str, float, float]]  # county-level places with a centroid
     with_children: frozenset[str]
+    short_names: dict[str, str]  # code → short name, every place
 
     def full_name(self, code: str) -> str:
         names: list[str] = []
@@ -110,6 +112,18 @@ def place_full_name(code: str | None) -> str:
     if not code:
         return ""
     return _get_index().full_name(str(code))
+
+
+def place_names() -> Callable[[str], tuple[str, str | None]]:
+    """A look-up of (full name, short name; None: no such place) by code, from the
+    in-memory index: for many places in one answer (its version is checked once here,
+    not once per place)."""
+    index = _get_index()
+
+    def names(code: str) -> tuple[str, str | None]:
+        return index.full_name(str(code)), index.short_names.get(str(code))
+
+    return names
 
 
 def invalidate_index() -> None:
@@ -162,7 +176,7 @@ def _build(version: str) -> _Index:
         and (n.level == Level.COUNTY or n.code not in with_children)
     ]
     lengths = tuple(sorted({len(t) for t in names}, reverse=True))
-    return _Index(version, nodes, names, lengths, lineage, seats, frozenset(with_children))
+    return _Index(version, nodes, names, lengths, lineage, seats, frozenset(with_children), short)
 
 
 def _get_index() -> _Index:
