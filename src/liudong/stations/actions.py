@@ -13,8 +13,8 @@ import re
 import weakref
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db import IntegrityError, connection, transaction
+from django.db.models import GenericIPAddressField, JSONField, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -478,6 +478,19 @@ def _quick_sql(vendor: str) -> tuple[str, str]:
 
 
 _QUICK_INSERTS: dict[str, tuple[str, str]] = {}
+
+
+_ADAPTED_ON_POSTGRESQL = (JSONField, GenericIPAddressField)
+
+
+def _db_value(field: Any, value: Any, vendor: str) -> Any:
+    """``field.get_db_prep_save`` where it changes something: on PostgreSQL the driver takes
+    these numbers, texts and aware datetimes as they are; JSON and addresses are adapted."""
+    if vendor == "postgresql" and not isinstance(field, _ADAPTED_ON_POSTGRESQL):
+        return value
+    return field.get_db_prep_save(value, connection)
+
+
 # PostgreSQL plans a ten-table join afresh for each statement (about 0.7 ms, seven times
 # its execution): the hot path's statements are prepared once per connection and executed
 # by name. The values are still bound by the driver, in the ``EXECUTE``.
@@ -561,8 +574,6 @@ def _quick_check_in(
     lng: float | None,
     lat: float | None,
 ) -> tuple[dict[str, Any], bool] | None:
-    from django.db import connection
-
     from liudong.accounts.models import User
 
     vendor = connection.vendor
@@ -634,14 +645,14 @@ def _quick_check_in(
         event["actor"] = user_id
         event["content_type"] = event["content_type"].pk
         checkin_values = [
-            f.get_db_prep_save(getattr(check_in, f.attname), connection) for f in _CHECK_IN_COLUMNS
+            _db_value(f, getattr(check_in, f.attname), vendor) for f in _CHECK_IN_COLUMNS
         ]
         inserts = _QUICK_INSERTS.get(vendor)
         if inserts is None:
             inserts = _QUICK_INSERTS[vendor] = _quick_sql(vendor)
         if vendor == "postgresql":
             audit_values = [
-                f.get_db_prep_save(event[f.name], connection)
+                _db_value(f, event[f.name], vendor)
                 for f in _audit_columns()
                 if f.name != "object_id"
             ]
