@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection
 from django.test import Client
@@ -136,3 +137,27 @@ def test_the_hot_path_asks_again_after_losing_the_race(demo: Any, monkeypatch: A
     # Losing twice: the general path answers instead (and applies its own retry).
     monkeypatch.setattr(actions, "_quick_check_in", always_losing)
     assert actions.quick_check_in(token_key=key, station_code="620800-ST05") is None
+
+
+def test_a_check_in_committed_between_read_and_insert_is_answered(
+    demo: Any, monkeypatch: Any
+) -> None:
+    """PostgreSQL: the read takes no lock; the insert locks the record and inserts nothing
+    when another request's active check-in is there, and the hot path reads again."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite: transactions begin IMMEDIATE, writers never overlap")
+    user, member, flow = member_with_account(demo)
+    key = Token.objects.create(user=user).key
+    real = actions._execute
+    winner: list[CheckIn] = []
+
+    def meanwhile(cursor: Any, conn: Any, name: str, sql: str, params: list[Any]) -> None:
+        if name == "liudong_check_in_insert" and not winner:
+            winner.append(CheckIn.objects.create(member=member, flow=flow, station=station(5)))
+        real(cursor, conn, name, sql, params)
+
+    monkeypatch.setattr(actions, "_execute", meanwhile)
+    answer = actions.quick_check_in(token_key=key, station_code="620800-ST05")
+    assert answer is not None and answer[1] is False and answer[0]["id"] == winner[0].pk
+    assert CheckIn.objects.filter(flow=flow).count() == 1
+    assert AuditEvent.objects.filter(verb="checkin.request").count() == 0  # no row of ours

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import re
 import weakref
+import zlib
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -422,13 +423,12 @@ LEFT JOIN stations_checkin c ON c.flow_id = f.id AND c.status IN (%s, %s)
 LEFT JOIN accounts_user d ON d.id = c.decided_by_id
 WHERE t.key = %s
 """
-# ``FOR UPDATE OF f``: concurrent requests for the same record queue here (SQLite has no
-# row locks; its transactions begin IMMEDIATE, so writers queue for the database instead).
+# The read takes no lock: a repeat writes nothing (no commit to flush). A new check-in locks
+# the record in its insert (PostgreSQL) and inserts only if the record is still open with
+# the status read; on SQLite every transaction begins IMMEDIATE, so writers queue for the
+# database before the read.
 _QUICK_READS = {
-    (vendor, column): _QUICK_READ.format(station_column=column)
-    + (" FOR UPDATE OF f" if vendor == "postgresql" else "")
-    for vendor in ("postgresql", "sqlite")
-    for column in ("code", "qr_token")
+    column: _QUICK_READ.format(station_column=column) for column in ("code", "qr_token")
 }
 _CHECK_IN_COLUMNS = [f for f in CheckIn._meta.concrete_fields if not f.primary_key]
 
@@ -459,7 +459,10 @@ def _quick_sql(vendor: str) -> tuple[str, str]:
             f"INSERT INTO {CheckIn._meta.db_table} ({checkin_columns}) VALUES ({checkin_values})",
             f"INSERT INTO {AuditEvent._meta.db_table} ({audit_columns}) VALUES ({audit_values})",
         )
-    # One statement: the audit row takes the new id into object_id and changes.after.id.
+    # One statement: the record locked (concurrent requests for it queue here) and checked
+    # again; the check-in, none if another request's active check-in is there (the partial
+    # unique constraint, waited for); its audit row with the new id in object_id and
+    # changes.after.id.
     selected = []
     for f in audit_fields:
         if f.name == "object_id":
@@ -469,8 +472,10 @@ def _quick_sql(vendor: str) -> tuple[str, str]:
         else:
             selected.append("%s")
     return (
-        f"WITH c AS (INSERT INTO {CheckIn._meta.db_table} ({checkin_columns}) "
-        f"VALUES ({checkin_values}) RETURNING id) "
+        f"WITH f AS (SELECT id FROM {FlowRecord._meta.db_table} "
+        "WHERE id = %s AND is_open AND status = %s FOR UPDATE), "
+        f"c AS (INSERT INTO {CheckIn._meta.db_table} ({checkin_columns}) "
+        f"SELECT {checkin_values} FROM f ON CONFLICT DO NOTHING RETURNING id) "
         f"INSERT INTO {AuditEvent._meta.db_table} ({audit_columns}) "
         f"SELECT {', '.join(selected)} FROM c RETURNING object_id",
         "",
@@ -502,6 +507,7 @@ def _execute(cursor: Any, connection: Any, name: str, sql: str, params: list[Any
     if connection.vendor != "postgresql":
         cursor.execute(sql, params)
         return
+    name = f"{name}_{zlib.crc32(sql.encode()):08x}"  # another text, another statement
     prepared = _PREPARED.setdefault(connection.connection, set())
     if name not in prepared:
         numbered = iter(range(1, len(params) + 1))
@@ -550,7 +556,7 @@ def quick_check_in(
     for _attempt in range(2):
         try:
             with transaction.atomic():
-                return _quick_check_in(
+                done = _quick_check_in(
                     token_key=token_key,
                     station_code=station_code,
                     qr_token=qr_token,
@@ -558,11 +564,17 @@ def quick_check_in(
                     lng=lng,
                     lat=lat,
                 )
+            if done is not _AGAIN:
+                return done
         except IntegrityError:
-            # Another request for the same record committed its check-in after our read's
-            # snapshot: asked again, the read sees the winner's row.
+            # SQLite: another request for the same record committed its check-in first.
             continue
+        # PostgreSQL: another request's check-in for the record was committed after our
+        # read, or the record changed meanwhile: asked again, the read sees it.
     return None
+
+
+_AGAIN: Any = object()
 
 
 def _quick_check_in(
@@ -573,7 +585,7 @@ def _quick_check_in(
     method: str,
     lng: float | None,
     lat: float | None,
-) -> tuple[dict[str, Any], bool] | None:
+) -> Any:
     from liudong.accounts.models import User
 
     vendor = connection.vendor
@@ -583,7 +595,7 @@ def _quick_check_in(
             cursor,
             connection,
             f"liudong_check_in_read_{column}",
-            _QUICK_READS[vendor, column],
+            _QUICK_READS[column],
             [value, CheckInStatus.PENDING.value, CheckInStatus.CONFIRMED.value, token_key],
         )
         rows = cursor.fetchall()
@@ -661,11 +673,14 @@ def _quick_check_in(
                 connection,
                 "liudong_check_in_insert",
                 inserts[0],
-                checkin_values + audit_values,
+                [flow_id, flow_status, *checkin_values, *audit_values],
             )
-            check_in.pk = int(cursor.fetchone()[0])
+            inserted = cursor.fetchone()
+            if inserted is None:
+                return _AGAIN
+            check_in.pk = int(inserted[0])
         else:
-            cursor.execute(inserts[0], checkin_values)
+            _execute(cursor, connection, "liudong_check_in_insert", inserts[0], checkin_values)
             check_in.pk = cursor.lastrowid
             event["object_id"] = str(check_in.pk)
             event["changes"]["after"]["id"] = check_in.pk
