@@ -243,6 +243,9 @@ def test_who_is_not_a_member_or_not_signed_in_is_answered_as_before(
         ({"station": "620800-ST05", "lng": 200, "lat": 30}, "max_value"),
         ({"station": "620800-ST05", "lng": "east", "lat": 30}, "invalid"),
         ({"station": "620800-ST05", "lat": True, "lng": "x"}, "invalid"),
+        ({"station": "620800-ST05", "method": ["qr"]}, "invalid_choice"),
+        ({"station": "620800-ST05", "lng": "1" + "0" * 1000, "lat": 30}, "max_string_length"),
+        ({"station": ["620800-ST05"]}, "invalid"),
     ],
 )
 def test_bad_bodies_are_answered_as_before(

@@ -11,8 +11,10 @@ import math
 import re
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -230,6 +232,8 @@ def _degrees(data: Any, name: str, limit: float) -> Any:
     value = data[name] if isinstance(data, dict) else data.get(name)
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return _UNSURE
+    if isinstance(value, str) and len(value) > 32:  # the serializer limits the text's length
+        return _UNSURE
     try:
         number = float(value)
     except (ValueError, OverflowError):
@@ -252,18 +256,23 @@ def _quick_request(request: HttpRequest) -> dict[str, Any] | None:
             return None
         try:
             data = json.loads(request.body, parse_constant=_no_constant)
-        except ValueError:
+        except (ValueError, RequestDataTooBig):
             return None
         if not isinstance(data, dict):
             return None
     elif request.content_type in _FORM_TYPES:
-        data = request.POST
+        try:
+            data = request.POST
+        except (RequestDataTooBig, TooManyFieldsSent, MultiPartParserError):
+            return None
     else:
         return None
     station, qr_token = _plain(data, "station"), _plain(data, "qr_token")
     lng, lat = _degrees(data, "lng", 180), _degrees(data, "lat", 90)
     method = data.get("method", CheckInMethod.API)
-    if _UNSURE in (station, qr_token, lng, lat) or method not in _METHODS:
+    if not isinstance(method, str) or method not in _METHODS:
+        return None
+    if _UNSURE in (station, qr_token, lng, lat):
         return None
     if station is None and qr_token is None:
         return None
