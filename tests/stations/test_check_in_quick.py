@@ -263,6 +263,10 @@ def test_other_bodies_and_answers_go_the_general_way(demo: Any, taken: list[Any]
     # Not JSON: DRF's answer (unsupported media type); a list; the browsable API.
     assert api.post(URL, "station=x", content_type="text/plain").status_code == 415
     assert _post_json(api, ["620800-ST05"]).status_code == 400  # type: ignore[arg-type]
+    bom = b"\xef\xbb\xbf" + json.dumps({"station": "620800-ST05"}).encode()
+    assert api.post(URL, bom, content_type="application/json").status_code == 400
+    utf16 = json.dumps({"station": "620800-ST05"}).encode("utf-16")
+    assert api.post(URL, utf16, content_type="application/json").status_code == 400
     html = api.post(URL, {"station": "620800-ST05"}, HTTP_ACCEPT="text/html")
     assert html.status_code == 201 and html["Content-Type"].startswith("text/html")
     assert taken == []  # none of them reached the hot path

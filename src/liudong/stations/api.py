@@ -255,7 +255,8 @@ def _quick_request(request: HttpRequest) -> dict[str, Any] | None:
         if request.content_params.get("charset", "utf-8").lower() != "utf-8":
             return None
         try:
-            data = json.loads(request.body, parse_constant=_no_constant)
+            # Decoded first, as DRF's parser does: other encodings and a BOM are refused.
+            data = json.loads(request.body.decode(), parse_constant=_no_constant)
         except (ValueError, RequestDataTooBig):
             return None
         if not isinstance(data, dict):
