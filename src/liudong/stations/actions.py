@@ -398,9 +398,9 @@ def _request_check_in(
 #
 # The same rules as ``request_check_in`` for its two common answers — a new check-in and the
 # repeat of the active one at the same station — in hand-written SQL (decision 51): one
-# read of token, user, organization, member, open record (locked), station and active
-# check-in; one insert of the check-in and its audit row (a CTE on PostgreSQL, two
-# statements on SQLite). Every other case (no such token, an inactive user, not in the
+# read of token, user, organization, member, open record, station and active check-in; one
+# insert that locks the record and writes the check-in and its audit row (one statement on
+# PostgreSQL, two on SQLite). Every other case (no such token, an inactive user, not in the
 # ledger, no open record, an unknown or closed station, another active check-in, a record
 # managed by a branch) returns None: the caller then takes the general path, which answers
 # with its own error, code and message. Values are always bound, never formatted in.
