@@ -186,9 +186,39 @@ def record(
     org_path: str | None = None,
 ) -> Any:
     """Append one audit row. ``kind``: create/update/delete/reveal/login/... ."""
-    from django.contrib.contenttypes.models import ContentType
-
     from liudong.core.models import AuditEvent
+
+    return AuditEvent.objects.create(
+        **event_values(
+            kind,
+            obj,
+            changes=changes,
+            actor=actor,
+            result=result,
+            detail=detail,
+            org_path=org_path,
+        )
+    )
+
+
+def event_values(
+    kind: str,
+    obj: models.Model | None = None,
+    *,
+    changes: dict[str, Any] | None = None,
+    actor: Any = None,
+    result: str = "ok",
+    detail: str = "",
+    org_path: str | None = None,
+    object_repr: str | None = None,
+) -> dict[str, Any]:
+    """The field values of the row :func:`record` appends (the bound context filled in).
+
+    Also for a write that inserts its audit row with its own SQL (the check-in API's hot
+    path): ``object_repr`` then names an object whose related rows are not loaded, and an
+    object without a primary key yet gets an empty ``object_id`` for the SQL to fill in.
+    """
+    from django.contrib.contenttypes.models import ContentType
 
     ctx = current()
     obj = unwrap(obj)
@@ -199,24 +229,26 @@ def record(
     if actor is not None and getattr(actor, "organization_id", None):
         actor_org_path = actor.organization.path
     path = org_path if org_path is not None else organization_path_of(obj)
-    return AuditEvent.objects.create(
-        kind=kind,
-        verb=ctx.verb or kind,
-        actor=actor,
-        actor_name=getattr(actor, "username", "") if actor is not None else "system",
-        actor_org_path=actor_org_path,
-        org_path=path or actor_org_path,
-        content_type=ContentType.objects.get_for_model(type(obj)) if obj is not None else None,
-        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
-        changes=changes or {},
-        reason=ctx.reason[:500],
-        detail=detail[:500],
-        result=result,
-        ip=ctx.ip,
-        request_id=ctx.request_id,
-        user_agent=ctx.user_agent[:300],
-    )
+    if object_repr is None:
+        object_repr = str(obj) if obj is not None else ""
+    return {
+        "kind": kind,
+        "verb": ctx.verb or kind,
+        "actor": actor,
+        "actor_name": getattr(actor, "username", "") if actor is not None else "system",
+        "actor_org_path": actor_org_path,
+        "org_path": path or actor_org_path,
+        "content_type": (ContentType.objects.get_for_model(type(obj)) if obj is not None else None),
+        "object_id": str(obj.pk) if obj is not None and obj.pk is not None else "",
+        "object_repr": object_repr[:200],
+        "changes": changes or {},
+        "reason": ctx.reason[:500],
+        "detail": detail[:500],
+        "result": result,
+        "ip": ctx.ip,
+        "request_id": ctx.request_id,
+        "user_agent": ctx.user_agent[:300],
+    }
 
 
 def set_actor(actor: Any) -> None:

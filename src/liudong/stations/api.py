@@ -6,12 +6,20 @@ Every write calls the same action as the pages: same rules, same audit, same err
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import fields, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -24,7 +32,7 @@ from liudong.core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from liudong.core.errors import DomainError
 from liudong.core.middleware import client_ip
 from liudong.stations import actions, queries
-from liudong.stations.models import CheckIn, CheckInStatus, Station
+from liudong.stations.models import CheckIn, CheckInMethod, CheckInStatus, Station
 from liudong.stations.serializers import (
     CheckInRequestSerializer,
     CheckInSerializer,
@@ -183,6 +191,131 @@ class CheckInViewSet(
     @action(detail=True, methods=["post"], url_path="check-out")
     def check_out(self, request: Request, pk: Any = None) -> Response:
         return self._answer(request, "check_out")
+
+
+# --- the check-in's hot path (decision 51) --------------------------------------------------
+#
+# ``POST /api/v1/check-ins/`` with an API token is the member app's one-click check-in.
+# Its two common answers (a new check-in, 201; the active one at the same station, 200)
+# skip DRF's request wrapping, negotiation and the ORM: :func:`check_ins` reads the body,
+# :func:`actions.quick_check_in` does the rest in two statements. Anything it does not
+# recognise exactly — another content type or ``Accept``, a session, a field it would not
+# accept as the serializer does, and every error — goes to ``CheckInViewSet`` unchanged,
+# which answers as before (same codes, messages and status).
+
+_check_ins_general = CheckInViewSet.as_view({"get": "list", "post": "create"})
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_-]{1,32}")  # a station code or a QR token, as stored
+_JSON_ACCEPTED = frozenset({"", "*/*", "application/json"})
+_FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+_DATETIME = fields.DateTimeField()  # the serializer's output: local time, ISO 8601
+_METHODS = frozenset(CheckInMethod.values)
+_UNSURE = object()  # a value the hot path leaves to the serializer
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN, Infinity: DRF's JSON parser refuses them too
+
+
+def _plain(data: Any, name: str) -> Any:
+    if name not in data:
+        return None
+    value = data[name] if isinstance(data, dict) else data.get(name)
+    if not isinstance(value, str):
+        return _UNSURE
+    value = value.strip()
+    return value if _PLAIN_VALUE.fullmatch(value) else _UNSURE
+
+
+def _degrees(data: Any, name: str, limit: float) -> Any:
+    if name not in data:
+        return None
+    value = data[name] if isinstance(data, dict) else data.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return _UNSURE
+    if isinstance(value, str) and len(value) > 32:  # the serializer limits the text's length
+        return _UNSURE
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return _UNSURE
+    return number if math.isfinite(number) and -limit <= number <= limit else _UNSURE
+
+
+def _quick_request(request: HttpRequest) -> dict[str, Any] | None:
+    """The body's values when the hot path may answer, else None."""
+    if request.GET or request.user.is_authenticated:  # ?format=, a session: DRF decides
+        return None
+    accept = request.META.get("HTTP_ACCEPT", "")
+    if not all(part.strip() in _JSON_ACCEPTED for part in accept.split(",")):
+        return None
+    auth = request.META.get("HTTP_AUTHORIZATION", "").split()
+    if len(auth) != 2 or auth[0].lower() != "token" or not auth[1].isascii():
+        return None
+    if request.content_type == "application/json":
+        if request.content_params.get("charset", "utf-8").lower() != "utf-8":
+            return None
+        try:
+            # Decoded first, as DRF's parser does: other encodings and a BOM are refused.
+            data = json.loads(request.body.decode(), parse_constant=_no_constant)
+        except (ValueError, RequestDataTooBig):
+            return None
+        if not isinstance(data, dict):
+            return None
+    elif request.content_type in _FORM_TYPES:
+        try:
+            data = request.POST
+        except (RequestDataTooBig, TooManyFieldsSent, MultiPartParserError):
+            return None
+    else:
+        return None
+    station, qr_token = _plain(data, "station"), _plain(data, "qr_token")
+    lng, lat = _degrees(data, "lng", 180), _degrees(data, "lat", 90)
+    method = data.get("method", CheckInMethod.API)
+    if not isinstance(method, str) or method not in _METHODS:
+        return None
+    if _UNSURE in (station, qr_token, lng, lat):
+        return None
+    if station is None and qr_token is None:
+        return None
+    return {
+        "token_key": auth[1],
+        "station_code": station,
+        "qr_token": qr_token,
+        "method": method,
+        "lng": lng,
+        "lat": lat,
+    }
+
+
+def _check_in_json(values: dict[str, Any]) -> bytes:
+    """``CheckInSerializer``'s answer, rendered as DRF's JSON renderer renders it."""
+    for name in ("requested_at", "decided_at", "ended_at"):
+        if values[name] is not None:
+            values[name] = _DATETIME.to_representation(values[name])
+    if values["distance_km"] is not None:
+        values["distance_km"] = float(values["distance_km"])
+    text = json.dumps(values, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+
+
+@csrf_exempt  # token requests only; the general path checks CSRF for sessions as before
+def check_ins(request: HttpRequest) -> HttpResponse:
+    """``/api/v1/check-ins/``: a member's token check-in on the hot path, the rest (and
+    every error) through ``CheckInViewSet``."""
+    if request.method == "POST":
+        values = _quick_request(request)
+        done = actions.quick_check_in(**values) if values is not None else None
+        if done is not None:
+            answer, created = done
+            response = HttpResponse(
+                _check_in_json(answer),
+                status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+                content_type="application/json",
+            )
+            response["Allow"] = "GET, POST, HEAD, OPTIONS"
+            patch_vary_headers(response, ("Accept",))
+            return response
+    return _check_ins_general(request)
 
 
 class PhoneCodeView(APIView):

@@ -7,6 +7,7 @@ from liudong.stations.api import (
     PhoneTokenView,
     StationDirectoryView,
     StationViewSet,
+    check_ins,
 )
 
 router = SimpleRouter()
@@ -14,6 +15,8 @@ router.register("stations", StationViewSet, basename="station")
 router.register("check-ins", CheckInViewSet, basename="checkin")
 
 urlpatterns = [
+    # Before the router's own pattern for the same path (which the schema still describes).
+    path("check-ins/", check_ins, name="checkin-list"),
     path("station-directory/", StationDirectoryView.as_view(), name="station-directory"),
     path("auth/phone-code/", PhoneCodeView.as_view(), name="phone-code"),
     path("auth/phone-token/", PhoneTokenView.as_view(), name="phone-token"),

@@ -66,7 +66,9 @@ class CheckInSerializer(serializers.ModelSerializer):
     station_code = serializers.CharField(source="station.code", read_only=True)
     station_name = serializers.CharField(source="station.name", read_only=True)
     destination_place = serializers.CharField(source="flow.destination_place_id", read_only=True)
-    decided_by = serializers.CharField(source="decided_by.__str__", read_only=True, default=None)
+    # Who confirmed or refused (their name), None while pending. (``source="decided_by.__str__"``
+    # answered "<method-wrapper '__str__' of NoneType object at 0x…>" for a pending one.)
+    decided_by = serializers.StringRelatedField(read_only=True)
 
     class Meta:
         model = CheckIn
