@@ -476,29 +476,6 @@ def _date(value: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if value else None
 
 
-def _new_member(v: dict[str, Any], inflow_organization: int | None) -> Member:
-    return Member(
-        name=v["name"],
-        name_pinyin=v["name_pinyin"],
-        sex=v["sex"],
-        ethnicity=v["ethnicity"],
-        birth_date=_date(v["birth_date"]),
-        id_number=v["id_number"],
-        id_number_index=v["id_number_index"],
-        id_number_masked=v["id_number_masked"],
-        phone=v["phone"],
-        phone_index=v["phone_index"],
-        phone_masked=v["phone_masked"],
-        education=v["education"],
-        joined_on=_date(v["joined_on"]),
-        membership=Membership.FULL,
-        home_organization_id=v["home_organization"],
-        home_organization_name=v["home_organization_name"],
-        home_place_id=v["home_place"],
-        inflow_organization_id=inflow_organization,
-    )
-
-
 def _new_flow(v: dict[str, Any], member: Member, today: datetime.date) -> FlowRecord:
     status = v["status"]
     return FlowRecord(
@@ -597,7 +574,8 @@ def _insert_members(values: list[dict[str, Any]]) -> dict[str, int]:
     now = timezone.now()
     rows = [
         (
-            v["name"], v["name_pinyin"], v["sex"], v["ethnicity"], _date(v["birth_date"]),
+            v["name"], ledger.pinyin_key(v["name"]), v["sex"], v["ethnicity"],
+            _date(v["birth_date"]),
             id_field.get_prep_value(v["id_number"]), v["id_number_index"], v["id_number_masked"],
             phone_field.get_prep_value(v["phone"]), v["phone_index"], v["phone_masked"],
             v["education"], _date(v["joined_on"]), Membership.FULL, v["home_organization"],
@@ -670,7 +648,7 @@ def _apply_updates(
                 setattr(member, name, _date(v[name]) if name in importer.DATES else v[name])
                 member_fields.add(name)
                 if name == "name":
-                    member.name_pinyin = v["name_pinyin"]
+                    member.name_pinyin = ledger.pinyin_key(v["name"])
                     member_fields.add("name_pinyin")
         if row["member_changes"]:
             changed_members.append(member)
