@@ -540,7 +540,7 @@ def _write_ledger(submission: CensusSubmission, by: Any, report: Any) -> dict[st
         updates = [r for r in batch if r["outcome"] == "updated"]
         if new:
             indexes = [r["v"]["id_number_index"] for r in new]
-            if Member.objects.filter(id_number_index__in=indexes).exists():
+            if importer.member_ids(indexes):
                 raise _changed()
             ids = _insert_members([r["v"] for r in new])
             _insert_flows([(ids[r["v"]["id_number_index"]], r["v"]) for r in new], today)
@@ -602,11 +602,7 @@ def _insert_members(values: list[dict[str, Any]]) -> dict[str, int]:
         for v in values
     ]  # fmt: skip
     _insert(Member, MEMBER_COLUMNS, rows)
-    return dict(
-        Member.objects.filter(
-            id_number_index__in=[v["id_number_index"] for v in values]
-        ).values_list("id_number_index", "pk")
-    )
+    return importer.member_ids([v["id_number_index"] for v in values])
 
 
 def _insert_flows(items: list[tuple[int, dict[str, Any]]], today: datetime.date) -> None:

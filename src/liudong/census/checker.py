@@ -148,15 +148,17 @@ _FORMULA = CellProblem(
 
 def text(value: Any, *, keep_inner_spaces: bool = True) -> str:
     """Cell to clean text: full width folded, stray and repeated spaces removed."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()[:10]
-    folded = unicodedata.normalize("NFKC", str(value))
+    if value.__class__ is not str:  # text cells first: they are most of a file
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, datetime.date):  # datetime.datetime too
+            return value.isoformat()[:10]
+        value = str(value)
+    folded = unicodedata.normalize("NFKC", value)
     if not folded.isprintable():  # control characters out (tabs and newlines become spaces)
         folded = "".join(
             ch if unicodedata.category(ch)[0] != "C" else " " if ch in "\t\n\r" else ""
@@ -232,14 +234,6 @@ def id_number(value: Any) -> str:
 # --- rows ---------------------------------------------------------------------------------
 
 
-def _cell(row: CheckedRow, key: str, read: Any, raw: Any) -> Any:
-    try:
-        return read(raw)
-    except CellProblem as exc:
-        row.problems.append(Problem(key, exc.code, exc.message))
-        return None
-
-
 def _code(ctx: FileContext, key: str, raw: str) -> str:
     if not raw:
         return ""
@@ -301,14 +295,6 @@ def check_row(ctx: FileContext, row_number: int, raw: dict[str, Any]) -> Checked
     return row
 
 
-def _text_spaced(value: Any) -> str:
-    return text(value)
-
-
-def _text_joined(value: Any) -> str:
-    return text(value, keep_inner_spaces=False)
-
-
 # Each column's cell reader, in the template's order (the order problems are listed in).
 _READERS = tuple(
     (
@@ -338,14 +324,19 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
     problems = row.problems
     for key, read, special in _READERS:
         cell = raw.get(key)
-        if special:
-            values[key] = _cell(row, key, read, cell)
-        elif cell is None:
-            values[key] = ""
-        else:
-            # Names written in Chinese lose their inner spaces (张 三 is 张三).
-            read = _text_joined if key == "name" and _has_cjk(cell) else _text_spaced
-            values[key] = _cell(row, key, read, cell) or ""
+        if cell is None:
+            values[key] = None if read is date else ""
+            continue
+        try:
+            if special:
+                values[key] = read(cell)
+            else:
+                # Names written in Chinese lose their inner spaces (张 三 is 张三).
+                spaces = key != "name" or not _has_cjk(cell)
+                values[key] = text(cell, keep_inner_spaces=spaces)
+        except CellProblem as exc:
+            problems.append(Problem(key, exc.code, exc.message))
+            values[key] = None if special else ""
     for column in _REQUIRED:
         if values[column.key] in ("", None) and not _has(row, column.key):
             problems.append(
