@@ -2,10 +2,11 @@
 commit, cancelling, and the city's decisions on people two sides claim.
 
 The commit is set-based for speed (a 100,000-row file in seconds): rows were checked by the
-ledger's own rules during the dry run (``members.actions.prepare_member`` and
-``prepare_flow``), the ledger state they were sorted against is checked again inside the
-commit's single transaction, and members and flow records are written with
-``bulk_create``/``bulk_update`` in batches. Bulk writes fire no audit signals, so the
+ledger's own rules during the dry run (``members.actions.check_member_values`` and
+``check_flow_values``, the rules of ``prepare_member`` and ``prepare_flow``), the ledger
+state they were sorted against is checked again inside the commit's single transaction, and
+new members and flow records are written with plain INSERTs (COPY on PostgreSQL) in batches,
+changed ones with ``bulk_update``. Bulk writes fire no audit signals, so the
 commit records one audit row naming the counts (as the demo loader does).
 """
 

@@ -2,9 +2,10 @@
 
 Every cell is read defensively (numbers, floats, dates, text with full-width characters
 and stray spaces, formulas), then the member and the flow record are checked by the
-ledger's own rules (:func:`liudong.members.actions.prepare_member` and
-:func:`~liudong.members.actions.prepare_flow`), so a census row is held to exactly the
-rules of the member form. Nothing here writes; no exception but a bug escapes
+ledger's own rules on plain values (:func:`liudong.members.actions.check_member_values`
+and :func:`~liudong.members.actions.check_flow_values`, which ``prepare_member`` and
+``prepare_flow`` run for the forms), so a census row is held to exactly the rules of the
+member form, without building model instances. Nothing here writes; no exception but a bug escapes
 :func:`check_row` (a property test feeds it random cells).
 """
 
