@@ -106,7 +106,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # A 64 MiB page cache (the default is 2 MiB): a large transaction (a census
+            # commit of 100,000 rows) keeps its index pages in memory instead of spilling
+            # and re-reading them; pages are taken only as a connection uses them.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"
+            ),
             # Writers take the lock when their transaction begins, so concurrent requests
             # queue (up to the timeout) instead of failing with "database is locked" when a
             # read snapshot turns into a write (the check-in endpoint under a double tap).

@@ -548,3 +548,89 @@ def test_check_in_records_the_new_side_in_the_audit_trail(
     actions.check_in(by=county, flow=flow, inflow_organization=demo("620800-LD05"))
     event = AuditEvent.objects.get(verb="flow.check_in", content_type__model="flowrecord")
     assert event.changes["after"].get("inflow_organization") == demo("620800-LD05").pk
+
+
+# --- one set of rules for the forms and the census ----------------------------------------
+
+
+def _member_fields(demo: Any, **changes: Any) -> dict[str, Any]:
+    return {
+        "name": "李四",
+        "sex": "",
+        "ethnicity": "01",
+        "education": "",
+        "birth_date": None,
+        "id_number": fresh_id_number(birth=datetime.date(1985, 3, 14)),
+        "phone": "",
+        "joined_on": None,
+        "membership": "full",
+        "home_organization": _branch(demo),
+        "home_organization_name": "",
+        "home_place": None,
+    } | changes
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"name": "  "}, "name_required"),
+        ({"id_number": "62082119850314001"}, "id_number_format"),
+        ({"sex": "2"}, "sex_mismatch"),
+        ({"ethnicity": "99x"}, "code_unknown"),
+        ({"membership": "honorary"}, "membership_invalid"),
+        ({"joined_on": datetime.date(1980, 1, 1)}, "date_too_early"),
+        ({"phone": "12345"}, "phone_invalid"),
+        ({"home_organization": None}, "home_organization_required"),
+    ],
+)
+def test_member_rules_refuse_alike_on_a_model_and_on_plain_values(
+    demo: Any, changes: dict[str, Any], code: str
+) -> None:
+    """The census checks rows with check_member_values; the forms go through
+    prepare_member: one rule, one refusal, whichever way in."""
+    fields = _member_fields(demo, **changes)
+    by_model = _refused(code, lambda: actions.prepare_member(Member(), dict(fields)))
+    by_values = _refused(code, lambda: actions.check_member_values(dict(fields)))
+    assert by_model.as_dict() == by_values.as_dict()
+
+
+def test_member_rules_derive_the_same_fields_on_a_model_and_on_plain_values(demo: Any) -> None:
+    fields = _member_fields(demo, phone="138 0000 1111", sex="1")
+    member = Member()
+    actions.prepare_member(member, dict(fields))
+    values = actions.check_member_values(dict(fields))
+    assert values["birth_date"] == datetime.date(1985, 3, 14) and values["phone"] == "13800001111"
+    assert values["home_place"] == fields["home_organization"].place
+    for name, value in values.items():
+        assert getattr(member, name) == value, name
+    assert member.name_pinyin == actions.pinyin_key("李四")
+
+
+def test_flow_rules_are_the_same_on_a_model_and_on_plain_values(member: Member) -> None:
+    place = Place.objects.get(code="610113")
+    facts = {"direction": "outflow", "reason": "work", "left_on": datetime.date(2024, 3, 1)}
+    flow = actions.prepare_flow(member, destination_place=place, **facts)
+    values = actions.check_flow_values(
+        birth_date=member.birth_date,
+        home_organization=member.home_organization,
+        home_place=member.home_place,
+        destination_place=place,
+        **facts,
+    )
+    for name, value in values.items():
+        assert getattr(flow, name) == value, name
+    early = facts | {"left_on": member.birth_date - datetime.timedelta(days=1)}
+    by_model = _refused(
+        "date_too_early", lambda: actions.prepare_flow(member, destination_place=place, **early)
+    )
+    by_values = _refused(
+        "date_too_early",
+        lambda: actions.check_flow_values(
+            birth_date=member.birth_date,
+            home_organization=member.home_organization,
+            home_place=member.home_place,
+            destination_place=place,
+            **early,
+        ),
+    )
+    assert by_model.as_dict() == by_values.as_dict()

@@ -2,10 +2,11 @@
 commit, cancelling, and the city's decisions on people two sides claim.
 
 The commit is set-based for speed (a 100,000-row file in seconds): rows were checked by the
-ledger's own rules during the dry run (``members.actions.prepare_member`` and
-``prepare_flow``), the ledger state they were sorted against is checked again inside the
-commit's single transaction, and members and flow records are written with
-``bulk_create``/``bulk_update`` in batches. Bulk writes fire no audit signals, so the
+ledger's own rules during the dry run (``members.actions.check_member_values`` and
+``check_flow_values``, the rules of ``prepare_member`` and ``prepare_flow``), the ledger
+state they were sorted against is checked again inside the commit's single transaction, and
+new members and flow records are written with plain INSERTs (COPY on PostgreSQL) in batches,
+changed ones with ``bulk_update``. Bulk writes fire no audit signals, so the
 commit records one audit row naming the counts (as the demo loader does).
 """
 
@@ -224,19 +225,21 @@ def _problem(submission: CensusSubmission, sheet: Any, row: int | None, key: Any
 
 
 def _write_chunk(
-    submission: CensusSubmission, result: importer.Sorted, sheet: Any, staged: Any
+    submission: CensusSubmission,
+    result: importer.Sorted,
+    sheet: Any,
+    staged: Any,
+    entries: list[tuple[Any, ...]],
 ) -> int:
+    """One chunk's problems and conflicts (written now) and entries (collected in
+    ``entries``, written at the end of the file by :func:`_write_entries`)."""
     problems = [
         _problem(submission, sheet, row.row_number, p.column, p)
         for row in result.rejected
         for p in row.problems
     ]
     CensusProblem.objects.bulk_create(problems, batch_size=WRITE_BATCH)
-    _insert(
-        CensusEntry,
-        ("submission_id", "row_number", "id_number_index", "outcome"),
-        [(submission.pk, n, i, o) for n, i, o in result.entries],
-    )
+    entries.extend((submission.pk, n, i, o) for n, i, o in result.entries)
     CensusConflict.objects.bulk_create(
         [
             CensusConflict(
@@ -258,6 +261,19 @@ def _write_chunk(
     return len(problems)
 
 
+def _write_entries(entries: list[tuple[Any, ...]]) -> None:
+    """Every row's entry in one transaction: on SQLite a commit per chunk rewrote the
+    entries' index pages (random ID hashes) to the write-ahead log again and again, five
+    times the cost of one transaction. About 20 MB of tuples for 100,000 rows."""
+    with transaction.atomic():
+        for start in range(0, len(entries), 10 * WRITE_BATCH):
+            _insert(
+                CensusEntry,
+                ("submission_id", "row_number", "id_number_index", "outcome"),
+                entries[start : start + 10 * WRITE_BATCH],
+            )
+
+
 def run_dry_run(pk: int) -> CensusSubmission:
     """The dry run of one submission (runs as a background job): parse, check, sort, stage.
     Writes problems, entries and conflicts; the accepted rows go to an encrypted staged file.
@@ -277,6 +293,7 @@ def _dry_run(submission: CensusSubmission) -> CensusSubmission:
     _clear_results(submission)
     staged = files.EncryptedWriter(purpose="staged")
     counts: Counter[str] = Counter()
+    entries: list[tuple[Any, ...]] = []
     try:
         with files.decrypted_copy(submission.stored_file) as path:
             sheet = reader.open_sheet(path)
@@ -296,7 +313,7 @@ def _dry_run(submission: CensusSubmission) -> CensusSubmission:
                 for chunk, last in importer.checked_chunks(ctx, sheet, seen):
                     report(Phase.CHECKING, last - sheet.header_row, total)
                     result = importer.sort_chunk(submission, chunk)
-                    counts["problems"] += _write_chunk(submission, result, sheet, staged)
+                    counts["problems"] += _write_chunk(submission, result, sheet, staged, entries)
                     counts["rows"] += len(chunk)
                     counts["rejected"] += len(result.rejected)
                     for _row, _index, outcome in result.entries:
@@ -309,6 +326,8 @@ def _dry_run(submission: CensusSubmission) -> CensusSubmission:
                 _("The file has no data rows below the header."),
                 "file",
             )
+        _write_entries(entries)
+        del entries[:]
     except progress.Cancelled:
         staged.discard()
         _clear_results(submission)
@@ -476,29 +495,6 @@ def _date(value: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if value else None
 
 
-def _new_member(v: dict[str, Any], inflow_organization: int | None) -> Member:
-    return Member(
-        name=v["name"],
-        name_pinyin=v["name_pinyin"],
-        sex=v["sex"],
-        ethnicity=v["ethnicity"],
-        birth_date=_date(v["birth_date"]),
-        id_number=v["id_number"],
-        id_number_index=v["id_number_index"],
-        id_number_masked=v["id_number_masked"],
-        phone=v["phone"],
-        phone_index=v["phone_index"],
-        phone_masked=v["phone_masked"],
-        education=v["education"],
-        joined_on=_date(v["joined_on"]),
-        membership=Membership.FULL,
-        home_organization_id=v["home_organization"],
-        home_organization_name=v["home_organization_name"],
-        home_place_id=v["home_place"],
-        inflow_organization_id=inflow_organization,
-    )
-
-
 def _new_flow(v: dict[str, Any], member: Member, today: datetime.date) -> FlowRecord:
     status = v["status"]
     return FlowRecord(
@@ -545,7 +541,7 @@ def _write_ledger(submission: CensusSubmission, by: Any, report: Any) -> dict[st
         updates = [r for r in batch if r["outcome"] == "updated"]
         if new:
             indexes = [r["v"]["id_number_index"] for r in new]
-            if Member.objects.filter(id_number_index__in=indexes).exists():
+            if importer.member_ids(indexes):
                 raise _changed()
             ids = _insert_members([r["v"] for r in new])
             _insert_flows([(ids[r["v"]["id_number_index"]], r["v"]) for r in new], today)
@@ -597,7 +593,8 @@ def _insert_members(values: list[dict[str, Any]]) -> dict[str, int]:
     now = timezone.now()
     rows = [
         (
-            v["name"], v["name_pinyin"], v["sex"], v["ethnicity"], _date(v["birth_date"]),
+            v["name"], ledger.pinyin_key(v["name"]), v["sex"], v["ethnicity"],
+            _date(v["birth_date"]),
             id_field.get_prep_value(v["id_number"]), v["id_number_index"], v["id_number_masked"],
             phone_field.get_prep_value(v["phone"]), v["phone_index"], v["phone_masked"],
             v["education"], _date(v["joined_on"]), Membership.FULL, v["home_organization"],
@@ -606,11 +603,7 @@ def _insert_members(values: list[dict[str, Any]]) -> dict[str, int]:
         for v in values
     ]  # fmt: skip
     _insert(Member, MEMBER_COLUMNS, rows)
-    return dict(
-        Member.objects.filter(
-            id_number_index__in=[v["id_number_index"] for v in values]
-        ).values_list("id_number_index", "pk")
-    )
+    return importer.member_ids([v["id_number_index"] for v in values])
 
 
 def _insert_flows(items: list[tuple[int, dict[str, Any]]], today: datetime.date) -> None:
@@ -670,7 +663,7 @@ def _apply_updates(
                 setattr(member, name, _date(v[name]) if name in importer.DATES else v[name])
                 member_fields.add(name)
                 if name == "name":
-                    member.name_pinyin = v["name_pinyin"]
+                    member.name_pinyin = ledger.pinyin_key(v["name"])
                     member_fields.add("name_pinyin")
         if row["member_changes"]:
             changed_members.append(member)

@@ -2,9 +2,10 @@
 
 Every cell is read defensively (numbers, floats, dates, text with full-width characters
 and stray spaces, formulas), then the member and the flow record are checked by the
-ledger's own rules (:func:`liudong.members.actions.prepare_member` and
-:func:`~liudong.members.actions.prepare_flow`), so a census row is held to exactly the
-rules of the member form. Nothing here writes; no exception but a bug escapes
+ledger's own rules on plain values (:func:`liudong.members.actions.check_member_values`
+and :func:`~liudong.members.actions.check_flow_values`, which ``prepare_member`` and
+``prepare_flow`` run for the forms), so a census row is held to exactly the rules of the
+member form, without building model instances. Nothing here writes; no exception but a bug escapes
 :func:`check_row` (a property test feeds it random cells).
 """
 
@@ -16,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
 
@@ -25,7 +27,7 @@ from liudong.core import crypto
 from liudong.core.errors import DomainError
 from liudong.members import actions as ledger
 from liudong.members import idnumber
-from liudong.members.models import Direction, FlowStatus, Member, Membership
+from liudong.members.models import Direction, FlowScope, FlowStatus, Membership
 from liudong.orgs.models import BRANCH_KINDS, Organization
 from liudong.regions import queries as regions
 from liudong.regions.models import Level, Place
@@ -85,7 +87,7 @@ class FileContext:
 
     def __init__(self, county: Organization, today: datetime.date | None = None) -> None:
         self.county = county
-        self.today = today or datetime.date.today()
+        self.today = today or timezone.localdate()  # once per file
         self.county_place = county.place
         orgs = Organization.objects.filter(
             path__startswith=county.path, kind__in=BRANCH_KINDS, active=True
@@ -106,6 +108,7 @@ class FileContext:
         self.counties = {p.code: p for p in Place.objects.filter(level=Level.COUNTY)}
         self.choices = {key: choice_lookup(key) for key in ("direction", "flow_scope", "status")}
         self._places: dict[str, Any] = {}
+        self.codes: dict[tuple[str, str], str | CellProblem] = {}
 
     def place(self, text: str) -> Place:
         """Free text to a county-level place, memoized per file (addresses repeat a lot)."""
@@ -126,7 +129,7 @@ class FileContext:
                 self._places[text] = exc
         found = self._places[text]
         if isinstance(found, CellProblem):
-            raise found
+            raise CellProblem(found.code, found.message)  # a fresh one: no traceback kept
         return found
 
 
@@ -146,15 +149,17 @@ _FORMULA = CellProblem(
 
 def text(value: Any, *, keep_inner_spaces: bool = True) -> str:
     """Cell to clean text: full width folded, stray and repeated spaces removed."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()[:10]
-    folded = unicodedata.normalize("NFKC", str(value))
+    if value.__class__ is not str:  # text cells first: they are most of a file
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, datetime.date):  # datetime.datetime too
+            return value.isoformat()[:10]
+        value = str(value)
+    folded = unicodedata.normalize("NFKC", value)
     if not folded.isprintable():  # control characters out (tabs and newlines become spaces)
         folded = "".join(
             ch if unicodedata.category(ch)[0] != "C" else " " if ch in "\t\n\r" else ""
@@ -230,21 +235,24 @@ def id_number(value: Any) -> str:
 # --- rows ---------------------------------------------------------------------------------
 
 
-def _cell(row: CheckedRow, key: str, read: Any, raw: Any) -> Any:
-    try:
-        return read(raw)
-    except CellProblem as exc:
-        row.problems.append(Problem(key, exc.code, exc.message))
-        return None
-
-
 def _code(ctx: FileContext, key: str, raw: str) -> str:
     if not raw:
         return ""
+    memo = (key, raw)
+    found = ctx.codes.get(memo)
+    if found is None:
+        found = ctx.codes[memo] = _read_code(key, raw)
+    if isinstance(found, CellProblem):
+        raise CellProblem(found.code, found.message)  # a fresh one: no traceback kept
+    return found
+
+
+def _read_code(key: str, raw: str) -> str | CellProblem:
+    """A code cell's code, or its problem (memoized per file: the same words repeat)."""
     column = BY_KEY[key]
     code = codes.code_for_label(column.table, raw)
     if code is None or not codes.is_active(column.table, code):
-        raise CellProblem(
+        return CellProblem(
             "code_unknown",
             _("“%(text)s” is not in the list for “%(column)s”: pick from the drop-down.")
             % {"text": raw[:40], "column": column.header},
@@ -288,22 +296,51 @@ def check_row(ctx: FileContext, row_number: int, raw: dict[str, Any]) -> Checked
     return row
 
 
+# Each column's cell reader, in the template's order (the order problems are listed in).
+_READERS = tuple(
+    (
+        column.key,
+        date if column.kind == "date" else id_number if column.kind == "id_number" else None,
+        column.kind in ("date", "id_number"),
+    )
+    for column in COLUMNS
+)
+_REQUIRED = tuple(column for column in COLUMNS if column.required)
+_RESOLVED = (
+    ("sex", _code),
+    ("ethnicity", _code),
+    ("education", _code),
+    ("reason", _code),
+    ("direction", _choice),
+    ("flow_scope", _choice),
+    ("status", _choice),
+    ("organization", None),
+    ("origin", None),
+    ("destination", None),
+)
+
+
 def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
     values: dict[str, Any] = {}
-    for column in COLUMNS:
-        cell = raw.get(column.key)
-        if column.kind == "date":
-            values[column.key] = _cell(row, column.key, date, cell)
-        elif column.kind == "id_number":
-            values[column.key] = _cell(row, column.key, id_number, cell)
-        else:
-            spaces = column.key not in ("name",) or not _has_cjk(cell)
-            values[column.key] = (
-                _cell(row, column.key, lambda v, s=spaces: text(v, keep_inner_spaces=s), cell) or ""
-            )
-    for column in COLUMNS:
-        if column.required and values[column.key] in ("", None) and not _has(row, column.key):
-            row.problems.append(
+    problems = row.problems
+    for key, read, special in _READERS:
+        cell = raw.get(key)
+        if cell is None:
+            values[key] = None if read is date else ""
+            continue
+        try:
+            if special:
+                values[key] = read(cell)
+            else:
+                # Names written in Chinese lose their inner spaces (张 三 is 张三).
+                spaces = key != "name" or not _has_cjk(cell)
+                values[key] = text(cell, keep_inner_spaces=spaces)
+        except CellProblem as exc:
+            problems.append(Problem(key, exc.code, exc.message))
+            values[key] = None if special else ""
+    for column in _REQUIRED:
+        if values[column.key] in ("", None) and not _has(row, column.key):
+            problems.append(
                 Problem(
                     column.key,
                     "required",
@@ -311,36 +348,35 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
                 )
             )
     resolved: dict[str, Any] = {}
-    for key, read in (
-        ("sex", lambda v: _code(ctx, "sex", v)),
-        ("ethnicity", lambda v: _code(ctx, "ethnicity", v)),
-        ("education", lambda v: _code(ctx, "education", v)),
-        ("reason", lambda v: _code(ctx, "reason", v)),
-        ("direction", lambda v: _choice(ctx, "direction", v)),
-        ("flow_scope", lambda v: _choice(ctx, "flow_scope", v)),
-        ("status", lambda v: _choice(ctx, "status", v)),
-        ("organization", lambda v: _organization(ctx, v)),
-        ("origin", lambda v: ctx.place(v) if v else None),
-        ("destination", lambda v: ctx.place(v) if v else None),
-    ):
-        if values.get(key) and not _has(row, key):
-            resolved[key] = _cell(row, key, read, values[key])
-        else:
+    for key, read in _RESOLVED:
+        value = values.get(key)
+        if not value or (problems and _has(row, key)):
             resolved[key] = None
+        else:
+            try:
+                if read is not None:
+                    resolved[key] = read(ctx, key, value)
+                elif key == "organization":
+                    resolved[key] = _organization(ctx, value)
+                else:
+                    resolved[key] = ctx.place(value)
+            except CellProblem as exc:
+                problems.append(Problem(key, exc.code, exc.message))
+                resolved[key] = None
+    facts = None
     if values["id_number"] and not _has(row, "id_number"):
         try:
-            idnumber.parse(values["id_number"], today=ctx.today)
+            facts = idnumber.parse(values["id_number"], today=ctx.today)
         except DomainError as exc:
-            row.problems.append(Problem("id_number", exc.code, exc.message))
+            problems.append(Problem("id_number", exc.code, exc.message))
     if len(values["name"]) > 40:
-        row.problems.append(
+        problems.append(
             Problem("name", "text_too_long", _("At most %(n)d characters here.") % {"n": 40})
         )
-    if row.problems:
+    if problems:
         return
     direction = resolved["direction"] or Direction.OUTFLOW
     org = resolved["organization"]
-    member = Member(membership=Membership.FULL)
     fields: dict[str, Any] = {
         "name": values["name"],
         "id_number": values["id_number"],
@@ -350,9 +386,11 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
         "joined_on": values["joined_on"],
         "phone": values["phone"],
         "birth_date": None,
+        "membership": Membership.FULL,
     }
     if direction == Direction.OUTFLOW:
         fields["home_organization"] = org
+        fields["home_organization_name"] = ""
         fields["home_place"] = org.place if org is not None else None
         inflow_org = None
         origin = resolved["origin"] or (org.place if org is not None else None)
@@ -366,7 +404,7 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
     else:
         name = values["home_organization_name"]
         if not name:
-            row.problems.append(
+            problems.append(
                 Problem(
                     "home_organization_name",
                     "required",
@@ -384,11 +422,14 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
                 "origin_required", _("Enter where the member came from."), "origin_place"
             )
         destination = resolved["destination"] or ctx.counties.get(ctx.county.place_id or "")
-    ledger.prepare_member(member, fields)
+    # The ledger's own rules, on plain values (no model instances: thousands of rows).
+    member = ledger.check_member_values(fields, today=ctx.today, facts=facts)
     if values["left_on"] and values["left_on"] > ctx.today:
         raise DomainError("date_in_future", _("This date lies in the future."), "left_on")
-    flow = ledger.prepare_flow(
-        member,
+    flow = ledger.check_flow_values(
+        birth_date=member["birth_date"],
+        home_organization=fields["home_organization"],
+        home_place=member["home_place"],
         direction=direction,
         destination_place=destination,
         reason=resolved["reason"],
@@ -398,50 +439,51 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
         employer=values["employer"],
         expected_return_on=values["expected_return_on"],
         inflow_organization=inflow_org,
+        today=ctx.today,
     )
-    if resolved["flow_scope"] and resolved["flow_scope"] != flow.flow_scope:
-        row.problems.append(
+    if resolved["flow_scope"] and resolved["flow_scope"] != flow["flow_scope"]:
+        problems.append(
             Problem(
                 "flow_scope",
                 "flow_scope_mismatch",
                 _("The places give “%(scope)s”, not what this cell says.")
-                % {"scope": flow.get_flow_scope_display()},
+                % {"scope": FlowScope(flow["flow_scope"]).label},
             )
         )
         return
     status = resolved["status"] or FlowStatus.REGISTERED
-    row.id_number_index = member.id_number_index
-    row.id_number_masked = member.id_number_masked
-    row.name = member.name
+    home_place = member["home_place"]
+    expected = flow["expected_return_on"]
+    row.id_number_index = member["id_number_index"]
+    row.id_number_masked = member["id_number_masked"]
+    row.name = member["name"]
+    # The search key (pinyin) is the commit's: only new members and new names need one.
     row.values = {
-        "name": member.name,
-        "name_pinyin": member.name_pinyin,
-        "sex": member.sex,
-        "ethnicity": member.ethnicity,
-        "birth_date": member.birth_date.isoformat(),
-        "id_number": member.id_number,
-        "id_number_index": member.id_number_index,
-        "id_number_masked": member.id_number_masked,
-        "phone": member.phone,
-        "phone_masked": member.phone_masked,
-        "phone_index": member.phone_index,
-        "education": member.education,
-        "joined_on": member.joined_on.isoformat() if member.joined_on else None,
-        "home_organization": member.home_organization_id,
-        "home_organization_name": member.home_organization_name,
-        "home_place": member.home_place_id,
-        "direction": flow.direction,
-        "flow_scope": flow.flow_scope,
-        "origin_place": flow.origin_place_id,
-        "destination_place": flow.destination_place_id,
-        "destination_address": flow.destination_address[:200],
-        "employer": flow.employer[:120],
-        "reason": flow.reason,
-        "left_on": flow.left_on.isoformat(),
-        "expected_return_on": (
-            flow.expected_return_on.isoformat() if flow.expected_return_on else None
-        ),
-        "inflow_organization": flow.inflow_organization_id,
+        "name": member["name"],
+        "sex": member["sex"],
+        "ethnicity": fields["ethnicity"],
+        "birth_date": member["birth_date"].isoformat(),
+        "id_number": member["id_number"],
+        "id_number_index": member["id_number_index"],
+        "id_number_masked": member["id_number_masked"],
+        "phone": member["phone"],
+        "phone_masked": member["phone_masked"],
+        "phone_index": member["phone_index"],
+        "education": fields["education"],
+        "joined_on": fields["joined_on"].isoformat() if fields["joined_on"] else None,
+        "home_organization": org.pk if fields["home_organization"] is not None else None,
+        "home_organization_name": fields["home_organization_name"],
+        "home_place": home_place.pk if home_place is not None else None,
+        "direction": flow["direction"],
+        "flow_scope": flow["flow_scope"],
+        "origin_place": flow["origin_place"].pk,
+        "destination_place": flow["destination_place"].pk,
+        "destination_address": flow["destination_address"][:200],
+        "employer": flow["employer"][:120],
+        "reason": flow["reason"],
+        "left_on": flow["left_on"].isoformat(),
+        "expected_return_on": expected.isoformat() if expected else None,
+        "inflow_organization": inflow_org.pk if inflow_org is not None else None,
         "status": status,
     }
 

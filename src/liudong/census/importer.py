@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -127,9 +128,27 @@ def flow_changes(flow: FlowRecord, values: dict[str, Any]) -> list[str]:
     return changed
 
 
+def member_ids(indexes: list[str]) -> dict[str, int]:
+    """ID index -> member id, for the members among ``indexes`` (one plain statement: the
+    ORM's ``__in`` prepares each of a thousand parameters on its own)."""
+    if not indexes:
+        return {}
+    table = connection.ops.quote_name(Member._meta.db_table)
+    marks = ", ".join(["%s"] * len(indexes))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id_number_index, id FROM {table} WHERE id_number_index IN ({marks})",
+            list(indexes),
+        )
+        return dict(cursor.fetchall())
+
+
 def existing_members(indexes: list[str]) -> dict[str, Member]:
+    found = member_ids(indexes)
+    if not found:  # a first census: nobody is in the ledger yet
+        return {}
     rows = (
-        Member.objects.filter(id_number_index__in=indexes)
+        Member.objects.filter(pk__in=list(found.values()))
         .select_related("home_organization", "inflow_organization")
         .defer("id_number", "phone")
     )
@@ -143,13 +162,18 @@ def open_flows(members: list[Member]) -> dict[int, FlowRecord]:
 
 def claims_elsewhere(submission: CensusSubmission, indexes: list[str]) -> dict[str, int]:
     """Index -> another county's checked (not yet committed) submission in this round."""
-    rows = (
-        CensusEntry.objects.filter(
-            submission__round_id=submission.round_id,
-            submission__state__in=[SubmissionState.VALIDATED, SubmissionState.COMMITTING],
-            id_number_index__in=indexes,
+    others = list(
+        CensusSubmission.objects.filter(
+            round_id=submission.round_id,
+            state__in=[SubmissionState.VALIDATED, SubmissionState.COMMITTING],
         )
-        .exclude(submission__county_id=submission.county_id)
+        .exclude(county_id=submission.county_id)
+        .values_list("pk", flat=True)
+    )
+    if not others or not indexes:
+        return {}
+    rows = (
+        CensusEntry.objects.filter(submission_id__in=others, id_number_index__in=indexes)
         .filter(~Q(outcome="conflict"))
         .values_list("id_number_index", "submission_id")
     )

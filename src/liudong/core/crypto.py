@@ -27,7 +27,11 @@ class DecryptionError(ValueError):
 
 
 def _master_key() -> bytes:
-    raw = settings.LIUDONG_FIELD_KEY
+    return _decode_master_key(settings.LIUDONG_FIELD_KEY)
+
+
+@lru_cache(maxsize=8)
+def _decode_master_key(raw: str) -> bytes:
     try:
         key = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
     except (ValueError, TypeError):
@@ -42,6 +46,11 @@ def _derive(purpose: str, master: bytes, length: int = 32) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=purpose.encode()).derive(
         master
     )
+
+
+@lru_cache(maxsize=8)
+def _aes_gcm(key: bytes) -> AESGCM:
+    return AESGCM(key)
 
 
 def _sm4_gcm(key: bytes, nonce: bytes, data: bytes, aad: bytes, encrypt: bool) -> bytes:
@@ -64,7 +73,7 @@ def encrypt(plaintext: str, *, context: str = "") -> str:
         body = _sm4_gcm(_derive("sm4", _master_key(), 16), nonce, plaintext.encode(), aad, True)
     else:
         cipher = "aes-gcm"
-        body = AESGCM(_derive("aes", _master_key())).encrypt(nonce, plaintext.encode(), aad)
+        body = _aes_gcm(_derive("aes", _master_key())).encrypt(nonce, plaintext.encode(), aad)
     token = base64.urlsafe_b64encode(nonce + body).decode()
     return f"{PREFIX}:{cipher}:{token}"
 
@@ -82,7 +91,7 @@ def decrypt(stored: str, *, context: str = "") -> str:
         if cipher == "sm4-gcm":
             data = _sm4_gcm(_derive("sm4", _master_key(), 16), nonce, body, aad, False)
         elif cipher == "aes-gcm":
-            data = AESGCM(_derive("aes", _master_key())).decrypt(nonce, body, aad)
+            data = _aes_gcm(_derive("aes", _master_key())).decrypt(nonce, body, aad)
         else:
             raise DecryptionError("unknown cipher")
     except DecryptionError:
@@ -96,7 +105,7 @@ def blind_index(value: str, *, purpose: str) -> str:
     """A keyed hash (HMAC-SHA256) for exact lookup and de-duplication without plaintext."""
     normalized = value.strip().upper()
     key = _derive("index:" + purpose, _master_key())
-    return hmac.new(key, normalized.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, normalized.encode(), "sha256").hex()
 
 
 def mask_phone(phone: str) -> str:

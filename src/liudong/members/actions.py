@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -87,10 +88,11 @@ def _check_date(
     *,
     not_before: datetime.date | None = None,
     allow_future: bool = False,
+    today: datetime.date | None = None,
 ) -> None:
     if value is None:
         return
-    if not allow_future and value > _today():
+    if not allow_future and value > (today or _today()):
         raise DomainError("date_in_future", _("This date lies in the future."), field)
     if not_before is not None and value < not_before:
         raise DomainError(
@@ -142,54 +144,93 @@ MEMBER_FIELDS = (
 )
 
 
-def _apply_member_fields(member: Member, fields: dict[str, Any]) -> None:
-    for name, value in fields.items():
-        if name not in MEMBER_FIELDS:
-            raise DomainError("field_not_editable", _("This field cannot be changed."), name)
-        setattr(member, name, value)
-    member.name = (member.name or "").strip()
-    if not member.name:
+MEMBERSHIPS = frozenset(Membership.values)
+DIRECTIONS = frozenset(Direction.values)
+
+
+def check_member_values(
+    values: dict[str, Any],
+    *,
+    today: datetime.date | None = None,
+    facts: idnumber.IdFacts | None = None,
+) -> dict[str, Any]:
+    """The ledger's rules for a member, on plain values: ``values`` holds every field of
+    :data:`MEMBER_FIELDS` (organizations and places as objects); returns the normalized and
+    derived fields (ID number, birth date, sex, phone, blind indexes, masks, home place) or
+    raises the first :class:`DomainError`. No model instance, no database beyond the cached
+    code tables. :func:`prepare_member` (the forms, :func:`create_member`,
+    :func:`update_member`) and the census import's row check both run these rules.
+
+    ``today``: the day the dates are checked against (read once per file by a caller that
+    checks many rows); ``facts``: the caller's parse of this very ID number, if it has one.
+    The search key (pinyin) is not computed here: see :func:`pinyin_key`.
+    """
+    name = (values["name"] or "").strip()
+    if not name:
         raise DomainError("name_required", _("Enter the member's name."), "name")
-    facts = idnumber.parse(member.id_number)
-    member.id_number = facts.number
-    if member.birth_date and member.birth_date != facts.birth_date:
+    today = today or _today()
+    if facts is None or facts.number != values["id_number"]:
+        facts = idnumber.parse(values["id_number"], today=today)
+    birth_date = values["birth_date"]
+    if birth_date and birth_date != facts.birth_date:
         raise DomainError(
             "birth_date_mismatch",
             _("The birth date does not match the ID number (%(date)s).")
             % {"date": facts.birth_date.isoformat()},
             "birth_date",
         )
-    member.birth_date = facts.birth_date
-    if member.sex in ("1", "2") and member.sex != facts.sex:
+    sex = values["sex"]
+    if sex in ("1", "2") and sex != facts.sex:
         raise DomainError("sex_mismatch", _("The sex does not match the ID number."), "sex")
-    member.sex = member.sex or facts.sex
-    codes.validate("sex", member.sex, field="sex")
-    codes.validate("ethnicity", member.ethnicity, field="ethnicity")
-    if member.education:
-        codes.validate("education", member.education, field="education")
-    if member.membership not in Membership.values:
+    sex = sex or facts.sex
+    codes.validate("sex", sex, field="sex")
+    codes.validate("ethnicity", values["ethnicity"], field="ethnicity")
+    if values["education"]:
+        codes.validate("education", values["education"], field="education")
+    if values["membership"] not in MEMBERSHIPS:
         raise DomainError("membership_invalid", _("Choose full or probationary."), "membership")
-    _check_date(member.joined_on, "joined_on", not_before=facts.birth_date)
-    member.phone = clean_phone(member.phone)
-    member.id_number_index = crypto.blind_index(member.id_number, purpose="id_number")
-    member.id_number_masked = crypto.mask_id_number(member.id_number)
-    member.phone_index = crypto.blind_index(member.phone, purpose="phone") if member.phone else ""
-    member.phone_masked = crypto.mask_phone(member.phone)
-    member.name_pinyin = pinyin_key(member.name)
-    if member.home_organization is None and not member.home_organization_name.strip():
+    _check_date(values["joined_on"], "joined_on", not_before=facts.birth_date, today=today)
+    phone = clean_phone(values["phone"])
+    home_organization = values["home_organization"]
+    home_place = values["home_place"]
+    if home_organization is None and not (values["home_organization_name"] or "").strip():
         raise DomainError(
             "home_organization_required",
             _("Choose the branch holding the membership, or name it if it is elsewhere."),
             "home_organization",
         )
-    if member.home_place is None and member.home_organization is not None:
-        member.home_place = member.home_organization.place
+    if home_place is None and home_organization is not None:
+        home_place = home_organization.place
+    return {
+        "name": name,
+        "id_number": facts.number,
+        "birth_date": facts.birth_date,
+        "sex": sex,
+        "phone": phone,
+        "id_number_index": crypto.blind_index(facts.number, purpose="id_number"),
+        "id_number_masked": crypto.mask_id_number(facts.number),
+        "phone_index": crypto.blind_index(phone, purpose="phone") if phone else "",
+        "phone_masked": crypto.mask_phone(phone),
+        "home_place": home_place,
+    }
+
+
+def _apply_member_fields(member: Member, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        if name not in MEMBER_FIELDS:
+            raise DomainError("field_not_editable", _("This field cannot be changed."), name)
+        setattr(member, name, value)
+    values = {name: getattr(member, name) for name in MEMBER_FIELDS}
+    for name, value in check_member_values(values).items():
+        setattr(member, name, value)
+    member.name_pinyin = pinyin_key(member.name)
 
 
 def prepare_member(member: Member, fields: dict[str, Any]) -> None:
     """Check and normalize a member's fields in place (ID number, codes, dates, phone, blind
     indexes, masks, pinyin) without touching the database beyond the cached code tables:
-    shared by :func:`create_member`, :func:`update_member` and the census import."""
+    shared by :func:`create_member` and :func:`update_member`; the rules themselves are
+    :func:`check_member_values`, which the census import runs on its rows too."""
     _apply_member_fields(member, fields)
 
 
@@ -268,6 +309,94 @@ def flow_scope_between(origin_code: str, destination_code: str) -> str:
     return FlowScope.OUT_OF_PROVINCE
 
 
+def check_flow_values(
+    *,
+    birth_date: datetime.date,
+    home_organization: Organization | None,
+    home_place: Any,
+    direction: str,
+    destination_place: Any,
+    reason: str,
+    left_on: datetime.date,
+    origin_place: Any = None,
+    destination_address: str = "",
+    employer: str = "",
+    expected_return_on: datetime.date | None = None,
+    home_contact: Any = None,
+    inflow_organization: Organization | None = None,
+    member_inflow_organization: Callable[[], Organization | None] | None = None,
+    today: datetime.date | None = None,
+) -> dict[str, Any]:
+    """The ledger's rules for a new stay away (the five facts), on plain values: the
+    member's birth date, home organization and home place, and the record's facts (places
+    and organizations as objects). Returns the new open record's fields or raises the first
+    :class:`DomainError`. :func:`prepare_flow` (hence :func:`register_flow`) and the census
+    import's row check both run these rules.
+
+    ``member_inflow_organization``: where the member's inflow side is read from, if the
+    record names none and the member's branch is elsewhere; ``today``: as in
+    :func:`check_member_values`.
+    """
+    if direction not in DIRECTIONS:
+        raise DomainError("direction_invalid", _("Choose outflow or inflow."), "direction")
+    origin = origin_place or home_place
+    if origin is None:
+        raise DomainError("origin_required", _("Enter where the member came from."), "origin_place")
+    if destination_place is None:
+        raise DomainError(
+            "destination_required", _("Enter where the member lives now."), "destination_place"
+        )
+    if destination_place.level != 3 or origin.level != 3:
+        raise DomainError(
+            "place_not_county",
+            _("Places must be counties (districts), e.g. 610113 雁塔区."),
+            "destination_place",
+        )
+    codes.validate("flow_reason", reason, field="reason")
+    today = today or _today()
+    _check_date(left_on, "left_on", not_before=birth_date, today=today)
+    _check_date(
+        expected_return_on,
+        "expected_return_on",
+        not_before=left_on,
+        allow_future=True,
+        today=today,
+    )
+    if home_organization is None and inflow_organization is None and member_inflow_organization:
+        inflow_organization = member_inflow_organization()
+    if home_organization is None and inflow_organization is None:
+        raise DomainError(
+            "inflow_organization_required",
+            _(
+                "This member's branch is elsewhere: choose the organization or station here "
+                "that receives them."
+            ),
+            "inflow_organization",
+        )
+    if direction == Direction.INFLOW and inflow_organization is None:
+        raise DomainError(
+            "inflow_organization_required",
+            _("An inflow record needs the organization or station that receives the member."),
+            "inflow_organization",
+        )
+    return {
+        "direction": direction,
+        "flow_scope": flow_scope_between(origin.code, destination_place.code),
+        "origin_place": origin,
+        "destination_place": destination_place,
+        "destination_address": destination_address.strip(),
+        "employer": employer.strip(),
+        "reason": reason,
+        "left_on": left_on,
+        "expected_return_on": expected_return_on,
+        "home_contact": home_contact,
+        "home_organization": home_organization,
+        "inflow_organization": inflow_organization,
+        "status": FlowStatus.REGISTERED,
+        "status_changed_on": today,
+    }
+
+
 def prepare_flow(
     member: Member,
     *,
@@ -284,62 +413,26 @@ def prepare_flow(
 ) -> FlowRecord:
     """Check the five facts of a new stay away and return the unsaved open record.
 
-    Reads nothing from the database: :func:`register_flow` and the census import's
-    set-based commit both call it, so a record is checked by the same rules either way.
+    Reads nothing from the database beyond the member's own organizations: the rules are
+    :func:`check_flow_values`, which the census import runs on its rows too.
     """
-    if direction not in Direction.values:
-        raise DomainError("direction_invalid", _("Choose outflow or inflow."), "direction")
-    origin = origin_place or member.home_place
-    if origin is None:
-        raise DomainError("origin_required", _("Enter where the member came from."), "origin_place")
-    if destination_place is None:
-        raise DomainError(
-            "destination_required", _("Enter where the member lives now."), "destination_place"
-        )
-    if destination_place.level != 3 or origin.level != 3:
-        raise DomainError(
-            "place_not_county",
-            _("Places must be counties (districts), e.g. 610113 雁塔区."),
-            "destination_place",
-        )
-    codes.validate("flow_reason", reason, field="reason")
-    _check_date(left_on, "left_on", not_before=member.birth_date)
-    _check_date(expected_return_on, "expected_return_on", not_before=left_on, allow_future=True)
-    if member.home_organization_id is None and inflow_organization is None:
-        inflow_organization = member.inflow_organization
-    if member.home_organization_id is None and inflow_organization is None:
-        raise DomainError(
-            "inflow_organization_required",
-            _(
-                "This member's branch is elsewhere: choose the organization or station here "
-                "that receives them."
-            ),
-            "inflow_organization",
-        )
-    if direction == Direction.INFLOW and inflow_organization is None:
-        raise DomainError(
-            "inflow_organization_required",
-            _("An inflow record needs the organization or station that receives the member."),
-            "inflow_organization",
-        )
-    flow = FlowRecord(
-        member=member,
+    values = check_flow_values(
+        birth_date=member.birth_date,
+        home_organization=member.home_organization,
+        home_place=None if origin_place else member.home_place,  # read only when needed
         direction=direction,
-        flow_scope=flow_scope_between(origin.code, destination_place.code),
-        origin_place=origin,
         destination_place=destination_place,
-        destination_address=destination_address.strip(),
-        employer=employer.strip(),
         reason=reason,
         left_on=left_on,
+        origin_place=origin_place,
+        destination_address=destination_address,
+        employer=employer,
         expected_return_on=expected_return_on,
         home_contact=home_contact,
-        home_organization=member.home_organization,
         inflow_organization=inflow_organization,
-        status=FlowStatus.REGISTERED,
-        status_changed_on=_today(),
+        member_inflow_organization=lambda: member.inflow_organization,
     )
-    return flow
+    return FlowRecord(member=member, **values)
 
 
 @transaction.atomic
