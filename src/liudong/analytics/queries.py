@@ -59,9 +59,10 @@ from django.utils.translation import gettext_lazy as _
 
 from liudong.analytics import rollup
 from liudong.analytics.models import CoverageTarget, FlowTally, FlowTallyDay, Snapshot
+from liudong.core import compiled
 from liudong.core.errors import DomainError
 from liudong.core.filters import organization_for_code
-from liudong.core.scope import ScopeKind, scope_of, visible_to
+from liudong.core.scope import ScopeKind, gate_key, scope_of, visible_to
 from liudong.members.filters import overdue_cutoff
 from liudong.members.models import (
     OPEN_STATUSES,
@@ -267,8 +268,11 @@ class TreeNode(namedtuple("TreeRow", TREE_FIELDS)):  # type: ignore[misc]
         return Organization.from_db(connection.alias, TREE_FIELDS, self)
 
 
-def _tree_nodes(organizations: QuerySet[Organization]) -> list[TreeNode]:
-    return [TreeNode._make(row) for row in organizations.values_list(*TREE_FIELDS)]
+def _tree_nodes(key: tuple[Any, ...], organizations: Callable[[], QuerySet]) -> list[TreeNode]:
+    """The organizations as tuples; their compiled SQL kept per ``key`` (which holds every
+    value ``organizations`` is built from, see ``liudong.core.compiled``)."""
+    rows = compiled.rows(key, lambda: organizations().values_list(*TREE_FIELDS))
+    return [TreeNode._make(row) for row in rows]
 
 
 def _subtree(org: Organization) -> list[TreeNode]:
@@ -276,7 +280,10 @@ def _subtree(org: Organization) -> list[TreeNode]:
     rows' owners, the child rows and the mobile branches come from this one read."""
     return _memo(
         ("subtree", org.pk, org.path),
-        lambda: _tree_nodes(Organization.objects.filter(path__startswith=org.path)),
+        lambda: _tree_nodes(
+            ("analytics.subtree", org.path),
+            lambda: Organization.objects.filter(path__startswith=org.path),
+        ),
     )
 
 
@@ -286,7 +293,10 @@ def _read_tree(org: Organization) -> None:
     memo = _MEMO.get()
     if memo is None or ("subtree", org.pk, org.path) in memo:
         return
-    found = _tree_nodes(Organization.objects.filter(Q(path__startswith=org.path) | Q(parent=None)))
+    found = _tree_nodes(
+        ("analytics.subtree_and_roots", org.path),
+        lambda: Organization.objects.filter(Q(path__startswith=org.path) | Q(parent=None)),
+    )
     memo[("subtree", org.pk, org.path)] = [o for o in found if o.path.startswith(org.path)]
     if ("roots",) not in memo:
         memo[("roots",)] = sorted((o.pk, o.place_id) for o in found if o.parent_id is None)
@@ -877,8 +887,8 @@ TALLY_SIDES = ("home_organization_id", "inflow_organization_id")
 
 
 def _summed_row_figures(
-    tallies: QuerySet[FlowTally],
-    records: QuerySet[FlowRecord],
+    tallies: QuerySet[FlowTally] | None,
+    records: QuerySet[FlowRecord] | None,
     org: Organization,
     children: list[Organization],
     *,
@@ -889,7 +899,8 @@ def _summed_row_figures(
     day in the same statement; then the overdue correction from the records' covering
     indexes. The gate and the side condition stay the ORM's: each statement reads from
     the compiled ``tallies`` (or ``records``) query, so it sees exactly their rows; with
-    ``everything`` (nothing filtered) from the tables themselves, which skips compiling.
+    ``everything`` (nothing filtered) from the tables themselves, which skips compiling
+    (``tallies`` and ``records`` are then not read and may be None).
     The row is found by joining the responsible side's id to a list of (organization,
     row) pairs (integers from the tree), not by a ``CASE`` over id lists."""
     quote = connection.ops.quote_name
@@ -909,6 +920,7 @@ def _summed_row_figures(
     if everything:
         source, params = f"{quote(FlowTally._meta.db_table)} t{join} WHERE t.{quote('n')} <> 0", []
     else:
+        assert tallies is not None and records is not None
         inner, params = tallies.values_list(
             *TALLY_COLUMNS, *TALLY_SIDES, "n", "overdue"
         ).query.sql_with_params()
@@ -935,6 +947,7 @@ def _summed_row_figures(
                     [],
                 )
             else:
+                assert records is not None
                 inner, params = records.values_list(
                     *TALLY_COLUMNS[:3],
                     "destination_place_id",
@@ -1087,14 +1100,19 @@ def _stations_and_branches(
     if scope_of(user).kind == ScopeKind.ALL:  # the gate lets every one through
         mobile = [o.pk for o in _subtree(org) if o.kind == OrgKind.MOBILE_BRANCH and o.active]
     else:
-        mobile = list(
-            visible_to(
-                user,
-                Organization.objects.filter(
-                    kind=OrgKind.MOBILE_BRANCH, active=True, pk__in=org_ids
-                ),
-            ).values_list("pk", flat=True)
-        )
+        ids = subtree_ids(org)
+        mobile = [
+            pk
+            for (pk,) in compiled.rows(
+                ("analytics.mobile_branches", gate_key(user), tuple(ids)),
+                lambda: visible_to(
+                    user,
+                    Organization.objects.filter(
+                        kind=OrgKind.MOBILE_BRANCH, active=True, pk__in=ids
+                    ),
+                ).values_list("pk"),
+            )
+        ]
     for pk in mobile:
         branches[owner.get(pk)] += 1
     return stations, branches
@@ -1164,28 +1182,28 @@ def stations_in(user: Any, org: Organization, *, from_rollup: bool = False) -> l
         )
     branch_to = {s.branch_id: f for s, f in zip(stations, result, strict=True) if s.branch_id}
     if branch_to:
-        if from_rollup:
-            rows = (
-                visible_to(
-                    user, FlowTally.objects.filter(inflow_organization_id__in=list(branch_to))
+        branches = tuple(branch_to)
+
+        def attached() -> QuerySet:
+            if from_rollup:
+                return (
+                    visible_to(user, FlowTally.objects.filter(inflow_organization_id__in=branches))
+                    .values_list("inflow_organization_id", "status")
+                    .annotate(n=Sum("n"))
+                    .order_by()
                 )
-                .values_list("inflow_organization_id", "status")
-                .annotate(n=Sum("n"))
-                .order_by()
-            )
-        else:
-            rows = (
+            return (
                 visible_to(
                     user,
-                    FlowRecord.objects.filter(
-                        is_open=True, inflow_organization_id__in=list(branch_to)
-                    ),
+                    FlowRecord.objects.filter(is_open=True, inflow_organization_id__in=branches),
                 )
                 .values_list("inflow_organization_id", "status")
                 .annotate(n=Count("id"))
                 .order_by()
             )
-        for branch_id, status, n in rows:
+
+        key = ("analytics.attached", from_rollup, gate_key(user), branches)
+        for branch_id, status, n in compiled.rows(key, attached):
             branch_to[branch_id].attached.add(status, n)
     return result
 
@@ -1214,27 +1232,21 @@ class OpenStation(NamedTuple):
 def _read_open_stations(user: Any, org: Organization) -> list[OpenStation]:
     from liudong.stations.models import Station, StationStatus
 
-    stations = Station.objects.filter(status=StationStatus.OPEN)
-    if not _is_everything(org):  # the whole tree: every station is in it
-        ids = subtree_ids(org)
-        stations = stations.filter(Q(organization_id__in=ids) | Q(branch_id__in=ids))
-    return [
-        OpenStation(*row)
-        for row in visible_to(user, stations)
-        .order_by("code")
-        .values_list(
-            "pk",
-            "code",
-            "name",
-            "kind",
-            "organization_id",
-            "branch_id",
-            "branch__code",
-            "place_id",
-            "lng",
-            "lat",
+    everything = _is_everything(org)  # the whole tree: every station is in it
+    ids = () if everything else tuple(subtree_ids(org))
+
+    def build() -> QuerySet:
+        stations = Station.objects.filter(status=StationStatus.OPEN)
+        if not everything:
+            stations = stations.filter(Q(organization_id__in=ids) | Q(branch_id__in=ids))
+        return (
+            visible_to(user, stations)
+            .order_by("code")
+            .values_list(*OpenStation._fields[:6], "branch__code", *OpenStation._fields[7:])
         )
-    ]
+
+    key = ("analytics.open_stations", gate_key(user), everything, ids)
+    return [OpenStation._make(row) for row in compiled.rows(key, build)]
 
 
 # --- the dashboard ------------------------------------------------------------------------
@@ -1344,20 +1356,24 @@ def _dashboard(
     today = today or timezone.localdate()
     basis = basis_for(org)
     _read_tree(org)
-    records = open_records(user, org, flt, basis=basis)
     summed = use_rollup(user, flt, from_rollup)
-    tallies = tallies_for(user, org, flt, basis=basis) if summed else None
     rows, rows_total = ([], None)
     if basis == RESPONSIBLE:
         # One GROUP BY answers everything: the rows, the totals, the scopes and the areas.
         children = child_rows_of(org)
         everything = sees_everything(user, org, flt)
-        row_data = row_figures(records, org, children, tallies, everything=everything)
+        if summed and everything:  # from the tables themselves: no queryset to build
+            row_data = _summed_row_figures(None, None, org, children, everything=True)
+        else:
+            records = open_records(user, org, flt, basis=basis)
+            tallies = tallies_for(user, org, flt, basis=basis) if summed else None
+            row_data = row_figures(records, org, children, tallies, everything=everything)
         data = Cube([r[1:] for r in _merge_rows(row_data)])
         if with_rows:
             rows, rows_total = org_rows(user, org, flt, today=today, data=row_data)
     else:
-        data = cube(records, tallies)
+        records = open_records(user, org, flt, basis=basis)
+        data = cube(records, tallies_for(user, org, flt, basis=basis) if summed else None)
     if basis == RESPONSIBLE:
         stations = stations_in(user, org, from_rollup=summed)
     else:
@@ -1464,11 +1480,16 @@ def _co_managed(user: Any, org: Organization, flt: FigureFilter, from_rollup: bo
 
 def _alerts(user: Any, org: Organization) -> dict[str, int]:
     """Open alerts by kind, for the organizations of the subtree (the responsible side)."""
-    alerts = Alert.objects.filter(resolved=False)
-    if not _is_everything(org):
-        alerts = alerts.filter(organization_id__in=subtree_ids(org))
-    rows = visible_to(user, alerts).values_list("kind").annotate(n=Count("id")).order_by()
-    return dict(rows)
+    everything = _is_everything(org)
+    ids = () if everything else tuple(subtree_ids(org))
+
+    def build() -> QuerySet:
+        alerts = Alert.objects.filter(resolved=False)
+        if not everything:
+            alerts = alerts.filter(organization_id__in=ids)
+        return visible_to(user, alerts).values_list("kind").annotate(n=Count("id")).order_by()
+
+    return dict(compiled.rows(("analytics.alerts", gate_key(user), everything, ids), build))
 
 
 # --- the map ------------------------------------------------------------------------------
