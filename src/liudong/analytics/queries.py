@@ -1025,10 +1025,18 @@ def org_rows(
         else:
             slot[0] += n
             slot[1] += overdue
+    whole_sums: dict[tuple[str, str, str, bool], list[int]] = {}
     for (key, direction, scope, status, in_province), (n, overdue) in sums.items():
         (by_id.get(key) or direct).add(direction, scope, status, int(in_province), n, overdue)
-        if not independent:
-            total.add(direction, scope, status, int(in_province), n, overdue)
+        if not independent:  # the total: the rows' groups summed again, then filled once
+            slot = whole_sums.get((direction, scope, status, in_province))
+            if slot is None:
+                whole_sums[(direction, scope, status, in_province)] = [n, overdue]
+            else:
+                slot[0] += n
+                slot[1] += overdue
+    for (direction, scope, status, in_province), (n, overdue) in whole_sums.items():
+        total.add(direction, scope, status, int(in_province), n, overdue)
     if independent:
         if tallies is not None:
             columns = ("direction", "flow_scope", "status", "province")
@@ -1071,13 +1079,15 @@ def _row_owner(org: Organization, children: list[Organization]) -> dict[int, int
 
 
 def _compute_row_owner(org: Organization, children: list[Organization]) -> dict[int, int]:
-    child_ids = {c.pk for c in children}
+    # The rows are children of ``org``: a node's row, if any, is the first id of its path
+    # after ``org``'s own ("/1/7/42/" under "/1/": 7).
+    child_ids = {str(c.pk): c.pk for c in children}
+    start = len(org.path)
     owner: dict[int, int] = {}
-    for pk, path in _subtree_paths(org):
-        for part in _ids(path)[org.depth + 1 :]:
-            if part in child_ids:
-                owner[pk] = part
-                break
+    for node in _subtree(org):
+        row = child_ids.get(node.path[start:].split("/", 1)[0])
+        if row is not None:
+            owner[node.id] = row
     return owner
 
 
@@ -1161,6 +1171,7 @@ def stations_in(user: Any, org: Organization, *, from_rollup: bool = False) -> l
 
     stations = _open_stations(user, org)
     names = place_names()  # the cities' names from the in-memory index of places
+    labels = {str(kind): str(kind.label) for kind in StationKind}  # translated once
     result = []
     for s in stations:
         city = s.place_id[:4] + "00"
@@ -1171,7 +1182,7 @@ def stations_in(user: Any, org: Organization, *, from_rollup: bool = False) -> l
                 s.code,
                 s.name,
                 s.kind,
-                str(StationKind(s.kind).label) if s.kind in StationKind.values else s.kind,
+                labels.get(s.kind, s.kind),
                 city,
                 full_name,
                 city if short_name is None else short_name,
