@@ -833,6 +833,8 @@ def _row_key_sql(
 
 
 RowData = list[tuple[Any, ...]]  # (row key, direction, scope, status, prefecture, n, overdue)
+# [n, overdue] by (row key, direction, scope, status, in province)
+RowSums = dict[tuple[Any, str, str, str, bool], list[int]]
 
 
 @contextmanager
@@ -992,12 +994,14 @@ def org_rows(
     today: datetime.date | None = None,
     data: RowData | None = None,
     from_rollup: bool | None = None,
+    sums: RowSums | None = None,
 ) -> tuple[list[OrgRow], OrgRow]:
     """One row per child organization (see :func:`child_rows_of`) and the totals row.
 
     Without ``data`` (the report) the totals row comes from a query of its own, without
     the rows' attribution, so checking it against the sum of the rows means something.
-    With ``data`` (the dashboard's single query) the total is the sum of the rows.
+    With ``data`` (the dashboard's single query) the total is the sum of the rows;
+    ``sums``: ``data`` already summed (see :func:`_grouped`).
     """
     today = today or timezone.localdate()
     children = child_rows_of(org)
@@ -1014,17 +1018,8 @@ def org_rows(
     direct = OrgRow(None, str(_("Directly under %(name)s") % {"name": org.short_name or org.name}))
     total = OrgRow(org, str(_("Total")))
     province = home_province()
-    # Summed by what a row shows (prefectures fold into in/out of province) before the
-    # tallies are filled: hundreds of rows become a few dozen additions per tally.
-    sums: dict[tuple[Any, str, str, str, bool], list[int]] = {}
-    for key, direction, scope, status, prefecture, n, overdue in data:
-        group = (key, direction, scope, status, prefecture.startswith(province))
-        slot = sums.get(group)
-        if slot is None:
-            sums[group] = [n, overdue]
-        else:
-            slot[0] += n
-            slot[1] += overdue
+    if sums is None:
+        sums = _grouped(data, province)[0]
     whole_sums: dict[tuple[str, str, str, bool], list[int]] = {}
     for (key, direction, scope, status, in_province), (n, overdue) in sums.items():
         (by_id.get(key) or direct).add(direction, scope, status, int(in_province), n, overdue)
@@ -1379,9 +1374,10 @@ def _dashboard(
             records = open_records(user, org, flt, basis=basis)
             tallies = tallies_for(user, org, flt, basis=basis) if summed else None
             row_data = row_figures(records, org, children, tallies, everything=everything)
-        data = Cube([r[1:] for r in _merge_rows(row_data)])
+        sums, cube_rows = _grouped(row_data, home_province())
+        data = Cube(cube_rows)
         if with_rows:
-            rows, rows_total = org_rows(user, org, flt, today=today, data=row_data)
+            rows, rows_total = org_rows(user, org, flt, today=today, data=row_data, sums=sums)
     else:
         records = open_records(user, org, flt, basis=basis)
         data = cube(records, tallies_for(user, org, flt, basis=basis) if summed else None)
@@ -1435,15 +1431,29 @@ def _dashboard(
     )
 
 
-def _merge_rows(data: RowData) -> list[tuple[Any, ...]]:
-    """The rows' data summed over the row key: (None, direction, scope, status, prefecture,
-    n, overdue), the cube's shape."""
-    merged: dict[tuple[Any, ...], list[int]] = {}
-    for _key, direction, scope, status, prefecture, n, overdue in data:
-        slot = merged.setdefault((direction, scope, status, prefecture), [0, 0])
-        slot[0] += n
-        slot[1] += overdue
-    return [(None, *key, n, overdue) for key, (n, overdue) in merged.items()]
+def _grouped(data: RowData, province: str) -> tuple[RowSums, list[tuple[Any, ...]]]:
+    """One pass over the rows' data: summed by what a table row shows (row, direction,
+    scope, status, in province: prefectures fold) for :func:`org_rows`, and over the row
+    key, the cube's rows (direction, scope, status, prefecture, n, overdue). Hundreds of
+    rows become a few dozen additions per tally."""
+    sums: RowSums = {}
+    merged: dict[tuple[str, str, str, str], list[int]] = {}
+    for key, direction, scope, status, prefecture, n, overdue in data:
+        group = (key, direction, scope, status, prefecture.startswith(province))
+        slot = sums.get(group)
+        if slot is None:
+            sums[group] = [n, overdue]
+        else:
+            slot[0] += n
+            slot[1] += overdue
+        cell = (direction, scope, status, prefecture)
+        slot = merged.get(cell)
+        if slot is None:
+            merged[cell] = [n, overdue]
+        else:
+            slot[0] += n
+            slot[1] += overdue
+    return sums, [(*cell, n, overdue) for cell, (n, overdue) in merged.items()]
 
 
 def _own_station(user: Any, org: Organization, *, from_rollup: bool) -> list[StationFigures]:
