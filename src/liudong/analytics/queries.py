@@ -293,10 +293,13 @@ def _read_tree(org: Organization) -> None:
     memo = _MEMO.get()
     if memo is None or ("subtree", org.pk, org.path) in memo:
         return
-    found = _tree_nodes(
-        ("analytics.subtree_and_roots", org.path),
-        lambda: Organization.objects.filter(Q(path__startswith=org.path) | Q(parent=None)),
-    )
+    if org.parent_id is None:  # a root: its subtree and the roots are the tree (or most)
+        found = _tree_nodes(("analytics.tree",), lambda: Organization.objects.all())
+    else:
+        found = _tree_nodes(
+            ("analytics.subtree_and_roots", org.path),
+            lambda: Organization.objects.filter(Q(path__startswith=org.path) | Q(parent=None)),
+        )
     memo[("subtree", org.pk, org.path)] = [o for o in found if o.path.startswith(org.path)]
     if ("roots",) not in memo:
         memo[("roots",)] = sorted((o.pk, o.place_id) for o in found if o.parent_id is None)
@@ -581,12 +584,13 @@ def _target_rows(
     """(organization id, month, in province, out of province, organization name) of the
     targets set on these organizations for the year (the month's and the year's rows),
     as SQL on the cursor: configuration, read along ancestor chains (see
-    :func:`targets_for`), a query the page runs on every uncached view."""
+    :func:`targets_for`), a query the page runs on every uncached view. The names come
+    from the tree read for the answer when it holds them (else one more read)."""
     ids = sorted(int(pk) for pk in ids)
     if not ids:
         return []
     quote = connection.ops.quote_name
-    table, orgs = quote(CoverageTarget._meta.db_table), quote(Organization._meta.db_table)
+    table = quote(CoverageTarget._meta.db_table)
     column = {name: f"t.{quote(name)}" for name in ("organization_id", "year", "month")}
     months = (
         f"({column['month']} = %s OR {column['month']} IS NULL)"
@@ -597,16 +601,29 @@ def _target_rows(
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {column['organization_id']}, {column['month']}, "
-            f"{', '.join(f't.{quote(f.column)}' for f in fields)}, o.{quote('name')} "
-            f"FROM {table} t JOIN {orgs} o ON o.{quote('id')} = {column['organization_id']} "
+            f"{', '.join(f't.{quote(f.column)}' for f in fields)} FROM {table} t "
             f"WHERE {column['organization_id']} IN ({', '.join(['%s'] * len(ids))}) "
             f"AND {column['year']} = %s AND {months}",
             [*ids, year, *([month] if month else [])],
         )
-        return [
-            (pk, row_month, _decimal(fields[0], a), _decimal(fields[1], b), name)
-            for pk, row_month, a, b, name in cursor.fetchall()
-        ]
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    names = _known_names()
+    missing = {pk for pk, *_rest in rows if pk not in names}
+    if missing:
+        names.update(Organization.objects.filter(pk__in=missing).values_list("pk", "name"))
+    return [
+        (pk, row_month, _decimal(fields[0], a), _decimal(fields[1], b), names[pk])
+        for pk, row_month, a, b in rows
+        if pk in names
+    ]
+
+
+def _known_names() -> dict[int, str]:
+    """Names of the organizations read for the answer so far (its subtrees)."""
+    memo = _MEMO.get() or {}
+    return {o.id: o.name for key, nodes in memo.items() if key[0] == "subtree" for o in nodes}
 
 
 def _decimal(field: Any, value: Any) -> Decimal:
