@@ -10,6 +10,9 @@ The key must hold everything the SQL depends on besides the model and the read's
 the gate's key of the user (:func:`liudong.core.scope.gate_key`) and every value the
 queryset is built from (ids, paths, filters). Two calls with the same key run the same
 statement; a value left out of the key would let one scope's SQL answer another's.
+The key also holds the connection's alias and vendor. The converters are the backend's
+and the fields' functions as compiled (stateless value conversions); each call passes
+them the current thread's connection.
 """
 
 from __future__ import annotations
