@@ -13,14 +13,15 @@ administrator:
   map's per-province counts (``by_province``), as the page and the API compute them: from
   the rollup (``FlowTally``), with the overdue anchor a day behind today's cutoff (as in
   the day after the nightly rebuild), so the day's overdue correction is read too;
-- **limit**: the same answer by hand-written SQL over the same rollup — the tally's rows
-  summed by county row, the overdue correction from the records' covering indexes, plus
-  the small reads the page needs (stations and their attached members, alerts,
-  organizations, targets);
-- **the limit with the row join** (shown, not the target's ratio): the same hand-written
-  sums with the row found as ours finds it since the fourth round (a join to (organization,
-  row) pairs instead of the ``CASE`` over id lists), alternated with ours: the ratio of
-  what is left when both use the same SQL form;
+- **limit** (the target's ratio): the same answer by the best hand-written SQL over the
+  same rollup — the tally's rows summed by county row, the row found by joining the
+  responsible side's id to a list of (organization, row) pairs (as ours finds it), the
+  overdue correction from the records' covering indexes, plus the small reads the page
+  needs (stations and their attached members, alerts, organizations, targets);
+- **the limit with a ``CASE``** (shown, the issue's first limit, not the target's ratio
+  since the fifth round): the same sums with the row found by a ``CASE`` over the
+  counties' id lists — a dearer form for the database and the client (its id arrays are
+  formatted as literals); ``case_limit_ms`` and ``ratio_case`` in the JSON line;
 - **without the rollup** (shown, not the target's ratio): ours computed from the records
   and the hand-written GROUP BY over the 950,000 open records;
 - **cached**: the dashboard API and the map's per-province API, answered from the cache.
@@ -39,6 +40,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -186,7 +188,11 @@ def limit(
     table = "analytics_flowtally" if fix else "members_flowrecord"
     count = "sum(n)" if fix else "count(*)"
     where = "n <> 0" if fix else "is_open"
-    with tuned_for_aggregates(), connection.cursor() as cursor:  # the same settings as ours
+    # Over the records, the settings ours uses for its scan (a transaction, work_mem, no
+    # JIT); over the rollup ours runs without them, and so does the limit (four fewer
+    # round trips: BEGIN, two SET LOCAL, COMMIT).
+    tuned = nullcontext() if fix else tuned_for_aggregates()
+    with tuned, connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
         if fix:
@@ -282,18 +288,19 @@ def measure(args: argparse.Namespace, vendor: str) -> dict[str, Any]:
     )
     if args.explain:
         bench.explain(vendor, sql, params)
+    # The target's limit: the best hand-written SQL, the row found by the join.
     times = list(
         bench.alternate(
             lambda: ours(city, root),
-            lambda: limit(sql, params, branches, (fix, fix_params)),
+            lambda: limit(join_sql, join_params, branches, (join_fix, join_fix_params)),
             args.runs,
         )
     )
-    # The stricter comparison: the hand-written SQL in the form ours now runs (the join).
-    join_times = list(
+    # The issue's first limit, the row found by a CASE over id lists (dearer): shown.
+    case_times = list(
         bench.alternate(
             lambda: ours(city, root),
-            lambda: limit(join_sql, join_params, branches, (join_fix, join_fix_params)),
+            lambda: limit(sql, params, branches, (fix, fix_params)),
             args.runs,
         )
     )
@@ -321,8 +328,8 @@ def measure(args: argparse.Namespace, vendor: str) -> dict[str, Any]:
     cached_token_ms = statistics.median(token_runs)
     ours_ms = statistics.median(t for t, _ in times)
     limit_ms = statistics.median(t for _, t in times)
-    join_ours_ms = statistics.median(t for t, _ in join_times)
-    join_limit_ms = statistics.median(t for _, t in join_times)
+    case_ours_ms = statistics.median(t for t, _ in case_times)
+    case_limit_ms = statistics.median(t for _, t in case_times)
     records_ms = statistics.median(t for t, _ in raw_times)
     raw_ms = statistics.median(t for _, t in raw_times)
     return {
@@ -331,9 +338,9 @@ def measure(args: argparse.Namespace, vendor: str) -> dict[str, Any]:
         "ratio": round(ours_ms / limit_ms, 2),
         "cached_ms": round(cached_ms, 2),
         "cached_token_ms": round(cached_token_ms, 2),
-        "join_ours_ms": round(join_ours_ms, 2),
-        "join_limit_ms": round(join_limit_ms, 2),
-        "ratio_join": round(join_ours_ms / join_limit_ms, 2),
+        "case_ours_ms": round(case_ours_ms, 2),
+        "case_limit_ms": round(case_limit_ms, 2),
+        "ratio_case": round(case_ours_ms / case_limit_ms, 2),
         "found": a["found"],
         "raw_limit_ms": round(raw_ms, 2),
         "ratio_vs_raw": round(ours_ms / raw_ms, 2),
@@ -396,13 +403,13 @@ def main() -> int:
         f"{result['ours_ms']} ms median"
     )
     say(
-        f"  limit (the same sums by hand over the rollup + the overdue correction + the small "
-        f"reads): {result['limit_ms']} ms; ratio {result['ratio']}"
+        f"  limit (the same sums by hand over the rollup, the row by the join, + the overdue "
+        f"correction + the small reads): {result['limit_ms']} ms; ratio {result['ratio']}"
     )
     say(
-        f"  limit written with ours' row join instead of the CASE (not the target's ratio): "
-        f"{result['join_limit_ms']} ms, ours alongside {result['join_ours_ms']} ms; "
-        f"ratio {result['ratio_join']}"
+        f"  the limit with a CASE over id lists instead of the join (not the target's ratio): "
+        f"{result['case_limit_ms']} ms, ours alongside {result['case_ours_ms']} ms; "
+        f"ratio {result['ratio_case']}"
     )
     say(
         f"  without the rollup: ours from the records {result['ours_from_records_ms']} ms, "
@@ -422,7 +429,7 @@ def main() -> int:
         "ratio_vs_raw": result["ratio_vs_raw"],
         "ours_from_records_ms": result["ours_from_records_ms"],
         "cached_token_ms": result["cached_token_ms"],
-        "join_limit_ms": result["join_limit_ms"], "ratio_join": result["ratio_join"],
+        "case_limit_ms": result["case_limit_ms"], "ratio_case": result["ratio_case"],
     }, ensure_ascii=False))  # fmt: skip
     return 0
 

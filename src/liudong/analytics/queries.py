@@ -59,9 +59,10 @@ from django.utils.translation import gettext_lazy as _
 
 from liudong.analytics import rollup
 from liudong.analytics.models import CoverageTarget, FlowTally, FlowTallyDay, Snapshot
+from liudong.core import compiled
 from liudong.core.errors import DomainError
 from liudong.core.filters import organization_for_code
-from liudong.core.scope import ScopeKind, scope_of, visible_to
+from liudong.core.scope import ScopeKind, gate_key, scope_of, visible_to
 from liudong.members.filters import overdue_cutoff
 from liudong.members.models import (
     OPEN_STATUSES,
@@ -267,8 +268,11 @@ class TreeNode(namedtuple("TreeRow", TREE_FIELDS)):  # type: ignore[misc]
         return Organization.from_db(connection.alias, TREE_FIELDS, self)
 
 
-def _tree_nodes(organizations: QuerySet[Organization]) -> list[TreeNode]:
-    return [TreeNode._make(row) for row in organizations.values_list(*TREE_FIELDS)]
+def _tree_nodes(key: tuple[Any, ...], organizations: Callable[[], QuerySet]) -> list[TreeNode]:
+    """The organizations as tuples; their compiled SQL kept per ``key`` (which holds every
+    value ``organizations`` is built from, see ``liudong.core.compiled``)."""
+    rows = compiled.rows(key, lambda: organizations().values_list(*TREE_FIELDS))
+    return [TreeNode._make(row) for row in rows]
 
 
 def _subtree(org: Organization) -> list[TreeNode]:
@@ -276,7 +280,10 @@ def _subtree(org: Organization) -> list[TreeNode]:
     rows' owners, the child rows and the mobile branches come from this one read."""
     return _memo(
         ("subtree", org.pk, org.path),
-        lambda: _tree_nodes(Organization.objects.filter(path__startswith=org.path)),
+        lambda: _tree_nodes(
+            ("analytics.subtree", org.path),
+            lambda: Organization.objects.filter(path__startswith=org.path),
+        ),
     )
 
 
@@ -286,7 +293,13 @@ def _read_tree(org: Organization) -> None:
     memo = _MEMO.get()
     if memo is None or ("subtree", org.pk, org.path) in memo:
         return
-    found = _tree_nodes(Organization.objects.filter(Q(path__startswith=org.path) | Q(parent=None)))
+    if org.parent_id is None:  # a root: its subtree and the roots are the tree (or most)
+        found = _tree_nodes(("analytics.tree",), lambda: Organization.objects.all())
+    else:
+        found = _tree_nodes(
+            ("analytics.subtree_and_roots", org.path),
+            lambda: Organization.objects.filter(Q(path__startswith=org.path) | Q(parent=None)),
+        )
     memo[("subtree", org.pk, org.path)] = [o for o in found if o.path.startswith(org.path)]
     if ("roots",) not in memo:
         memo[("roots",)] = sorted((o.pk, o.place_id) for o in found if o.parent_id is None)
@@ -571,12 +584,13 @@ def _target_rows(
     """(organization id, month, in province, out of province, organization name) of the
     targets set on these organizations for the year (the month's and the year's rows),
     as SQL on the cursor: configuration, read along ancestor chains (see
-    :func:`targets_for`), a query the page runs on every uncached view."""
+    :func:`targets_for`), a query the page runs on every uncached view. The names come
+    from the tree read for the answer when it holds them (else one more read)."""
     ids = sorted(int(pk) for pk in ids)
     if not ids:
         return []
     quote = connection.ops.quote_name
-    table, orgs = quote(CoverageTarget._meta.db_table), quote(Organization._meta.db_table)
+    table = quote(CoverageTarget._meta.db_table)
     column = {name: f"t.{quote(name)}" for name in ("organization_id", "year", "month")}
     months = (
         f"({column['month']} = %s OR {column['month']} IS NULL)"
@@ -587,16 +601,29 @@ def _target_rows(
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {column['organization_id']}, {column['month']}, "
-            f"{', '.join(f't.{quote(f.column)}' for f in fields)}, o.{quote('name')} "
-            f"FROM {table} t JOIN {orgs} o ON o.{quote('id')} = {column['organization_id']} "
+            f"{', '.join(f't.{quote(f.column)}' for f in fields)} FROM {table} t "
             f"WHERE {column['organization_id']} IN ({', '.join(['%s'] * len(ids))}) "
             f"AND {column['year']} = %s AND {months}",
             [*ids, year, *([month] if month else [])],
         )
-        return [
-            (pk, row_month, _decimal(fields[0], a), _decimal(fields[1], b), name)
-            for pk, row_month, a, b, name in cursor.fetchall()
-        ]
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    names = _known_names()
+    missing = {pk for pk, *_rest in rows if pk not in names}
+    if missing:
+        names.update(Organization.objects.filter(pk__in=missing).values_list("pk", "name"))
+    return [
+        (pk, row_month, _decimal(fields[0], a), _decimal(fields[1], b), names[pk])
+        for pk, row_month, a, b in rows
+        if pk in names
+    ]
+
+
+def _known_names() -> dict[int, str]:
+    """Names of the organizations read for the answer so far (its subtrees)."""
+    memo = _MEMO.get() or {}
+    return {o.id: o.name for key, nodes in memo.items() if key[0] == "subtree" for o in nodes}
 
 
 def _decimal(field: Any, value: Any) -> Decimal:
@@ -823,6 +850,8 @@ def _row_key_sql(
 
 
 RowData = list[tuple[Any, ...]]  # (row key, direction, scope, status, prefecture, n, overdue)
+# [n, overdue] by (row key, direction, scope, status, in province)
+RowSums = dict[tuple[Any, str, str, str, bool], list[int]]
 
 
 @contextmanager
@@ -877,8 +906,8 @@ TALLY_SIDES = ("home_organization_id", "inflow_organization_id")
 
 
 def _summed_row_figures(
-    tallies: QuerySet[FlowTally],
-    records: QuerySet[FlowRecord],
+    tallies: QuerySet[FlowTally] | None,
+    records: QuerySet[FlowRecord] | None,
     org: Organization,
     children: list[Organization],
     *,
@@ -889,7 +918,8 @@ def _summed_row_figures(
     day in the same statement; then the overdue correction from the records' covering
     indexes. The gate and the side condition stay the ORM's: each statement reads from
     the compiled ``tallies`` (or ``records``) query, so it sees exactly their rows; with
-    ``everything`` (nothing filtered) from the tables themselves, which skips compiling.
+    ``everything`` (nothing filtered) from the tables themselves, which skips compiling
+    (``tallies`` and ``records`` are then not read and may be None).
     The row is found by joining the responsible side's id to a list of (organization,
     row) pairs (integers from the tree), not by a ``CASE`` over id lists."""
     quote = connection.ops.quote_name
@@ -909,6 +939,7 @@ def _summed_row_figures(
     if everything:
         source, params = f"{quote(FlowTally._meta.db_table)} t{join} WHERE t.{quote('n')} <> 0", []
     else:
+        assert tallies is not None and records is not None
         inner, params = tallies.values_list(
             *TALLY_COLUMNS, *TALLY_SIDES, "n", "overdue"
         ).query.sql_with_params()
@@ -935,6 +966,7 @@ def _summed_row_figures(
                     [],
                 )
             else:
+                assert records is not None
                 inner, params = records.values_list(
                     *TALLY_COLUMNS[:3],
                     "destination_place_id",
@@ -979,12 +1011,14 @@ def org_rows(
     today: datetime.date | None = None,
     data: RowData | None = None,
     from_rollup: bool | None = None,
+    sums: RowSums | None = None,
 ) -> tuple[list[OrgRow], OrgRow]:
     """One row per child organization (see :func:`child_rows_of`) and the totals row.
 
     Without ``data`` (the report) the totals row comes from a query of its own, without
     the rows' attribution, so checking it against the sum of the rows means something.
-    With ``data`` (the dashboard's single query) the total is the sum of the rows.
+    With ``data`` (the dashboard's single query) the total is the sum of the rows;
+    ``sums``: ``data`` already summed (see :func:`_grouped`).
     """
     today = today or timezone.localdate()
     children = child_rows_of(org)
@@ -1001,21 +1035,20 @@ def org_rows(
     direct = OrgRow(None, str(_("Directly under %(name)s") % {"name": org.short_name or org.name}))
     total = OrgRow(org, str(_("Total")))
     province = home_province()
-    # Summed by what a row shows (prefectures fold into in/out of province) before the
-    # tallies are filled: hundreds of rows become a few dozen additions per tally.
-    sums: dict[tuple[Any, str, str, str, bool], list[int]] = {}
-    for key, direction, scope, status, prefecture, n, overdue in data:
-        group = (key, direction, scope, status, prefecture.startswith(province))
-        slot = sums.get(group)
-        if slot is None:
-            sums[group] = [n, overdue]
-        else:
-            slot[0] += n
-            slot[1] += overdue
+    if sums is None:
+        sums = _grouped(data, province)[0]
+    whole_sums: dict[tuple[str, str, str, bool], list[int]] = {}
     for (key, direction, scope, status, in_province), (n, overdue) in sums.items():
         (by_id.get(key) or direct).add(direction, scope, status, int(in_province), n, overdue)
-        if not independent:
-            total.add(direction, scope, status, int(in_province), n, overdue)
+        if not independent:  # the total: the rows' groups summed again, then filled once
+            slot = whole_sums.get((direction, scope, status, in_province))
+            if slot is None:
+                whole_sums[(direction, scope, status, in_province)] = [n, overdue]
+            else:
+                slot[0] += n
+                slot[1] += overdue
+    for (direction, scope, status, in_province), (n, overdue) in whole_sums.items():
+        total.add(direction, scope, status, int(in_province), n, overdue)
     if independent:
         if tallies is not None:
             columns = ("direction", "flow_scope", "status", "province")
@@ -1058,13 +1091,15 @@ def _row_owner(org: Organization, children: list[Organization]) -> dict[int, int
 
 
 def _compute_row_owner(org: Organization, children: list[Organization]) -> dict[int, int]:
-    child_ids = {c.pk for c in children}
+    # The rows are children of ``org``: a node's row, if any, is the first id of its path
+    # after ``org``'s own ("/1/7/42/" under "/1/": 7).
+    child_ids = {str(c.pk): c.pk for c in children}
+    start = len(org.path)
     owner: dict[int, int] = {}
-    for pk, path in _subtree_paths(org):
-        for part in _ids(path)[org.depth + 1 :]:
-            if part in child_ids:
-                owner[pk] = part
-                break
+    for node in _subtree(org):
+        row = child_ids.get(node.path[start:].split("/", 1)[0])
+        if row is not None:
+            owner[node.id] = row
     return owner
 
 
@@ -1087,14 +1122,19 @@ def _stations_and_branches(
     if scope_of(user).kind == ScopeKind.ALL:  # the gate lets every one through
         mobile = [o.pk for o in _subtree(org) if o.kind == OrgKind.MOBILE_BRANCH and o.active]
     else:
-        mobile = list(
-            visible_to(
-                user,
-                Organization.objects.filter(
-                    kind=OrgKind.MOBILE_BRANCH, active=True, pk__in=org_ids
-                ),
-            ).values_list("pk", flat=True)
-        )
+        ids = subtree_ids(org)
+        mobile = [
+            pk
+            for (pk,) in compiled.rows(
+                ("analytics.mobile_branches", gate_key(user), tuple(ids)),
+                lambda: visible_to(
+                    user,
+                    Organization.objects.filter(
+                        kind=OrgKind.MOBILE_BRANCH, active=True, pk__in=ids
+                    ),
+                ).values_list("pk"),
+            )
+        ]
     for pk in mobile:
         branches[owner.get(pk)] += 1
     return stations, branches
@@ -1143,6 +1183,7 @@ def stations_in(user: Any, org: Organization, *, from_rollup: bool = False) -> l
 
     stations = _open_stations(user, org)
     names = place_names()  # the cities' names from the in-memory index of places
+    labels = {str(kind): str(kind.label) for kind in StationKind}  # translated once
     result = []
     for s in stations:
         city = s.place_id[:4] + "00"
@@ -1153,7 +1194,7 @@ def stations_in(user: Any, org: Organization, *, from_rollup: bool = False) -> l
                 s.code,
                 s.name,
                 s.kind,
-                str(StationKind(s.kind).label) if s.kind in StationKind.values else s.kind,
+                labels.get(s.kind, s.kind),
                 city,
                 full_name,
                 city if short_name is None else short_name,
@@ -1164,28 +1205,28 @@ def stations_in(user: Any, org: Organization, *, from_rollup: bool = False) -> l
         )
     branch_to = {s.branch_id: f for s, f in zip(stations, result, strict=True) if s.branch_id}
     if branch_to:
-        if from_rollup:
-            rows = (
-                visible_to(
-                    user, FlowTally.objects.filter(inflow_organization_id__in=list(branch_to))
+        branches = tuple(branch_to)
+
+        def attached() -> QuerySet:
+            if from_rollup:
+                return (
+                    visible_to(user, FlowTally.objects.filter(inflow_organization_id__in=branches))
+                    .values_list("inflow_organization_id", "status")
+                    .annotate(n=Sum("n"))
+                    .order_by()
                 )
-                .values_list("inflow_organization_id", "status")
-                .annotate(n=Sum("n"))
-                .order_by()
-            )
-        else:
-            rows = (
+            return (
                 visible_to(
                     user,
-                    FlowRecord.objects.filter(
-                        is_open=True, inflow_organization_id__in=list(branch_to)
-                    ),
+                    FlowRecord.objects.filter(is_open=True, inflow_organization_id__in=branches),
                 )
                 .values_list("inflow_organization_id", "status")
                 .annotate(n=Count("id"))
                 .order_by()
             )
-        for branch_id, status, n in rows:
+
+        key = ("analytics.attached", from_rollup, gate_key(user), branches)
+        for branch_id, status, n in compiled.rows(key, attached):
             branch_to[branch_id].attached.add(status, n)
     return result
 
@@ -1214,27 +1255,21 @@ class OpenStation(NamedTuple):
 def _read_open_stations(user: Any, org: Organization) -> list[OpenStation]:
     from liudong.stations.models import Station, StationStatus
 
-    stations = Station.objects.filter(status=StationStatus.OPEN)
-    if not _is_everything(org):  # the whole tree: every station is in it
-        ids = subtree_ids(org)
-        stations = stations.filter(Q(organization_id__in=ids) | Q(branch_id__in=ids))
-    return [
-        OpenStation(*row)
-        for row in visible_to(user, stations)
-        .order_by("code")
-        .values_list(
-            "pk",
-            "code",
-            "name",
-            "kind",
-            "organization_id",
-            "branch_id",
-            "branch__code",
-            "place_id",
-            "lng",
-            "lat",
+    everything = _is_everything(org)  # the whole tree: every station is in it
+    ids = () if everything else tuple(subtree_ids(org))
+
+    def build() -> QuerySet:
+        stations = Station.objects.filter(status=StationStatus.OPEN)
+        if not everything:
+            stations = stations.filter(Q(organization_id__in=ids) | Q(branch_id__in=ids))
+        return (
+            visible_to(user, stations)
+            .order_by("code")
+            .values_list(*OpenStation._fields[:6], "branch__code", *OpenStation._fields[7:])
         )
-    ]
+
+    key = ("analytics.open_stations", gate_key(user), everything, ids)
+    return [OpenStation._make(row) for row in compiled.rows(key, build)]
 
 
 # --- the dashboard ------------------------------------------------------------------------
@@ -1344,20 +1379,25 @@ def _dashboard(
     today = today or timezone.localdate()
     basis = basis_for(org)
     _read_tree(org)
-    records = open_records(user, org, flt, basis=basis)
     summed = use_rollup(user, flt, from_rollup)
-    tallies = tallies_for(user, org, flt, basis=basis) if summed else None
     rows, rows_total = ([], None)
     if basis == RESPONSIBLE:
         # One GROUP BY answers everything: the rows, the totals, the scopes and the areas.
         children = child_rows_of(org)
         everything = sees_everything(user, org, flt)
-        row_data = row_figures(records, org, children, tallies, everything=everything)
-        data = Cube([r[1:] for r in _merge_rows(row_data)])
+        if summed and everything:  # from the tables themselves: no queryset to build
+            row_data = _summed_row_figures(None, None, org, children, everything=True)
+        else:
+            records = open_records(user, org, flt, basis=basis)
+            tallies = tallies_for(user, org, flt, basis=basis) if summed else None
+            row_data = row_figures(records, org, children, tallies, everything=everything)
+        sums, cube_rows = _grouped(row_data, home_province())
+        data = Cube(cube_rows)
         if with_rows:
-            rows, rows_total = org_rows(user, org, flt, today=today, data=row_data)
+            rows, rows_total = org_rows(user, org, flt, today=today, data=row_data, sums=sums)
     else:
-        data = cube(records, tallies)
+        records = open_records(user, org, flt, basis=basis)
+        data = cube(records, tallies_for(user, org, flt, basis=basis) if summed else None)
     if basis == RESPONSIBLE:
         stations = stations_in(user, org, from_rollup=summed)
     else:
@@ -1408,15 +1448,29 @@ def _dashboard(
     )
 
 
-def _merge_rows(data: RowData) -> list[tuple[Any, ...]]:
-    """The rows' data summed over the row key: (None, direction, scope, status, prefecture,
-    n, overdue), the cube's shape."""
-    merged: dict[tuple[Any, ...], list[int]] = {}
-    for _key, direction, scope, status, prefecture, n, overdue in data:
-        slot = merged.setdefault((direction, scope, status, prefecture), [0, 0])
-        slot[0] += n
-        slot[1] += overdue
-    return [(None, *key, n, overdue) for key, (n, overdue) in merged.items()]
+def _grouped(data: RowData, province: str) -> tuple[RowSums, list[tuple[Any, ...]]]:
+    """One pass over the rows' data: summed by what a table row shows (row, direction,
+    scope, status, in province: prefectures fold) for :func:`org_rows`, and over the row
+    key, the cube's rows (direction, scope, status, prefecture, n, overdue). Hundreds of
+    rows become a few dozen additions per tally."""
+    sums: RowSums = {}
+    merged: dict[tuple[str, str, str, str], list[int]] = {}
+    for key, direction, scope, status, prefecture, n, overdue in data:
+        group = (key, direction, scope, status, prefecture.startswith(province))
+        slot = sums.get(group)
+        if slot is None:
+            sums[group] = [n, overdue]
+        else:
+            slot[0] += n
+            slot[1] += overdue
+        cell = (direction, scope, status, prefecture)
+        slot = merged.get(cell)
+        if slot is None:
+            merged[cell] = [n, overdue]
+        else:
+            slot[0] += n
+            slot[1] += overdue
+    return sums, [(*cell, n, overdue) for cell, (n, overdue) in merged.items()]
 
 
 def _own_station(user: Any, org: Organization, *, from_rollup: bool) -> list[StationFigures]:
@@ -1464,11 +1518,16 @@ def _co_managed(user: Any, org: Organization, flt: FigureFilter, from_rollup: bo
 
 def _alerts(user: Any, org: Organization) -> dict[str, int]:
     """Open alerts by kind, for the organizations of the subtree (the responsible side)."""
-    alerts = Alert.objects.filter(resolved=False)
-    if not _is_everything(org):
-        alerts = alerts.filter(organization_id__in=subtree_ids(org))
-    rows = visible_to(user, alerts).values_list("kind").annotate(n=Count("id")).order_by()
-    return dict(rows)
+    everything = _is_everything(org)
+    ids = () if everything else tuple(subtree_ids(org))
+
+    def build() -> QuerySet:
+        alerts = Alert.objects.filter(resolved=False)
+        if not everything:
+            alerts = alerts.filter(organization_id__in=ids)
+        return visible_to(user, alerts).values_list("kind").annotate(n=Count("id")).order_by()
+
+    return dict(compiled.rows(("analytics.alerts", gate_key(user), everything, ids), build))
 
 
 # --- the map ------------------------------------------------------------------------------

@@ -121,6 +121,15 @@ def scope_filter(scope: Scope, rule: ScopeRule) -> Q | None:
     return condition
 
 
+def gate_key(user: User | Any) -> tuple[str, tuple[str, ...], int | None]:
+    """Everything :func:`scope_filter` reads of a user's scope, for keys of compiled
+    reads (``liudong.core.compiled``): the kind, the roots, and the user for the self
+    scope (the only one whose condition names the user). Users with the same key get the
+    same condition on every model."""
+    scope = scope_of(user)
+    return (str(scope.kind), scope.roots, scope.user_id if scope.kind == ScopeKind.SELF else None)
+
+
 def visible_to(user: User | Any, queryset: QuerySet) -> QuerySet:
     """The rows of ``queryset`` the user may see. The one gate every read goes through."""
     condition = scope_filter(scope_of(user), rule_for(queryset.model))
