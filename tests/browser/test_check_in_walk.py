@@ -68,6 +68,7 @@ def test_member_checks_in_by_qr_and_the_station_confirms(
     fresh.add_cookies(phone.cookies())
     first = fresh.new_page()
     size = _transferred(first, base + qr_link)
+    print(f"check-in page, first load: {size} bytes on the wire")
     assert size < LIMIT_BYTES, size
     assert first.viewport_size == {"width": 390, "height": 844}
     width = first.evaluate("document.documentElement.scrollWidth")
