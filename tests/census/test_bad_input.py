@@ -233,3 +233,15 @@ def test_nothing_is_written_by_a_rejected_file(run_file: Any) -> None:
     before = Member.objects.count()
     run_file(b"PK\x03\x04garbage")
     assert Member.objects.count() == before
+
+
+def test_the_formula_message_is_in_the_uploaders_language(run_file: Any, branch: Any) -> None:
+    from django.utils import translation
+
+    bad = workbook_bytes([row(organization=branch.name, employer='=CONCAT("某","公司")')])
+    with translation.override("en"):
+        english = run_file(bad).problems.get(code="formula").message
+    with translation.override("zh-hans"):
+        chinese = run_file(bad).problems.get(code="formula").message
+    assert english.startswith("This cell holds a formula")
+    assert "公式" in chinese

@@ -141,10 +141,6 @@ def _fold(text: Any) -> str:
 
 _DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_FORMULA = CellProblem(
-    "formula",
-    _("This cell holds a formula: replace it by its value (copy, paste values)."),
-)
 
 
 def text(value: Any, *, keep_inner_spaces: bool = True) -> str:
@@ -166,7 +162,11 @@ def text(value: Any, *, keep_inner_spaces: bool = True) -> str:
             for ch in folded
         )
     if folded.lstrip().startswith("="):
-        raise _FORMULA
+        # Made here, not once at import: the message is in the language of the file's job.
+        raise CellProblem(
+            "formula",
+            _("This cell holds a formula: replace it by its value (copy, paste values)."),
+        )
     parts = folded.split()
     joined = " ".join(parts) if keep_inner_spaces else "".join(parts)
     if len(joined) > MAX_TEXT:
