@@ -62,7 +62,7 @@ def test_a_card_from_another_app_slots_in(login: Any) -> None:
         assert 'id="card-test_card"' in html and "4,321" in html
         assert html.index("card-test_card") < html.index("card-members_found")
     finally:
-        cards._CARDS.pop(card.key)
+        cards.unregister(card.key)
 
 
 def test_every_statistics_page_opens(login: Any) -> None:

@@ -26,14 +26,14 @@ Until then the dashboard shows no check-in figure at all (no placeholder number)
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
+
+from liudong.core.registry import Registry
 
 CITY, COUNTY, STATION = "city", "county", "station"
 LEVELS = (CITY, COUNTY, STATION)
@@ -65,30 +65,10 @@ class Card:
     width: str = SMALL
 
 
-_CARDS: dict[str, Card] = {}
-_discovered = False
-_lock = threading.Lock()
-
-
-def register(card: Card) -> Card:
-    """Add (or replace, by key) a card. Call at import time of an app's ``cards`` module."""
-    _CARDS[card.key] = card
-    return card
-
-
-def _discover() -> None:
-    global _discovered
-    if _discovered:
-        return
-    with _lock:
-        if not _discovered:
-            autodiscover_modules("cards")
-            _discovered = True
-
-
-def all_cards() -> list[Card]:
-    _discover()
-    return sorted(_CARDS.values(), key=lambda c: (c.order, c.key))
+_CARDS: Registry[Card] = Registry("cards")
+register = _CARDS.register
+unregister = _CARDS.unregister
+all_cards = _CARDS.items
 
 
 def cards_for(ctx: CardContext) -> list[dict[str, Any]]:

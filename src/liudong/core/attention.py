@@ -10,14 +10,15 @@ after the idle limit.
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.module_loading import autodiscover_modules
+
+from liudong.core.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -30,30 +31,14 @@ class Item:
     order: int = 100
 
 
-_ITEMS: dict[str, Item] = {}
-_loaded = threading.Event()
-_lock = threading.Lock()
-
-
-def register(item: Item) -> Item:
-    _ITEMS[item.key] = item
-    return item
-
-
-def _discover() -> None:
-    if _loaded.is_set():
-        return
-    with _lock:
-        if not _loaded.is_set():
-            autodiscover_modules("attention")
-            _loaded.set()
+_ITEMS: Registry[Item] = Registry("attention")
+register = _ITEMS.register
 
 
 def items_for(user: Any) -> list[dict[str, Any]]:
     """The items with something waiting, in order: key, label, count and link."""
-    _discover()
     shown = []
-    for item in sorted(_ITEMS.values(), key=lambda i: (i.order, i.key)):
+    for item in _ITEMS.items():
         count = item.count(user)
         if count:
             url = reverse(item.url_name) + (f"#{item.anchor}" if item.anchor else "")
@@ -65,10 +50,9 @@ def background(view: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a view's requests as not the user's activity: the session's idle expiry is
     not pushed by them (see ``SessionIdleMiddleware``)."""
 
+    @functools.wraps(view)
     def wrapped(request: Any, *args: Any, **kwargs: Any) -> Any:
         request.liudong_background = True
         return view(request, *args, **kwargs)
 
-    wrapped.__name__ = getattr(view, "__name__", "view")
-    wrapped.__doc__ = view.__doc__
     return wrapped

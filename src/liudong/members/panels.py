@@ -10,13 +10,13 @@ gate like every query.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.module_loading import autodiscover_modules
+
+from liudong.core.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -28,31 +28,14 @@ class Panel:
     order: int = 100
 
 
-_PANELS: dict[str, Panel] = {}
-_loaded = threading.Event()
-_lock = threading.Lock()
-
-
-def register(panel: Panel) -> Panel:
-    """Add (or replace, by key) a panel on the member's page."""
-    _PANELS[panel.key] = panel
-    return panel
-
-
-def _discover() -> None:
-    if _loaded.is_set():
-        return
-    with _lock:
-        if not _loaded.is_set():
-            autodiscover_modules("panels")
-            _loaded.set()
+_PANELS: Registry[Panel] = Registry("panels")
+register = _PANELS.register
 
 
 def panels_for(user: Any, member: Any) -> list[dict[str, Any]]:
     """The panels to show ``user`` on ``member``'s page, in order, with their context."""
-    _discover()
     shown = []
-    for panel in sorted(_PANELS.values(), key=lambda p: (p.order, p.key)):
+    for panel in _PANELS.items():
         context = panel.figures(user, member)
         if context is not None:
             shown.append(
