@@ -117,7 +117,11 @@ def _expiry(client: Client) -> Any:
 
 
 @pytest.mark.skipif(
-    settings.SESSION_ENGINE != "django.contrib.sessions.backends.db", reason="database sessions"
+    settings.SESSION_ENGINE != "django.contrib.sessions.backends.db",
+    reason=(
+        "reads the session row in the database; with REDIS_URL set, sessions live in Redis "
+        "(make test and CI run without it, so this runs there)"
+    ),
 )
 def test_session_touch_is_throttled_and_idle_expiry_holds(login: Any, settings: Any) -> None:
     import datetime
@@ -144,7 +148,11 @@ def test_session_touch_is_throttled_and_idle_expiry_holds(login: Any, settings: 
 
 
 @pytest.mark.skipif(
-    settings.SESSION_ENGINE != "django.contrib.sessions.backends.db", reason="database sessions"
+    settings.SESSION_ENGINE != "django.contrib.sessions.backends.db",
+    reason=(
+        "reads the session row in the database; with REDIS_URL set, sessions live in Redis "
+        "(make test and CI run without it, so this runs there)"
+    ),
 )
 def test_anonymous_requests_create_no_session(demo: Any) -> None:
     from django.contrib.sessions.models import Session

@@ -59,7 +59,11 @@ def test_signed_out_gets_nothing(client: Any) -> None:
 
 
 @pytest.mark.skipif(
-    settings.SESSION_ENGINE != "django.contrib.sessions.backends.db", reason="database sessions"
+    settings.SESSION_ENGINE != "django.contrib.sessions.backends.db",
+    reason=(
+        "reads the session row in the database; with REDIS_URL set, sessions live in Redis "
+        "(make test and CI run without it, so this runs there)"
+    ),
 )
 def test_the_poll_does_not_keep_the_session_alive(login: Any, settings: Any) -> None:
     from django.contrib.sessions.models import Session

@@ -145,7 +145,11 @@ def test_a_check_in_committed_between_read_and_insert_is_answered(
     """PostgreSQL: the read takes no lock; the insert locks the record and inserts nothing
     when another request's active check-in is there, and the hot path reads again."""
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite: transactions begin IMMEDIATE, writers never overlap")
+        pytest.skip(
+            "PostgreSQL only (CI's second run): on SQLite every transaction begins IMMEDIATE, "
+            "so no check-in can be committed between the read and the insert; SQLite's own "
+            "race (a lost insert retried) is tested above"
+        )
     user, member, flow = member_with_account(demo)
     key = Token.objects.create(user=user).key
     real = actions._execute
