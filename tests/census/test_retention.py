@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management import call_command
 from django.utils import timezone
 
-from liudong.census import actions, files, retention, workbooks
+from liudong.census import actions, files, workbooks
 from liudong.census.models import CensusSubmission, RoundState, SubmissionState
 from liudong.core.models import AuditEvent
 
@@ -38,7 +38,7 @@ def test_a_file_awaiting_commit_in_an_open_round_is_kept(run_file: Any, branch: 
     _age(submission, 400)
     kept = _paths(submission)
     assert kept and all(p.exists() for p in kept)
-    assert retention.purge_files().files == 0
+    assert actions.purge_files().files == 0
     assert all(p.exists() for p in _paths(submission))
 
 
@@ -53,10 +53,10 @@ def test_a_refused_or_replaced_file_goes_after_the_unused_period(
     old = _paths(first)
     assert old, "the replaced file is still there (its error workbook can be downloaded)"
     _age(first, 29)
-    assert retention.purge_files().files == 0
+    assert actions.purge_files().files == 0
     assert all(p.exists() for p in old)
     _age(first, 31)
-    done = retention.purge_files()
+    done = actions.purge_files()
     assert done.submissions == [first.pk]
     assert not any(p.exists() for p in old)
     assert _paths(first) == []
@@ -78,11 +78,11 @@ def test_a_committed_file_is_kept_for_the_configured_days(
     assert submission.state == SubmissionState.COMMITTED
     kept = _paths(submission)
     assert kept and all(p.exists() for p in kept)
-    assert retention.purge_files().files == 0
+    assert actions.purge_files().files == 0
     CensusSubmission.objects.filter(pk=submission.pk).update(
         committed_at=timezone.now() - datetime.timedelta(days=8)
     )
-    assert retention.purge_files().files == len(kept)
+    assert actions.purge_files().files == len(kept)
     assert not any(p.exists() for p in kept)
 
 
@@ -94,10 +94,10 @@ def test_awaiting_commit_in_a_closed_round_goes_after_the_unused_period(
     census_round.state = RoundState.CLOSED
     census_round.closed_at = timezone.now() - datetime.timedelta(days=5)
     census_round.save()
-    assert retention.purge_files().files == 0
+    assert actions.purge_files().files == 0
     census_round.closed_at = timezone.now() - datetime.timedelta(days=31)
     census_round.save()
-    assert retention.purge_files().submissions == [submission.pk]
+    assert actions.purge_files().submissions == [submission.pk]
 
 
 def test_unnamed_files_go_after_a_day_and_the_dry_run_deletes_nothing(

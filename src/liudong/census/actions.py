@@ -15,8 +15,10 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from liudong.census import files, importer, progress, reader
+from liudong.census import files, importer, progress, reader, retention
 from liudong.census.checker import FileContext
 from liudong.census.columns import BY_KEY
 from liudong.census.models import (
@@ -798,3 +800,46 @@ def _accept(by: Any, conflict: CensusConflict) -> None:
         expected_return_on=_date(v["expected_return_on"]),
         inflow_organization=org if v["direction"] == Direction.INFLOW else None,
     )
+
+
+# --- files no longer needed (decision 54) ------------------------------------------------
+
+ORPHAN_AGE = datetime.timedelta(days=1)  # a file no submission names: an upload cut off
+
+
+@dataclass
+class Purged:
+    submissions: list[int] = field(default_factory=list)
+    files: int = 0
+    orphans: int = 0
+
+
+def purge_files(*, now: datetime.datetime | None = None, dry_run: bool = False) -> Purged:
+    """Delete the census files that are due; one audit row for the run (none if nothing)."""
+    now = now or timezone.now()
+    result = Purged()
+    for pk, stored, staged in retention.due(now).values_list("pk", "stored_file", "staged_file"):
+        result.submissions.append(pk)
+        result.files += bool(stored) + bool(staged)
+        if not dry_run:
+            files.delete(stored)
+            files.delete(staged)
+            CensusSubmission.objects.filter(pk=pk).update(stored_file="", staged_file="")
+    named = set()
+    for stored, staged in CensusSubmission.objects.values_list("stored_file", "staged_file"):
+        named.update((stored, staged))
+    cutoff = time.time() - ORPHAN_AGE.total_seconds()
+    for path in files.census_dir().iterdir():
+        if path.is_file() and path.name not in named and path.stat().st_mtime < cutoff:
+            result.orphans += 1
+            if not dry_run:
+                files.delete(path.name)
+    if not dry_run and (result.files or result.orphans):
+        with audit.action("census.purge_files"):
+            audit.record(
+                "delete",
+                detail="census files deleted: "
+                f"{result.files} of {len(result.submissions)} submissions, "
+                f"{result.orphans} unnamed",
+            )
+    return result

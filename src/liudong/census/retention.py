@@ -14,35 +14,21 @@ A file is kept while it can still be used, then deleted (decision 54):
 
 The database keeps what the round's progress needs (counts, problems, conflicts with their
 encrypted row); the error workbook falls back to the list of problems once the file is gone.
+This module says what is due; ``census.actions.purge_files`` deletes it.
 """
 
 from __future__ import annotations
 
 import datetime
-import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from liudong.census import files
 from liudong.census.models import CensusSubmission, RoundState, SubmissionState
-from liudong.core import audit
 
-ORPHAN_AGE = datetime.timedelta(days=1)
 UNUSED = (SubmissionState.REJECTED, SubmissionState.CANCELLED, SubmissionState.SUPERSEDED)
-
-
-@dataclass
-class Purged:
-    submissions: list[int] = field(default_factory=list)
-    files: int = 0
-    orphans: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return {"submissions": len(self.submissions), "files": self.files, "orphans": self.orphans}
 
 
 def _days(name: str, default: int) -> datetime.timedelta:
@@ -64,34 +50,3 @@ def due(now: datetime.datetime | None = None) -> Any:
             round__closed_at__lte=now - unused,
         )
     )
-
-
-def purge_files(*, now: datetime.datetime | None = None, dry_run: bool = False) -> Purged:
-    """Delete the census files that are due; one audit row for the run (none if nothing)."""
-    now = now or timezone.now()
-    result = Purged()
-    for pk, stored, staged in due(now).values_list("pk", "stored_file", "staged_file"):
-        result.submissions.append(pk)
-        result.files += bool(stored) + bool(staged)
-        if not dry_run:
-            files.delete(stored)
-            files.delete(staged)
-            CensusSubmission.objects.filter(pk=pk).update(stored_file="", staged_file="")
-    named = set()
-    for stored, staged in CensusSubmission.objects.values_list("stored_file", "staged_file"):
-        named.update((stored, staged))
-    cutoff = time.time() - ORPHAN_AGE.total_seconds()
-    for path in files.census_dir().iterdir():
-        if path.is_file() and path.name not in named and path.stat().st_mtime < cutoff:
-            result.orphans += 1
-            if not dry_run:
-                files.delete(path.name)
-    if not dry_run and (result.files or result.orphans):
-        with audit.action("census.purge_files"):
-            audit.record(
-                "delete",
-                detail="census files deleted: "
-                f"{result.files} of {len(result.submissions)} submissions, "
-                f"{result.orphans} unnamed",
-            )
-    return result

@@ -21,6 +21,6 @@ def commit(pk: int) -> None:
 
 @shared_task(name="census.purge_files")
 def purge_files() -> None:
-    from liudong.census import retention
+    from liudong.census import actions
 
-    retention.purge_files()
+    actions.purge_files()

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from liudong.census import actions, retention, workbooks
+from liudong.census import actions, workbooks
 from liudong.census.models import CensusRound, SubmissionState
 from liudong.core.errors import DomainError
 from liudong.orgs.models import Organization
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         self._import(county, options)
 
     def _purge(self, *, dry_run: bool) -> None:
-        done = retention.purge_files(dry_run=dry_run)
+        done = actions.purge_files(dry_run=dry_run)
         verb = "Due" if dry_run else "Deleted"
         self.stdout.write(
             f"{verb}: {done.files} files of {len(done.submissions)} submissions, "
