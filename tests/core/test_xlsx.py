@@ -162,6 +162,8 @@ def test_every_workbook_answer_comes_from_a_marked_view() -> None:
         if "spreadsheetml" in source:
             offenders.append(f"{relative}: builds an .xlsx answer itself")
         for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "liudong.core.xlsx":
+                offenders.append(f"{relative}: import the module (xlsx.response, xlsx.download)")
             if not isinstance(node, ast.FunctionDef):
                 continue
             calls = [
