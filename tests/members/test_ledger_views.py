@@ -20,7 +20,7 @@ from liudong.members.queries import LEDGERS, ledger_rows, member_rows
 from liudong.orgs.models import Organization
 from liudong.regions.models import Place
 
-from .helpers import make_flow
+from .helpers import legacy_name, make_flow
 
 _serial = itertools.count(1)
 
@@ -112,7 +112,7 @@ def build_ledger(demo: Any) -> Ledger:
     )
     formula = make_flow(
         county,
-        make_member(county, b1, name="=1+2"),
+        legacy_name(make_member(county, b1, name="公式"), "=1+2"),
         employer="@SUM(A1)",
         destination_address="-2+3 路",
         left_on=today - datetime.timedelta(days=5),

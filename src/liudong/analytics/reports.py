@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import calendar
 import datetime
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from liudong.analytics import queries
 from liudong.analytics.models import Snapshot
+from liudong.core import xlsx
 from liudong.core.errors import DomainError
 from liudong.core.scope import visible_to
 from liudong.orgs.models import Organization
@@ -210,27 +210,26 @@ def _from_snapshots(user: Any, org: Organization, year: int, month: int) -> Repo
 def to_xlsx(report: Report) -> bytes:
     """The report as .xlsx: title, header, one row per organization, a SUM totals row, and
     the independently computed total beside it as a check."""
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
+    wb = xlsx.workbook()
     ws = wb.active
     ws.title = f"{report.year}-{report.month:02d}"
     width = len(COLUMNS) + 2
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    ws.cell(1, 1, report.title).font = Font(bold=True, size=14)
+    xlsx.write(ws, 1, 1, report.title).font = Font(bold=True, size=14)
     ws.cell(1, 1).alignment = Alignment(horizontal="center")
     source = "实时统计" if report.live else "月末快照"
-    ws.cell(
-        2, 1, f"统计截至 {report.as_of.isoformat()}（{source}）；纳管率 = 已纳管 ÷ 在册流动党员"
+    xlsx.write(
+        ws, 2, 1, f"统计截至 {report.as_of.isoformat()}（{source}）；纳管率 = 已纳管 ÷ 在册流动党员"
     )
     header = ["序号", "单位", *[title for _key, title in COLUMNS]]
     fill = PatternFill("solid", fgColor="C8161D")
     for col, title in enumerate(header, start=1):
-        cell = ws.cell(4, col, title)
+        cell = xlsx.write(ws, 4, col, title)
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = fill
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -239,38 +238,40 @@ def to_xlsx(report: Report) -> bytes:
     first = 5
     for i, row in enumerate(report.rows):
         r = first + i
-        ws.cell(r, 1, i + 1)
-        ws.cell(r, 2, row["label"])
+        xlsx.write(ws, r, 1, i + 1)
+        xlsx.write(ws, r, 2, row["label"])
         for j, (key, _title) in enumerate(COLUMNS, start=3):
-            ws.cell(r, j, row.get(key))
+            xlsx.write(ws, r, j, row.get(key))
         for col in range(1, width + 1):
             ws.cell(r, col).border = border
     last = first + len(report.rows) - 1
     total_row = last + 1
-    ws.cell(total_row, 2, "合计").font = Font(bold=True)
+    xlsx.write(ws, total_row, 2, "合计").font = Font(bold=True)
     for j, (key, _title) in enumerate(COLUMNS, start=3):
         letter = get_column_letter(j)
         if key in RATE_KEYS:
-            value = report.total.get(key)
+            cell = xlsx.write(ws, total_row, j, report.total.get(key))
         elif report.rows:
-            value = f"=SUM({letter}{first}:{letter}{last})"
+            cell = xlsx.formula(ws, total_row, j, f"=SUM({letter}{first}:{letter}{last})")
         else:
-            value = 0
-        cell = ws.cell(total_row, j, value)
+            cell = xlsx.write(ws, total_row, j, 0)
         cell.font = Font(bold=True)
     for col in range(1, width + 1):
         ws.cell(total_row, col).border = border
         ws.cell(total_row, col).fill = PatternFill("solid", fgColor="F4F5F7")
     check_row = total_row + 1
-    ws.cell(check_row, 2, "核对（独立统计）")
+    xlsx.write(ws, check_row, 2, "核对（独立统计）")
     for j, (key, _title) in enumerate(COLUMNS, start=3):
         if key not in RATE_KEYS:
-            ws.cell(check_row, j, report.total.get(key))
-    ws.cell(
-        check_row + 1, 2, "合计与分项之和一致" if report.totals_match else "合计与分项之和不一致"
+            xlsx.write(ws, check_row, j, report.total.get(key))
+    xlsx.write(
+        ws,
+        check_row + 1,
+        2,
+        "合计与分项之和一致" if report.totals_match else "合计与分项之和不一致",
     )
     if report.missing:
-        ws.cell(check_row + 2, 2, "缺少当月快照：" + "、".join(report.missing))
+        xlsx.write(ws, check_row + 2, 2, "缺少当月快照：" + "、".join(report.missing))
     ws.column_dimensions["A"].width = 6
     ws.column_dimensions["B"].width = 22
     for j in range(3, width + 1):
@@ -279,6 +280,4 @@ def to_xlsx(report: Report) -> bytes:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return xlsx.save(wb)

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from liudong.analytics import actions, cards, mapdata, queries, reports
 from liudong.analytics.models import CoverageTarget
 from liudong.codes import queries as codes
+from liudong.core import xlsx
 from liudong.core.decorators import shows
 from liudong.core.errors import DomainError, ScopeError
 from liudong.core.scope import get_visible_or_404, visible_to
@@ -311,6 +312,7 @@ def trends(request: HttpRequest) -> HttpResponse:
 # --- reports ------------------------------------------------------------------------------
 
 
+@xlsx.download
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
     context = _common(request)
@@ -328,12 +330,7 @@ def report(request: HttpRequest) -> HttpResponse:
         status = 400 if exc.code in ("bad_month", "month_in_future") else 200
     if result is not None and request.GET.get("format") == "xlsx":
         name = f"statistics-{org.code}-{result.year}-{result.month:02d}.xlsx"
-        response = HttpResponse(
-            reports.to_xlsx(result),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return xlsx.response(reports.to_xlsx(result), name)
     today = timezone.localdate()
     months = []
     day = today.replace(day=1)

@@ -23,31 +23,17 @@ from liudong.census.models import (
     ConflictState,
     Phase,
 )
-from liudong.core import audit
+from liudong.core import audit, xlsx
 from liudong.core.decorators import shows
 from liudong.core.errors import DomainError
 from liudong.core.paging import paginate
 from liudong.core.scope import get_visible_or_404
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _census_user(request: HttpRequest) -> None:
     user = request.user
     if not (user.can("census.submit") or user.can("census.manage")):
         raise PermissionDenied
-
-
-def _xlsx(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
-    return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
 
 
 def _round(request: HttpRequest, pk: int) -> CensusRound:
@@ -132,6 +118,7 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("census:round", pk=census_round.pk)
 
 
+@xlsx.download
 @login_required
 @require_http_methods(["GET"])
 def template_download(request: HttpRequest) -> HttpResponse:
@@ -140,9 +127,10 @@ def template_download(request: HttpRequest) -> HttpResponse:
     if county is None:
         return HttpResponse(_("Choose a county (?county=620821)."), status=400)
     name = f"{county.name}-摸排模板.xlsx"
-    return _xlsx(workbooks.template(county), name)
+    return xlsx.response(workbooks.template(county), name)
 
 
+@xlsx.download
 @shows(CensusRound)
 @login_required
 @require_http_methods(["GET"])
@@ -162,7 +150,7 @@ def round_export(request: HttpRequest, pk: int) -> HttpResponse:
             detail=f"census results {county.code}",
             org_path=county.path,
         )
-    return _xlsx(content, f"{census_round.name}-{county.name}.xlsx")
+    return xlsx.response(content, f"{census_round.name}-{county.name}.xlsx")
 
 
 # --- upload and the submission page ---------------------------------------------------------
@@ -280,6 +268,7 @@ def submission_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("census:submission", pk=submission.pk)
 
 
+@xlsx.download
 @shows(CensusSubmission)
 @login_required
 @require_http_methods(["GET"])
@@ -297,7 +286,7 @@ def submission_errors(request: HttpRequest, pk: int) -> HttpResponse:
     with audit.action("census.error_workbook", actor=request.user):
         audit.record("export", submission, detail="error workbook")
     stem = submission.file_name.rsplit(".", 1)[0]
-    return _xlsx(content, f"{stem}-问题标注.xlsx")
+    return xlsx.response(content, f"{stem}-问题标注.xlsx")
 
 
 # --- conflicts ------------------------------------------------------------------------------

@@ -4,14 +4,12 @@ problem cells marked) and the round's results in the template's layout."""
 from __future__ import annotations
 
 import datetime
-import io
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -31,6 +29,7 @@ from liudong.census.columns import (
     template_header,
 )
 from liudong.codes import queries as codes
+from liudong.core import xlsx
 from liudong.members.models import FlowRecord, Member
 from liudong.orgs.models import Organization
 
@@ -43,15 +42,9 @@ PROBLEM_ROW_FILL = PatternFill("solid", fgColor="FFF2CC")
 ERROR_WORKBOOK_MAX_ROWS = 50_000  # above this, a list of problems instead of the file
 
 
-def _save(workbook: Workbook) -> bytes:
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
 def _header_row(sheet: Any) -> None:
     for index, column in enumerate(COLUMNS):
-        cell = sheet.cell(row=1, column=index + 1, value=template_header(column))
+        cell = xlsx.write(sheet, 1, index + 1, template_header(column))
         cell.fill = HEADER_FILL
         cell.font = REQUIRED_FONT if column.required else OPTIONAL_FONT
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -77,7 +70,7 @@ def _lists(ctx: FileContext) -> dict[str, list[str]]:
 def template(county: Organization) -> bytes:
     """The county's template: data sheet with drop-downs, examples, instructions, lists."""
     ctx = FileContext(county)
-    workbook = Workbook()
+    workbook = xlsx.workbook()
     data = workbook.active
     data.title = DATA_SHEET
     _header_row(data)
@@ -85,9 +78,9 @@ def template(county: Organization) -> bytes:
     lists = _lists(ctx)
     for index, (key, values) in enumerate(lists.items()):
         letter = get_column_letter(index + 1)
-        lists_sheet.cell(row=1, column=index + 1, value=key)
+        xlsx.write(lists_sheet, 1, index + 1, key)
         for row, value in enumerate(values, start=2):
-            lists_sheet.cell(row=row, column=index + 1, value=value)
+            xlsx.write(lists_sheet, row, index + 1, value)
         target = next(i for i, c in enumerate(COLUMNS) if c.key == key)
         rule = DataValidation(
             type="list",
@@ -111,7 +104,7 @@ def template(county: Organization) -> bytes:
     _examples(workbook.create_sheet(EXAMPLE_SHEET), ctx)
     _instructions(workbook.create_sheet(INSTRUCTIONS_SHEET, 0), county)
     workbook.active = 1
-    return _save(workbook)
+    return xlsx.save(workbook)
 
 
 def _examples(sheet: Any, ctx: FileContext) -> None:
@@ -163,9 +156,7 @@ def _examples(sheet: Any, ctx: FileContext) -> None:
         for index, column in enumerate(COLUMNS):
             value = values.get(column.key)
             if value is not None:
-                cell = sheet.cell(row=row_number, column=index + 1, value=value)
-                if isinstance(value, datetime.date):
-                    cell.number_format = "yyyy-mm-dd"
+                xlsx.write(sheet, row_number, index + 1, value)
 
 
 def _instructions(sheet: Any, county: Organization) -> None:
@@ -198,16 +189,16 @@ def _instructions(sheet: Any, county: Organization) -> None:
         ("问题文件", "检查发现问题时，可下载标注了问题单元格的原文件，修改后重新上传。"),
     ]
     for row, (title, text) in enumerate(lines, start=1):
-        sheet.cell(row=row, column=1, value=title).font = Font(bold=True)
-        sheet.cell(row=row, column=2, value=text).alignment = Alignment(wrap_text=True)
+        xlsx.write(sheet, row, 1, title).font = Font(bold=True)
+        xlsx.write(sheet, row, 2, text).alignment = Alignment(wrap_text=True)
     sheet["A1"].font = Font(bold=True, size=14, color="C8161D")
     row = len(lines) + 2
-    sheet.cell(row=row, column=1, value="列").font = Font(bold=True)
-    sheet.cell(row=row, column=2, value="说明").font = Font(bold=True)
+    xlsx.write(sheet, row, 1, "列").font = Font(bold=True)
+    xlsx.write(sheet, row, 2, "说明").font = Font(bold=True)
     with translation.override("zh-hans"):
         for offset, column in enumerate(COLUMNS, start=1):
-            sheet.cell(row=row + offset, column=1, value=template_header(column))
-            sheet.cell(row=row + offset, column=2, value=str(column.help or ""))
+            xlsx.write(sheet, row + offset, 1, template_header(column))
+            xlsx.write(sheet, row + offset, 2, str(column.help or ""))
 
 
 # --- the error workbook -----------------------------------------------------------------------
@@ -228,7 +219,7 @@ def error_workbook(submission: Any) -> bytes:
         if row:
             by_row[row].append((letter, column, message))
     with files.decrypted_copy(submission.stored_file) as path:
-        workbook = load_workbook(path)
+        workbook = xlsx.edit(path)
     sheet = workbook[DATA_SHEET] if DATA_SHEET in workbook.sheetnames else workbook.worksheets[0]
     # Drop the problems column of an earlier error workbook, then add it afresh.
     last = sheet.max_column
@@ -239,7 +230,7 @@ def error_workbook(submission: Any) -> bytes:
             last = sheet.max_column
             break
     target = last + 1
-    head = sheet.cell(row=header_row, column=target, value=PROBLEMS_HEADER)
+    head = xlsx.write(sheet, header_row, target, PROBLEMS_HEADER)
     head.fill, head.font = HEADER_FILL, REQUIRED_FONT
     sheet.column_dimensions[get_column_letter(target)].width = 60
     for row, items in by_row.items():
@@ -253,10 +244,10 @@ def error_workbook(submission: Any) -> bytes:
             comment.width, comment.height = 300, 120
             cell.comment = comment
         summary = "；".join(f"{c or '—'}：{m}" for _l, c, m in items)
-        note = sheet.cell(row=row, column=target, value=summary)
+        note = xlsx.write(sheet, row, target, summary)
         note.alignment = Alignment(wrap_text=True)
         note.fill = PROBLEM_ROW_FILL
-    return _save(workbook)
+    return xlsx.save(workbook)
 
 
 def _find_header_row(sheet: Any) -> int:
@@ -272,12 +263,12 @@ def _find_header_row(sheet: Any) -> int:
 
 
 def problem_list(submission: Any, problems: Iterable[tuple[Any, ...]]) -> bytes:
-    workbook = Workbook(write_only=True)
+    workbook = xlsx.workbook(write_only=True)
     sheet = workbook.create_sheet(_("Problems")[:31])
-    sheet.append([_("Row"), _("Column"), _("Column"), _("Problem")])
+    sheet.append(xlsx.row(sheet, [_("Row"), _("Column"), _("Column"), _("Problem")]))
     for row, letter, column, message in problems:
-        sheet.append([row, letter, column, message])
-    return _save(workbook)
+        sheet.append(xlsx.row(sheet, [row, letter, column, message]))
+    return xlsx.save(workbook)
 
 
 # --- the round's results ----------------------------------------------------------------------
@@ -305,9 +296,9 @@ def results(census_round: Any, county: Organization, *, reveal: bool) -> bytes:
     )
     if not reveal:
         members = members.defer("id_number", "phone")
-    workbook = Workbook(write_only=True)
+    workbook = xlsx.workbook(write_only=True)
     sheet = workbook.create_sheet(DATA_SHEET)
-    sheet.append([template_header(c) for c in COLUMNS])
+    sheet.append(xlsx.row(sheet, [template_header(c) for c in COLUMNS]))
     with translation.override("zh-hans"):
         labels = {
             key: dict(codes.choices(table, include_inactive=True))
@@ -327,8 +318,9 @@ def results(census_round: Any, county: Organization, *, reveal: bool) -> bytes:
             ).select_related("origin_place", "destination_place")
         }
         for member in chunk:
-            sheet.append(_result_row(member, flows.get(member.pk), labels, choice, reveal))
-    return _save(workbook)
+            values = _result_row(member, flows.get(member.pk), labels, choice, reveal)
+            sheet.append(xlsx.row(sheet, values))
+    return xlsx.save(workbook)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:

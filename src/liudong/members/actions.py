@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from liudong.codes import queries as codes
-from liudong.core import audit, crypto
+from liudong.core import audit, crypto, xlsx
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
 from liudong.core.scope import can_see, scope_of
 from liudong.members import idnumber
@@ -102,6 +103,26 @@ def _check_date(
         )
 
 
+def check_name(value: Any) -> str:
+    """The ledger's name rule: a name is given, and is not what a spreadsheet would take for
+    a formula (starting with = + - @ once full-width forms are folded, the census's own
+    folding: ＋1+2 is refused like +1+2). The rule of :func:`check_member_values`, so the
+    forms, the API and the census refuse the same names with the same message."""
+    name = (value or "").strip()
+    if not name:
+        raise DomainError("name_required", _("Enter the member's name."), "name")
+    if xlsx.looks_like_formula(unicodedata.normalize("NFKC", name[:1])):
+        raise DomainError(
+            "name_formula",
+            _(
+                "A name cannot start with =, +, - or @: a spreadsheet would take it for a "
+                "formula. Enter the name as it is written."
+            ),
+            "name",
+        )
+    return name
+
+
 def clean_phone(value: Any) -> str:
     phone = "".join(idnumber.normalize(value).split()).replace("-", "")
     if phone.startswith("+86"):
@@ -165,9 +186,7 @@ def check_member_values(
     checks many rows); ``facts``: the caller's parse of this very ID number, if it has one.
     The search key (pinyin) is not computed here: see :func:`pinyin_key`.
     """
-    name = (values["name"] or "").strip()
-    if not name:
-        raise DomainError("name_required", _("Enter the member's name."), "name")
+    name = check_name(values["name"])
     today = today or _today()
     if facts is None or facts.number != values["id_number"]:
         facts = idnumber.parse(values["id_number"], today=today)

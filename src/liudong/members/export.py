@@ -5,9 +5,8 @@ hidden key column ("F123/M45": flow record and member) so a re-import updates ra
 duplicates, dates as dates, the header row frozen. Written in openpyxl's write-only mode,
 row by row from a database cursor, so a county's whole ledger fits in little memory.
 
-Text that a spreadsheet could take for a formula (starting with = + - @, a tab or a
-carriage return) is stored as a string cell with Excel's quote prefix: shown as typed,
-never evaluated, not even after the cell is edited.
+Every cell goes through the project's one cell writer (:mod:`liudong.core.xlsx`): text that
+a spreadsheet could take for a formula is stored as text, never evaluated.
 """
 
 from __future__ import annotations
@@ -20,22 +19,17 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.utils import timezone, translation
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from liudong.codes import queries as codes
-from liudong.core import audit
+from liudong.core import audit, xlsx
 from liudong.members.filters import LedgerFilter, overdue_cutoff
 from liudong.members.models import Direction, FlowRecord, FlowScope, FlowStatus, Membership
 from liudong.members.queries import Ledger, get_ledger, ledger_rows
 from liudong.regions.models import Place
 
 DEFAULT_MAX_ROWS = 100_000
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-DATE_FORMAT = "yyyy-mm-dd"
 KEY_HEADER = "记录键"
 
 
@@ -149,34 +143,6 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 
-def needs_quote(value: str) -> bool:
-    return value.startswith(FORMULA_STARTS)
-
-
-def text_cell(sheet: Any, value: str) -> WriteOnlyCell:
-    """A string cell that no spreadsheet evaluates, whatever it starts with."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell = WriteOnlyCell(sheet, value=value)
-    if needs_quote(value):
-        cell.data_type = "s"  # openpyxl made it a formula ("f") for a leading "="
-        cell.quotePrefix = True  # Excel keeps it text even when the cell is edited
-    return cell
-
-
-def cell(sheet: Any, value: Any) -> Any:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        if needs_quote(value) or ILLEGAL_CHARACTERS_RE.search(value):
-            return text_cell(sheet, value)
-        return value  # plain text: openpyxl stores it as a string
-    if isinstance(value, datetime.date):
-        dated = WriteOnlyCell(sheet, value=value)
-        dated.number_format = DATE_FORMAT
-        return dated
-    return value
-
-
 @dataclass
 class Export:
     file: IO[bytes]
@@ -197,7 +163,7 @@ def write_workbook(
 ) -> int:
     """Write the rows (dicts of :data:`FIELDS`, and :data:`SECRET_FIELDS` when ``full``)
     to ``out``; returns how many."""
-    book = Workbook(write_only=True)
+    book = xlsx.workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
     for index, column in enumerate(COLUMNS, start=1):
         dimension = sheet.column_dimensions[get_column_letter(index)]
@@ -211,20 +177,20 @@ def write_workbook(
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
     header = []
     for text in [*(c.header for c in COLUMNS), "联系逾期"]:
-        head = WriteOnlyCell(sheet, value=text)
+        head = xlsx.cell(sheet, text)
         head.font, head.fill, head.alignment = bold, fill, centre
         header.append(head)
     sheet.append(header)
     count = 0
     labels = Labels()
     for row in rows:
-        values = [cell(sheet, column.value(row, labels, full)) for column in COLUMNS]
+        values = xlsx.row(sheet, (column.value(row, labels, full) for column in COLUMNS))
         last = row["last_contact_on"] or row["left_on"]
         overdue = row["is_open"] and last is not None and last < overdue_before
         values.append("是" if overdue else None)
         sheet.append(values)
         count += 1
-    book.save(out)
+    xlsx.save_to(book, out)
     return count
 
 

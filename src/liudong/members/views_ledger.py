@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape, format_html
@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from liudong.codes import queries as codes
-from liudong.core import pii
+from liudong.core import pii, xlsx
 from liudong.core.decorators import shows
 from liudong.core.errors import DomainError
 from liudong.core.paging import paginate
@@ -215,6 +215,7 @@ def ledger(request: HttpRequest, ledger: str) -> HttpResponse:
     return render(request, "members/ledger.html", context)
 
 
+@xlsx.download
 @login_required
 @require_http_methods(["GET", "POST"])
 def ledger_export(request: HttpRequest, ledger: str) -> HttpResponse:
@@ -239,12 +240,7 @@ def ledger_export(request: HttpRequest, ledger: str) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(back)
-    return FileResponse(
-        result.file,
-        as_attachment=True,
-        filename=result.filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return xlsx.response(result.file, result.filename)
 
 
 # --- all members ----------------------------------------------------------------------------
