@@ -60,10 +60,11 @@ def test_catalogue_covers_every_string_in_the_code(tmp_path: Path) -> None:
             capture_output=True,
             timeout=300,
         )
-        fresh = {e.msgid for e in polib.pofile(str(PO)) if not e.obsolete}
+        fresh = {(e.msgctxt or "", e.msgid) for e in polib.pofile(str(PO)) if not e.obsolete}
     finally:
         shutil.copy(backup, PO)
-    committed = {e.msgid for e in polib.pofile(str(PO)) if not e.obsolete}
+    # By context and text: a string given a new context needs its own entry.
+    committed = {(e.msgctxt or "", e.msgid) for e in polib.pofile(str(PO)) if not e.obsolete}
     assert sorted(fresh - committed) == [], "run: make messages, then translate"
 
 

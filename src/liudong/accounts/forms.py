@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from liudong.accounts.models import STAFF_ROLES
 
@@ -74,7 +75,9 @@ def clean_phone_value(value: str) -> str:
 
 class UserForm(forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150)
-    display_name = forms.CharField(label=_("Name"), max_length=60, required=False)
+    display_name = forms.CharField(
+        label=pgettext_lazy("person", "Name"), max_length=60, required=False
+    )
     role = forms.ChoiceField(label=_("Role"))
     organization = forms.ModelChoiceField(label=_("Organization"), queryset=None, required=False)
     phone = forms.CharField(label=_("Mobile phone"), required=False, help_text=PHONE_HELP)

@@ -1,7 +1,9 @@
 """The dashboards' cards: a registry any app adds to, and the statistics app's own cards.
 
 A dashboard is a list of cards. Each card names its key, title, partial template, the
-levels it shows on (city, county, station), optionally the roles, and a *figure function*
+levels it shows on (city, county, branch, station: :func:`level_of` the organization in
+view), optionally an *applies to* predicate on that organization (a card about "our
+stations" means nothing for a township), optionally the roles, and a *figure function*
 that receives a :class:`CardContext` (the viewer, the organization in view, the filters
 and the dashboard's figures) and returns what the partial shows, or None to hide the card.
 Figure functions read through the scope gate like every query.
@@ -33,14 +35,36 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from liudong.analytics import queries
 from liudong.core.registry import Registry
+from liudong.orgs.models import Organization, OrgKind
 
-CITY, COUNTY, STATION = "city", "county", "station"
-LEVELS = (CITY, COUNTY, STATION)
+CITY, COUNTY, BRANCH, STATION = "city", "county", "branch", "station"
+LEVELS = (CITY, COUNTY, BRANCH, STATION)
+# A branch (支部, 总支) holds members; it has no organizations below it to rank, no
+# stations and no inflow of its own.
+BRANCH_LEVEL_KINDS = (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH)
 SMALL = "col-6 col-xl-3"
 THIRD = "col-12 col-md-4"
 WIDE = "col-12 col-xl-6"
 FULL = "col-12"
+
+
+def level_of(org: Organization) -> str:
+    """The level of a dashboard about ``org``: the city (the root), a station (its mobile
+    branch), a branch, or a county (county-level bodies and townships)."""
+    if queries.basis_for(org) == queries.ATTACHED:
+        return STATION
+    if org.parent_id is None:
+        return CITY
+    if org.kind in BRANCH_LEVEL_KINDS:
+        return BRANCH
+    return COUNTY
+
+
+def runs_stations(org: Organization) -> bool:
+    """Stations (mobile branches) are set up by county committees."""
+    return org.kind == OrgKind.COUNTY_COMMITTEE
 
 
 @dataclass
@@ -63,6 +87,13 @@ class Card:
     roles: tuple[str, ...] | None = None  # None: every staff role
     order: int = 100
     width: str = SMALL
+    applies_to: Callable[[Organization], bool] | None = None  # None: every org of its levels
+
+    def applies(self, org: Organization, level: str) -> bool:
+        """Whether the card means something on the dashboard of ``org`` (at ``level``)."""
+        if level not in self.levels:
+            return False
+        return self.applies_to is None or self.applies_to(org)
 
 
 _CARDS: Registry[Card] = Registry("cards")
@@ -76,7 +107,7 @@ def cards_for(ctx: CardContext) -> list[dict[str, Any]]:
     shown = []
     role = getattr(ctx.user, "role", None)
     for card in all_cards():
-        if ctx.level not in card.levels:
+        if not card.applies(ctx.organization, ctx.level):
             continue
         if card.roles and role not in card.roles and not getattr(ctx.user, "is_superuser", False):
             continue
@@ -172,7 +203,7 @@ register(
         _("Mobile members found"),
         "analytics/cards/members_found.html",
         _members_found,
-        levels=(CITY, COUNTY),
+        levels=(CITY, COUNTY, BRANCH),
         order=10,
     )
 )
@@ -192,7 +223,7 @@ register(
         _("Outflow members under the liaison stations"),
         "analytics/cards/liaison.html",
         _liaison,
-        levels=(CITY, COUNTY),
+        levels=(CITY, COUNTY, BRANCH),
         order=20,
     )
 )
@@ -206,14 +237,23 @@ register(
         order=30,
     )
 )
-register(Card("stations", _("Stations"), "analytics/cards/stations.html", _stations, order=40))
+register(
+    Card(
+        "stations",
+        _("Stations"),
+        "analytics/cards/stations.html",
+        _stations,
+        levels=(CITY, COUNTY, STATION),
+        order=40,
+    )
+)
 register(
     Card(
         "coverage_in_province",
         _("Coverage in province"),
         "analytics/cards/coverage.html",
         _coverage("in_province"),
-        levels=(CITY, COUNTY),
+        levels=(CITY, COUNTY, BRANCH),
         width=THIRD,
         order=50,
     )
@@ -224,7 +264,7 @@ register(
         _("Coverage out of province"),
         "analytics/cards/coverage.html",
         _coverage("out_of_province"),
-        levels=(CITY, COUNTY),
+        levels=(CITY, COUNTY, BRANCH),
         width=THIRD,
         order=51,
     )
@@ -246,6 +286,7 @@ register(
         "analytics/cards/co_managed.html",
         _co_managed,
         levels=(COUNTY,),
+        applies_to=runs_stations,
         order=70,
     )
 )
@@ -266,7 +307,7 @@ register(
         _("Where outflow members are"),
         "analytics/cards/by_province.html",
         _by_province,
-        levels=(CITY, COUNTY),
+        levels=(CITY, COUNTY, BRANCH),
         order=210,
         width=WIDE,
     )
@@ -277,6 +318,7 @@ register(
         _("Stations and their members"),
         "analytics/cards/station_list.html",
         _station_list,
+        levels=(CITY, COUNTY, STATION),
         order=220,
         width=FULL,
     )

@@ -25,8 +25,6 @@ so the partial indexes on open records serve county dashboards.
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
 from collections import defaultdict, namedtuple
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -60,6 +58,7 @@ from django.utils.translation import gettext_lazy as _
 from liudong.analytics import rollup
 from liudong.analytics.models import CoverageTarget, FlowTally, FlowTallyDay, Snapshot
 from liudong.core import compiled
+from liudong.core.cachekeys import page_key
 from liudong.core.errors import DomainError
 from liudong.core.filters import organization_for_code
 from liudong.core.scope import ScopeKind, gate_key, scope_of, visible_to
@@ -1654,16 +1653,15 @@ def bump_version(**_kwargs: Any) -> None:
 
 
 def cache_key(user: Any, *parts: Any) -> str:
-    scope = scope_of(user)
-    raw = json.dumps([scope.kind, list(scope.roots), *parts], default=str, sort_keys=True)
+    """The key of a cached answer: the language, the gate's key and the parameters
+    (``core.cachekeys.page_key``), under the current version."""
     version = cache.get(CACHE_VERSION_KEY) or 1
-    digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
-    return f"analytics:{version}:{digest}"
+    return page_key(f"analytics:{version}", user, *parts)
 
 
 def cached(user: Any, parts: tuple[Any, ...], compute: Any) -> Any:
-    """``compute()``'s JSON-ready answer, cached per scope and parameters for a short time
-    (TTL, plus a version bumped by every flow-record write)."""
+    """``compute()``'s JSON-ready answer, cached per language, scope and parameters for a
+    short time (TTL, plus a version bumped by every flow-record write)."""
     key = cache_key(user, *parts)
     found = cache.get(key)
     if found is not None:

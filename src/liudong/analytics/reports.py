@@ -83,7 +83,11 @@ class Report:
 
     @property
     def title(self) -> str:
-        return f"{self.organization.name}流动党员管理服务统计月报（{self.year}年{self.month}月）"
+        """The report's title in the active language (the page's and the .xlsx's)."""
+        return _(
+            "%(organization)s: monthly statistical report on mobile party members, "
+            "%(year)d-%(month)02d"
+        ) % {"organization": self.organization.name, "year": self.year, "month": self.month}
 
     def as_dict(self) -> dict[str, Any]:
         return {

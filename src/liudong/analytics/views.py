@@ -50,23 +50,23 @@ def _organization(request: HttpRequest) -> Organization:
         raise PermissionDenied(exc.message) from exc
 
 
-def level_of(org: Organization) -> str:
-    if queries.basis_for(org) == queries.ATTACHED:
-        return cards.STATION
-    if org.parent_id is None:
-        return cards.CITY
-    return cards.COUNTY
-
-
-def org_choices(user: Any) -> list[Organization]:
+def org_choices(user: Any, current: Organization | None = None) -> list[Organization]:
     """Organizations a dashboard can be about: the root, county-level bodies, townships and
-    mobile branches (stations) in the viewer's scope."""
-    orgs = visible_to(
-        user,
-        Organization.objects.filter(active=True).filter(
-            Q(parent__isnull=True) | Q(kind__in=(*queries.ROW_KINDS, OrgKind.MOBILE_BRANCH))
-        ),
+    mobile branches (stations) in the viewer's scope, and always the viewer's own
+    organization and the one in view (a branch secretary's list is never empty)."""
+    own = getattr(user, "organization_id", None)
+    orgs = set(
+        visible_to(
+            user,
+            Organization.objects.filter(active=True).filter(
+                Q(parent__isnull=True)
+                | Q(kind__in=(*queries.ROW_KINDS, OrgKind.MOBILE_BRANCH))
+                | Q(pk=own)
+            ),
+        )
     )
+    if current is not None:
+        orgs.add(current)
     return sorted(orgs, key=lambda o: (o.depth > 0, o.kind == OrgKind.MOBILE_BRANCH, o.path))
 
 
@@ -76,9 +76,9 @@ def _common(request: HttpRequest) -> dict[str, Any]:
     flt = queries.FigureFilter.from_params(request.GET)
     return {
         "org": org,
-        "level": level_of(org),
+        "level": cards.level_of(org),
         "flt": flt,
-        "org_choices": org_choices(request.user),
+        "org_choices": org_choices(request.user, org),
         "reasons": codes.choices("flow_reason"),
         "statuses": [(s.value, s.label) for s in FlowStatus if s in OPEN_STATUSES],
         "directions": [(d.value, d.label) for d in Direction],

@@ -11,6 +11,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from liudong.members.models import Direction, FlowScope, FlowStatus
 
@@ -36,7 +37,14 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "姓名", _("Name"), True, width=10, help=_("As on the ID card.")),
+    Column(
+        "name",
+        "姓名",
+        pgettext_lazy("person", "Name"),
+        True,
+        width=10,
+        help=_("As on the ID card."),
+    ),
     Column(
         "id_number",
         "公民身份号码",
@@ -82,7 +90,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "origin",
         "流出地",
-        _("From"),
+        pgettext_lazy("flow place", "From"),
         False,
         "place",
         width=18,
@@ -91,7 +99,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "destination",
         "流入地",
-        _("To"),
+        pgettext_lazy("flow place", "To"),
         False,
         "place",
         width=18,

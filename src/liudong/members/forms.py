@@ -13,6 +13,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from liudong.codes.forms import CodeChoiceField
 from liudong.core.errors import DomainError
@@ -84,7 +85,7 @@ class OrganizationChoiceField(forms.ModelChoiceField):
 
 
 class MemberForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=40)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=40)
     sex = CodeChoiceField("sex", label=_("Sex"))
     ethnicity = CodeChoiceField("ethnicity", label=_("Ethnicity"))
     id_number = forms.CharField(

@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from liudong.codes import queries as codes
@@ -123,7 +123,7 @@ def _current_sort(flt: LedgerFilter, sorts: dict[str, Any], default: str) -> str
 # --- the four ledgers ------------------------------------------------------------------------
 
 OUTFLOW_COLUMNS = [
-    Column(gettext_lazy("Name"), "name"),
+    Column(pgettext_lazy("person", "Name"), "name"),
     Column(gettext_lazy("ID number")),
     Column(gettext_lazy("Mobile phone")),
     Column(gettext_lazy("Home branch"), "home"),
@@ -137,7 +137,7 @@ OUTFLOW_COLUMNS = [
     Column("", css="text-end"),
 ]
 INFLOW_COLUMNS = [
-    Column(gettext_lazy("Name"), "name"),
+    Column(pgettext_lazy("person", "Name"), "name"),
     Column(gettext_lazy("ID number")),
     Column(gettext_lazy("Mobile phone")),
     Column(gettext_lazy("Home organization"), "home"),
@@ -246,7 +246,7 @@ def ledger_export(request: HttpRequest, ledger: str) -> HttpResponse:
 # --- all members ----------------------------------------------------------------------------
 
 MEMBER_COLUMNS = [
-    Column(gettext_lazy("Name"), "name"),
+    Column(pgettext_lazy("person", "Name"), "name"),
     Column(gettext_lazy("Sex")),
     Column(gettext_lazy("ID number")),
     Column(gettext_lazy("Mobile phone")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from liudong.core.scope import ScopeRule
 
@@ -11,7 +12,7 @@ from liudong.core.scope import ScopeRule
 class Level(models.IntegerChoices):
     PROVINCE = 1, _("Province")
     PREFECTURE = 2, _("Prefecture")
-    COUNTY = 3, _("County")
+    COUNTY = 3, pgettext_lazy("place level", "County")
 
 
 class Place(models.Model):
