@@ -157,7 +157,7 @@ def test_grant_app_role_refuses_a_superuser(db: Any) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_user")
         me = cursor.fetchone()[0]
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="superuser"):
         call_command("grant_app_role", me, verbosity=0)
 
 
