@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,14 +97,54 @@ def _fresh_database(tmp_path: Path) -> Iterator[tuple[str, str, str | None]]:
             conn.execute(f"DROP ROLE IF EXISTS {owner}")
 
 
-def _get(base: str, path: str) -> tuple[int, bytes]:
-    # As nginx passes them (docs/operations.md "Web server"): TLS ends at the proxy.
-    request = urllib.request.Request(base + path, headers={"X-Forwarded-Proto": "https"})
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def _fetch(
+    base: str, path: str, *, data: dict[str, str] | None = None, cookies: str = ""
+) -> tuple[int, bytes, Any]:
+    # As nginx passes them (docs/operations.md "Web server"): TLS ends at the proxy. The
+    # cookies are HTTPS-only, so they are carried by hand over this plain connection.
+    headers = {"X-Forwarded-Proto": "https", "Referer": base.replace("http:", "https:") + path}
+    if cookies:
+        headers["Cookie"] = cookies
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    request = urllib.request.Request(base + path, data=body, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read()
+        with _OPENER.open(request, timeout=30) as response:
+            return response.status, response.read(), response.headers
     except urllib.error.HTTPError as error:
-        return error.code, error.read()
+        return error.code, error.read(), error.headers
+
+
+def _get(base: str, path: str) -> tuple[int, bytes]:
+    status, body, _ = _fetch(base, path)
+    return status, body
+
+
+def _cookies(headers: Any, jar: dict[str, str]) -> str:
+    for line in headers.get_all("Set-Cookie") or []:
+        name, _, rest = line.partition("=")
+        jar[name.strip()] = rest.split(";", 1)[0]
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+def _sign_in(base: str, username: str, password: str) -> tuple[int, bytes, str]:
+    """Post the sign-in form as a browser would; (status, page, cookies)."""
+    jar: dict[str, str] = {}
+    status, page, headers = _fetch(base, "/accounts/login/")
+    cookies = _cookies(headers, jar)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert status == 200 and token, page[-2000:]
+    form = {"csrfmiddlewaretoken": token.group(1).decode()}
+    form.update(username=username, password=password)
+    status, page, headers = _fetch(base, "/accounts/login/", data=form, cookies=cookies)
+    return status, page, _cookies(headers, jar)
 
 
 def _wait_until_serving(server: subprocess.Popen[Any], base: str, log: Path) -> None:
@@ -141,6 +182,11 @@ def test_the_documented_production_deploy_serves_its_pages(tmp_path: Path) -> No
         checked = _liudong(env, "check", "--deploy")
         assert "no issues" in checked, checked
         _liudong(env, "collectstatic", "--noinput")
+        password = secrets.token_urlsafe(12)
+        _liudong(
+            {**env, "DJANGO_SUPERUSER_PASSWORD": password},
+            *("createsuperuser", "--noinput", "--username", "admin", "--email", "a@example.cn"),
+        )
         manifest = json.loads((var / "static" / "staticfiles.json").read_text())["paths"]
 
         served = {**env, "DATABASE_URL": app_url, "LIUDONG_BIND": f"127.0.0.1:{port}"}
@@ -170,6 +216,14 @@ def test_the_documented_production_deploy_serves_its_pages(tmp_path: Path) -> No
             assert status == 200, page[-2000:]
             swagger = re.search(rb'/static/(drf_spectacular_sidecar/[^"\']+\.js)', page)
             assert swagger and _get(base, "/static/" + swagger.group(1).decode())[0] == 200
+            # Writes as the application role: a failed sign-in (audit row, lockout counter),
+            # then a sign-in (session, audit row) and the page it lands on.
+            status, page, _ = _sign_in(base, "admin", "not-the-password")
+            assert status == 200, page[-2000:]
+            status, page, cookies = _sign_in(base, "admin", password)
+            assert status == 302, page[-2000:]
+            status, page, _ = _fetch(base, "/admin/", cookies=cookies)
+            assert status == 200, page[-2000:]
         finally:
             server.send_signal(signal.SIGTERM)
             try:
