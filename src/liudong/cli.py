@@ -7,10 +7,18 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["generate_field_key"]:
+        # The key is made before the deployment's configuration exists: with
+        # LIUDONG_ENV=production the settings refuse to load without it.
+        from liudong.config import new_field_key
+
+        print(new_field_key())
+        return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liudong.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["liudong", *(sys.argv[1:] if argv is None else argv)])
+    execute_from_command_line(["liudong", *args])
 
 
 if __name__ == "__main__":

@@ -245,7 +245,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("LIUDONG_PROXY_COUNT", "0")) or None
+# Reverse proxies in front: the client address (audit trail, lockout, one-time code limits)
+# is the one the outermost of our proxies saw, read by one function for everyone.
+LIUDONG_PROXY_COUNT = int(os.environ.get("LIUDONG_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "liudong.core.middleware.client_ip"
 OTP_TOTP_ISSUER = "流动党员管理服务平台"
 LIUDONG_REQUIRE_2FA_FOR_ADMINS = config.env_bool("LIUDONG_REQUIRE_2FA_FOR_ADMINS")
 

@@ -184,3 +184,54 @@ def test_a_members_account_page_is_the_light_phone_page(login: Any) -> None:
     assert "138****1001" in text and "13809331001" not in text
     staff = login("jingchuan").get("/accounts/profile/").content.decode()
     assert "bootstrap" in staff and 'id="sign-out"' not in staff
+
+
+def test_lockout_behind_a_proxy_keys_on_the_forwarded_client_address(
+    demo: Any, settings: Any
+) -> None:
+    # One reverse proxy in front: every request comes from the proxy's address, and the
+    # client's own address is the last one the proxy appended to X-Forwarded-For.
+    settings.LIUDONG_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    client_a = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    client_b = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.9, 198.51.100.8"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        Client().post("/accounts/login/", {"username": "city", "password": "nope"}, **client_a)
+    locked = Client().post(
+        "/accounts/login/", {"username": "city", "password": PASSWORD}, **client_a
+    )
+    assert locked.status_code == 429
+    # The city administrator signs in from another address behind the same proxy.
+    other = Client().post(
+        "/accounts/login/", {"username": "city", "password": PASSWORD}, **client_b
+    )
+    assert other.status_code == 302, other.status_code
+    from liudong.core.models import AuditEvent
+
+    failed = AuditEvent.objects.filter(kind="login_failed", detail="city").latest("at")
+    assert failed.ip == "198.51.100.7"  # the audit trail names the same address
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "198.51.100.7", "10.0.0.1"),  # no proxy configured: the header is the client's
+        (1, "198.51.100.7", "198.51.100.7"),
+        (1, "6.6.6.6, 198.51.100.7", "198.51.100.7"),  # the client's own entry is ignored
+        (2, "6.6.6.6, 198.51.100.7, 10.0.0.2", "198.51.100.7"),
+        (1, "", "10.0.0.1"),
+        (1, "not-an-address", "10.0.0.1"),  # never a malformed value in the audit trail
+    ],
+)
+def test_client_address_from_the_proxy_count(
+    settings: Any, proxies: int, forwarded: str, expected: str
+) -> None:
+    from axes.helpers import get_client_ip_address
+    from django.test import RequestFactory
+
+    from liudong.core.middleware import client_ip
+
+    settings.LIUDONG_PROXY_COUNT = proxies
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
+    assert get_client_ip_address(request) == expected  # axes asks the same function

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import logging
 import re
 import time
@@ -18,15 +19,31 @@ _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: the one function for the audit trail, the lockout (axes'
+    ``AXES_CLIENT_IP_CALLABLE``) and the one-time code limits.
+
+    With ``LIUDONG_PROXY_COUNT`` = n proxies in front, each proxy appends the address it
+    received the request from to ``X-Forwarded-For``, so the n-th entry from the right is
+    the address our outermost proxy saw; anything left of it was written by the client and
+    is not trusted. Without proxies (or without the header) it is ``REMOTE_ADDR``.
+    """
     from django.conf import settings
 
-    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", None) or 0
-    if proxies:
+    proxies = getattr(settings, "LIUDONG_PROXY_COUNT", 0)
+    if proxies > 0:
         forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         forwarded = [p for p in forwarded if p]
-        if len(forwarded) >= proxies:
+        if len(forwarded) >= proxies and _is_address(forwarded[-proxies]):
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
+
+
+def _is_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 class RequestIdMiddleware:

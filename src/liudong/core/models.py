@@ -25,8 +25,20 @@ class AuditEventQuerySet(models.QuerySet):
         raise AppendOnlyError("The audit trail is append-only; use `liudong audit purge`.")
 
     def purge_before(self, cutoff: Any) -> int:
-        """Remove rows older than ``cutoff`` (the retention command's only way in)."""
-        doomed = self.model.objects.filter(at__lt=cutoff)
+        """Remove rows older than ``cutoff`` (the retention command's only way in).
+
+        On PostgreSQL through ``core_auditevent_purge``, the owner's function (migration
+        0004): the application role may not delete audit rows itself (decision 58). Both
+        databases refuse rows younger than 180 days.
+        """
+        from django.db import connections
+
+        connection = connections[self.db]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT core_auditevent_purge(%s)", [cutoff])
+                return int(cursor.fetchone()[0])
+        doomed = self.model.objects.using(self.db).filter(at__lt=cutoff)
         return doomed._raw_delete(doomed.db)
 
 
