@@ -63,7 +63,6 @@ from liudong.core import compiled
 from liudong.core.errors import DomainError
 from liudong.core.filters import organization_for_code
 from liudong.core.scope import ScopeKind, gate_key, scope_of, visible_to
-from liudong.members.filters import overdue_cutoff
 from liudong.members.models import (
     OPEN_STATUSES,
     Alert,
@@ -72,6 +71,7 @@ from liudong.members.models import (
     FlowScope,
     FlowStatus,
 )
+from liudong.members.overdue import overdue_condition, overdue_cutoff
 from liudong.orgs.models import Organization, OrgKind
 
 RESPONSIBLE = "responsible"
@@ -343,8 +343,8 @@ def open_records(
 
 
 def _overdue() -> Q:
-    cutoff = overdue_cutoff()
-    return Q(last_contact_on__lt=cutoff) | Q(last_contact_on__isnull=True, left_on__lt=cutoff)
+    """Contact overdue today (the ledger's one rule, :mod:`liudong.members.overdue`)."""
+    return overdue_condition(overdue_cutoff())
 
 
 def use_rollup(user: Any, flt: FigureFilter | None, wanted: bool | None = None) -> bool:

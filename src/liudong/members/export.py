@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter
 
 from liudong.codes import queries as codes
 from liudong.core import audit
-from liudong.members.filters import LedgerFilter, overdue_cutoff
+from liudong.members.filters import LedgerFilter
 from liudong.members.models import Direction, FlowRecord, FlowScope, FlowStatus, Membership
 from liudong.members.queries import Ledger, get_ledger, ledger_rows
 from liudong.regions.models import Place
@@ -192,11 +192,9 @@ class TooManyRows(Exception):
         self.limit = limit
 
 
-def write_workbook(
-    rows: Any, out: IO[bytes], *, full: bool, title: str, overdue_before: datetime.date
-) -> int:
-    """Write the rows (dicts of :data:`FIELDS`, and :data:`SECRET_FIELDS` when ``full``)
-    to ``out``; returns how many."""
+def write_workbook(rows: Any, out: IO[bytes], *, full: bool, title: str) -> int:
+    """Write the rows (dicts of :data:`FIELDS`, and :data:`SECRET_FIELDS` when ``full``,
+    with the query's ``contact_overdue``) to ``out``; returns how many."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
     for index, column in enumerate(COLUMNS, start=1):
@@ -219,9 +217,7 @@ def write_workbook(
     labels = Labels()
     for row in rows:
         values = [cell(sheet, column.value(row, labels, full)) for column in COLUMNS]
-        last = row["last_contact_on"] or row["left_on"]
-        overdue = row["is_open"] and last is not None and last < overdue_before
-        values.append("是" if overdue else None)
+        values.append("是" if row["contact_overdue"] else None)
         sheet.append(values)
         count += 1
     book.save(out)
@@ -250,11 +246,10 @@ def export_ledger(
     with translation.override("zh-hans"):  # the sheet's labels, like its headers
         fields = (*FIELDS, *SECRET_FIELDS) if full else FIELDS
         count = write_workbook(
-            rows.values(*fields).iterator(chunk_size=2000),
+            rows.values(*fields, "contact_overdue").iterator(chunk_size=2000),
             out,
             full=full,
             title=ledger.sheet,
-            overdue_before=overdue_cutoff(),
         )
     out.seek(0)
     detail = f"ledger={ledger.key} rows={count} full={'yes' if full else 'no'}"
