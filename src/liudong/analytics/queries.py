@@ -31,7 +31,7 @@ from collections import defaultdict, namedtuple
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -1543,37 +1543,40 @@ def distribution(
     from_rollup: bool | None = None,
 ) -> dict[str, Any]:
     """Members by area of the map: destination (outflow) or origin (inflow) provinces,
-    a province's prefectures, a prefecture's counties. Codes are six digits.
+    a province's prefectures, a prefecture's counties, with every figure of a
+    :class:`Tally` (contact overdue included) at every level, so the areas below a
+    province add up to it. Codes are six digits.
 
     Provinces and prefectures by destination come from the rollup; a prefecture's
     counties and the inflow members' origins read the records (slower at a million)."""
     inflow = flt.direction == Direction.INFLOW
+    if not inflow:  # the map shows outflow by destination unless asked for inflow
+        flt = replace(flt, direction=Direction.OUTFLOW)
     place = "origin_place_id" if inflow else "destination_place_id"
     digits = {"province": 2, "prefecture": 4, "county": 6}.get(level, 2)
+    records = open_records(user, org, flt)
+    if parent and digits > 2:
+        records = records.filter(**{f"{place[:-3]}__code__startswith": parent[: digits - 2]})
+    records = records.annotate(area=Substr(place, 1, digits))
+    rows: Iterable[tuple[Any, ...]]
     if not inflow and digits <= 4 and use_rollup(user, flt, from_rollup):
         tallies = tallies_for(user, org, flt)
         if parent and digits > 2:
             tallies = tallies.filter(prefecture__startswith=parent[: digits - 2])
-        rows = (
-            tallies.annotate(area=Substr("prefecture", 1, digits))
-            .values_list("area", "status")
-            .annotate(n=Sum("n"))
-            .order_by()
-        )
+        # The tally's counts with today's overdue (the anchor's plus the day's correction
+        # from the same area's records), as every other figure read from the rollup.
+        tallies = tallies.annotate(area=Substr("prefecture", 1, digits))
+        rows = tally_rows(tallies, ("area", "status"), records)
     else:
-        records = open_records(user, org, flt)
-        if parent and digits > 2:
-            records = records.filter(**{f"{place[:-3]}__code__startswith": parent[: digits - 2]})
         rows = (
-            records.annotate(area=Substr(place, 1, digits))
-            .values_list("area", "status")
-            .annotate(n=Count("id"))
+            records.values_list("area", "status")
+            .annotate(n=Count("id"), overdue=Count("id", filter=_overdue()))
             .order_by()
         )
     areas: dict[str, Tally] = defaultdict(Tally)
-    for area, status, n in rows:
+    for area, status, n, overdue in rows:
         if n:
-            areas[area].add(status, n)
+            areas[area].add(status, n, overdue)
     pad = "0" * (6 - digits)
     return {
         "level": level,
