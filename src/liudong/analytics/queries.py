@@ -1156,7 +1156,8 @@ class StationFigures:
     lng: float
     lat: float
     branch_code: str
-    attached: Tally = field(default_factory=Tally)
+    attached: int = 0  # stations.queries.station_members: the one definition
+    managed: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -1169,16 +1170,17 @@ class StationFigures:
             "lng": self.lng,
             "lat": self.lat,
             "branch": self.branch_code,
-            "attached": self.attached.total,
-            "managed": self.attached.managed,
+            "attached": self.attached,
+            "managed": self.managed,
         }
 
 
 def stations_in(user: Any, org: Organization, *, from_rollup: bool = False) -> list[StationFigures]:
-    """Open stations run in (or being) the organization's subtree, with their attached
-    members (open records whose inflow side is the station's branch; counted from the
-    rollup when ``from_rollup``). No overdue figure: the station list shows none."""
+    """Open stations run in (or being) the organization's subtree, with their members
+    (attached and managed: ``stations.queries.station_members``, the one definition the
+    station pages and the API use; counted from the rollup when ``from_rollup``)."""
     from liudong.regions.queries import place_names
+    from liudong.stations import queries as station_queries
     from liudong.stations.models import StationKind
 
     stations = _open_stations(user, org)
@@ -1208,26 +1210,20 @@ def stations_in(user: Any, org: Organization, *, from_rollup: bool = False) -> l
         branches = tuple(branch_to)
 
         def attached() -> QuerySet:
-            if from_rollup:
+            if from_rollup:  # the same records' counts, kept by the triggers
                 return (
                     visible_to(user, FlowTally.objects.filter(inflow_organization_id__in=branches))
                     .values_list("inflow_organization_id", "status")
                     .annotate(n=Sum("n"))
                     .order_by()
                 )
-            return (
-                visible_to(
-                    user,
-                    FlowRecord.objects.filter(is_open=True, inflow_organization_id__in=branches),
-                )
-                .values_list("inflow_organization_id", "status")
-                .annotate(n=Count("id"))
-                .order_by()
-            )
+            return station_queries.attached_counts(user, branches)
 
         key = ("analytics.attached", from_rollup, gate_key(user), branches)
-        for branch_id, status, n in compiled.rows(key, attached):
-            branch_to[branch_id].attached.add(status, n)
+        members = station_queries.station_members(user, branches, compiled.rows(key, attached))
+        for branch_id, figures in branch_to.items():
+            figures.attached = members[branch_id].attached
+            figures.managed = members[branch_id].managed
     return result
 
 
