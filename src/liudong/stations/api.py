@@ -61,7 +61,7 @@ class StationViewSet(ScopedReadOnlyViewSet):
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         if args:  # the page of stations (or the one) about to be shown: one count for all
-            shown = args[0] if isinstance(args[0], list | tuple) else [args[0]]
+            shown = [args[0]] if isinstance(args[0], Station) else list(args[0])
             kwargs.setdefault("context", self.get_serializer_context())
             kwargs["context"]["members"] = queries.station_members(
                 self.request.user, [getattr(s, "branch_id", None) for s in shown]
