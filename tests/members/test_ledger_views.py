@@ -323,9 +323,9 @@ def test_overdue_contact_filter(data: Ledger, settings: Any) -> None:
     assert data.zhaoliu.pk in ids(rows)  # never contacted since 2023
     assert data.zhangsan.pk not in ids(rows)  # contacted today
     assert data.formula.pk not in ids(rows)  # left five days ago
-    cutoff = timezone.localdate() - datetime.timedelta(days=90)
+    ninety_days_ago = timezone.localdate() - datetime.timedelta(days=90)
     for f in rows:
-        assert (f.last_contact_on or f.left_on) < cutoff
+        assert (f.last_contact_on or f.left_on) <= ninety_days_ago  # day 90 is overdue
     settings.LIUDONG_CONTACT_OVERDUE_DAYS = 3
     assert data.formula.pk in ids(ledger_rows(user, "out_of_province", {"overdue": "1"}))
 

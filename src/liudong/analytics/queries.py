@@ -29,7 +29,7 @@ from collections import defaultdict, namedtuple
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -62,7 +62,6 @@ from liudong.core.cachekeys import page_key
 from liudong.core.errors import DomainError
 from liudong.core.filters import organization_for_code
 from liudong.core.scope import ScopeKind, gate_key, scope_of, visible_to
-from liudong.members.filters import overdue_cutoff
 from liudong.members.models import (
     OPEN_STATUSES,
     Alert,
@@ -71,6 +70,7 @@ from liudong.members.models import (
     FlowScope,
     FlowStatus,
 )
+from liudong.members.overdue import overdue_condition, overdue_cutoff
 from liudong.orgs.models import Organization, OrgKind
 
 RESPONSIBLE = "responsible"
@@ -342,8 +342,8 @@ def open_records(
 
 
 def _overdue() -> Q:
-    cutoff = overdue_cutoff()
-    return Q(last_contact_on__lt=cutoff) | Q(last_contact_on__isnull=True, left_on__lt=cutoff)
+    """Contact overdue today (the ledger's one rule, :mod:`liudong.members.overdue`)."""
+    return overdue_condition(overdue_cutoff())
 
 
 def use_rollup(user: Any, flt: FigureFilter | None, wanted: bool | None = None) -> bool:
@@ -1155,7 +1155,8 @@ class StationFigures:
     lng: float
     lat: float
     branch_code: str
-    attached: Tally = field(default_factory=Tally)
+    attached: int = 0  # stations.queries.station_members: the one definition
+    managed: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -1168,16 +1169,17 @@ class StationFigures:
             "lng": self.lng,
             "lat": self.lat,
             "branch": self.branch_code,
-            "attached": self.attached.total,
-            "managed": self.attached.managed,
+            "attached": self.attached,
+            "managed": self.managed,
         }
 
 
 def stations_in(user: Any, org: Organization, *, from_rollup: bool = False) -> list[StationFigures]:
-    """Open stations run in (or being) the organization's subtree, with their attached
-    members (open records whose inflow side is the station's branch; counted from the
-    rollup when ``from_rollup``). No overdue figure: the station list shows none."""
+    """Open stations run in (or being) the organization's subtree, with their members
+    (attached and managed: ``stations.queries.station_members``, the one definition the
+    station pages and the API use; counted from the rollup when ``from_rollup``)."""
     from liudong.regions.queries import place_names
+    from liudong.stations import queries as station_queries
     from liudong.stations.models import StationKind
 
     stations = _open_stations(user, org)
@@ -1207,26 +1209,20 @@ def stations_in(user: Any, org: Organization, *, from_rollup: bool = False) -> l
         branches = tuple(branch_to)
 
         def attached() -> QuerySet:
-            if from_rollup:
+            if from_rollup:  # the same records' counts, kept by the triggers
                 return (
                     visible_to(user, FlowTally.objects.filter(inflow_organization_id__in=branches))
                     .values_list("inflow_organization_id", "status")
                     .annotate(n=Sum("n"))
                     .order_by()
                 )
-            return (
-                visible_to(
-                    user,
-                    FlowRecord.objects.filter(is_open=True, inflow_organization_id__in=branches),
-                )
-                .values_list("inflow_organization_id", "status")
-                .annotate(n=Count("id"))
-                .order_by()
-            )
+            return station_queries.attached_counts(user, branches)
 
         key = ("analytics.attached", from_rollup, gate_key(user), branches)
-        for branch_id, status, n in compiled.rows(key, attached):
-            branch_to[branch_id].attached.add(status, n)
+        members = station_queries.station_members(user, branches, compiled.rows(key, attached))
+        for branch_id, figures in branch_to.items():
+            figures.attached = members[branch_id].attached
+            figures.managed = members[branch_id].managed
     return result
 
 
@@ -1542,37 +1538,40 @@ def distribution(
     from_rollup: bool | None = None,
 ) -> dict[str, Any]:
     """Members by area of the map: destination (outflow) or origin (inflow) provinces,
-    a province's prefectures, a prefecture's counties. Codes are six digits.
+    a province's prefectures, a prefecture's counties, with every figure of a
+    :class:`Tally` (contact overdue included) at every level, so the areas below a
+    province add up to it. Codes are six digits.
 
     Provinces and prefectures by destination come from the rollup; a prefecture's
     counties and the inflow members' origins read the records (slower at a million)."""
     inflow = flt.direction == Direction.INFLOW
+    if not inflow:  # the map shows outflow by destination unless asked for inflow
+        flt = replace(flt, direction=Direction.OUTFLOW)
     place = "origin_place_id" if inflow else "destination_place_id"
     digits = {"province": 2, "prefecture": 4, "county": 6}.get(level, 2)
+    records = open_records(user, org, flt)
+    if parent and digits > 2:
+        records = records.filter(**{f"{place[:-3]}__code__startswith": parent[: digits - 2]})
+    records = records.annotate(area=Substr(place, 1, digits))
+    rows: Iterable[tuple[Any, ...]]
     if not inflow and digits <= 4 and use_rollup(user, flt, from_rollup):
         tallies = tallies_for(user, org, flt)
         if parent and digits > 2:
             tallies = tallies.filter(prefecture__startswith=parent[: digits - 2])
-        rows = (
-            tallies.annotate(area=Substr("prefecture", 1, digits))
-            .values_list("area", "status")
-            .annotate(n=Sum("n"))
-            .order_by()
-        )
+        # The tally's counts with today's overdue (the anchor's plus the day's correction
+        # from the same area's records), as every other figure read from the rollup.
+        tallies = tallies.annotate(area=Substr("prefecture", 1, digits))
+        rows = tally_rows(tallies, ("area", "status"), records)
     else:
-        records = open_records(user, org, flt)
-        if parent and digits > 2:
-            records = records.filter(**{f"{place[:-3]}__code__startswith": parent[: digits - 2]})
         rows = (
-            records.annotate(area=Substr(place, 1, digits))
-            .values_list("area", "status")
-            .annotate(n=Count("id"))
+            records.values_list("area", "status")
+            .annotate(n=Count("id"), overdue=Count("id", filter=_overdue()))
             .order_by()
         )
     areas: dict[str, Tally] = defaultdict(Tally)
-    for area, status, n in rows:
+    for area, status, n, overdue in rows:
         if n:
-            areas[area].add(status, n)
+            areas[area].add(status, n, overdue)
     pad = "0" * (6 - digits)
     return {
         "level": level,

@@ -5,10 +5,13 @@ the inflow-side organization (as on the record; NULL when absent). Every figure 
 dashboard, the map's province and prefecture counts and the monthly report's live rows are
 sums over it; the responsible side (decision 21) is derived from the key when reading.
 
-Contact overdue depends on today's date: the tally counts, per key, the records overdue on
-an anchor day (``FlowTallyDay``, moved to the day's cutoff by the nightly rebuild), and a
-reader adds the records whose last contact (or start) lies between the anchor and today's
-cutoff, counted from covering partial indexes (``analytics_contact_overdue_idx``,
+Contact overdue (the ledger's one rule, :mod:`liudong.members.overdue`: last contact, or
+never contacted the start, before a cutoff taken from ``overdue_cutoff``; the triggers, the
+correction and its SQL compare with ``<`` to that cutoff, passed in as a parameter) depends
+on today's date: the tally counts, per key, the records overdue on an anchor day
+(``FlowTallyDay``, moved to the day's cutoff by the nightly rebuild), and a reader adds
+the records whose last contact (or start) lies between the anchor and today's cutoff,
+counted from covering partial indexes (``analytics_contact_overdue_idx``,
 ``analytics_never_contacted_idx``, migration 0003): about a day of records.
 
 Not in it: the filters it has no column for (reason, period), the map's county drill and
@@ -33,6 +36,7 @@ from liudong.analytics.models import FlowTally, FlowTallyDay
 from liudong.core import audit
 from liudong.core.scope import ScopeKind, scope_of
 from liudong.members.models import FlowRecord
+from liudong.members.overdue import overdue_cutoff, silent_before
 
 KEY = (
     "direction",
@@ -61,10 +65,11 @@ def anchor_day() -> datetime.date | None:
 
 
 def _late(anchor: datetime.date | None) -> Q:
-    """Contact overdue on ``anchor``: last contact, or never contacted the start, before."""
+    """Contact overdue on the day whose cutoff is ``anchor`` (the ledger's one rule,
+    :func:`liudong.members.overdue.silent_before`; the records counted here are open)."""
     if anchor is None:
         return Q(pk__in=[])
-    return Q(last_contact_on__lt=anchor) | Q(last_contact_on__isnull=True, left_on__lt=anchor)
+    return silent_before(anchor)
 
 
 def counted_from_records(anchor: datetime.date | None = None) -> dict[Key, tuple[int, int]]:
@@ -114,8 +119,6 @@ def rebuild(*, by: Any = None, anchor: datetime.date | None = None) -> dict[str,
     (``drift_keys``, ``drift_records``: the sum of the differences' sizes; 0 and 0 when
     the triggers kept it exact).
     """
-    from liudong.members.filters import overdue_cutoff
-
     started = time.perf_counter()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

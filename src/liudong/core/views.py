@@ -66,6 +66,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "recent_check_ins": [] if user.can("audit.view") else _recent_check_ins(user),
         }
     )
+    if user.role == Role.STATION_STAFF:
+        context["my_stations"] = _my_stations(user)
     template = {
         Role.CITY_ADMIN: "core/home_city.html",
         Role.COUNTY_ADMIN: "core/home_county.html",
@@ -106,6 +108,15 @@ def _check_ins_pending(user: Any) -> int:
     except ImportError:
         return 0
     return queries.pending_count(user)
+
+
+def _my_stations(user: Any) -> list[Any]:
+    """The stations of a station's staff, with their members as every page counts them."""
+    try:
+        from liudong.stations import queries
+    except ImportError:
+        return []
+    return [s for s in queries.stations_for(user) if s.branch_id == user.organization_id]
 
 
 def _recent_check_ins(user: Any) -> list[Any]:

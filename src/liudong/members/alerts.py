@@ -3,9 +3,11 @@
 Run daily (Celery beat task ``liudong.scan_alerts`` or ``liudong scan_alerts`` from cron).
 For every open flow record:
 
-* ``overdue_contact``: no contact (the last one, or since leaving if never contacted) for
-  ``LIUDONG_CONTACT_OVERDUE_DAYS`` (90) days or more;
-* ``suggest_lost``: none for ``LIUDONG_LOST_SUGGEST_DAYS`` (180) days or more, unless the
+* ``overdue_contact``: contact overdue, the ledger's one rule
+  (:mod:`liudong.members.overdue`: no contact, the last one or since leaving if never
+  contacted, for ``LIUDONG_CONTACT_OVERDUE_DAYS`` (90) days or more);
+* ``suggest_lost``: none for ``LIUDONG_LOST_SUGGEST_DAYS`` (180) days or more (read the
+  same way, :func:`liudong.members.overdue.silence_cutoff`), unless the
   record is already marked lost (the 2019 rules: six months without contact → search);
 * ``yearly_report``: away over a year and no contact in the last 365 days (members report
   at least once a year; until the ledger has a "member's own report" contact method, any
@@ -42,25 +44,14 @@ from django.utils.translation import gettext as _
 
 from liudong.core import audit
 from liudong.members.models import Alert, AlertKind, Contact, FlowRecord, FlowStatus
+from liudong.members.overdue import overdue_condition, overdue_cutoff, silence_cutoff, silent_before
 
 # Contact methods that count as the member's own yearly report; None: any method.
 YEARLY_REPORT_METHODS: tuple[str, ...] | None = None
 
 
-def overdue_days_setting() -> int:
-    return int(getattr(settings, "LIUDONG_CONTACT_OVERDUE_DAYS", 90))
-
-
 def lost_days_setting() -> int:
     return int(getattr(settings, "LIUDONG_LOST_SUGGEST_DAYS", 180))
-
-
-def _silent_since(cutoff: datetime.date, prefix: str = "") -> Q:
-    """No contact after ``cutoff``: the last contact, or the day the member left when never
-    contacted, lies on or before it."""
-    return Q(**{f"{prefix}last_contact_on__lte": cutoff}) | Q(
-        **{f"{prefix}last_contact_on__isnull": True, f"{prefix}left_on__lte": cutoff}
-    )
 
 
 def _recent_report(since: datetime.date) -> Exists:
@@ -70,26 +61,22 @@ def _recent_report(since: datetime.date) -> Exists:
     return Exists(contacts)
 
 
-def _condition(kind: str, today: datetime.date, overdue_days: int, lost_days: int) -> Q:
+def _condition(kind: str, today: datetime.date, lost_days: int) -> Q:
     """When an open record calls for an alert of ``kind`` (lookups from the flow record)."""
     if kind == AlertKind.OVERDUE_CONTACT:
-        return _silent_since(today - datetime.timedelta(days=overdue_days))
+        return overdue_condition(overdue_cutoff(today))
     if kind == AlertKind.SUGGEST_LOST:
-        cutoff = today - datetime.timedelta(days=lost_days)
-        return _silent_since(cutoff) & ~Q(status=FlowStatus.LOST)
+        return silent_before(silence_cutoff(lost_days, today)) & ~Q(status=FlowStatus.LOST)
     if kind == AlertKind.YEARLY_REPORT:
         year_ago = today - datetime.timedelta(days=365)
         return Q(left_on__lte=year_ago) & ~_recent_report(year_ago)
     raise ValueError(kind)
 
 
-def due(
-    kind: str, today: datetime.date, overdue_days: int | None = None, lost_days: int | None = None
-) -> QuerySet[FlowRecord]:
+def due(kind: str, today: datetime.date, lost_days: int | None = None) -> QuerySet[FlowRecord]:
     """The open records that call for an alert of ``kind`` on ``today``."""
-    overdue_days = overdue_days if overdue_days is not None else overdue_days_setting()
     lost_days = lost_days if lost_days is not None else lost_days_setting()
-    return FlowRecord.objects.filter(_condition(kind, today, overdue_days, lost_days), is_open=True)
+    return FlowRecord.objects.filter(_condition(kind, today, lost_days), is_open=True)
 
 
 def _raise(kind: str, records: QuerySet[FlowRecord], today: datetime.date) -> int:
@@ -122,7 +109,7 @@ def _raise(kind: str, records: QuerySet[FlowRecord], today: datetime.date) -> in
         return max(cursor.rowcount, 0)
 
 
-def _resolve(kind: str, today: datetime.date, overdue_days: int, lost_days: int) -> int:
+def _resolve(kind: str, today: datetime.date, lost_days: int) -> int:
     """Resolve open alerts of ``kind`` whose record is closed or no longer due."""
     open_alerts = Alert.objects.filter(kind=kind, resolved=False)
     resolved = open_alerts.filter(flow__is_open=False).update(
@@ -133,7 +120,7 @@ def _resolve(kind: str, today: datetime.date, overdue_days: int, lost_days: int)
             resolved=True, resolved_on=today, note=_("Marked lost contact.")
         )
     still_due = FlowRecord.objects.filter(
-        _condition(kind, today, overdue_days, lost_days), pk=OuterRef("flow_id")
+        _condition(kind, today, lost_days), pk=OuterRef("flow_id")
     )
     resolved += (
         open_alerts.filter(flow__is_open=True)
@@ -145,20 +132,16 @@ def _resolve(kind: str, today: datetime.date, overdue_days: int, lost_days: int)
 
 def scan(
     today: datetime.date | None = None,
-    overdue_days: int | None = None,
     lost_days: int | None = None,
 ) -> dict[str, int]:
     """Raise the alerts that are due and resolve those that no longer are; returns counts."""
     today = today or timezone.localdate()
-    overdue_days = overdue_days if overdue_days is not None else overdue_days_setting()
     lost_days = lost_days if lost_days is not None else lost_days_setting()
     counts: dict[str, int] = {}
     with transaction.atomic():
         for kind in (AlertKind.OVERDUE_CONTACT, AlertKind.SUGGEST_LOST, AlertKind.YEARLY_REPORT):
-            counts[f"resolved_{kind}"] = _resolve(kind, today, overdue_days, lost_days)
-            counts[f"raised_{kind}"] = _raise(
-                kind, due(kind, today, overdue_days, lost_days), today
-            )
+            counts[f"resolved_{kind}"] = _resolve(kind, today, lost_days)
+            counts[f"raised_{kind}"] = _raise(kind, due(kind, today, lost_days), today)
         counts["open"] = Alert.objects.filter(resolved=False).count()
         detail: dict[str, Any] = {"today": today.isoformat(), **counts}
         with audit.action("alert.scan"):

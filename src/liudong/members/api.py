@@ -24,7 +24,7 @@ from liudong.core.errors import DomainError, ScopeError
 from liudong.core.filters import organization_for_code
 from liudong.core.scope import ScopeRule, scope_filter, scope_of, visible_to
 from liudong.members import actions
-from liudong.members.filters import overdue_cutoff, search_condition
+from liudong.members.filters import search_condition
 from liudong.members.models import (
     Alert,
     AlertKind,
@@ -40,6 +40,7 @@ from liudong.members.models import (
     Member,
     Membership,
 )
+from liudong.members.overdue import overdue_condition
 from liudong.members.serializers import (
     AlertResolveSerializer,
     AlertSerializer,
@@ -189,14 +190,6 @@ class MemberViewSet(ScopedModelViewSet):
 # --- flow records -----------------------------------------------------------------------
 
 
-def overdue_condition() -> Q:
-    """As on the ledger pages: open, and the last contact (or, never contacted, the day the
-    member left) lies more than ``LIUDONG_CONTACT_OVERDUE_DAYS`` (90) days back."""
-    cutoff = overdue_cutoff()
-    silent = Q(last_contact_on__lt=cutoff) | Q(last_contact_on__isnull=True, left_on__lt=cutoff)
-    return Q(is_open=True) & silent
-
-
 class FlowRecordFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_q",
@@ -217,7 +210,8 @@ class FlowRecordFilter(django_filters.FilterSet):
         field_name="inflow_organization__code", label="inflow-side organization code"
     )
     overdue = django_filters.BooleanFilter(
-        method="filter_overdue", label="open and no contact for 90 days (configurable)"
+        method="filter_overdue",
+        label="open and no contact for 90 days or more (LIUDONG_CONTACT_OVERDUE_DAYS)",
     )
 
     class Meta:

@@ -11,7 +11,6 @@ a spreadsheet could take for a formula is stored as text, never evaluated.
 
 from __future__ import annotations
 
-import datetime
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from liudong.codes import queries as codes
 from liudong.core import audit, xlsx
-from liudong.members.filters import LedgerFilter, overdue_cutoff
+from liudong.members.filters import LedgerFilter
 from liudong.members.models import Direction, FlowRecord, FlowScope, FlowStatus, Membership
 from liudong.members.queries import Ledger, get_ledger, ledger_rows
 from liudong.regions.models import Place
@@ -158,11 +157,9 @@ class TooManyRows(Exception):
         self.limit = limit
 
 
-def write_workbook(
-    rows: Any, out: IO[bytes], *, full: bool, title: str, overdue_before: datetime.date
-) -> int:
-    """Write the rows (dicts of :data:`FIELDS`, and :data:`SECRET_FIELDS` when ``full``)
-    to ``out``; returns how many."""
+def write_workbook(rows: Any, out: IO[bytes], *, full: bool, title: str) -> int:
+    """Write the rows (dicts of :data:`FIELDS`, and :data:`SECRET_FIELDS` when ``full``,
+    with the query's ``contact_overdue``) to ``out``; returns how many."""
     book = xlsx.workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
     for index, column in enumerate(COLUMNS, start=1):
@@ -185,9 +182,7 @@ def write_workbook(
     labels = Labels()
     for row in rows:
         values = xlsx.row(sheet, (column.value(row, labels, full) for column in COLUMNS))
-        last = row["last_contact_on"] or row["left_on"]
-        overdue = row["is_open"] and last is not None and last < overdue_before
-        values.append("是" if overdue else None)
+        values.append("是" if row["contact_overdue"] else None)
         sheet.append(values)
         count += 1
     xlsx.save_to(book, out)
@@ -216,11 +211,10 @@ def export_ledger(
     with translation.override("zh-hans"):  # the sheet's labels, like its headers
         fields = (*FIELDS, *SECRET_FIELDS) if full else FIELDS
         count = write_workbook(
-            rows.values(*fields).iterator(chunk_size=2000),
+            rows.values(*fields, "contact_overdue").iterator(chunk_size=2000),
             out,
             full=full,
             title=ledger.sheet,
-            overdue_before=overdue_cutoff(),
         )
     out.seek(0)
     detail = f"ledger={ledger.key} rows={count} full={'yes' if full else 'no'}"

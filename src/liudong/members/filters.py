@@ -7,36 +7,23 @@ subtree; codes outside the viewer's scope are refused like unknown ones (no leak
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.db.models import F, Q, QuerySet
-from django.utils import timezone
 
 from liudong.core import crypto
 from liudong.core.filters import organization_for_code
 from liudong.members import idnumber
 from liudong.members.models import OPEN_STATUSES, FlowStatus
 
-DEFAULT_OVERDUE_DAYS = 90
 _PLACE_CODE = re.compile(r"\d{6}")
 _SPACE = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PINYIN = re.compile(r"[a-z]+")
-
-
-def overdue_days() -> int:
-    return int(getattr(settings, "LIUDONG_CONTACT_OVERDUE_DAYS", DEFAULT_OVERDUE_DAYS))
-
-
-def overdue_cutoff(today: datetime.date | None = None) -> datetime.date:
-    """A record is overdue when its last contact (or, never contacted, its start) is older."""
-    return (today or timezone.localdate()) - datetime.timedelta(days=overdue_days())
 
 
 # Sort keys offered as column headers: key -> the ordering columns (ascending).

@@ -29,7 +29,6 @@ from liudong.members.filters import (
     LedgerFilter,
     order_by,
     org_paths,
-    overdue_cutoff,
     search_condition,
     status_condition,
 )
@@ -43,6 +42,7 @@ from liudong.members.models import (
     Handoff,
     Member,
 )
+from liudong.members.overdue import overdue_condition, with_overdue
 from liudong.orgs.models import Organization, OrgKind
 
 
@@ -206,10 +206,7 @@ def ledger_rows(
     if flt.reason:
         rows = rows.filter(reason=flt.reason)
     if flt.overdue:
-        cutoff = overdue_cutoff()
-        rows = rows.filter(
-            Q(last_contact_on__lt=cutoff) | Q(last_contact_on__isnull=True, left_on__lt=cutoff)
-        )
+        rows = rows.filter(overdue_condition())
     condition = search_condition(flt.q, "member__")
     if condition is not None:
         rows = rows.filter(condition)
@@ -217,7 +214,7 @@ def ledger_rows(
     if not secrets:
         rows = rows.defer(*(f"member__{name}" for name in MEMBER_SECRETS))
     rows, _sort = order_by(rows, flt.sort, FLOW_SORTS, FLOW_DEFAULT_SORT)
-    return rows
+    return with_overdue(rows)
 
 
 def member_rows(
@@ -355,7 +352,7 @@ def reason_choices() -> list[tuple[str, str]]:
 def member_flows(user: Any, member: Member) -> list[FlowRecord]:
     """Every stay away of the member the user may see, newest first (history is kept)."""
     return list(
-        visible_to(user, member.flows.all())
+        with_overdue(visible_to(user, member.flows.all()))
         .select_related(
             "home_organization",
             "inflow_organization",

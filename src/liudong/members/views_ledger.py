@@ -37,11 +37,10 @@ from liudong.members.filters import (
     MEMBER_DEFAULT_SORT,
     MEMBER_SORTS,
     LedgerFilter,
-    overdue_cutoff,
-    overdue_days,
 )
 from liudong.members.forms import FlowForm, MemberForm, TransitionForm
 from liudong.members.models import OPEN_STATUSES, Direction, FlowRecord, FlowStatus, Member
+from liudong.members.overdue import overdue_days
 from liudong.members.panels import panels_for
 from liudong.regions.models import Level, Place
 
@@ -79,14 +78,12 @@ def status_tag(status: str | None) -> str:
 
 
 def _decorate(flows: Iterable[FlowRecord]) -> list[FlowRecord]:
-    """Labels and tags the rows show, computed in Python (no query per row)."""
-    cutoff = overdue_cutoff()
+    """Labels and tags the rows show, computed in Python (no query per row); the contact
+    overdue mark comes with the query (``contact_overdue``: ``overdue.with_overdue``)."""
     rows = list(flows)
     for flow in rows:
         flow.reason_label = codes.label("flow_reason", flow.reason)
         flow.tag_class = status_tag(flow.status)
-        last = flow.last_contact_on or flow.left_on
-        flow.overdue = flow.is_open and last is not None and last < cutoff
     return rows
 
 

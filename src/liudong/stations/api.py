@@ -51,10 +51,22 @@ from liudong.stations.serializers import (
     retrieve=extend_schema(summary="One station"),
 )
 class StationViewSet(ScopedReadOnlyViewSet):
+    """Stations with their members (``attached``, ``managed``: the definitions of
+    ``stations.queries``, the numbers the station pages and dashboards show)."""
+
     queryset = Station.objects.select_related("organization", "branch").order_by("code")
     serializer_class = StationSerializer
     filterset_fields = ["kind", "status"]
     search_fields = ["name", "code", "host_name"]
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        if args:  # the page of stations (or the one) about to be shown: one count for all
+            shown = [args[0]] if isinstance(args[0], Station) else list(args[0])
+            kwargs.setdefault("context", self.get_serializer_context())
+            kwargs["context"]["members"] = queries.station_members(
+                self.request.user, [getattr(s, "branch_id", None) for s in shown]
+            )
+        return super().get_serializer(*args, **kwargs)
 
 
 class StationDirectoryView(APIView):

@@ -10,13 +10,15 @@ or a city's website shows anyway, so it is named here as the one deliberate exce
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from liudong.core.scope import ScopeRule, scope_filter, scope_of, visible_to
-from liudong.members.models import FlowRecord
+from liudong.members.models import OPEN_STATUSES, FlowRecord, FlowStatus
 from liudong.regions.models import Place
 from liudong.stations.models import CheckIn, CheckInStatus, Station, StationStatus
 
@@ -176,23 +178,80 @@ def may_answer(user: Any, check_in: CheckIn) -> bool:
     return branch is not None and scope_of(user).covers_path(branch.path)
 
 
-def stations_for(user: Any) -> QuerySet:
-    """The stations in the user's scope with their pending and confirmed counts."""
-    return (
+def stations_for(user: Any) -> list[Station]:
+    """The stations in the user's scope with their check-ins awaiting an answer and their
+    members (``members``: :class:`StationMembers`)."""
+    stations = list(
         visible_to(user, Station.objects.all())
         .select_related("organization", "branch", "place__parent")
-        .annotate(
-            pending=Count("check_ins", filter=Q(check_ins__status=CheckInStatus.PENDING)),
-            confirmed=Count("check_ins", filter=Q(check_ins__status=CheckInStatus.CONFIRMED)),
-        )
+        .annotate(pending=Count("check_ins", filter=Q(check_ins__status=CheckInStatus.PENDING)))
         .order_by("code")
+    )
+    members = station_members(user, [s.branch_id for s in stations])
+    for station in stations:
+        station.members = members.get(station.branch_id, StationMembers())
+    return stations
+
+
+# --- a station's members: one definition (统计口径) and one count for every page ----------
+
+ATTACHED_DEFINITION = _(
+    "Attached: open flow records (registered, managed or lost contact) whose inflow side "
+    "is the station's mobile branch, members of any county."
+)
+MANAGED_DEFINITION = _(
+    "Managed here: of the attached records, those whose status is managed (in regular "
+    "contact). Not the count of confirmed check-ins: staff may bring a record under "
+    "management without one, and a record marked lost contact or closed no longer counts "
+    "though its check-in was confirmed."
+)
+
+
+@dataclass(frozen=True)
+class StationMembers:
+    """A station's members: ``attached`` and, of them, ``managed`` (see the definitions)."""
+
+    attached: int = 0
+    managed: int = 0
+
+
+def attached_counts(user: Any, branch_ids: Iterable[int]) -> QuerySet:
+    """(branch id, status, n): the open records attached to each branch, through the gate."""
+    records = FlowRecord.objects.filter(is_open=True, inflow_organization_id__in=list(branch_ids))
+    return (
+        visible_to(user, records)
+        .values_list("inflow_organization_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
     )
 
 
-def managed_count(station: Station) -> int:
-    if station.branch_id is None:
-        return 0
-    return FlowRecord.objects.filter(is_open=True, inflow_organization=station.branch_id).count()
+def station_members(
+    user: Any,
+    branch_ids: Iterable[int | None],
+    counts: Iterable[tuple[int, str, int]] | None = None,
+) -> dict[int, StationMembers]:
+    """Each branch's :class:`StationMembers` (the station list, a station's page, its
+    staff's workbench, the dashboards' station table, the API). ``counts``: the same
+    (branch id, status, n) rows read elsewhere — the dashboards' rollup, which counts the
+    same records —; default :func:`attached_counts`."""
+    ids = sorted({pk for pk in branch_ids if pk is not None})
+    if not ids:
+        return {}
+    found = {pk: [0, 0] for pk in ids}
+    for branch_id, status, n in attached_counts(user, ids) if counts is None else counts:
+        slot = found.get(branch_id)
+        if slot is None or status not in OPEN_STATUSES:
+            continue
+        slot[0] += n
+        if status == FlowStatus.MANAGED:
+            slot[1] += n
+    return {pk: StationMembers(attached, managed) for pk, (attached, managed) in found.items()}
+
+
+def members_of(user: Any, station: Station) -> StationMembers:
+    """One station's members, as every list shows them."""
+    return station_members(user, [station.branch_id]).get(station.branch_id, StationMembers())
 
 
 def my_check_ins(member: Any, limit: int = 20) -> list[CheckIn]:

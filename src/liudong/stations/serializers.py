@@ -16,6 +16,12 @@ class StationSerializer(serializers.ModelSerializer):
     branch_name = serializers.CharField(source="branch.name", read_only=True, default=None)
     place_code = serializers.CharField(source="place_id", read_only=True)
     pending = serializers.IntegerField(read_only=True, default=None)
+    attached = serializers.SerializerMethodField(
+        help_text="Open flow records whose inflow side is the station's mobile branch."
+    )
+    managed = serializers.SerializerMethodField(
+        help_text="Of the attached records, those whose status is managed."
+    )
 
     class Meta:
         model = Station
@@ -42,7 +48,25 @@ class StationSerializer(serializers.ModelSerializer):
             "opening_hours",
             "services",
             "pending",
+            "attached",
+            "managed",
         ]
+
+    def _members(self, station: Station) -> Any:
+        from liudong.stations.queries import StationMembers, station_members
+
+        members = self.context.get("members")
+        if members is None or station.branch_id not in members:
+            request = self.context.get("request")
+            user = getattr(request, "user", None)
+            members = station_members(user, [station.branch_id]) if user else {}
+        return members.get(station.branch_id, StationMembers())
+
+    def get_attached(self, station: Station) -> int:
+        return self._members(station).attached
+
+    def get_managed(self, station: Station) -> int:
+        return self._members(station).managed
 
 
 class DirectoryEntrySerializer(serializers.Serializer):

@@ -39,7 +39,7 @@ def checkin_url(request: HttpRequest, station: Station) -> str:
 @login_required
 def station_list(request: HttpRequest) -> HttpResponse:
     _staff(request)
-    stations = list(queries.stations_for(request.user))
+    stations = queries.stations_for(request.user)
     return render(
         request,
         "stations/station_list.html",
@@ -81,7 +81,7 @@ def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if station.branch_id
         else [],
         "services": [services.get(code, code) for code in station.services],
-        "managed": queries.managed_count(station),
+        "members": queries.members_of(request.user, station),
         "full_members": actions.full_members_of_branch(station),
         "minimum": actions.BRANCH_MINIMUM_FULL_MEMBERS,
         "checkin_url": checkin_url(request, station),
