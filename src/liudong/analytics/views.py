@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from liudong.analytics import actions, cards, mapdata, queries, reports
 from liudong.analytics.models import CoverageTarget
 from liudong.codes import queries as codes
-from liudong.core.decorators import shows
+from liudong.core.decorators import opens_for, shows
 from liudong.core.errors import DomainError, ScopeError
 from liudong.core.scope import get_visible_or_404, visible_to
 from liudong.members.models import OPEN_STATUSES, Direction, FlowStatus
@@ -67,6 +67,20 @@ def org_choices(user: Any) -> list[Organization]:
         ),
     )
     return sorted(orgs, key=lambda o: (o.depth > 0, o.kind == OrgKind.MOBILE_BRANCH, o.path))
+
+
+def keeps_county_figures(user: Any) -> bool:
+    """Coverage and the monthly report are kept for counties and the city: a user whose own
+    organization is a station (or a branch under one) has neither. The menu asks this too."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if not (user.is_superuser or user.is_staff_role):
+        return False
+    try:
+        org = queries.organization_for(user, "")
+    except DomainError:
+        return False
+    return level_of(org) != cards.STATION
 
 
 def _common(request: HttpRequest) -> dict[str, Any]:
@@ -227,6 +241,7 @@ def geo(request: HttpRequest, name: str) -> HttpResponse:
 
 
 @login_required
+@opens_for(keeps_county_figures)
 def coverage(request: HttpRequest) -> HttpResponse:
     context = _common(request)
     org, flt = context["org"], context["flt"]
@@ -312,6 +327,7 @@ def trends(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@opens_for(keeps_county_figures)
 def report(request: HttpRequest) -> HttpResponse:
     context = _common(request)
     org = context["org"]
