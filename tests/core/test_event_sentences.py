@@ -147,3 +147,26 @@ def test_unknown_verb_falls_back_to_a_readable_sentence(demo: Any) -> None:
     assert "something.new" not in told.sentence
     assert org.name in told.sentence
     assert demo("user:city").display_name in told.sentence  # the account's name, not its login
+
+
+def test_changes_are_shown_by_field_label_and_choice_label(demo: Any) -> None:
+    from liudong.core.events import changes_of
+    from liudong.members.models import FlowRecord
+
+    flow = FlowRecord.objects.filter(is_open=True).first()
+    with translation.override("zh-hans"), audit.action("flow.lost", actor=demo("user:city")):
+        event = audit.record(
+            "update",
+            flow,
+            changes={
+                "before": {"status": "registered", "status_changed_on": None},
+                "after": {"status": "lost", "status_changed_on": "2026-01-02T03:04:05+00:00"},
+            },
+        )
+        rows = changes_of(event)
+        status = str(FlowRecord._meta.get_field("status").verbose_name)
+        since = str(FlowRecord._meta.get_field("status_changed_on").verbose_name)
+    labels = {label: (before, after) for label, before, after in rows}
+    assert labels[status] == ("已登记", "失联（查找中）")
+    changed_on = labels[since]
+    assert changed_on[0] == "—" and changed_on[1].startswith("2026-01-02 ")

@@ -222,4 +222,25 @@ def _shown(field: Any, value: Any) -> str:
     if choices and value in choices:
         return str(choices[value])
     text = str(value)
+    moment = _moment(text)
+    if moment:
+        return moment
     return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _moment(text: str) -> str:
+    """A recorded time (ISO 8601, UTC) as the pages show times: local, to the minute."""
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    if len(text) < 19 or text[10:11] != "T":
+        return ""
+    try:
+        moment = parse_datetime(text)
+    except ValueError:
+        return ""
+    if moment is None:
+        return ""
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return moment.strftime("%Y-%m-%d %H:%M")
