@@ -93,6 +93,13 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    @property
+    def person_name(self) -> str:
+        """The name to call the person by: a member's name in the ledger (their account's
+        label, such as 党员JC, is not their name), else the account's display name."""
+        member = getattr(self, "member", None)  # the ledger entry linked to this account
+        return getattr(member, "name", "") or self.display_name or self.username
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.phone_index = crypto.blind_index(self.phone, purpose="phone") if self.phone else ""
         super().save(*args, **kwargs)

@@ -26,7 +26,7 @@ from liudong.analytics import actions, cards, mapdata, queries, reports
 from liudong.analytics.models import CoverageTarget
 from liudong.codes import queries as codes
 from liudong.core import xlsx
-from liudong.core.decorators import shows
+from liudong.core.decorators import opens_for, shows
 from liudong.core.errors import DomainError, ScopeError
 from liudong.core.scope import get_visible_or_404, visible_to
 from liudong.members.models import OPEN_STATUSES, Direction, FlowStatus
@@ -68,6 +68,20 @@ def org_choices(user: Any, current: Organization | None = None) -> list[Organiza
     if current is not None:
         orgs.add(current)
     return sorted(orgs, key=lambda o: (o.depth > 0, o.kind == OrgKind.MOBILE_BRANCH, o.path))
+
+
+def keeps_county_figures(user: Any) -> bool:
+    """Coverage and the monthly report are kept for counties and the city: a user whose own
+    organization is a station (its mobile branch) has neither. The menu asks this too."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if not (user.is_superuser or user.is_staff_role):
+        return False
+    try:
+        org = queries.organization_for(user, "")
+    except DomainError:
+        return False
+    return cards.level_of(org) != cards.STATION
 
 
 def _common(request: HttpRequest) -> dict[str, Any]:
@@ -228,6 +242,7 @@ def geo(request: HttpRequest, name: str) -> HttpResponse:
 
 
 @login_required
+@opens_for(keeps_county_figures)
 def coverage(request: HttpRequest) -> HttpResponse:
     context = _common(request)
     org, flt = context["org"], context["flt"]
@@ -314,6 +329,7 @@ def trends(request: HttpRequest) -> HttpResponse:
 
 @xlsx.download
 @login_required
+@opens_for(keeps_county_figures)
 def report(request: HttpRequest) -> HttpResponse:
     context = _common(request)
     org = context["org"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -43,6 +44,9 @@ class CensusRound(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("census:round", args=[self.pk])
 
     @property
     def is_open(self) -> bool:
@@ -148,6 +152,9 @@ class CensusSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county} · {self.file_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("census:submission", args=[self.pk])
 
     def audit_org_path(self) -> str:
         return self.county.path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +28,9 @@ class CodeTable(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def get_absolute_url(self) -> str:
+        return reverse("codes:table", args=[self.key])
 
     @property
     def label(self) -> str:
@@ -56,6 +60,9 @@ class Code(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("codes:table", args=[self.table.key])
 
     @property
     def label(self) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from liudong.core.decorators import may_open
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
                 url = reverse(item.url_name)
             except NoReverseMatch:
                 continue  # an app not installed in this deployment
+            if not may_open(resolve(url).func, user):
+                continue  # the page's own rule (``@opens_for``): one rule for menu and view
             active = current_path == url or (url != "/" and current_path.startswith(url))
             items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
         if items:

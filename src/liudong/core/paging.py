@@ -10,8 +10,16 @@ from django.http import HttpRequest
 PAGE_SIZE = 50
 
 
-def paginate(request: HttpRequest, rows: Any, per_page: int = PAGE_SIZE) -> dict[str, Any]:
-    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
+def paginate(
+    request: HttpRequest, rows: Any, per_page: int = PAGE_SIZE, *, param: str = "page"
+) -> dict[str, Any]:
+    """``param`` names the page's query parameter, for a page with several paged lists."""
+    page = Paginator(rows, per_page).get_page(request.GET.get(param))
     query = request.GET.copy()
-    query.pop("page", None)
-    return {"page": page, "object_list": page.object_list, "querystring": query.urlencode()}
+    query.pop(param, None)
+    return {
+        "page": page,
+        "object_list": page.object_list,
+        "querystring": query.urlencode(),
+        "page_param": param,
+    }

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liudong.core import attention
+from liudong.core.events import changes_of, tell
 from liudong.core.models import AuditEvent
 from liudong.core.paging import paginate
 from liudong.core.scope import scope_of, visible_to
@@ -56,7 +57,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "events_today": visible_to(user, AuditEvent.objects.all())
             .filter(at__date=timezone.localdate())
             .count(),
-            "recent_events": visible_to(user, AuditEvent.objects.all())[:8]
+            "recent_events": tell(
+                visible_to(user, AuditEvent.objects.select_related("content_type", "actor"))[:8],
+                user,
+            )
             if user.can("audit.view")
             else [],
             "children": _home_children(user, orgs),
@@ -174,8 +178,11 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     context = {
         "q": q,
         "kinds": AuditEvent.KIND_CHOICES,
-        **paginate(request, events.select_related("content_type")),
+        **paginate(request, events.select_related("content_type", "actor")),
     }
+    context["told"] = [
+        (told, changes_of(told.event)) for told in tell(context["object_list"], request.user)
+    ]
     return render(request, "core/audit_list.html", context)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from liudong.core.fields import EncryptedCharField
@@ -115,6 +116,9 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:member_detail", args=[self.pk])
 
     def audit_org_path(self) -> str:
         if self.home_organization_id:
@@ -229,6 +233,9 @@ class FlowRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.member} → {self.destination_place}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("members:member_detail", args=[self.member_id])
+
     def audit_org_path(self) -> str:
         org = self.home_organization if self.home_organization_id else self.inflow_organization
         return org.path if org is not None else ""
@@ -272,6 +279,9 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flow.member} {self.contacted_on} {self.get_method_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:member_detail", args=[self.flow.member_id])
 
     def audit_org_path(self) -> str:
         return self.organization.path
@@ -328,6 +338,9 @@ class Handoff(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.flow.member}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("members:member_detail", args=[self.flow.member_id])
+
     def audit_org_path(self) -> str:
         return self.from_organization.path
 
@@ -373,6 +386,9 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.flow.member}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:member_detail", args=[self.flow.member_id])
 
     def audit_org_path(self) -> str:
         return self.organization.path

@@ -363,13 +363,9 @@ def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- the to-do list -----------------------------------------------------------------------
 
-SECTION_LIMIT = 200
-
-
-def _section(rows: Any) -> tuple[list[Any], int]:
-    """The first rows of a to-do section and how many there are in all."""
-    shown = list(rows[:SECTION_LIMIT])
-    return shown, len(shown) if len(shown) < SECTION_LIMIT else rows.count()
+# Each section of the to-do page is a list of its own, paged by its own parameter: a county
+# with hundreds of overdue contacts gets a page of a readable size, not all of them.
+TODO_PAGE_SIZE = 15
 
 
 @login_required
@@ -380,27 +376,25 @@ def todo(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("alert_kind", "")
     if kind not in AlertKind.values:
         kind = ""
-    to_answer = work.handoffs_to_answer(user)
-    to_rework = work.handoffs_to_rework(user)
-    waiting = work.handoffs_waiting(user)
-    answered = work.handoffs_answered_lately(user)
     by_kind = work.alerts_by_kind(user)
-    alerts_page = paginate(request, work.open_alerts(user, kind))
+    alerts_page = paginate(request, work.open_alerts(user, kind), TODO_PAGE_SIZE)
     sections = {
-        "to_answer": to_answer,
-        "to_rework": to_rework,
-        "waiting": waiting,
-        "answered": answered,
+        "to_answer": work.handoffs_to_answer(user),
+        "to_rework": work.handoffs_to_rework(user),
+        "waiting": work.handoffs_waiting(user),
+        "answered": work.handoffs_answered_lately(user),
     }
     context: dict[str, Any] = {"counts": {"alerts": sum(n for _k, _l, n in by_kind)}}
     for name, rows in sections.items():
-        context[name], context["counts"][name] = _section(rows)
+        paged = paginate(request, rows, TODO_PAGE_SIZE, param=f"{name}_page")
+        context[name] = paged["object_list"]
+        context[f"{name}_pager"] = paged
+        context["counts"][name] = paged["page"].paginator.count
     context.update(
         {
             "alerts_by_kind": by_kind,
             "alert_kind": kind,
             "recent_days": work.RECENT_DAYS,
-            "section_limit": SECTION_LIMIT,
             **alerts_page,
         }
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from liudong.core.scope import ScopeRule
@@ -70,6 +71,9 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("orgs:detail", args=[self.pk])
 
     def audit_org_path(self) -> str:
         # While being created the path is a placeholder: the row belongs under the parent.

@@ -6,6 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -112,6 +113,9 @@ class Station(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("stations:detail", args=[self.pk])
+
     def audit_org_path(self) -> str:
         return self.organization.path
 
@@ -212,6 +216,9 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} → {self.station}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:member_detail", args=[self.member_id])
 
     def audit_org_path(self) -> str:
         station = self.station

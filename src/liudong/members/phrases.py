@@ -1,0 +1,22 @@
+"""How the audit trail tells the ledger's events."""
+
+from django.utils.translation import gettext_lazy as _
+
+from liudong.core.events import register
+
+register("member.create", _("{actor} added {object} to the ledger"))
+register("member.update", _("{actor} edited the ledger entry of {object}"))
+register("flow.register", _("{actor} registered a stay away: {object}"))
+register("flow.check_in", _("{actor} recorded a check-in: {object}"))
+register("flow.return", _("{actor} recorded a return home: {object}"))
+register("flow.transfer", _("{actor} recorded a transfer of membership: {object}"))
+register("flow.lost", _("{actor} marked as lost contact: {object}"))
+register("flow.found", _("{actor} recorded contact found again: {object}"))
+register("flow.suspend", _("{actor} recorded a suspended membership: {object}"))
+register("contact.log", _("{actor} logged a contact: {object}"))
+register("handoff.raise", _("{actor} sent a hand-off: {object}"))
+register("handoff.done", _("{actor} answered a hand-off: {object}"))
+register("handoff.refuse", _("{actor} refused a hand-off: {object}"))
+register("alert.resolve", _("{actor} resolved an alert: {object}"))
+register("alert.scan", _("The alert scan ran"))
+register("ledger.export", _("{actor} exported the ledger"))

@@ -1,0 +1,15 @@
+"""How the audit trail tells the stations' events."""
+
+from django.utils.translation import gettext_lazy as _
+
+from liudong.core.events import register
+
+register("station.create", _("{actor} set up the station {object}"))
+register("station.rotate_qr", _("{actor} renewed the QR code of the station {object}"))
+register("station.establish_branch", _("{actor} set up the mobile branch of the station {object}"))
+register("flow.register_self", _("{actor} registered their own stay away: {object}"))
+register("checkin.request", _("{actor} asked to check in: {object}"))
+register("checkin.confirm", _("{actor} confirmed a check-in: {object}"))
+register("checkin.refuse", _("{actor} refused a check-in: {object}"))
+register("checkin.cancel", _("{actor} cancelled a check-in: {object}"))
+register("checkin.check_out", _("{actor} checked out: {object}"))

@@ -1,0 +1,41 @@
+"""The left menu offers only what the role may open: one rule for the menu and the view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from liudong.accounts.models import Role
+from liudong.core.navigation import menu_for
+
+pytestmark = pytest.mark.django_db
+
+
+# One demo user per role, and a station set up by the city as well as one set up by a county.
+DEMO_USERS = ["city", "jingchuan", "station01", "station05", "secretary_jc", "member_jc"]
+
+
+def test_every_menu_link_opens_for_every_demo_user(demo: Any, login: Any) -> None:
+    refused = []
+    for username in DEMO_USERS:
+        user = demo(f"user:{username}")
+        client = login(username)
+        links = [item["url"] for group in menu_for(user) for item in group["items"]]
+        if user.role != Role.MEMBER:
+            assert links, f"{username} ({user.role}) has an empty menu"
+        for url in links:
+            status = client.get(url).status_code
+            if status != 200:
+                refused.append((username, user.role, url, status))
+    assert not refused, refused
+
+
+def test_station_staff_menu_has_no_coverage_or_report(demo: Any, login: Any) -> None:
+    links = [i["url"] for g in menu_for(demo("user:station05")) for i in g["items"]]
+    assert "/statistics/coverage/" not in links
+    assert "/statistics/reports/" not in links
+    # The view refuses by the same rule the menu asked.
+    assert login("station05").get("/statistics/coverage/").status_code == 404
+    county = [i["url"] for g in menu_for(demo("user:jingchuan")) for i in g["items"]]
+    assert "/statistics/coverage/" in county and "/statistics/reports/" in county
