@@ -18,9 +18,11 @@ import struct
 import tempfile
 import uuid
 import zipfile
+import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -166,11 +168,49 @@ def check_head(head: bytes) -> None:
     if not head:
         raise DomainError("file_empty", _("The file is empty."), "file")
     if not head.startswith(ZIP_MAGIC):
-        raise DomainError(
-            "file_not_xlsx",
-            _("This is not an Excel .xlsx file. Use the template downloaded from this page."),
-            "file",
-        )
+        raise not_xlsx()
+
+
+def not_xlsx() -> DomainError:
+    # Said on the web page and on the command line alike: no "this page".
+    return DomainError(
+        "file_not_xlsx",
+        _(
+            "This is not an Excel .xlsx file. Fill in the census template (.xlsx), or open "
+            "the file in Excel or WPS and save it as .xlsx, then submit it again."
+        ),
+        "file",
+    )
+
+
+def damaged() -> DomainError:
+    """The one message for a file whose zip or XML cannot be read (cut short, bad checksums,
+    sizes that lie): what happened and how to fix it."""
+    return DomainError(
+        "file_damaged",
+        _(
+            "The file is damaged: part of it cannot be read (it may have been cut short or "
+            "changed on the way). Open it in Excel or WPS, save it again as .xlsx (Save as), "
+            "and submit the saved copy."
+        ),
+        "file",
+    )
+
+
+# What reading a damaged zip part raises: bad checksums and sizes (BadZipFile), a deflate
+# stream cut short (EOFError, zlib.error), XML cut in the middle (SyntaxError: lxml's and
+# ElementTree's parse errors), and what openpyxl makes of garbage values (ValueError...).
+READ_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,
+    EOFError,
+    zlib.error,
+    SyntaxError,
+    OSError,
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+)
 
 
 def _limit(name: str, default: int) -> int:
@@ -181,66 +221,146 @@ def max_rows() -> int:
     return _limit("LIUDONG_CENSUS_MAX_ROWS", 200_000)
 
 
-def check_zip(path: Path) -> dict[str, Any]:
+def max_unpacked_bytes() -> int:
+    return _limit("LIUDONG_CENSUS_MAX_UNCOMPRESSED_BYTES", 500 * 1024 * 1024)
+
+
+def max_ratio() -> int:
+    return _limit("LIUDONG_CENSUS_MAX_RATIO", MAX_RATIO)
+
+
+RATIO_FLOOR = 10 * 1024 * 1024  # small files may pack tightly: the ratio rule starts here
+
+
+def too_many_rows(limit: int) -> DomainError:
+    return DomainError(
+        "file_too_many_rows",
+        _("This file has more than %(n)d data rows. Split it into several files.") % {"n": limit},
+        "file",
+    )
+
+
+@dataclass
+class SheetFacts:
+    """What a streaming scan of one worksheet part finds: merged ranges (read-only openpyxl
+    ignores them) and how many rows hold a value, so a file over the row limit is refused
+    before any row is checked."""
+
+    merged: list[str] = field(default_factory=list)
+    rows_with_values: int = 0
+    first_rows: list[int] = field(default_factory=list)  # numbers of the first such rows
+
+    def rows_below(self, header_row: int) -> int:
+        """Rows holding a value below the header row (an upper bound of the data rows: a
+        row of spaces only counts here, not in the check)."""
+        return self.rows_with_values - sum(1 for n in self.first_rows if n <= header_row)
+
+
+def check_zip(path: Path) -> dict[str, SheetFacts]:
     """Open the zip container and refuse damage and bombs before any XML is parsed.
 
-    Returns facts for the reader: the worksheet parts and their merged cell ranges.
+    Returns facts for the reader: each worksheet part's merged ranges and row count.
     """
-    limit = _limit("LIUDONG_CENSUS_MAX_UNCOMPRESSED_BYTES", 500 * 1024 * 1024)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise DomainError(
-            "file_damaged",
-            _("The file cannot be opened as an Excel workbook: it is damaged or incomplete."),
-            "file",
-        ) from exc
+        raise damaged() from exc
     with archive:
         infos = archive.infolist()
         names = {info.filename for info in infos}
         if "xl/workbook.xml" not in names:
-            raise DomainError(
-                "file_not_xlsx",
-                _("This is not an Excel .xlsx file. Use the template downloaded from this page."),
-                "file",
+            raise not_xlsx()
+        _check_size(infos)
+        try:
+            return {
+                info.filename: scan_sheet(archive, info.filename)
+                for info in infos
+                if info.filename.startswith("xl/worksheets/sheet")
+            }
+        except READ_ERRORS as exc:
+            raise damaged() from exc
+
+
+def _check_size(infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse a zip bomb by the sizes the zip declares, naming the rule that refused it (a
+    zip that lies about its sizes fails its checksums when read: :func:`damaged`)."""
+    limit = max_unpacked_bytes()
+    total = sum(info.file_size for info in infos)
+    packed = sum(info.compress_size for info in infos) or 1
+    mb = 1024 * 1024
+    if total > limit:
+        raise DomainError(
+            "file_too_big_unpacked",
+            _(
+                "This workbook unpacks to %(size)d MB, more than the %(limit)d MB allowed. "
+                "Split it into several files."
             )
-        total = sum(info.file_size for info in infos)
-        packed = sum(info.compress_size for info in infos) or 1
-        if total > limit or (total > 10 * 1024 * 1024 and total / packed > MAX_RATIO):
-            raise DomainError(
-                "file_too_big_unpacked",
-                _(
-                    "This workbook unpacks to %(size)d MB, more than the %(limit)d MB allowed. "
-                    "Split it into several files."
-                )
-                % {"size": total // (1024 * 1024), "limit": limit // (1024 * 1024)},
-                "file",
+            % {"size": total // mb, "limit": limit // mb},
+            "file",
+        )
+    ratio = total / packed
+    if total > RATIO_FLOOR and ratio > max_ratio():
+        raise DomainError(
+            "file_packed_too_tightly",
+            _(
+                "This workbook unpacks to %(size)d MB from %(packed)d KB: %(ratio)d times its "
+                "size, while a real workbook packs at most %(limit)d times (such files are "
+                "refused as a safeguard). Open it in Excel or WPS, delete what is not data "
+                "(pictures, empty formatted rows), save it again as .xlsx and submit it."
             )
-        merged = {
-            info.filename: _merged_ranges(archive, info.filename)
-            for info in infos
-            if info.filename.startswith("xl/worksheets/sheet")
-        }
-    return {"merged": merged}
+            % {
+                "size": total // mb,
+                "packed": max(1, packed // 1024),
+                "ratio": int(ratio),
+                "limit": max_ratio(),
+            },
+            "file",
+        )
 
 
-_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)\"")
+_TAG = re.compile(rb"<(/?)(?:\w+:)?(row|mergeCell)\b([^>]*)>")
+_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)[\s/>]")
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_REF = re.compile(rb'\bref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
+FIRST_ROWS = 20  # more than the rows the reader searches for the header
 
 
-def _merged_ranges(archive: zipfile.ZipFile, part: str) -> list[str]:
-    """Merged ranges of one sheet: a streaming scan, since read-only openpyxl ignores them."""
-    found: list[str] = []
+def scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetFacts:
+    """One streaming pass over a sheet's XML (no parsing, memory flat): merged ranges and the
+    rows holding a value. Far cheaper than reading the rows with openpyxl."""
+    facts = SheetFacts()
+    in_row = has_value = False
+    number = 0
     tail = b""
     with archive.open(part) as stream:
         while True:
             block = stream.read(CHUNK)
-            if not block:
-                break
             data = tail + block
-            found += [m.decode() for m in _MERGE.findall(data)]
+            tail = b""
             cut = data.rfind(b"<")
-            tail = data[cut:] if cut >= len(data) - 200 else b""
-            if tail:
-                # Matches inside the tail are found again with the next block.
-                found = found[: len(found) - len(_MERGE.findall(tail))]
-    return found
+            if block and cut != -1 and data.find(b">", cut) == -1:
+                data, tail = data[:cut], data[cut:]  # an unfinished tag: with the next block
+            pos = 0
+            for match in _TAG.finditer(data):
+                if in_row and not has_value and _VALUE.search(data, pos, match.start()):
+                    has_value = True
+                pos = match.end()
+                closing, name, attrs = match.groups()
+                if name == b"mergeCell":
+                    ref = _REF.search(attrs)
+                    if ref:
+                        facts.merged.append(ref[1].decode())
+                elif closing:
+                    if in_row and has_value:
+                        facts.rows_with_values += 1
+                        if len(facts.first_rows) < FIRST_ROWS:
+                            facts.first_rows.append(number)
+                    in_row = False
+                else:
+                    found = _ROW_NUMBER.search(attrs)
+                    number = int(found[1]) if found else number + 1
+                    in_row, has_value = not attrs.rstrip().endswith(b"/"), False
+            if in_row and not has_value and _VALUE.search(data, pos):
+                has_value = True
+            if not block:
+                return facts
