@@ -399,3 +399,29 @@ def test_the_city_list_shows_each_claim_once_in_the_browser(
         run_file(workbook_bytes([claimed]))
     listing = login("city").get("/census/conflicts/").content.decode()
     assert listing.count(member.id_number_masked) == 1
+
+
+@pytest.mark.parametrize("chunk,long_row", [(1024 * 1024, 4 * 1024 * 1024), (37, 100)])
+def test_the_row_scan_counts_what_the_reader_reads(
+    chunk: int, long_row: int, monkeypatch: Any, tmp_path: Path
+) -> None:
+    """Cut into tiny blocks (tags and rows split across them, long rows judged early), the
+    byte scan still finds each row holding a value, and only those."""
+    monkeypatch.setattr(files, "CHUNK", chunk)
+    monkeypatch.setattr(files, "LONG_ROW", long_row)
+    ids = fresh_ids(12)
+
+    def shape(sheet: Any) -> None:
+        sheet.insert_rows(1)  # a title row above the header
+        sheet["A1"] = "泾川县流动党员摸排表"
+        sheet.cell(row=9, column=3).value = None
+        for number in range(20, 30):  # formatted, never filled
+            sheet.cell(row=number, column=2).fill = PatternFill("solid", fgColor="FFFF00")
+        sheet.merge_cells("D5:D6")
+
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(workbook_bytes([row(id_number=i) for i in ids], raw=shape))
+    facts = files.check_zip(path)["xl/worksheets/sheet1.xml"]
+    assert facts.rows_with_values == 14  # title, header, 12 rows
+    assert facts.rows_below(2) == 12
+    assert facts.merged == ["D5:D6"]
