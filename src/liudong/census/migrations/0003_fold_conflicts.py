@@ -10,23 +10,22 @@ def fill_and_fold(apps, schema_editor):
     Conflict = apps.get_model("census", "CensusConflict")
     # Before this field, only `liudong census import` submitted without a user.
     Submission.objects.filter(uploaded_by__isnull=True).update(uploaded_via="command_line")
-    kept: dict[tuple[int, int, str], int] = {}
+    for pk, round_id, county_id in Submission.objects.values_list("pk", "round_id", "county_id"):
+        Conflict.objects.filter(submission_id=pk).update(round_id=round_id, county_id=county_id)
+    kept: set[tuple[int, int, str]] = set()
     doomed: list[int] = []
-    rows = Conflict.objects.select_related("submission").order_by(
+    rows = Conflict.objects.order_by(
         # A decided entry wins over open copies; then the newest.
         models.Case(models.When(state="open", then=1), default=0),
         "-created_at",
         "-id",
-    )
-    for conflict in rows.iterator():
-        conflict.round_id = conflict.submission.round_id
-        conflict.county_id = conflict.submission.county_id
-        key = (conflict.round_id, conflict.county_id, conflict.id_number_index)
+    ).values_list("pk", "round_id", "county_id", "id_number_index")  # no payload decrypted
+    for pk, round_id, county_id, index in rows.iterator():
+        key = (round_id, county_id, index)
         if key in kept:
-            doomed.append(conflict.pk)
-            continue
-        kept[key] = conflict.pk
-        conflict.save(update_fields=["round", "county"])
+            doomed.append(pk)
+        else:
+            kept.add(key)
     for start in range(0, len(doomed), 500):
         Conflict.objects.filter(pk__in=doomed[start : start + 500]).delete()
 
