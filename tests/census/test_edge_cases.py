@@ -194,6 +194,22 @@ def test_too_many_rows_are_refused_before_any_row_is_checked(
     assert checked == []
 
 
+def test_far_too_many_rows_are_refused_before_openpyxl_opens_the_file(
+    run_file: Any, settings: Any, branch: Any, monkeypatch: Any
+) -> None:
+    from liudong.census import reader
+
+    settings.LIUDONG_CENSUS_MAX_ROWS = 5
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("openpyxl opened the file")
+
+    monkeypatch.setattr(reader, "load_workbook", refuse)
+    ids = fresh_ids(16)  # over the limit whatever the header row (at most row 10)
+    submission = run_file(workbook_bytes([row(id_number=i, organization=branch.name) for i in ids]))
+    assert submission.problems.get().code == "file_too_many_rows"
+
+
 def test_rows_without_values_do_not_count_against_the_limit(
     run_file: Any, settings: Any, branch: Any
 ) -> None:
@@ -421,7 +437,9 @@ def test_the_row_scan_counts_what_the_reader_reads(
 
     path = tmp_path / "c.xlsx"
     path.write_bytes(workbook_bytes([row(id_number=i) for i in ids], raw=shape))
-    facts = files.check_zip(path)["xl/worksheets/sheet1.xml"]
+    found = files.check_zip(path)
+    assert found.parts == {"摸排数据": "xl/worksheets/sheet1.xml"}
+    facts = found.sheets["xl/worksheets/sheet1.xml"]
     assert facts.rows_with_values == 14  # title, header, 12 rows
     assert facts.rows_below(2) == 12
     assert facts.merged == ["D5:D6"]

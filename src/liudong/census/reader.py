@@ -78,6 +78,13 @@ class Sheet:
 def open_sheet(path: Path) -> Sheet:
     """Check the container, open the data sheet and map its headers; raise DomainError."""
     facts = files.check_zip(path)
+    # Over the row limit: refused before openpyxl opens the file (which, for a sheet without
+    # its size written, reads the whole sheet once to learn it). Whatever the header row (at
+    # most HEADER_SEARCH_ROWS), at least this many rows hold data.
+    part = facts.parts.get(DATA_SHEET) or next(iter(facts.parts.values()), "")
+    scanned = facts.sheets.get(part)
+    if scanned is not None and scanned.rows_below(HEADER_SEARCH_ROWS) > files.max_rows():
+        raise files.too_many_rows(files.max_rows())
     try:
         workbook = load_workbook(path, read_only=True, data_only=False)
     except (InvalidFileException, *files.READ_ERRORS) as exc:
@@ -91,7 +98,7 @@ def open_sheet(path: Path) -> Sheet:
         raise
 
 
-def _map_sheet(workbook: Any, facts: dict[str, files.SheetFacts]) -> Sheet:
+def _map_sheet(workbook: Any, facts: files.ZipFacts) -> Sheet:
     names = workbook.sheetnames
     name = DATA_SHEET if DATA_SHEET in names else names[0]
     worksheet = workbook[name]
@@ -141,7 +148,7 @@ def _map_sheet(workbook: Any, facts: dict[str, files.SheetFacts]) -> Sheet:
             "file",
         )
     sheet = Sheet(workbook, worksheet, header_row, positions, unknown)
-    scanned = facts.get(_sheet_part(workbook, names.index(name)), files.SheetFacts())
+    scanned = facts.sheets.get(_sheet_part(workbook, names.index(name)), files.SheetFacts())
     # Refuse a file over the row limit now, before any row is checked (the scan counted).
     sheet.data_rows = scanned.rows_below(header_row)
     if sheet.data_rows > files.max_rows():
