@@ -35,6 +35,7 @@ from liudong.census.models import (
     CensusProblem,
     CensusRound,
     CensusSubmission,
+    Channel,
     ConflictState,
     Phase,
     RoundState,
@@ -186,6 +187,7 @@ def submit_file(
         file_sha256=digest,
         stored_file=stored,
         uploaded_by=by,
+        uploaded_via=Channel.WEB if by is not None else Channel.COMMAND_LINE,
         language=translation.get_language() or settings.LANGUAGE_CODE,
         heartbeat_at=timezone.now(),
     )
@@ -211,7 +213,13 @@ def submit_file(
 def _clear_results(submission: CensusSubmission) -> None:
     CensusProblem.objects.filter(submission=submission).delete()
     CensusEntry.objects.filter(submission=submission).delete()
-    CensusConflict.objects.filter(submission=submission).delete()
+    _drop_open_claims(CensusSubmission.objects.filter(pk=submission.pk))
+
+
+def _drop_open_claims(submissions: Any) -> None:
+    """The claims of files that no longer count (superseded, withdrawn, checked again)
+    leave the city's list; a claim the city has decided stays, with its decision."""
+    CensusConflict.objects.filter(submission__in=submissions, state=ConflictState.OPEN).delete()
 
 
 def _problem(submission: CensusSubmission, sheet: Any, row: int | None, key: Any, p: Any) -> Any:
@@ -232,9 +240,12 @@ def _write_chunk(
     sheet: Any,
     staged: Any,
     entries: list[tuple[Any, ...]],
+    claims: Any,
 ) -> int:
-    """One chunk's problems and conflicts (written now) and entries (collected in
-    ``entries``, written at the end of the file by :func:`_write_entries`)."""
+    """One chunk's problems (written now), entries (collected in ``entries``, written at the
+    end of the file by :func:`_write_entries`) and people claimed elsewhere (to ``claims``,
+    an encrypted file: they reach the city's list only if the whole file is checked, see
+    :func:`_merge_claims`)."""
     problems = [
         _problem(submission, sheet, row.row_number, p.column, p)
         for row in result.rejected
@@ -242,25 +253,70 @@ def _write_chunk(
     ]
     CensusProblem.objects.bulk_create(problems, batch_size=WRITE_BATCH)
     entries.extend((submission.pk, n, i, o) for n, i, o in result.entries)
-    CensusConflict.objects.bulk_create(
-        [
-            CensusConflict(
-                submission=submission,
-                row_number=row.row_number,
-                id_number_index=row.id_number_index,
-                name=row.name,
-                id_number_masked=row.id_number_masked,
-                existing_member_id=member_pk,
-                other_submission_id=other_pk,
-                payload=json.dumps(row.values, ensure_ascii=False),
-            )
-            for row, member_pk, other_pk in result.conflicts
-        ],
-        batch_size=WRITE_BATCH,
-    )
+    for row, member_pk, other_pk in result.conflicts:
+        claim = {
+            "row": row.row_number,
+            "index": row.id_number_index,
+            "name": row.name,
+            "masked": row.id_number_masked,
+            "member": member_pk,
+            "other": other_pk,
+            "v": row.values,
+        }
+        claims.write(json.dumps(claim, ensure_ascii=False).encode() + b"\n")
     for item in result.staged:
         staged.write(json.dumps(item, ensure_ascii=False).encode() + b"\n")
     return len(problems)
+
+
+CLAIM_FIELDS = (
+    "submission",
+    "row_number",
+    "name",
+    "id_number_masked",
+    "existing_member",
+    "other_submission",
+    "payload",
+)
+
+
+def _merge_claims(submission: CensusSubmission, name: str) -> None:
+    """The file's people claimed elsewhere onto the city's list: one entry per person, round
+    and county (decision 63). A person the county claimed before in this round is updated in
+    place (now this file's row) while the city has not decided; a decided one keeps its
+    decision and is not raised again."""
+    for batch in _batches(_staged_rows(name, purpose="claims"), WRITE_BATCH):
+        found = {
+            c.id_number_index: c
+            for c in CensusConflict.objects.filter(
+                round_id=submission.round_id,
+                county_id=submission.county_id,
+                id_number_index__in=[claim["index"] for claim in batch],
+            )
+        }
+        new, changed = [], []
+        for claim in batch:
+            conflict = found.get(claim["index"])
+            if conflict is None:
+                conflict = CensusConflict(
+                    round_id=submission.round_id,
+                    county_id=submission.county_id,
+                    id_number_index=claim["index"],
+                )
+                new.append(conflict)
+            elif conflict.state == ConflictState.OPEN:
+                changed.append(conflict)
+            else:
+                continue
+            conflict.submission = submission
+            conflict.row_number = claim["row"]
+            conflict.name = claim["name"]
+            conflict.id_number_masked = claim["masked"]
+            conflict.existing_member_id = claim["member"]
+            conflict.other_submission_id = claim["other"]
+            conflict.payload = json.dumps(claim["v"], ensure_ascii=False)
+        CensusConflict.objects.bulk_create(new, batch_size=WRITE_BATCH)
+        CensusConflict.objects.bulk_update(changed, CLAIM_FIELDS, batch_size=WRITE_BATCH)
 
 
 def _write_entries(entries: list[tuple[Any, ...]]) -> None:
@@ -294,13 +350,14 @@ def _dry_run(submission: CensusSubmission) -> CensusSubmission:
     )
     _clear_results(submission)
     staged = files.EncryptedWriter(purpose="staged")
+    claims = files.EncryptedWriter(purpose="claims")
     counts: Counter[str] = Counter()
     entries: list[tuple[Any, ...]] = []
     try:
         with files.decrypted_copy(submission.stored_file) as path:
             sheet = reader.open_sheet(path)
             try:
-                total = max(0, (sheet.worksheet.max_row or 0) - sheet.header_row)
+                total = max(sheet.data_rows, (sheet.worksheet.max_row or 0) - sheet.header_row)
                 report(Phase.READING, 0, total, force=True)
                 for header in sheet.unknown_headers:
                     CensusProblem.objects.create(
@@ -315,7 +372,9 @@ def _dry_run(submission: CensusSubmission) -> CensusSubmission:
                 for chunk, last in importer.checked_chunks(ctx, sheet, seen):
                     report(Phase.CHECKING, last - sheet.header_row, total)
                     result = importer.sort_chunk(submission, chunk)
-                    counts["problems"] += _write_chunk(submission, result, sheet, staged, entries)
+                    counts["problems"] += _write_chunk(
+                        submission, result, sheet, staged, entries, claims
+                    )
                     counts["rows"] += len(chunk)
                     counts["rejected"] += len(result.rejected)
                     for _row, _index, outcome in result.entries:
@@ -332,10 +391,12 @@ def _dry_run(submission: CensusSubmission) -> CensusSubmission:
         del entries[:]
     except progress.Cancelled:
         staged.discard()
+        claims.discard()
         _clear_results(submission)
         return _finish(submission, SubmissionState.CANCELLED, _("Cancelled; nothing was kept."))
     except DomainError as exc:
         staged.discard()
+        claims.discard()
         _clear_results(submission)
         CensusProblem.objects.create(submission=submission, code=exc.code, message=exc.message)
         submission.problem_count = 1
@@ -343,6 +404,7 @@ def _dry_run(submission: CensusSubmission) -> CensusSubmission:
     except Exception:
         log.exception("census dry run %s failed", submission.pk)
         staged.discard()
+        claims.discard()
         _clear_results(submission)
         return _finish(
             submission,
@@ -364,10 +426,19 @@ def _dry_run(submission: CensusSubmission) -> CensusSubmission:
         county_id=submission.county_id,
         state=SubmissionState.VALIDATED,
     ).exclude(pk=submission.pk)
-    for old in earlier:
-        files.delete(old.staged_file)
-    earlier.update(state=SubmissionState.SUPERSEDED, staged_file="")
-    return _finish(submission, SubmissionState.VALIDATED, "")
+    claims_file = claims.close()
+    try:
+        # The claims, the earlier files superseded and the new state: all or none.
+        with transaction.atomic():
+            _merge_claims(submission, claims_file)
+            # The earlier files' claims this file no longer makes leave the city's list.
+            _drop_open_claims(earlier)
+            for old in earlier:
+                files.delete(old.staged_file)
+            earlier.update(state=SubmissionState.SUPERSEDED, staged_file="")
+            return _finish(submission, SubmissionState.VALIDATED, "")
+    finally:
+        files.delete(claims_file)
 
 
 def _finish(submission: CensusSubmission, state: str, message: str) -> CensusSubmission:
@@ -410,9 +481,9 @@ def request_commit(*, by: Any, submission: CensusSubmission) -> CensusSubmission
     return submission
 
 
-def _staged_rows(name: str) -> Iterator[dict[str, Any]]:
+def _staged_rows(name: str, *, purpose: str = "staged") -> Iterator[dict[str, Any]]:
     pending = b""
-    for chunk in files.read_encrypted(name, purpose="staged"):
+    for chunk in files.read_encrypted(name, purpose=purpose):
         pending += chunk
         *lines, pending = pending.split(b"\n")
         for line in lines:
@@ -732,7 +803,7 @@ def cancel(*, by: Any, submission: CensusSubmission) -> CensusSubmission:
         files.delete(submission.staged_file)
         submission.staged_file = ""
         CensusEntry.objects.filter(submission=submission).delete()
-        CensusConflict.objects.filter(submission=submission).delete()
+        _drop_open_claims(CensusSubmission.objects.filter(pk=submission.pk))
         with audit.action("census.withdraw", actor=by):
             submission.state = SubmissionState.CANCELLED
             submission.message = _("Withdrawn before commit; nothing was written.")

@@ -27,12 +27,19 @@ from liudong.core import crypto
 from liudong.core.errors import DomainError
 from liudong.members import actions as ledger
 from liudong.members import idnumber
-from liudong.members.models import Direction, FlowScope, FlowStatus, Membership
+from liudong.members.models import (
+    Direction,
+    FlowRecord,
+    FlowScope,
+    FlowStatus,
+    Member,
+    Membership,
+)
 from liudong.orgs.models import BRANCH_KINDS, Organization
 from liudong.regions import queries as regions
 from liudong.regions.models import Level, Place
 
-MAX_TEXT = 200
+MAX_TEXT = 200  # a cell without a ledger field of its own (codes, places, organizations)
 # Ledger fields -> census columns, for the ledger's errors.
 FIELD_TO_COLUMN = {
     "name": "name",
@@ -51,6 +58,16 @@ FIELD_TO_COLUMN = {
     "reason": "reason",
     "left_on": "left_on",
     "expected_return_on": "expected_return_on",
+}
+
+
+# The longest text a column may hold: its ledger field's own length, so a row is told the
+# rule the ledger keeps (a 41-character name is refused as the member form refuses it).
+MAX_LENGTH = {
+    "name": Member._meta.get_field("name").max_length,
+    "home_organization_name": Member._meta.get_field("home_organization_name").max_length,
+    "destination_address": FlowRecord._meta.get_field("destination_address").max_length,
+    "employer": FlowRecord._meta.get_field("employer").max_length,
 }
 
 
@@ -143,8 +160,9 @@ _DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 
-def text(value: Any, *, keep_inner_spaces: bool = True) -> str:
-    """Cell to clean text: full width folded, stray and repeated spaces removed."""
+def text(value: Any, *, keep_inner_spaces: bool = True, limit: int = MAX_TEXT) -> str:
+    """Cell to clean text: full width folded, stray and repeated spaces removed; at most
+    ``limit`` characters."""
     if value.__class__ is not str:  # text cells first: they are most of a file
         if value is None:
             return ""
@@ -169,8 +187,8 @@ def text(value: Any, *, keep_inner_spaces: bool = True) -> str:
         )
     parts = folded.split()
     joined = " ".join(parts) if keep_inner_spaces else "".join(parts)
-    if len(joined) > MAX_TEXT:
-        raise CellProblem("text_too_long", _("At most %(n)d characters here.") % {"n": MAX_TEXT})
+    if len(joined) > limit:
+        raise CellProblem("text_too_long", _("At most %(n)d characters here.") % {"n": limit})
     return joined
 
 
@@ -211,25 +229,44 @@ def id_number(value: Any) -> str:
     if isinstance(value, bool):
         value = str(value)
     if isinstance(value, int | float):
-        whole = int(value) if (isinstance(value, int) or value.is_integer()) else None
-        candidate = str(whole) if whole is not None else ""
-        if len(candidate) == 18:
-            try:
-                return idnumber.parse(candidate).number
-            except DomainError:
-                pass
-        raise CellProblem(
-            "id_number_as_number",
-            _(
-                "This ID number was stored as a number, so Excel kept only 15 digits (it shows "
-                "as %(shown)s). Format the column as text and type the number again."
-            )
-            % {"shown": f"{float(value):.5E}"},
-        )
+        return _id_number_from_number(value)
     clean = idnumber.normalize(text(value, keep_inner_spaces=False))
     if clean.endswith(".0") and len(clean) == 20:  # a number pasted as text
         clean = clean[:-2]
     return clean
+
+
+def _id_number_from_number(value: int | float) -> str:
+    """An ID number typed into a number cell. Excel keeps 15 significant digits, so an
+    18-digit number ends in 000 (and shows as 6.20821E+17); an old 15-digit number survives
+    whole. Messages show the number masked as the ledger masks it, never in full."""
+    whole = int(value) if isinstance(value, int) or value.is_integer() else None
+    digits = str(whole) if whole is not None and whole > 0 else ""
+    if len(digits) == 18:
+        try:
+            return idnumber.parse(digits).number  # an exact integer cell: nothing was lost
+        except DomainError:
+            pass
+        mantissa, exponent = f"{float(value):.14e}".split("e")  # Excel's 15 digits
+        kept = mantissa.replace(".", "").ljust(int(exponent) + 1, "0")
+        raise CellProblem(
+            "id_number_as_number",
+            _(
+                "This ID number was stored as a number, so Excel kept only its first 15 "
+                "digits and made the last ones 0 (the cell now holds %(kept)s; Excel shows "
+                "it as %(shown)s). Format the column as text and type the number again."
+            )
+            % {"kept": crypto.mask_id_number(kept), "shown": f"{float(value):.5E}"},
+        )
+    if len(digits) == 15:
+        return digits  # all there: the ID number rule tells it is an old 15-digit number
+    raise CellProblem(
+        "id_number_as_number",
+        _(
+            "This ID number was stored as a number, not as text. Format the column as text "
+            "and type the 18 characters of the number again."
+        ),
+    )
 
 
 # --- rows ---------------------------------------------------------------------------------
@@ -334,7 +371,9 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
             else:
                 # Names written in Chinese lose their inner spaces (张 三 is 张三).
                 spaces = key != "name" or not _has_cjk(cell)
-                values[key] = text(cell, keep_inner_spaces=spaces)
+                values[key] = text(
+                    cell, keep_inner_spaces=spaces, limit=MAX_LENGTH.get(key, MAX_TEXT)
+                )
         except CellProblem as exc:
             problems.append(Problem(key, exc.code, exc.message))
             values[key] = None if special else ""
@@ -369,10 +408,6 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
             facts = idnumber.parse(values["id_number"], today=ctx.today)
         except DomainError as exc:
             problems.append(Problem("id_number", exc.code, exc.message))
-    if len(values["name"]) > 40:
-        problems.append(
-            Problem("name", "text_too_long", _("At most %(n)d characters here.") % {"n": 40})
-        )
     if problems:
         return
     direction = resolved["direction"] or Direction.OUTFLOW

@@ -67,6 +67,11 @@ class SubmissionState(models.TextChoices):
 RUNNING_STATES = (SubmissionState.QUEUED, SubmissionState.VALIDATING, SubmissionState.COMMITTING)
 
 
+class Channel(models.TextChoices):
+    WEB = "web", _("web page")
+    COMMAND_LINE = "command_line", _("command line")
+
+
 class Phase(models.TextChoices):
     WAITING = "waiting", _("Waiting to start")
     READING = "reading", _("Reading the file")
@@ -104,6 +109,10 @@ class CensusSubmission(models.Model):
         related_name="+",
     )
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    # How the file came: a command-line import has no uploading user (decision 63).
+    uploaded_via = models.CharField(
+        _("uploaded via"), max_length=12, choices=Channel.choices, default=Channel.WEB
+    )
     state = models.CharField(
         _("state"),
         max_length=12,
@@ -162,6 +171,30 @@ class CensusSubmission(models.Model):
     @property
     def is_running(self) -> bool:
         return self.state in RUNNING_STATES
+
+    @property
+    def uploader_label(self) -> str:
+        """Who uploaded the file, for pages: the user, or "command line"."""
+        user = self.uploaded_by
+        if user is not None:
+            return user.display_name or user.username
+        if self.uploaded_via == Channel.COMMAND_LINE:
+            return str(Channel.COMMAND_LINE.label)
+        return "—"
+
+    @property
+    def opened(self) -> bool:
+        """Whether the file opened and its rows were checked. A refused file (not a
+        workbook, damaged, a zip bomb, too many rows) never opened: it has no error workbook,
+        and nothing may read it again to make one."""
+        return self.state not in (SubmissionState.REJECTED, *RUNNING_STATES) and bool(
+            self.validated_at
+        )
+
+    @property
+    def has_error_workbook(self) -> bool:
+        """The file back with its problems and its people claimed elsewhere marked."""
+        return self.opened and bool(self.problem_count or self.rows_conflict)
 
     @property
     def rows_found(self) -> int:
@@ -249,8 +282,16 @@ class CensusConflict(models.Model):
     scope, or a person another county's file in the same round claims too. The city decides;
     nothing is overwritten silently."""
 
+    # The claim's latest file: a county's next file of the round updates the claim in place.
     submission = models.ForeignKey(
         CensusSubmission, on_delete=models.CASCADE, related_name="conflicts"
+    )
+    # The submission's round and county, held here for the one-claim-per-person rule.
+    round = models.ForeignKey(
+        CensusRound, verbose_name=_("round"), on_delete=models.PROTECT, related_name="+"
+    )
+    county = models.ForeignKey(
+        "orgs.Organization", verbose_name=_("county"), on_delete=models.PROTECT, related_name="+"
     )
     row_number = models.PositiveIntegerField(_("row"))
     id_number_index = models.CharField(max_length=64, db_index=True)
@@ -284,6 +325,13 @@ class CensusConflict(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("census conflict")
         verbose_name_plural = _("census conflicts")
+        constraints = [
+            # One entry per person, round and claiming county, however often it uploads.
+            models.UniqueConstraint(
+                fields=["round", "county", "id_number_index"],
+                name="census_conflict_once_per_round_and_county",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id_number_masked})"

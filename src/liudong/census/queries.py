@@ -53,6 +53,21 @@ def conflicts(user: Any) -> QuerySet:
     )
 
 
+def claims_of(submission: CensusSubmission) -> QuerySet:
+    """The people a (visible) submission claims who belong elsewhere: the round's entries for
+    them, one per person and county, kept up to date by the county's latest file."""
+    claimed = submission.entries.filter(outcome="conflict").values("id_number_index")
+    return (
+        CensusConflict.objects.filter(
+            round_id=submission.round_id,
+            county_id=submission.county_id,
+            id_number_index__in=claimed,
+        )
+        .select_related("other_submission__county")
+        .order_by("row_number", "id")
+    )
+
+
 @dataclass
 class CountyProgress:
     county: Organization

@@ -4,7 +4,6 @@ so memory stays flat however long the file is."""
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +39,7 @@ class Sheet:
     positions: dict[str, int]  # column key -> 0-based index
     unknown_headers: list[str] = field(default_factory=list)
     merged: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # row -> (key, ref)
-    dimension_rows: int = 0
+    data_rows: int = 0  # rows holding a value below the header (counted before any check)
 
     def letter(self, key: str | None) -> str:
         if key is None or key not in self.positions:
@@ -53,20 +52,22 @@ class Sheet:
         count = 0
         positions = list(self.positions.items())
         number = self.header_row
-        for values in self.worksheet.iter_rows(min_row=self.header_row + 1, values_only=True):
+        cells = self.worksheet.iter_rows(min_row=self.header_row + 1, values_only=True)
+        while True:
+            try:
+                values = next(cells, None)
+            except files.READ_ERRORS as exc:  # a damaged part: bad checksum, XML cut short
+                raise files.damaged() from exc
+            if values is None:
+                return
             number += 1
             if not values or all(
                 v is None or (isinstance(v, str) and not v.strip()) for v in values
             ):
                 continue
             count += 1
-            if count > limit:
-                raise DomainError(
-                    "file_too_many_rows",
-                    _("This file has more than %(n)d data rows. Split it into several files.")
-                    % {"n": limit},
-                    "file",
-                )
+            if count > limit:  # the scan's count was fooled (no row numbers, say)
+                raise files.too_many_rows(limit)
             size = len(values)
             yield number, {key: values[i] if i < size else None for key, i in positions}
 
@@ -74,18 +75,22 @@ class Sheet:
         self.workbook.close()
 
 
-_DAMAGED = _("The file cannot be opened as an Excel workbook: it is damaged or incomplete.")
-
-
 def open_sheet(path: Path) -> Sheet:
     """Check the container, open the data sheet and map its headers; raise DomainError."""
     facts = files.check_zip(path)
+    # Over the row limit: refused before openpyxl opens the file (which, for a sheet without
+    # its size written, reads the whole sheet once to learn it). Whatever the header row (at
+    # most HEADER_SEARCH_ROWS), at least this many rows hold data.
+    part = facts.parts.get(DATA_SHEET) or next(iter(facts.parts.values()), "")
+    scanned = facts.sheets.get(part)
+    if scanned is not None and scanned.rows_below(HEADER_SEARCH_ROWS) > files.max_rows():
+        raise files.too_many_rows(files.max_rows())
     try:
         workbook = load_workbook(path, read_only=True, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise DomainError("file_damaged", _DAMAGED, "file") from exc
+    except (InvalidFileException, *files.READ_ERRORS) as exc:
+        raise files.damaged() from exc
     except Exception as exc:  # XML errors of every kind from a damaged part
-        raise DomainError("file_damaged", _DAMAGED, "file") from exc
+        raise files.damaged() from exc
     try:
         return _map_sheet(workbook, facts)
     except Exception:
@@ -93,7 +98,7 @@ def open_sheet(path: Path) -> Sheet:
         raise
 
 
-def _map_sheet(workbook: Any, facts: dict[str, Any]) -> Sheet:
+def _map_sheet(workbook: Any, facts: files.ZipFacts) -> Sheet:
     names = workbook.sheetnames
     name = DATA_SHEET if DATA_SHEET in names else names[0]
     worksheet = workbook[name]
@@ -107,7 +112,7 @@ def _map_sheet(workbook: Any, facts: dict[str, Any]) -> Sheet:
             if hits > best[0]:
                 best = (hits, number, values)
     except Exception as exc:
-        raise DomainError("file_damaged", _DAMAGED, "file") from exc
+        raise files.damaged() from exc
     hits, header_row, headers = best
     if hits < 3:
         raise DomainError(
@@ -143,14 +148,17 @@ def _map_sheet(workbook: Any, facts: dict[str, Any]) -> Sheet:
             "file",
         )
     sheet = Sheet(workbook, worksheet, header_row, positions, unknown)
-    sheet.merged = _merged_by_row(sheet, facts, names.index(name))
+    scanned = facts.sheets.get(_sheet_part(workbook, names.index(name)), files.SheetFacts())
+    # Refuse a file over the row limit now, before any row is checked (the scan counted).
+    sheet.data_rows = scanned.rows_below(header_row)
+    if sheet.data_rows > files.max_rows():
+        raise files.too_many_rows(files.max_rows())
+    sheet.merged = _merged_by_row(sheet, scanned.merged)
     return sheet
 
 
-def _merged_by_row(sheet: Sheet, facts: dict[str, Any], sheet_index: int) -> dict[int, Any]:
+def _merged_by_row(sheet: Sheet, ranges: list[str]) -> dict[int, Any]:
     """Merged ranges touching data rows, by row: each such row gets a problem."""
-    part = _sheet_part(sheet.workbook, sheet_index)
-    ranges = facts["merged"].get(part, [])
     by_column = {index: key for key, index in sheet.positions.items()}
     found: dict[int, list[tuple[str, str]]] = {}
     for ref in ranges:

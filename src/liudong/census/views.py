@@ -207,7 +207,7 @@ def _submission_context(request: HttpRequest, submission: CensusSubmission) -> d
         "round": submission.round,
         "live": _live(submission),
         "may_submit": request.user.can("census.submit"),
-        "conflicts": submission.conflicts.select_related("other_submission__county"),
+        "conflicts": queries.claims_of(submission),
         **paginate(request, problems, per_page=100),
     }
 
@@ -278,6 +278,19 @@ def submission_errors(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission(request, pk)
     if submission.is_running:
         raise Http404
+    if not submission.has_error_workbook:
+        # A refused file never opened (damaged, not a workbook, a zip bomb): nothing to mark,
+        # and it is not read again. Its problem is on the submission's page.
+        messages.error(
+            request,
+            _(
+                "This file was refused before its rows were checked, so there is no file "
+                "with problems marked: the problem is shown below."
+            )
+            if not submission.opened
+            else _("This file has no problems to mark."),
+        )
+        return redirect("census:submission", pk=submission.pk)
     try:
         content = workbooks.error_workbook(submission)
     except DomainError as exc:

@@ -212,18 +212,38 @@ def error_workbook(submission: Any) -> bytes:
             "row_number", "column_letter", "column", "message"
         )
     )
+    claimed = list(
+        submission.entries.filter(outcome="conflict")
+        .order_by("row_number")
+        .values_list("row_number", flat=True)
+    )
+    with translation.override(submission.language):
+        claimed_message = _(
+            "Claimed elsewhere: this person is already in another organization's ledger or "
+            "in another county's file of this round. The row is not written; the city decides."
+        )
+    id_column = next(c for c in COLUMNS if c.key == "id_number")
     if submission.rows_total > ERROR_WORKBOOK_MAX_ROWS or not submission.stored_file:
-        return problem_list(submission, problems)
+        claims = [(row, "", id_column.header, claimed_message) for row in claimed]
+        return problem_list(submission, sorted(problems + claims, key=lambda p: p[0] or 0))
     by_row: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
     for row, letter, column, message in problems:
         if row:
             by_row[row].append((letter, column, message))
     with files.decrypted_copy(submission.stored_file) as path:
-        workbook = xlsx.edit(path)
+        files.check_zip(path)  # never inflate a zip bomb, whatever the submission's state
+        try:
+            workbook = xlsx.edit(path)
+        except Exception as exc:  # read errors of every kind: the file is damaged
+            raise files.damaged() from exc
     sheet = workbook[DATA_SHEET] if DATA_SHEET in workbook.sheetnames else workbook.worksheets[0]
     # Drop the problems column of an earlier error workbook, then add it afresh.
     last = sheet.max_column
     header_row = _find_header_row(sheet)
+    # People claimed elsewhere: their ID number cell marked like a problem.
+    id_letter = _column_letter_of(sheet, header_row, "id_number")
+    for row in claimed:
+        by_row[row].append((id_letter, id_column.header, claimed_message))
     for col in range(1, last + 1):
         if sheet.cell(row=header_row, column=col).value == PROBLEMS_HEADER:
             sheet.delete_cols(col)
@@ -248,6 +268,17 @@ def error_workbook(submission: Any) -> bytes:
         note.alignment = Alignment(wrap_text=True)
         note.fill = PROBLEM_ROW_FILL
     return xlsx.save(workbook)
+
+
+def _column_letter_of(sheet: Any, header_row: int, key: str) -> str:
+    """The letter of a column in the uploaded sheet (counties reorder columns)."""
+    from liudong.census.columns import fold, header_lookup
+
+    lookup = header_lookup()
+    for cell in sheet[header_row]:
+        if lookup.get(fold(cell.value)) == key:
+            return get_column_letter(cell.column)
+    return ""
 
 
 def _find_header_row(sheet: Any) -> int:

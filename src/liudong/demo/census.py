@@ -171,6 +171,8 @@ def _claim(sub: CensusSubmission, other_code: str) -> None:
     )
     CensusConflict.objects.create(
         submission=sub,
+        round_id=sub.round_id,
+        county_id=sub.county_id,
         row_number=row,
         id_number_index=member.id_number_index,
         name=member.name,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from liudong.core.errors import DomainError
 
 _FORMAT = re.compile(r"[0-9]{17}[0-9X]")
+_OLD_FORMAT = re.compile(r"[0-9]{15}")  # first-generation cards (before 1999)
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"
 
@@ -38,6 +39,15 @@ def parse(value: object, *, today: datetime.date | None = None) -> IdFacts:
     """Validate an 18-character ID number and return what it says, or raise DomainError."""
     number = normalize(value)
     field = "id_number"
+    if _OLD_FORMAT.fullmatch(number):
+        raise DomainError(
+            "id_number_old",
+            _(
+                "This is an old 15-digit ID number. Enter the 18-character number of the "
+                "member's current ID card."
+            ),
+            field,
+        )
     # ASCII digits only: str.isdigit() also accepts other scripts' digits.
     if not _FORMAT.fullmatch(number):
         raise DomainError(
