@@ -52,7 +52,9 @@ def test_the_check_in_hot_path_refuses_an_expired_token(demo: Any, settings: Any
     assert not CheckIn.objects.filter(flow=flow).exists()
 
 
-def test_the_profile_page_shows_the_lifetime_and_expiry(login: Any, demo: Any, settings: Any) -> None:
+def test_the_profile_page_shows_the_lifetime_and_expiry(
+    login: Any, demo: Any, settings: Any
+) -> None:
     settings.LIUDONG_API_TOKEN_DAYS = 45
     token = accounts.issue_api_token(demo("user:jingchuan"))
     page = login("jingchuan").get("/accounts/profile/", HTTP_ACCEPT_LANGUAGE="en")

@@ -21,8 +21,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from liudong.accounts import actions
 from liudong.accounts.forms import LoginForm, TokenForm
-from liudong.core.authentication import token_expired, token_expires_at, token_lifetime
 from liudong.accounts.models import Role
+from liudong.core.authentication import token_expired, token_expires_at, token_lifetime
 
 
 class LoginView(auth_views.LoginView):

@@ -20,7 +20,8 @@ DEFAULT_TOKEN_DAYS = 90
 
 def token_lifetime() -> datetime.timedelta:
     """How long an API token is honoured after it was issued."""
-    return datetime.timedelta(days=int(getattr(settings, "LIUDONG_API_TOKEN_DAYS", DEFAULT_TOKEN_DAYS)))
+    days = getattr(settings, "LIUDONG_API_TOKEN_DAYS", DEFAULT_TOKEN_DAYS)
+    return datetime.timedelta(days=int(days))
 
 
 def token_valid_since(now: datetime.datetime | None = None) -> datetime.datetime:

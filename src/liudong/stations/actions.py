@@ -403,8 +403,9 @@ def _request_check_in(
 # check-in; one insert that locks the record and writes the check-in and its audit row (one
 # statement on PostgreSQL, two on SQLite). Every other case (no such token or an expired
 # one, an inactive user, not in the ledger, no open record, an unknown or closed station,
-# another active check-in, a record managed by a branch) returns None: the caller then takes the general path, which answers
-# with its own error, code and message. Values are always bound, never formatted in.
+# another active check-in, a record managed by a branch) returns None: the caller then takes
+# the general path, which answers with its own error, code and message. Values are always
+# bound, never formatted in.
 
 _QUICK_READ = """\
 SELECT u.id, u.username, u.organization_id, uo.path,
