@@ -27,10 +27,10 @@ from liudong.members.filters import (
     MEMBER_DEFAULT_SORT,
     MEMBER_SORTS,
     LedgerFilter,
+    filter_search_condition,
     order_by,
     org_paths,
     overdue_cutoff,
-    search_condition,
     status_condition,
 )
 from liudong.members.models import (
@@ -210,7 +210,7 @@ def ledger_rows(
         rows = rows.filter(
             Q(last_contact_on__lt=cutoff) | Q(last_contact_on__isnull=True, left_on__lt=cutoff)
         )
-    condition = search_condition(flt.q, "member__")
+    condition = filter_search_condition(flt, "member__")
     if condition is not None:
         rows = rows.filter(condition)
     rows = rows.select_related(*FLOW_ROW_RELATED)
@@ -240,7 +240,7 @@ def member_rows(
         rows = rows.filter(~Exists(open_flows))
     elif flt.status in OPEN_STATUSES:
         rows = rows.filter(Exists(open_flows.filter(status=flt.status)))
-    condition = search_condition(flt.q)
+    condition = filter_search_condition(flt)
     if condition is not None:
         rows = rows.filter(condition)
     rows = (
