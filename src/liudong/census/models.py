@@ -3,6 +3,8 @@ outcomes, the problems found in them and the people two sides claim (conflicts).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -240,10 +242,33 @@ class ConflictState(models.TextChoices):
 class CensusConflict(models.Model):
     """A person this submission claims who belongs elsewhere: a member outside the county's
     scope, or a person another county's file in the same round claims too. The city decides;
-    nothing is overwritten silently."""
+    nothing is overwritten silently. A case raised by the ledger's form or API (a member
+    entered who is registered elsewhere, decision 66) has no submission: ``asked_by`` and
+    ``asked_for`` say who entered it, for which organization, and there is no row to apply.
+    """
 
     submission = models.ForeignKey(
-        CensusSubmission, on_delete=models.CASCADE, related_name="conflicts"
+        CensusSubmission,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="conflicts",
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    asked_for = models.ForeignKey(
+        "orgs.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("entered for"),
     )
     row_number = models.PositiveIntegerField(_("row"))
     id_number_index = models.CharField(max_length=64, db_index=True)
@@ -271,7 +296,7 @@ class CensusConflict(models.Model):
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("raised"), auto_now_add=True)
 
-    scope_rule = ScopeRule(paths=("submission__county__path",))
+    scope_rule = ScopeRule(paths=("submission__county__path", "asked_for__path"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -282,4 +307,11 @@ class CensusConflict(models.Model):
         return f"{self.name} ({self.id_number_masked})"
 
     def audit_org_path(self) -> str:
+        if self.submission_id is None:
+            return self.asked_for.path if self.asked_for_id else ""
         return self.submission.county.path
+
+    @property
+    def claimed_by(self) -> Any:
+        """The organization claiming the person: the file's county, or the one entered for."""
+        return self.submission.county if self.submission_id else self.asked_for

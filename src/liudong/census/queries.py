@@ -49,6 +49,7 @@ def conflicts(user: Any) -> QuerySet:
             "submission__round",
             "other_submission__county",
             "existing_member__home_organization",
+            "asked_for",
         ),
     )
 

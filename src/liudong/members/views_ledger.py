@@ -15,7 +15,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -489,33 +488,17 @@ def _member_error(request: HttpRequest, form: MemberForm, exc: DomainError) -> N
     _show_error(form, exc, {"birth_date": "id_number"})
 
 
-class _OutOfSight(Exception):
-    """The new member would not be visible to its creator (see member_create)."""
-
-
 @login_required
 def member_create(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     form = MemberForm(_posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                member = actions.create_member(by=request.user, **form.changes())
-                if not can_see(request.user, member):
-                    # A member from elsewhere belongs to no organization in the creator's
-                    # scope until an inflow record names one: refuse rather than create
-                    # a member nobody here can open.
-                    raise _OutOfSight
+            # A member from elsewhere belongs to no organization in the creator's scope
+            # until an inflow record names one: refused rather than created unseen.
+            member = actions.create_member(by=request.user, must_see=True, **form.changes())
         except DomainError as exc:
             _member_error(request, form, exc)
-        except _OutOfSight:
-            form.add_error(
-                "home_organization",
-                _(
-                    "A member from elsewhere would be outside your scope: choose a branch, or "
-                    "ask the city's organization department to register the member."
-                ),
-            )
         else:
             messages.success(request, _("Member added."))
             return redirect("members:member_detail", pk=member.pk)
