@@ -219,7 +219,7 @@ def test_lingtai_duplicate_of_a_jingchuan_member_names_no_one(demo: Any, jc_memb
         },
         format="json",
     )
-    body = _error(response, 400, "id_number_exists", "id_number")
+    body = _error(response, 400, "registered_elsewhere", "id_number")  # decision 66
     assert jc_member.name not in body["message"]
 
 
