@@ -777,8 +777,9 @@ def note_asked_in_ledger(
     *, by: Any, index: str, masked: str, name: str, member_id: int | None, **_signal: Any
 ) -> CensusConflict:
     """A case for the city's list from the ledger's form or API: someone entered a person
-    registered outside their scope (``members.elsewhere.asked``). One open case per person
-    and organization entering them, updated in place when asked again."""
+    registered outside their scope (``members.elsewhere.asked``, whose audit action names
+    this write). One open case per person and organization entering them, updated in place
+    when asked again."""
     organization = getattr(by, "organization", None)
     case = (
         CensusConflict.objects.select_for_update()
@@ -790,20 +791,19 @@ def note_asked_in_ledger(
         )
         .first()
     )
-    with audit.action("census.conflict_from_ledger", actor=by):
-        if case is None:
-            case = CensusConflict(
-                submission=None,
-                asked_for=organization,
-                id_number_index=index,
-                row_number=0,
-                payload="",
-            )
-        case.asked_by = by if getattr(by, "pk", None) else None
-        case.name = (name or "")[:40]
-        case.id_number_masked = masked[:18]
-        case.existing_member_id = member_id
-        case.save()
+    if case is None:
+        case = CensusConflict(
+            submission=None,
+            asked_for=organization,
+            id_number_index=index,
+            row_number=0,
+            payload="",
+        )
+    case.asked_by = by if getattr(by, "pk", None) else None
+    case.name = (name or "")[:40]
+    case.id_number_masked = masked[:18]
+    case.existing_member_id = member_id
+    case.save()
     return case
 
 

@@ -41,7 +41,7 @@ def record_answers(by: Any, indexes: list[str], *, via: str) -> None:
         return
     from liudong.core.models import AuditEvent
 
-    with audit.action(VERB, actor=by):
+    with audit.action("member.registered_elsewhere", actor=by):  # VERB
         AuditEvent.objects.bulk_create(
             AuditEvent(
                 **audit.event_values(
@@ -56,7 +56,8 @@ def answer(by: Any, existing: Any, *, name: str, masked: str, via: str) -> Domai
     """The refusal to give (raise it): the answer audited and the city's conflict list told,
     each committed even though the caller's own work is then rolled back."""
     index = existing.id_number_index
-    with transaction.atomic():
+    # One verb for the answer and for what the receivers write (the conflict case).
+    with transaction.atomic(), audit.action("member.registered_elsewhere", actor=by):
         record_answers(by, [index], via=via)
         asked.send(
             sender=answer,
