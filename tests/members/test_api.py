@@ -118,8 +118,12 @@ def test_member_responses_mask_id_number_and_phone(demo: Any, jc_member: Member)
 
 def test_member_search_by_name_and_pinyin(demo: Any, jc_member: Member) -> None:
     client = api(demo, "jingchuan")
-    for query in ["王建", "王建国", "wangjianguo", "wangj", "wjg", "WJG", jc_member.id_number]:
+    for query in ["王建", "王建国", "wangjianguo", "wangj", "wjg", "WJG"]:
         assert jc_member.pk in _list(client, MEMBERS, q=query), query
+    # A full number only in a POST search's body (decision 65), never in the query string.
+    found = client.post(f"{MEMBERS}search/", {"q": jc_member.id_number}, format="json")
+    assert [row["id"] for row in found.json()["results"]] == [jc_member.pk]
+    _error(client.get(MEMBERS, {"q": jc_member.id_number}), 400, "personal_data_in_url", "q")
     assert jc_member.pk not in _list(client, MEMBERS, q="zhangsan")
     assert jc_member.pk in _list(client, MEMBERS, search="wjg")
 
@@ -215,7 +219,7 @@ def test_lingtai_duplicate_of_a_jingchuan_member_names_no_one(demo: Any, jc_memb
         },
         format="json",
     )
-    body = _error(response, 400, "id_number_exists", "id_number")
+    body = _error(response, 400, "registered_elsewhere", "id_number")  # decision 66
     assert jc_member.name not in body["message"]
 
 

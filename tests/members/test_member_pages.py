@@ -351,7 +351,7 @@ def test_duplicate_out_of_scope_does_not_say_who(login: Any, data: Ledger, demo:
     values = member_post(first_branch(demo, "620821001"), id_number=other.id_number)
     response = client.post("/ledger/members/new/", values)
     errors = field_errors(response, "id_number")
-    assert errors and "another organization" in errors[0]
+    assert errors and "registered elsewhere in the city" in errors[0]  # decision 66
     html = response.content.decode()
     assert other.name not in html and detail(other.pk) not in html
 

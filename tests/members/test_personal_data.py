@@ -169,13 +169,61 @@ def test_audit_trail_of_a_reveal_names_the_field_not_the_value(demo: Any, member
 # --- the logs -----------------------------------------------------------------------------
 
 
+class AccessLog:
+    """gunicorn's own access logger, configured as production configures it (the access log
+    switched on by ``LIUDONG_GUNICORN_ACCESS_LOG``, ``liudong.gunicorn_conf``), fed every
+    request a test client makes: the lines the server would write."""
+
+    def __init__(self, path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        import importlib
+
+        from gunicorn.config import Config
+        from gunicorn.glogging import Logger
+
+        import liudong.gunicorn_conf
+
+        monkeypatch.setenv("LIUDONG_GUNICORN_ACCESS_LOG", str(path))
+        conf = importlib.reload(liudong.gunicorn_conf)
+        config = Config()
+        config.set("accesslog", conf.accesslog)
+        config.set("access_log_format", '%(h)s "%(r)s" %(s)s %(U)s %(q)s "%(f)s" "%(a)s"')
+        self.path = path
+        self.logger = Logger(config)
+
+    def __call__(self, response: Any) -> Any:
+        import datetime
+        from types import SimpleNamespace
+
+        environ = dict(response.wsgi_request.META)
+        query = environ.get("QUERY_STRING", "")
+        environ["RAW_URI"] = environ["PATH_INFO"] + (f"?{query}" if query else "")
+        environ.setdefault("SERVER_PROTOCOL", "HTTP/1.1")
+        answer = SimpleNamespace(
+            status=f"{response.status_code} {response.reason_phrase}",
+            headers=list(response.items()),
+            sent=len(getattr(response, "content", b"") or b""),
+        )
+        self.logger.access(answer, SimpleNamespace(headers=[]), environ, datetime.timedelta(0))
+        return response
+
+    def text(self) -> str:
+        for handler in self.logger.access_log.handlers:
+            handler.flush()
+        return self.path.read_text()
+
+
 def test_logs_never_carry_the_numbers(
-    demo: Any, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    demo: Any,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="django.db.backends")
     # Log every SQL statement with its parameters, as DEBUG = True would.
     monkeypatch.setattr(connections["default"], "force_debug_cursor", True)
+    access = AccessLog(tmp_path / "access.log", monkeypatch)
+    started = timezone.now()
     number = _number_ending_in_x()
     client = APIClient()
     client.force_authenticate(demo("user:jingchuan"))
@@ -196,13 +244,44 @@ def test_logs_never_carry_the_numbers(
     revealed = client.post(f"{url}reveal/", {"field": "id_number"}, format="json")
     assert revealed.json()["value"] == number
     client.post(f"{url}reveal/", {"field": "phone"}, format="json")
-    client.get("/api/v1/members/", {"q": number})  # an exact search by number
-    client.get("/api/v1/members/", {"q": PHONE})
+    # Exact searches by number: the API's POST search finds the member...
+    for value in (number, NEW_PHONE):
+        found = access(client.post("/api/v1/members/search/", {"q": value}, format="json"))
+        assert [m["id"] for m in found.json()["results"]] == [created.json()["id"]]
+        flows = access(client.post("/api/v1/flow-records/search/", {"q": value}, format="json"))
+        assert flows.status_code == 200
+        # ... and a number in the query string is refused, pointing to it (a client that
+        # sends one has put it in the access log itself: not fed to the log here).
+        refused = client.get("/api/v1/members/", {"q": value})
+        assert refused.status_code == 400
+        assert refused.json()["code"] == "personal_data_in_url"
+        assert "/api/v1/members/search/" in refused.json()["message"]
     assert actions.find_by_id_number(number).pk == created.json()["id"]
+    # The ledger page: the search form POSTs, the answer's URL holds a token; its export.
+    page = Client()
+    page.force_login(demo("user:jingchuan"))
+    for value in (number, NEW_PHONE):
+        searched = access(page.post("/ledger/members/", {"q": value, "county": "620821"}))
+        assert searched.status_code == 302 and "search=" in searched["Location"]
+        shown = access(page.get(searched["Location"]))
+        assert shown.context["page"].paginator.count == 1
+        flows = access(page.post("/ledger/out-of-province/", {"q": value}))
+        access(page.get(flows["Location"]))
+        exported = page.get("/ledger/export/out_of_province/?" + flows["Location"].split("?", 1)[1])
+        assert access(exported).status_code == 200
+    # The export of a search typed by hand into the address: masked in its audit row.
+    access(page.get("/ledger/export/out_of_province/", {"q": "张", "county": "620821"}))
 
     assert any("members_member" in record.getMessage() for record in caplog.records)
     logged = "\n".join(record.getMessage() for record in caplog.records) + caplog.text
     _assert_absent(logged, [number, PHONE, NEW_PHONE], "the logs")
+    lines = access.text()
+    assert "/api/v1/members/search/" in lines and "search=" in lines  # the log was written
+    _assert_absent(lines, [number, PHONE, NEW_PHONE], "the access log")
+    events = AuditEvent.objects.filter(at__gte=started)
+    assert events.filter(kind="export", detail__contains="filters=").exists()
+    details = "\n".join(e.detail + e.reason + json.dumps(e.changes) for e in events)
+    _assert_absent(details, [number, PHONE, NEW_PHONE], "audit details")
 
 
 # --- pages and API answers ----------------------------------------------------------------

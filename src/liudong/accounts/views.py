@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from liudong.accounts import actions
 from liudong.accounts.forms import LoginForm, TokenForm
 from liudong.accounts.models import Role
+from liudong.core.authentication import token_expired, token_expires_at, token_lifetime
 
 
 class LoginView(auth_views.LoginView):
@@ -102,9 +103,13 @@ def profile(request: HttpRequest) -> HttpResponse:
     if user.role == Role.MEMBER and not user.is_superuser:
         # Members: the light phone page ("Me" in their tab bar); they sign in by phone.
         return render(request, "accounts/profile_member.html", {"tab": "me"})
+    token = getattr(user, "auth_token", None)
     context = {
         "has_otp": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
-        "token": getattr(user, "auth_token", None),
+        "token": token,
+        "token_days": token_lifetime().days,
+        "token_expires_at": token_expires_at(token) if token else None,
+        "token_expired": token_expired(token) if token else False,
     }
     return render(request, "accounts/profile.html", context)
 

@@ -45,6 +45,7 @@ from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
 from liudong.core.scope import scope_of
 from liudong.members import actions as ledger
+from liudong.members import elsewhere
 from liudong.members.models import Direction, FlowRecord, FlowStatus, Member, Membership
 from liudong.orgs.models import Organization, OrgKind
 from liudong.regions.models import Place
@@ -253,6 +254,13 @@ def _write_chunk(
     ]
     CensusProblem.objects.bulk_create(problems, batch_size=WRITE_BATCH)
     entries.extend((submission.pk, n, i, o) for n, i, o in result.entries)
+    # The county is told "claimed elsewhere" for these: the same answer as the ledger's forms,
+    # audited the same way (decision 66).
+    elsewhere.record_answers(
+        submission.uploaded_by,
+        [row.id_number_index for row, _m, _o in result.conflicts],
+        via="census",
+    )
     for row, member_pk, other_pk in result.conflicts:
         claim = {
             "row": row.row_number,
@@ -836,7 +844,54 @@ def resolve_conflict(
     return conflict
 
 
+def note_asked_in_ledger(
+    *, by: Any, index: str, masked: str, name: str, member_id: int | None, **_signal: Any
+) -> CensusConflict | None:
+    """A case for the city's list from the ledger's form or API: someone entered a person
+    registered outside their scope (``members.elsewhere.asked``, whose audit action names
+    this write). One open case per person and organization entering them, updated in place
+    when asked again."""
+    organization = getattr(by, "organization", None)
+    if organization is None:  # no organization, no scope to be outside of
+        return None
+    case = (
+        CensusConflict.objects.select_for_update()
+        .filter(
+            round=None,
+            county=organization,
+            id_number_index=index,
+            state=ConflictState.OPEN,
+        )
+        .first()
+    )
+    if case is None:
+        case = CensusConflict(
+            submission=None,
+            round=None,
+            county=organization,
+            asked_for=organization,
+            id_number_index=index,
+            row_number=0,
+            payload="",
+        )
+    case.asked_by = by if getattr(by, "pk", None) else None
+    case.name = (name or "")[:40]
+    case.id_number_masked = masked[:18]
+    case.existing_member_id = member_id
+    case.save()
+    return case
+
+
 def _accept(by: Any, conflict: CensusConflict) -> None:
+    if conflict.submission_id is None:
+        raise DomainError(
+            "conflict_without_row",
+            _(
+                "This person was entered in the ledger, not uploaded in a file: move the "
+                "member in the ledger if the other side should keep them, then keep it here."
+            ),
+            "state",
+        )
     v = json.loads(conflict.payload)
     org_pk = v["home_organization"] or v["inflow_organization"]
     org = Organization.objects.get(pk=org_pk)

@@ -3,6 +3,8 @@ outcomes, the problems found in them and the people two sides claim (conflicts).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -280,15 +282,44 @@ class ConflictState(models.TextChoices):
 class CensusConflict(models.Model):
     """A person this submission claims who belongs elsewhere: a member outside the county's
     scope, or a person another county's file in the same round claims too. The city decides;
-    nothing is overwritten silently."""
+    nothing is overwritten silently. A case raised by the ledger's form or API (a member
+    entered who is registered elsewhere, decision 66) has no submission: ``asked_by`` and
+    ``asked_for`` say who entered it, for which organization, and there is no row to apply.
+    """
 
     # The claim's latest file: a county's next file of the round updates the claim in place.
     submission = models.ForeignKey(
-        CensusSubmission, on_delete=models.CASCADE, related_name="conflicts"
+        CensusSubmission,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="conflicts",
     )
-    # The submission's round and county, held here for the one-claim-per-person rule.
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    asked_for = models.ForeignKey(
+        "orgs.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("entered for"),
+    )
+    # The submission's round and county, held here for the one-claim-per-person rule. A case
+    # from the ledger has no round; its county is the organization it was entered for.
     round = models.ForeignKey(
-        CensusRound, verbose_name=_("round"), on_delete=models.PROTECT, related_name="+"
+        CensusRound,
+        verbose_name=_("round"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     county = models.ForeignKey(
         "orgs.Organization", verbose_name=_("county"), on_delete=models.PROTECT, related_name="+"
@@ -319,7 +350,7 @@ class CensusConflict(models.Model):
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("raised"), auto_now_add=True)
 
-    scope_rule = ScopeRule(paths=("submission__county__path",))
+    scope_rule = ScopeRule(paths=("county__path",))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -331,10 +362,21 @@ class CensusConflict(models.Model):
                 fields=["round", "county", "id_number_index"],
                 name="census_conflict_once_per_round_and_county",
             ),
+            # A case from the ledger: one open entry per person and organization entering them.
+            models.UniqueConstraint(
+                fields=["county", "id_number_index"],
+                condition=models.Q(round__isnull=True, state="open"),
+                name="census_conflict_asked_once_while_open",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id_number_masked})"
 
     def audit_org_path(self) -> str:
-        return self.submission.county.path
+        return self.county.path
+
+    @property
+    def claimed_by(self) -> Any:
+        """The organization claiming the person: the file's county, or the one entered for."""
+        return self.county

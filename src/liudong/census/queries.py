@@ -45,10 +45,12 @@ def conflicts(user: Any) -> QuerySet:
     return visible_to(
         user,
         CensusConflict.objects.select_related(
+            "county",
             "submission__county",
             "submission__round",
             "other_submission__county",
             "existing_member__home_organization",
+            "asked_for",
         ),
     )
 
@@ -110,10 +112,8 @@ def round_progress(user: Any, census_round: CensusRound) -> tuple[list[CountyPro
         ):
             progress.errors_outstanding = latest.rows_rejected or latest.problem_count
         progress.history.reverse()
-    open_conflicts = conflicts(user).filter(
-        submission__round=census_round, state=ConflictState.OPEN
-    )
-    for county_id in open_conflicts.values_list("submission__county_id", flat=True):
+    open_conflicts = conflicts(user).filter(round=census_round, state=ConflictState.OPEN)
+    for county_id in open_conflicts.values_list("county_id", flat=True):
         if county_id in rows:
             rows[county_id].conflicts_open += 1
     result = list(rows.values())

@@ -99,6 +99,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "totals": totals,
         "may_manage": request.user.can("census.manage"),
         "may_submit": request.user.can("census.submit"),
+        "may_reveal": request.user.can("pii.reveal"),
         "own_county": actions.county_of(request.user),
     }
     return render(request, "census/round_detail.html", context)
@@ -133,21 +134,32 @@ def template_download(request: HttpRequest) -> HttpResponse:
 @xlsx.download
 @shows(CensusRound)
 @login_required
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def round_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """The members the county's committed files found in the round, in the template layout."""
+    """The members the county's committed files found in the round, in the template layout.
+
+    A GET gives masked ID numbers. Full numbers only by POST (CSRF) with a reason, for a
+    role that may reveal: the reason goes to the audit row, as for a reveal on a page."""
     _census_user(request)
     census_round = _round(request, pk)
     county = _county_from_query(request)
     if county is None:
         return HttpResponse(_("Choose a county (?county=620821)."), status=400)
-    reveal = request.user.can("pii.reveal")
+    reason = ""
+    reveal = request.method == "POST"
+    if reveal:
+        if not request.user.can("pii.reveal"):
+            raise PermissionDenied
+        reason = " ".join((request.POST.get("reason") or "").split())[:500]
+        if not reason:
+            messages.error(request, _("Give a reason for exporting full ID numbers."))
+            return redirect("census:round", pk=census_round.pk)
     content = workbooks.results(census_round, county, reveal=reveal)
-    with audit.action("census.export", actor=request.user):
+    with audit.action("census.export", actor=request.user, reason=reason):
         audit.record(
             "reveal" if reveal else "export",
             census_round,
-            detail=f"census results {county.code}",
+            detail=f"census results {county.code}" + (" full ID numbers" if reveal else ""),
             org_path=county.path,
         )
     return xlsx.response(content, f"{census_round.name}-{county.name}.xlsx")

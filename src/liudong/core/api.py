@@ -5,10 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from rest_framework import viewsets
 
 from liudong.core import audit
+from liudong.core.errors import DomainError
+from liudong.core.masking import personal_params
 from liudong.core.scope import visible_to
+
+
+def refuse_personal_query(request: Any) -> None:
+    """A full ID or mobile number in the query string is refused (it would be in every
+    access log on the way): the lists that search by number offer a POST search."""
+    names = personal_params(request.query_params)
+    if names:
+        raise DomainError(
+            "personal_data_in_url",
+            _(
+                "Full ID and mobile numbers are not accepted in the address: send the search "
+                "in the body of POST /api/v1/members/search/ or /api/v1/flow-records/search/."
+            ),
+            names[0],
+        )
 
 
 class ScopedViewSetMixin:
@@ -18,6 +36,7 @@ class ScopedViewSetMixin:
         return visible_to(self.request.user, super().get_queryset())
 
     def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        refuse_personal_query(request)
         super().initial(request, *args, **kwargs)
         # Token authentication happens here, after the middleware bound the request.
         if request.user.is_authenticated:

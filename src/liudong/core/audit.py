@@ -19,6 +19,8 @@ from typing import Any
 from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from liudong.core.masking import mask_text
+
 _REGISTRY: dict[type[models.Model], frozenset[str]] = {}
 SENSITIVE_MARK = "•••"
 
@@ -242,8 +244,9 @@ def event_values(
         "object_id": str(obj.pk) if obj is not None and obj.pk is not None else "",
         "object_repr": object_repr[:200],
         "changes": changes or {},
-        "reason": ctx.reason[:500],
-        "detail": detail[:500],
+        # A number typed into a reason or carried by filters is stored masked (decision 65).
+        "reason": mask_text(ctx.reason)[:500],
+        "detail": mask_text(detail)[:500],
         "result": result,
         "ip": ctx.ip,
         "request_id": ctx.request_id,

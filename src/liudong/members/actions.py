@@ -18,7 +18,7 @@ from liudong.codes import queries as codes
 from liudong.core import audit, crypto, xlsx
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
 from liudong.core.scope import can_see, scope_of
-from liudong.members import idnumber
+from liudong.members import elsewhere, idnumber
 from liudong.members.models import (
     Alert,
     Contact,
@@ -253,7 +253,9 @@ def prepare_member(member: Member, fields: dict[str, Any]) -> None:
     _apply_member_fields(member, fields)
 
 
-def _duplicate_error(by: Any, existing: Member) -> DomainError:
+def _duplicate_error(by: Any, existing: Member, asked: Member) -> DomainError:
+    """A second member with the number: named when the asker may see the first; otherwise
+    the one answer of :mod:`liudong.members.elsewhere` (audited, on the city's list)."""
     if by is None or can_see(by, existing):
         return DomainError(
             "id_number_exists",
@@ -261,19 +263,15 @@ def _duplicate_error(by: Any, existing: Member) -> DomainError:
             % {"name": existing.name, "id": existing.pk},
             "id_number",
         )
-    # Out of scope: say that it exists, not who or where.
-    return DomainError(
-        "id_number_exists",
-        _(
-            "This ID number is already in another organization's ledger. Ask the city's "
-            "organization department to sort out which side keeps the member."
-        ),
-        "id_number",
+    return elsewhere.answer(
+        by, existing, name=asked.name, masked=asked.id_number_masked, via="ledger"
     )
 
 
-@transaction.atomic
-def create_member(*, by: Any, **fields: Any) -> Member:
+def create_member(*, by: Any, must_see: bool = False, **fields: Any) -> Member:
+    """A new member. ``must_see``: refuse a member its creator could not open (a page
+    creates only what it can show). Not one transaction from the start: a refusal for a
+    number held elsewhere is recorded, and that record must outlive the refusal."""
     _require_staff(by)
     _require_org_in_scope(by, fields.get("home_organization"), "home_organization")
     member = Member()
@@ -283,20 +281,27 @@ def create_member(*, by: Any, **fields: Any) -> Member:
         member.inflow_organization_id = by.organization_id
     existing = Member.objects.filter(id_number_index=member.id_number_index).first()
     if existing is not None:
-        raise _duplicate_error(by, existing)
-    with audit.action("member.create", actor=by):
-        try:
-            with transaction.atomic():
-                member.save()
-        except IntegrityError as exc:  # a concurrent insert of the same number
-            existing = Member.objects.filter(id_number_index=member.id_number_index).first()
-            if existing is not None:
-                raise _duplicate_error(by, existing) from exc
-            raise
+        raise _duplicate_error(by, existing, member)
+    try:
+        with transaction.atomic(), audit.action("member.create", actor=by):
+            member.save()
+            if must_see and by is not None and not can_see(by, member):
+                raise DomainError(
+                    "member_out_of_sight",
+                    _(
+                        "A member from elsewhere would be outside your scope: choose a branch, "
+                        "or ask the city's organization department to register the member."
+                    ),
+                    "home_organization",
+                )
+    except IntegrityError as exc:  # a concurrent insert of the same number
+        existing = Member.objects.filter(id_number_index=member.id_number_index).first()
+        if existing is not None:
+            raise _duplicate_error(by, existing, member) from exc
+        raise
     return member
 
 
-@transaction.atomic
 def update_member(*, by: Any, member: Member, **changes: Any) -> Member:
     _require_staff(by)
     _require_visible(by, member)
@@ -305,8 +310,8 @@ def update_member(*, by: Any, member: Member, **changes: Any) -> Member:
     _apply_member_fields(member, changes)
     clash = Member.objects.filter(id_number_index=member.id_number_index).exclude(pk=member.pk)
     if clash.exists():
-        raise _duplicate_error(by, clash.first())
-    with audit.action("member.update", actor=by):
+        raise _duplicate_error(by, clash.first(), member)
+    with transaction.atomic(), audit.action("member.update", actor=by):
         member.save()
         open_flow = member.flows.filter(is_open=True).first()
         if open_flow is not None and open_flow.home_organization_id != member.home_organization_id:

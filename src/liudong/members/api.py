@@ -12,8 +12,9 @@ import django_filters
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -93,6 +94,33 @@ def _visible(user: Any, model: type, pk: Any, field: str) -> Any:
     return obj
 
 
+class SearchSerializer(serializers.Serializer):
+    """The body of a POST search: ``q`` and any of the list's other filters."""
+
+    q = serializers.CharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        help_text="A full ID or mobile number (exact), a name, pinyin or initials.",
+    )
+
+
+def _post_search(view: Any, request: Request) -> Response:
+    """The list's filters read from the request body instead of the query string, so a full
+    ID or mobile number never appears in a URL (query-string filters such as ``?org=`` and
+    ``?ordering=`` still apply); answered like the list, page by page."""
+    if not isinstance(request.data, dict):
+        raise DomainError("invalid", _("Send the filters as a JSON object."), None)
+    queryset = view.filter_queryset(view.get_queryset())
+    filterset = view.filterset_class(data=request.data, queryset=queryset, request=request)
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    page = view.paginate_queryset(filterset.qs)
+    if page is not None:
+        return view.get_paginated_response(view.get_serializer(page, many=True).data)
+    return Response(view.get_serializer(filterset.qs, many=True).data)
+
+
 def _body(serializer_class: type, request: Request) -> dict[str, Any]:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -136,7 +164,7 @@ class MemberViewSet(ScopedModelViewSet):
     def get_queryset(self) -> QuerySet:
         open_flow = FlowRecord.objects.filter(member=OuterRef("pk"), is_open=True).values("pk")
         queryset = super().get_queryset().annotate(open_flow_id=Subquery(open_flow[:1]))
-        if self.action == "list":
+        if self.action in ("list", "search"):
             # Lists show the masked copies; decrypting every row would only cost time.
             queryset = queryset.defer("id_number", "phone")
         return queryset
@@ -147,6 +175,15 @@ class MemberViewSet(ScopedModelViewSet):
         if self.action == "reveal":
             return RevealSerializer
         return MemberSerializer
+
+    @extend_schema(
+        request=SearchSerializer,
+        responses=MemberSerializer(many=True),
+        summary="Search members by a full ID or mobile number (or any list filter) in the body",
+    )
+    @action(detail=False, methods=["post"])
+    def search(self, request: Request, version: Any = None) -> Response:
+        return _post_search(self, request)
 
     def _member_fields(self, data: dict[str, Any]) -> dict[str, Any]:
         if "home_organization" in data:
@@ -254,6 +291,15 @@ class FlowRecordViewSet(
         if self.action in ("mark_returned", "transfer", "lose", "find", "suspend"):
             return TransitionSerializer
         return FlowRecordSerializer
+
+    @extend_schema(
+        request=SearchSerializer,
+        responses=FlowRecordSerializer(many=True),
+        summary="Search flow records by the member's full ID or mobile number in the body",
+    )
+    @action(detail=False, methods=["post"])
+    def search(self, request: Request, version: Any = None) -> Response:
+        return _post_search(self, request)
 
     @extend_schema(
         request=FlowRecordCreateSerializer,

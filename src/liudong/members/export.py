@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from liudong.codes import queries as codes
-from liudong.core import audit, xlsx
+from liudong.core import audit, masking, xlsx
 from liudong.members.filters import LedgerFilter
 from liudong.members.models import Direction, FlowRecord, FlowScope, FlowStatus, Membership
 from liudong.members.queries import Ledger, get_ledger, ledger_rows
@@ -220,7 +220,7 @@ def export_ledger(
     detail = f"ledger={ledger.key} rows={count} full={'yes' if full else 'no'}"
     if want_full and not full:
         detail += " (full refused: no reveal right)"
-    query = flt.querystring()
+    query = masking.mask_query(flt.params())
     if query:
         detail += f" filters={query}"
     with audit.action("ledger.export", actor=user):

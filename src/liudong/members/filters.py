@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from liudong.core import crypto
+from liudong.core import crypto, masking
+from liudong.core.errors import DomainError
 from liudong.core.filters import organization_for_code
 from liudong.members import idnumber
 from liudong.members.models import OPEN_STATUSES, FlowStatus
@@ -24,6 +26,7 @@ _PLACE_CODE = re.compile(r"\d{6}")
 _SPACE = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PINYIN = re.compile(r"[a-z]+")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,32}")
 
 
 # Sort keys offered as column headers: key -> the ordering columns (ascending).
@@ -73,6 +76,11 @@ class LedgerFilter:
     reason: str = ""
     overdue: bool = False
     sort: str = ""
+    # A server-side search token (members/search.py): an exact search by a full ID or phone
+    # number, which never travels in the URL itself.
+    search: str = ""
+    # What the token stands for, once the view resolved it (never a URL parameter).
+    exact: ExactSearch | None = field(default=None, compare=False)
 
     PARAMS = (
         "q",
@@ -86,6 +94,7 @@ class LedgerFilter:
         "reason",
         "overdue",
         "sort",
+        "search",
     )
 
     @classmethod
@@ -115,6 +124,7 @@ class LedgerFilter:
             reason=text("reason", 20),
             overdue=overdue,
             sort=text("sort", 20),
+            search=search if _TOKEN.fullmatch(search := text("search", 32)) else "",
         )
 
     def params(self, **changes: Any) -> dict[str, str]:
@@ -122,6 +132,8 @@ class LedgerFilter:
         values = replace(self, **changes) if changes else self
         out: dict[str, str] = {}
         for f in fields(values):
+            if f.name == "exact":
+                continue
             value = getattr(values, f.name)
             if value is True:
                 out[f.name] = "1"
@@ -140,6 +152,33 @@ class LedgerFilter:
 # --- search ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ExactSearch:
+    """An exact search by a full number, as its keyed hash: ``kind`` is "id_number" or
+    "phone"; ``masked`` is what the page shows. The number itself is not kept."""
+
+    kind: str
+    index: str
+    masked: str
+
+
+def exact_search(q: str) -> ExactSearch | None:
+    """A full ID number or mobile number as an exact search, else None."""
+    compact = "".join(idnumber.normalize(q or "").split())
+    if len(compact) == 18 and compact[:17].isdigit():
+        index = crypto.blind_index(compact, purpose="id_number")
+        return ExactSearch("id_number", index, crypto.mask_id_number(compact))
+    phone = compact.replace("-", "").removeprefix("+86")
+    if len(phone) == 11 and phone.isdigit():
+        index = crypto.blind_index(phone, purpose="phone")
+        return ExactSearch("phone", index, crypto.mask_phone(phone))
+    return None
+
+
+def exact_condition(exact: ExactSearch, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}{exact.kind}_index": exact.index})
+
+
 def search_condition(q: str, prefix: str = "") -> Q | None:
     """Name, pinyin ("zhangsan") or initials ("zs"), a full ID number or mobile number.
 
@@ -150,13 +189,9 @@ def search_condition(q: str, prefix: str = "") -> Q | None:
     q = (q or "").strip()
     if not q:
         return None
-    compact = "".join(idnumber.normalize(q).split())
-    if len(compact) == 18 and compact[:17].isdigit():
-        index = crypto.blind_index(compact, purpose="id_number")
-        return Q(**{f"{prefix}id_number_index": index})
-    phone = compact.replace("-", "").removeprefix("+86")
-    if len(phone) == 11 and phone.isdigit():
-        return Q(**{f"{prefix}phone_index": crypto.blind_index(phone, purpose="phone")})
+    exact = exact_search(q)
+    if exact is not None:
+        return exact_condition(exact, prefix)
     if _CJK.search(q):
         return Q(**{f"{prefix}name__contains": "".join(q.split())})
     letters = "".join(q.lower().split())
@@ -166,6 +201,31 @@ def search_condition(q: str, prefix: str = "") -> Q | None:
             **{f"{prefix}name_pinyin__contains": " " + letters}
         )
     return Q(**{f"{prefix}name__icontains": q})
+
+
+def filter_search_condition(flt: LedgerFilter, prefix: str = "") -> Q | None:
+    """The search of a ledger filter: an exact search by its token, or the text."""
+    if flt.exact is not None:
+        return exact_condition(flt.exact, prefix)
+    if flt.search:
+        raise DomainError(
+            "search_expired", _("This search has expired: type the number again."), "q"
+        )
+    return search_condition(flt.q, prefix)
+
+
+def refuse_personal_in_url(flt: LedgerFilter) -> None:
+    """A full number typed into the address itself is refused (the access log has it now):
+    pages search it by POST (members/search.py), the API by its POST search."""
+    if masking.is_personal(flt.q):
+        raise DomainError(
+            "personal_data_in_url",
+            _(
+                "A full ID or mobile number is not searched from the address: type it in the "
+                "search box, which sends it without putting it in the address."
+            ),
+            "q",
+        )
 
 
 # --- organizations -----------------------------------------------------------------------

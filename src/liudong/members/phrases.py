@@ -20,3 +20,7 @@ register("handoff.refuse", _("{actor} refused a hand-off: {object}"))
 register("alert.resolve", _("{actor} resolved an alert: {object}"))
 register("alert.scan", _("The alert scan ran"))
 register("ledger.export", _("{actor} exported the ledger"))
+register(
+    "member.registered_elsewhere",
+    _("{actor} entered a person registered elsewhere in the city: the city resolves it"),
+)

@@ -27,9 +27,9 @@ from liudong.members.filters import (
     MEMBER_DEFAULT_SORT,
     MEMBER_SORTS,
     LedgerFilter,
+    filter_search_condition,
     order_by,
     org_paths,
-    search_condition,
     status_condition,
 )
 from liudong.members.models import (
@@ -207,7 +207,7 @@ def ledger_rows(
         rows = rows.filter(reason=flt.reason)
     if flt.overdue:
         rows = rows.filter(overdue_condition())
-    condition = search_condition(flt.q, "member__")
+    condition = filter_search_condition(flt, "member__")
     if condition is not None:
         rows = rows.filter(condition)
     rows = rows.select_related(*FLOW_ROW_RELATED)
@@ -237,7 +237,7 @@ def member_rows(
         rows = rows.filter(~Exists(open_flows))
     elif flt.status in OPEN_STATUSES:
         rows = rows.filter(Exists(open_flows.filter(status=flt.status)))
-    condition = search_condition(flt.q)
+    condition = filter_search_condition(flt)
     if condition is not None:
         rows = rows.filter(condition)
     rows = (

@@ -8,14 +8,13 @@ Every object is looked up through the scope gate; members (role "member") get 40
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +29,7 @@ from liudong.core.decorators import shows
 from liudong.core.errors import DomainError
 from liudong.core.paging import paginate
 from liudong.core.scope import can_see, get_visible_or_404, visible_to
-from liudong.members import actions, export, queries
+from liudong.members import actions, export, queries, search
 from liudong.members.filters import (
     FLOW_DEFAULT_SORT,
     FLOW_SORTS,
@@ -113,6 +112,14 @@ def _columns(columns: list[Column], flt: LedgerFilter, current: str) -> list[dic
     return out
 
 
+def _page_filter(request: HttpRequest) -> tuple[LedgerFilter, str]:
+    """The page's filter (a search token resolved) and the message of a refused one."""
+    try:
+        return search.page_filter(request), ""
+    except DomainError as exc:
+        return replace(LedgerFilter.from_params(request.GET), q=""), exc.message
+
+
 def _current_sort(flt: LedgerFilter, sorts: dict[str, Any], default: str) -> str:
     return flt.sort if flt.sort.removeprefix("-") in sorts else default
 
@@ -185,12 +192,15 @@ def ledger(request: HttpRequest, ledger: str) -> HttpResponse:
         book = queries.get_ledger(ledger)
     except KeyError as exc:
         raise Http404(_("No such ledger.")) from exc
-    flt = LedgerFilter.from_params(request.GET)
-    error = ""
+    if request.method == "POST":  # the search form: back to a URL without a full number
+        return redirect(search.redirect_target(request))
+    flt, error = _page_filter(request)
     try:
         rows = queries.ledger_rows(request.user, book, flt)
     except DomainError as exc:
         error, rows = exc.message, FlowRecord.objects.none()
+    if error:
+        rows = FlowRecord.objects.none()
     context = paginate(request, queries.TwoStepRows(rows))
     page = context["page"]
     page.object_list = _decorate(page.object_list)
@@ -224,9 +234,13 @@ def ledger_export(request: HttpRequest, ledger: str) -> HttpResponse:
     except KeyError as exc:
         raise Http404(_("No such ledger.")) from exc
     want_full = request.method == "POST" and request.POST.get("full") in {"1", "on", "true"}
-    back = reverse(book.url_name) + ("?" + request.GET.urlencode() if request.GET else "")
+    flt, error = _page_filter(request)
+    back = reverse(book.url_name) + ("?" + flt.querystring() if flt.params() else "")
+    if error:
+        messages.error(request, error)
+        return redirect(back)
     try:
-        result = export.export_ledger(request.user, book, request.GET, want_full=want_full)
+        result = export.export_ledger(request.user, book, flt, want_full=want_full)
     except export.TooManyRows as exc:
         messages.error(
             request,
@@ -262,12 +276,15 @@ MEMBER_STATUS_FILTER = [
 @login_required
 def member_list(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
-    flt = LedgerFilter.from_params(request.GET)
-    error = ""
+    if request.method == "POST":  # the search form: back to a URL without a full number
+        return redirect(search.redirect_target(request))
+    flt, error = _page_filter(request)
     try:
         rows = queries.member_rows(request.user, flt)
     except DomainError as exc:
         error, rows = exc.message, Member.objects.none()
+    if error:
+        rows = Member.objects.none()
     context = paginate(request, queries.TwoStepRows(rows))
     page = context["page"]
     members = list(page.object_list)
@@ -464,33 +481,17 @@ def _member_error(request: HttpRequest, form: MemberForm, exc: DomainError) -> N
     _show_error(form, exc, {"birth_date": "id_number"})
 
 
-class _OutOfSight(Exception):
-    """The new member would not be visible to its creator (see member_create)."""
-
-
 @login_required
 def member_create(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     form = MemberForm(_posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                member = actions.create_member(by=request.user, **form.changes())
-                if not can_see(request.user, member):
-                    # A member from elsewhere belongs to no organization in the creator's
-                    # scope until an inflow record names one: refuse rather than create
-                    # a member nobody here can open.
-                    raise _OutOfSight
+            # A member from elsewhere belongs to no organization in the creator's scope
+            # until an inflow record names one: refused rather than created unseen.
+            member = actions.create_member(by=request.user, must_see=True, **form.changes())
         except DomainError as exc:
             _member_error(request, form, exc)
-        except _OutOfSight:
-            form.add_error(
-                "home_organization",
-                _(
-                    "A member from elsewhere would be outside your scope: choose a branch, or "
-                    "ask the city's organization department to register the member."
-                ),
-            )
         else:
             messages.success(request, _("Member added."))
             return redirect("members:member_detail", pk=member.pk)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from liudong.codes import queries as codes
 from liudong.core import audit
+from liudong.core.authentication import token_valid_since
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
 from liudong.core.scope import can_see, scope_of
 from liudong.members import actions as ledger
@@ -398,12 +399,13 @@ def _request_check_in(
 #
 # The same rules as ``request_check_in`` for its two common answers — a new check-in and the
 # repeat of the active one at the same station — in hand-written SQL (decision 51): one
-# read of token, user, organization, member, open record, station and active check-in; one
-# insert that locks the record and writes the check-in and its audit row (one statement on
-# PostgreSQL, two on SQLite). Every other case (no such token, an inactive user, not in the
-# ledger, no open record, an unknown or closed station, another active check-in, a record
-# managed by a branch) returns None: the caller then takes the general path, which answers
-# with its own error, code and message. Values are always bound, never formatted in.
+# read of token (not expired), user, organization, member, open record, station and active
+# check-in; one insert that locks the record and writes the check-in and its audit row (one
+# statement on PostgreSQL, two on SQLite). Every other case (no such token or an expired
+# one, an inactive user, not in the ledger, no open record, an unknown or closed station,
+# another active check-in, a record managed by a branch) returns None: the caller then takes
+# the general path, which answers with its own error, code and message. Values are always
+# bound, never formatted in.
 
 _QUICK_READ = """\
 SELECT u.id, u.username, u.organization_id, uo.path,
@@ -422,7 +424,7 @@ LEFT JOIN orgs_organization sb ON sb.id = s.branch_id
 LEFT JOIN orgs_organization so ON so.id = s.organization_id
 LEFT JOIN stations_checkin c ON c.flow_id = f.id AND c.status IN (%s, %s)
 LEFT JOIN accounts_user d ON d.id = c.decided_by_id
-WHERE t.key = %s
+WHERE t.key = %s AND t.created >= %s
 """
 # The read takes no lock: a repeat writes nothing (no commit to flush). A new check-in locks
 # the record in its insert (PostgreSQL) and inserts only if the record is still open with
@@ -607,11 +609,19 @@ def _quick_check_in(
             connection,
             f"liudong_check_in_read_{column}",
             _QUICK_READS[column],
-            [value, CheckInStatus.PENDING.value, CheckInStatus.CONFIRMED.value, token_key],
+            [
+                value,
+                CheckInStatus.PENDING.value,
+                CheckInStatus.CONFIRMED.value,
+                token_key,
+                connection.ops.adapt_datetimefield_value(token_valid_since()),
+            ],
         )
         rows = cursor.fetchall()
         if len(rows) != 1:
-            return None  # no token, user, member, open record or station: the general path
+            # no token (or an expired one), user, member, open record or station: the general
+            # path answers
+            return None
         row = rows[0]
         (user_id, username, org_id, org_path, member_id, member_name, flow_id, flow_status,
          _destination, station_id, _code, station_name, station_status, station_lng,
