@@ -169,3 +169,67 @@ def test_deeply_nested_json_never_gives_a_5xx(who: str, demo: Any) -> None:
             tried += 1
     assert not failures, "\n".join(failures)
     assert tried > 100
+
+
+# --- the cases of the issue, each with the answer it must give ------------------------------
+
+
+@pytest.mark.parametrize("url", ["/api/v1/auth/phone-code/", "/api/v1/auth/phone-token/"])
+def test_deep_json_to_the_phone_sign_in_is_a_400_with_the_error_shape(db: Any, url: str) -> None:
+    client = Client(raise_request_exception=False)
+    response = client.post(url, DEEP_JSON, content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+    body = response.json()
+    assert body["code"] == "parse_error" and body["message"], body
+
+
+def test_json_nested_past_the_limit_is_refused_before_the_stack_runs_out() -> None:
+    from liudong.core.params import MAX_JSON_DEPTH, JSONBodyError, decode_json
+
+    assert decode_json("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH)
+    with pytest.raises(JSONBodyError):
+        decode_json("[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1))
+    with pytest.raises(JSONBodyError):
+        decode_json('{"a": NaN}')
+
+
+def test_an_impossible_date_on_the_audit_page_is_the_400_page(login: Any) -> None:
+    response = login("city").get("/audit/", {"since": "2026-99-99"})
+    assert response.status_code == 400
+    assert "error.html" in [t.name for t in response.templates]
+    assert "since" in response.content.decode()
+    assert login("city").get("/audit/", {"since": "2026-03-31"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/api/v1/organizations/", "org"),
+        ("/ledger/inflow/", "reason"),
+        ("/ledger/members/", "q"),
+        ("/api/v1/members/", "q"),
+    ],
+)
+def test_a_nul_byte_in_a_filter_is_a_400(login: Any, url: str, name: str) -> None:
+    response = login("jingchuan").get(url, {name: "62\x0008"})
+    assert response.status_code == 400
+    if url.startswith("/api/"):
+        assert response.json() == {
+            "code": "bad_parameter",
+            "message": response.json()["message"],
+            "field": name,
+        }
+
+
+def test_an_integer_past_64_bits_is_a_400(login: Any) -> None:
+    for url in ("/api/v1/flow-records/", "/api/v1/contacts/", "/api/v1/alerts/"):
+        response = login("jingchuan").get(url, {"member": "99999999999999999999999"})
+        assert response.status_code == 400, (url, response.content[:300])
+        assert response.json()["field"] == "member"
+    # the largest 64-bit integer is still a number the lists read
+    edge = login("jingchuan").get("/api/v1/flow-records/", {"member": str(2**63 - 1)})
+    assert edge.status_code == 200 and edge.json()["count"] == 0
+
+
+def test_a_control_character_in_the_path_is_a_400(login: Any) -> None:
+    assert login("jingchuan").get("/s/ab%00cd/").status_code == 400
