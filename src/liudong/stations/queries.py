@@ -102,18 +102,23 @@ LONGITUDE_LIMIT, LATITUDE_LIMIT = 180.0, 90.0
 def degrees(value: Any, limit: float) -> float:
     """A longitude (``limit`` 180) or latitude (90) given by a request: a number, or text
     that reads as one, finite and within ±limit. ``ValueError`` for anything else (a
-    boolean, other text, NaN or Infinity, out of range). The one rule for coordinates:
-    the check-in's serializer, its hot path and the member pages all ask it."""
+    boolean, other text, NaN or Infinity, out of range), its argument the serializer's
+    error code. The one rule for coordinates: the check-in's serializer, its hot path
+    and the member pages all ask it."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError("not a number")
+        raise ValueError("invalid")
     if isinstance(value, str) and len(value) > 32:
-        raise ValueError("too long")
+        raise ValueError("max_string_length")
     try:
         number = float(value)
-    except OverflowError as exc:
-        raise ValueError("out of range") from exc
-    if not math.isfinite(number) or not -limit <= number <= limit:
-        raise ValueError("out of range")
+    except (ValueError, OverflowError) as exc:
+        raise ValueError("invalid") from exc
+    if not math.isfinite(number):
+        raise ValueError("invalid")
+    if number > limit:
+        raise ValueError("max_value")
+    if number < -limit:
+        raise ValueError("min_value")
     return number
 
 

@@ -92,13 +92,17 @@ class CheckInSerializer(serializers.ModelSerializer):
         ]
 
 
+_COORDINATE = _("Give the %(axis)s as a number between -%(limit)d and %(limit)d.")
+
+
 class CoordinateField(serializers.Field):
     """A longitude or latitude by :func:`liudong.stations.queries.degrees` (the check-in's
-    hot path asks the same function): ``true``, ``"abc"``, NaN or 200 are refused."""
+    hot path asks the same function): ``true``, ``"abc"``, NaN or 200 are refused, with
+    the codes DRF's ``FloatField`` gave."""
 
-    default_error_messages = {
-        "invalid": _("Give the %(axis)s as a number between -%(limit)d and %(limit)d."),
-    }
+    default_error_messages = dict.fromkeys(
+        ("invalid", "max_value", "min_value", "max_string_length"), _COORDINATE
+    )
 
     def __init__(self, *, axis: str, limit: float, **kwargs: Any) -> None:
         self.axis, self.limit = axis, limit
@@ -107,9 +111,9 @@ class CoordinateField(serializers.Field):
     def to_internal_value(self, data: Any) -> float:
         try:
             return queries.degrees(data, self.limit)
-        except ValueError:
+        except ValueError as exc:
             axis = _("longitude") if self.axis == "lng" else _("latitude")
-            self.fail("invalid", axis=axis, limit=int(self.limit))
+            self.fail(str(exc), axis=axis, limit=int(self.limit))
 
     def to_representation(self, value: Any) -> float:
         return float(value)
