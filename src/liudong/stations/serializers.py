@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from liudong.stations import queries
@@ -95,6 +97,7 @@ class CheckInSerializer(serializers.ModelSerializer):
 _COORDINATE = _("Give the %(axis)s as a number between -%(limit)d and %(limit)d.")
 
 
+@extend_schema_field(OpenApiTypes.DOUBLE)
 class CoordinateField(serializers.Field):
     """A longitude or latitude by :func:`liudong.stations.queries.degrees` (the check-in's
     hot path asks the same function): ``true``, ``"abc"``, NaN or 200 are refused, with
