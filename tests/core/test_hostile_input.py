@@ -35,6 +35,7 @@ HOSTILE = {
     "huge": "99999999999999999999999",
     "impossible_date": "2026-99-99",
     "long": "x" * 5000,
+    "text": "abc",  # where a number is read
 }
 COMMON = (
     "q", "org", "member", "since", "until", "page", "page_size", "reason", "status",
@@ -233,3 +234,32 @@ def test_an_integer_past_64_bits_is_a_400(login: Any) -> None:
 
 def test_a_control_character_in_the_path_is_a_400(login: Any) -> None:
     assert login("jingchuan").get("/s/ab%00cd/").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("value", "refused"),
+    [
+        ("2026-03-31", False),
+        ("2026-3-1 09:30", False),
+        ("2026-03-31T09:30:00+08:00", False),
+        ("2026-02-30", True),
+        ("2026-99-99T00:00", True),
+        (str(2**63 - 1), False),
+        (str(2**63), True),
+        (str(-(2**63)), False),
+        ("1e400", True),
+        ("13800138000", False),
+        ("华亭\t市", False),
+        ("a\x7fb", True),
+        ("x" * 1000, False),
+        ("x" * 1001, True),
+    ],
+)
+def test_the_one_rule_for_query_values(value: str, refused: bool) -> None:
+    from liudong.core.params import BadParameter, check_value
+
+    if refused:
+        with pytest.raises(BadParameter):
+            check_value("q", value)
+    else:
+        check_value("q", value)

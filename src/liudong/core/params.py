@@ -58,7 +58,8 @@ def check_value(name: str, value: str) -> None:
         )
     if _NUMBER.fullmatch(value) and not _number_in_range(value):
         raise _refuse(name, _("The number in %(name)s is too large.") % {"name": name[:40]})
-    if _DATE.fullmatch(value) and _as_date(value[:10].split("T")[0]) is None:
+    written_as_date = _DATE.fullmatch(value)
+    if written_as_date and _as_date("-".join(written_as_date.groups())) is None:
         raise _refuse(
             name,
             _("%(name)s is not a real date. Write it as YYYY-MM-DD, e.g. 2026-03-31.")
