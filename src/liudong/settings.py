@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the language and the user are known: a refusal is a page in the user's language.
+    "liudong.core.middleware.QueryParametersMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "liudong.accounts.middleware.TwoFactorMiddleware",
     "liudong.core.middleware.AuditContextMiddleware",
@@ -178,6 +180,10 @@ LIUDONG_PHONE_CODES_PER_ADDRESS_HOUR = int(
     os.environ.get("LIUDONG_PHONE_CODES_PER_ADDRESS_HOUR", "20")
 )
 LIUDONG_PHONE_CODE_ATTEMPTS = int(os.environ.get("LIUDONG_PHONE_CODE_ATTEMPTS", "5"))
+# The wrong codes above are counted per number over all its codes within this window.
+LIUDONG_PHONE_CODE_ATTEMPTS_WINDOW_MINUTES = int(
+    os.environ.get("LIUDONG_PHONE_CODE_ATTEMPTS_WINDOW_MINUTES", "60")
+)
 LIUDONG_PHONE_LOCK_MINUTES = int(os.environ.get("LIUDONG_PHONE_LOCK_MINUTES", "30"))
 LIUDONG_POSTER_FONT = os.environ.get("LIUDONG_POSTER_FONT", "")
 
@@ -288,6 +294,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "liudong.core.apiconf.Pagination",
+    # DRF's three parsers, JSON through the one decoder (liudong.core.params.decode_json).
+    "DEFAULT_PARSER_CLASSES": [
+        "liudong.core.apiconf.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "liudong.core.filters.OrgSubtreeFilterBackend",

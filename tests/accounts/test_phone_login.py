@@ -82,6 +82,30 @@ def test_five_wrong_codes_lock_the_phone(demo: Any) -> None:
     assert error.value.code == "phone_locked"
 
 
+@override_settings(LIUDONG_PHONE_CODE_RESEND_SECONDS=0)
+def test_wrong_codes_count_per_number_across_new_codes(demo: Any) -> None:
+    # 4 wrong guesses at each of 3 codes: a new code must not give 5 new guesses.
+    _user, member, _ = member_with_account(demo)
+    answers, code = [], ""
+    for _code in range(3):
+        try:
+            actions.request_phone_code(phone=member.phone)
+        except DomainError as error:
+            answers.append(error.code)
+            continue
+        code = _code_for(member.phone)
+        wrong = f"{(int(code) + 1) % 10**6:06d}"
+        for _guess in range(4):
+            with pytest.raises(DomainError) as error:
+                actions.verify_phone_code(phone=member.phone, code=wrong)
+            answers.append(error.value.code)
+    # The fifth wrong guess (the second code's first) locks the number.
+    assert answers == ["code_wrong"] * 4 + ["phone_locked"] * 5
+    with pytest.raises(DomainError) as error:
+        actions.verify_phone_code(phone=member.phone, code=code)  # the right code
+    assert error.value.code == "phone_locked"
+
+
 @override_settings(LIUDONG_PHONE_CODE_RESEND_SECONDS=0, LIUDONG_PHONE_CODES_PER_PHONE_HOUR=3)
 def test_codes_are_rate_limited_per_phone(demo: Any) -> None:
     _user, member, _ = member_with_account(demo)

@@ -40,11 +40,15 @@ def test_search_and_level_filter(staff_client: Client) -> None:
     assert "q=%E5%8D%8E%E4%BA%AD" in response.context["querystring"]
 
 
-@pytest.mark.parametrize(
-    "params", [{"level": "x", "page": "999"}, {"q": "\x00"}, {"address": "\x00"}, {"q": "!!"}]
-)
+@pytest.mark.parametrize("params", [{"level": "x", "page": "999"}, {"q": "!!"}])
 def test_odd_input_is_harmless(staff_client: Client, params: dict) -> None:
     assert staff_client.get(reverse("regions:list"), params).status_code == 200
+
+
+@pytest.mark.parametrize("params", [{"q": "\x00"}, {"address": "\x00"}])
+def test_a_nul_byte_is_the_400_page(staff_client: Client, params: dict) -> None:
+    # Refused for every page by core.params (PostgreSQL cannot compare a NUL byte).
+    assert staff_client.get(reverse("regions:list"), params).status_code == 400
 
 
 def test_address_box_shows_the_chain(staff_client: Client) -> None:

@@ -153,6 +153,8 @@ PHONE_CODE_DEFAULTS = {
     "LIUDONG_PHONE_CODES_PER_PHONE_HOUR": 5,
     "LIUDONG_PHONE_CODES_PER_ADDRESS_HOUR": 20,
     "LIUDONG_PHONE_CODE_ATTEMPTS": 5,  # wrong codes before the phone is locked
+    # ... counted over every code sent to the number within this window (not per code)
+    "LIUDONG_PHONE_CODE_ATTEMPTS_WINDOW_MINUTES": 60,
     "LIUDONG_PHONE_LOCK_MINUTES": 30,
 }
 
@@ -305,13 +307,15 @@ def verify_phone_code(*, phone: str, code: str, ip: str | None = None) -> User:
         elif row.code_hash != _code_hash(index, code) or row.member_id is None:
             row.attempts += 1
             limit = _setting("LIUDONG_PHONE_CODE_ATTEMPTS")
-            row.locked = row.attempts >= limit
+            # Per number, not per code: a new code must not give new guesses.
+            wrong = row.attempts + _earlier_wrong_guesses(row, now)
+            row.locked = wrong >= limit
             with audit.action("phone_code.wrong"):
                 row.save(update_fields=["attempts", "locked"])
             refusal = _locked_error(index) if row.locked else None
             refusal = refusal or DomainError(
                 "code_wrong",
-                _("That code is not right. %(left)d tries left.") % {"left": limit - row.attempts},
+                _("That code is not right. %(left)d tries left.") % {"left": limit - wrong},
                 "code",
             )
         else:
@@ -320,6 +324,27 @@ def verify_phone_code(*, phone: str, code: str, ip: str | None = None) -> User:
                 row.save(update_fields=["used_at"])
             return _member_account(row.member, phone)
     raise refusal
+
+
+def _earlier_wrong_guesses(row: Any, now: Any) -> int:
+    """Wrong guesses at the number's other codes within the window, since its last lock
+    (a lock that has run out starts the count again)."""
+    from datetime import timedelta
+
+    from django.db.models import Sum
+
+    from liudong.accounts.models import PhoneCode
+
+    window = timedelta(minutes=_setting("LIUDONG_PHONE_CODE_ATTEMPTS_WINDOW_MINUTES"))
+    rows = PhoneCode.objects.filter(
+        phone_index=row.phone_index, created_at__gte=now - window
+    ).exclude(pk=row.pk)
+    last_lock = (
+        rows.filter(locked=True).order_by("-created_at").values_list("created_at", flat=True)
+    ).first()
+    if last_lock is not None:
+        rows = rows.filter(created_at__gt=last_lock)
+    return rows.aggregate(n=Sum("attempts"))["n"] or 0
 
 
 def _member_account(member: Any, phone: str) -> User:

@@ -64,6 +64,23 @@ class RequestIdMiddleware:
         return response
 
 
+class QueryParametersMiddleware:
+    """Every query string (and path) checked once, before any view reads it: control
+    characters, lengths, numbers and dates (:mod:`liudong.core.params`). A refusal is a
+    ``BadRequest``: Django's 400 handler answers with the site's page or the API's shape."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from liudong.core import params
+
+        params.check_path(request.path)
+        if request.META.get("QUERY_STRING"):
+            params.check_query(request.GET)
+        return self.get_response(request)
+
+
 class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = _request_id.get()

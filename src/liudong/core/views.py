@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liudong.core import attention
+from liudong.core import attention, params
 from liudong.core.events import changes_of, tell
 from liudong.core.models import AuditEvent
 from liudong.core.paging import paginate
@@ -170,11 +170,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     if q["ip"]:
         events = events.filter(ip=q["ip"]) if _is_ip(q["ip"]) else events.none()
     for key, lookup in (("since", "at__date__gte"), ("until", "at__date__lte")):
-        if q[key]:
-            from django.utils.dateparse import parse_date
-
-            day = parse_date(q[key]) if _is_date(q[key]) else None
-            events = events.filter(**{lookup: day}) if day else events.none()
+        day = params.date(request.GET, key)  # an impossible date is a 400, not a 500
+        if day is not None:
+            events = events.filter(**{lookup: day})
     context = {
         "q": q,
         "kinds": AuditEvent.KIND_CHOICES,
@@ -196,12 +194,6 @@ def _is_ip(value: str) -> bool:
     return True
 
 
-def _is_date(value: str) -> bool:
-    import re
-
-    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
-
-
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         code = {400: "bad_request", 403: "permission_denied", 404: "not_found"}.get(
@@ -213,6 +205,12 @@ def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpR
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    from liudong.core.params import BadParameter
+
+    if isinstance(exception, BadParameter):  # our own refusal: say what was wrong
+        if request.path.startswith("/api/"):
+            return JsonResponse(exception.as_dict(), status=400)
+        return _error(request, 400, _("Bad request"), exception.message)
     return _error(request, 400, _("Bad request"), _("The request could not be understood."))
 
 

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from liudong.core import params
 from liudong.core.decorators import shows
 from liudong.core.errors import DomainError
 from liudong.core.paging import paginate
@@ -76,9 +77,9 @@ def _apply(request: HttpRequest, form: Any, run: Any) -> Any:
 def organization_create(request: HttpRequest) -> HttpResponse:
     _require_manage(request)
     initial = {}
-    if request.GET.get("parent"):
-        parent = organizations_for(request.user).filter(pk=request.GET["parent"]).first()
-        initial["parent"] = parent
+    parent_id = params.integer(request.GET, "parent")  # "abc" is a 400, not a 500
+    if parent_id is not None:
+        initial["parent"] = organizations_for(request.user).filter(pk=parent_id).first()
     form = OrganizationForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -7,7 +7,6 @@ Every write calls the same action as the pages: same rules, same audit, same err
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import Any
 
@@ -27,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from liudong.accounts import actions as accounts
-from liudong.core import audit
+from liudong.core import audit, params
 from liudong.core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from liudong.core.errors import DomainError
 from liudong.core.middleware import client_ip
@@ -224,10 +223,6 @@ _METHODS = frozenset(CheckInMethod.values)
 _UNSURE = object()  # a value the hot path leaves to the serializer
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(name)  # NaN, Infinity: DRF's JSON parser refuses them too
-
-
 def _plain(data: Any, name: str) -> Any:
     if name not in data:
         return None
@@ -242,15 +237,10 @@ def _degrees(data: Any, name: str, limit: float) -> Any:
     if name not in data:
         return None
     value = data[name] if isinstance(data, dict) else data.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return _UNSURE
-    if isinstance(value, str) and len(value) > 32:  # the serializer limits the text's length
-        return _UNSURE
     try:
-        number = float(value)
-    except (ValueError, OverflowError):
-        return _UNSURE
-    return number if math.isfinite(number) and -limit <= number <= limit else _UNSURE
+        return queries.degrees(value, limit)  # the serializer's rule, asked the same way
+    except ValueError:
+        return _UNSURE  # the general path refuses it with its message
 
 
 def _quick_request(request: HttpRequest) -> dict[str, Any] | None:
@@ -268,7 +258,7 @@ def _quick_request(request: HttpRequest) -> dict[str, Any] | None:
             return None
         try:
             # Decoded first, as DRF's parser does: other encodings and a BOM are refused.
-            data = json.loads(request.body.decode(), parse_constant=_no_constant)
+            data = params.decode_json(request.body.decode())  # the API parser's decoder
         except (ValueError, RequestDataTooBig):
             return None
         if not isinstance(data, dict):
@@ -281,7 +271,8 @@ def _quick_request(request: HttpRequest) -> dict[str, Any] | None:
     else:
         return None
     station, qr_token = _plain(data, "station"), _plain(data, "qr_token")
-    lng, lat = _degrees(data, "lng", 180), _degrees(data, "lat", 90)
+    lng = _degrees(data, "lng", queries.LONGITUDE_LIMIT)
+    lat = _degrees(data, "lat", queries.LATITUDE_LIMIT)
     method = data.get("method", CheckInMethod.API)
     if not isinstance(method, str) or method not in _METHODS:
         return None

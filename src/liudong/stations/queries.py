@@ -98,15 +98,38 @@ class Nearby:
     distance_km: float
 
 
-def parse_point(lng: Any, lat: Any) -> tuple[float, float] | None:
-    """A (lng, lat) pair from request parameters, or None when missing or out of range."""
+LONGITUDE_LIMIT, LATITUDE_LIMIT = 180.0, 90.0
+
+
+def degrees(value: Any, limit: float) -> float:
+    """A longitude (``limit`` 180) or latitude (90) given by a request: a number, or text
+    that reads as one, finite and within ±limit. ``ValueError`` for anything else (a
+    boolean, other text, NaN or Infinity, out of range), its argument the serializer's
+    error code. The one rule for coordinates: the check-in's serializer, its hot path
+    and the member pages all ask it."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("invalid")
+    if isinstance(value, str) and len(value) > 32:
+        raise ValueError("max_string_length")
     try:
-        x, y = float(lng), float(lat)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError("invalid") from exc
+    if not math.isfinite(number):
+        raise ValueError("invalid")
+    if number > limit:
+        raise ValueError("max_value")
+    if number < -limit:
+        raise ValueError("min_value")
+    return number
+
+
+def parse_point(lng: Any, lat: Any) -> tuple[float, float] | None:
+    """A (lng, lat) pair from request parameters, or None when missing or not a point."""
+    try:
+        return degrees(lng, LONGITUDE_LIMIT), degrees(lat, LATITUDE_LIMIT)
+    except ValueError:
         return None
-    if not (-180 <= x <= 180 and -90 <= y <= 90) or math.isnan(x) or math.isnan(y):
-        return None
-    return x, y
 
 
 def nearest_stations(lng: float, lat: float, limit: int = 5) -> list[Nearby]:

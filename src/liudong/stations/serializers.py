@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from liudong.stations import queries
 from liudong.stations.models import CheckIn, CheckInMethod, Station
 
 
@@ -114,6 +118,34 @@ class CheckInSerializer(serializers.ModelSerializer):
         ]
 
 
+_COORDINATE = _("Give the %(axis)s as a number between -%(limit)d and %(limit)d.")
+
+
+@extend_schema_field(OpenApiTypes.DOUBLE)
+class CoordinateField(serializers.Field):
+    """A longitude or latitude by :func:`liudong.stations.queries.degrees` (the check-in's
+    hot path asks the same function): ``true``, ``"abc"``, NaN or 200 are refused, with
+    the codes DRF's ``FloatField`` gave."""
+
+    default_error_messages = dict.fromkeys(
+        ("invalid", "max_value", "min_value", "max_string_length"), _COORDINATE
+    )
+
+    def __init__(self, *, axis: str, limit: float, **kwargs: Any) -> None:
+        self.axis, self.limit = axis, limit
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> float:
+        try:
+            return queries.degrees(data, self.limit)
+        except ValueError as exc:
+            axis = _("longitude") if self.axis == "lng" else _("latitude")
+            self.fail(str(exc), axis=axis, limit=int(self.limit))
+
+    def to_representation(self, value: Any) -> float:
+        return float(value)
+
+
 class CheckInRequestSerializer(serializers.Serializer):
     station = serializers.CharField(
         required=False, max_length=32, help_text="The station's code (from the directory)."
@@ -122,8 +154,8 @@ class CheckInRequestSerializer(serializers.Serializer):
         required=False, max_length=32, help_text="The token of the station's QR link."
     )
     method = serializers.ChoiceField(choices=CheckInMethod.choices, default=CheckInMethod.API)
-    lng = serializers.FloatField(required=False, min_value=-180, max_value=180)
-    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    lng = CoordinateField(axis="lng", limit=queries.LONGITUDE_LIMIT, required=False)
+    lat = CoordinateField(axis="lat", limit=queries.LATITUDE_LIMIT, required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("station") and not attrs.get("qr_token"):
