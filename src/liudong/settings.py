@@ -296,7 +296,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "liudong.core.apiconf.Pagination",
     # DRF's three parsers, JSON through the one decoder (liudong.core.params.decode_json).
     "DEFAULT_PARSER_CLASSES": [
-        "liudong.core.apiconf.JSONParser",
+        "liudong.core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

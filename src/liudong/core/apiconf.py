@@ -1,6 +1,8 @@
-"""DRF settings targets: pagination, the JSON parser, errors as ``{code, message, field}``.
+"""DRF settings targets: pagination, errors as ``{code, message, field}``.
 
-Kept apart from the viewsets so DRF can import them while it loads its own generics.
+Kept apart from the viewsets so DRF can import them while it loads its own generics. The
+JSON parser is in :mod:`liudong.core.parsers`: this module imports ``rest_framework.views``,
+whose ``APIView`` reads the parser setting as it is defined.
 """
 
 from __future__ import annotations
@@ -11,35 +13,16 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination, parsers
+from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from liudong.core.errors import DomainError
-from liudong.core.params import JSONBodyError, decode_json
 
 
 class Pagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
-
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser on :func:`liudong.core.params.decode_json`: the same rules as the
-    check-in's hot path, and a body nested too deeply is a 400, not a ``RecursionError``."""
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        encoding = parsers.get_encoding(parser_context or {})
-        try:
-            return decode_json(stream.read().decode(encoding))
-        except UnicodeDecodeError as exc:
-            raise exceptions.ParseError(
-                _("The body is not valid %(encoding)s text.") % {"encoding": encoding}
-            ) from exc
-        except JSONBodyError as exc:
-            raise exceptions.ParseError(
-                _("The body is not valid JSON: %(error)s") % {"error": exc}
-            ) from exc
 
 
 def _first_error(detail: Any, field: str | None = None) -> tuple[str, str, str | None]:
