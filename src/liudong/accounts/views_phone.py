@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from liudong.accounts import actions
+from liudong.core.acting import acting
 from liudong.core.errors import DomainError
 from liudong.core.middleware import client_ip
 from liudong.stations.forms import CodeForm, PhoneForm
@@ -55,15 +56,14 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST)
     context = {"form": form, "next": _next(request), "step": "code"}
     if form.is_valid():
-        try:
+        # A refusal names the phone or the code; one that names neither goes under the code.
+        with acting(request, form=form, fields={"": "code"}) as act:
             user = actions.verify_phone_code(
                 phone=form.cleaned_data["phone"],
                 code=form.cleaned_data["code"],
                 ip=client_ip(request),
             )
-        except DomainError as exc:
-            form.add_error("phone" if exc.field == "phone" else "code", exc.message)
-        else:
+        if act.ok:
             login(request, user, backend=BACKEND)
             return redirect(_next(request) or "core:home")
     context["phone"] = request.POST.get("phone", "")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +14,7 @@ from liudong.accounts.forms import UserForm
 from liudong.accounts.models import Role, User
 from liudong.accounts.queries import search, users_for
 from liudong.core import pii
+from liudong.core.acting import acting
 from liudong.core.decorators import shows
 from liudong.core.errors import DomainError
 from liudong.core.paging import paginate
@@ -37,22 +35,14 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/user_list.html", context)
 
 
-def _save(form: UserForm, run: Any) -> Any:
-    try:
-        return run()
-    except DomainError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        return None
-
-
 @login_required
 def user_create(request: HttpRequest) -> HttpResponse:
     _require(request)
     form = UserForm(request.POST or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
-        user = _save(form, lambda: actions.create_user(by=request.user, **form.cleaned_data))
-        if user is not None:
-            messages.success(request, _("Account created."))
+        with acting(request, success=_("Account created."), form=form) as act:
+            actions.create_user(by=request.user, **form.cleaned_data)
+        if act.ok:
             return redirect("accounts:user_list")
     return render(request, "accounts/user_form.html", {"form": form, "creating": True})
 
@@ -88,8 +78,8 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         changes = dict(form.cleaned_data)
         if not changes.get("phone"):
             changes.pop("phone", None)  # empty means "keep": the stored number is never shown
-        done = _save(form, lambda: actions.update_user(by=request.user, user=target, **changes))
-        if done is not None:
-            messages.success(request, _("Changes saved."))
+        with acting(request, success=_("Changes saved."), form=form) as act:
+            actions.update_user(by=request.user, user=target, **changes)
+        if act.ok:
             return redirect("accounts:user_list")
     return render(request, "accounts/user_form.html", {"form": form, "target": target})

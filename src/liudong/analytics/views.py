@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -26,6 +25,7 @@ from liudong.analytics import actions, cards, mapdata, queries, reports
 from liudong.analytics.models import CoverageTarget
 from liudong.codes import queries as codes
 from liudong.core import xlsx
+from liudong.core.acting import acting
 from liudong.core.decorators import opens_for, shows
 from liudong.core.errors import DomainError, ScopeError
 from liudong.core.scope import get_visible_or_404, visible_to
@@ -278,7 +278,7 @@ def target_set(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     if not actions.may_set_targets(request.user):
         raise PermissionDenied
-    try:
+    with acting(request, success=_("Target saved.")) as act:
         org = queries.organization_for(request.user, request.POST.get("organization", ""))
         actions.set_coverage_target(
             by=request.user,
@@ -289,11 +289,8 @@ def target_set(request: HttpRequest) -> HttpResponse:
             out_of_province=request.POST.get("out_of_province", ""),
             note=request.POST.get("note", ""),
         )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
+    if act.ok:
         queries.bump_version()
-        messages.success(request, _("Target saved."))
     return redirect(reverse("analytics:coverage") + "#targets")
 
 
@@ -303,13 +300,10 @@ def target_set(request: HttpRequest) -> HttpResponse:
 def target_delete(request: HttpRequest, pk: int) -> HttpResponse:
     _staff_only(request)
     target = get_visible_or_404(request.user, CoverageTarget.objects.all(), pk=pk)
-    try:
+    with acting(request, success=_("Target removed.")) as act:
         actions.delete_coverage_target(by=request.user, target=target)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
+    if act.ok:
         queries.bump_version()
-        messages.success(request, _("Target removed."))
     return redirect(reverse("analytics:coverage") + "#targets")
 
 

@@ -15,9 +15,6 @@ class StyledForm(forms.Form):
             css = "form-select" if isinstance(f.widget, forms.Select) else "form-control"
             f.widget.attrs.setdefault("class", css)
 
-    def show_error(self, exc: Any) -> None:
-        self.add_error(exc.field if exc.field in self.fields else None, exc.message)
-
 
 class RoundForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=80, help_text=_("e.g. 2024 第二轮摸排"))

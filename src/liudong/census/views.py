@@ -24,8 +24,8 @@ from liudong.census.models import (
     Phase,
 )
 from liudong.core import audit, xlsx
+from liudong.core.acting import acting
 from liudong.core.decorators import shows
-from liudong.core.errors import DomainError
 from liudong.core.paging import paginate
 from liudong.core.scope import get_visible_or_404
 
@@ -74,12 +74,9 @@ def round_list(request: HttpRequest) -> HttpResponse:
         if form is None:
             raise PermissionDenied
         if form.is_valid():
-            try:
+            with acting(request, success=_("Round opened."), form=form) as act:
                 created = actions.open_round(by=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                form.show_error(exc)
-            else:
-                messages.success(request, _("Round opened."))
+            if act.ok:
                 return redirect("census:round", pk=created.pk)
     rounds = CensusRound.objects.all()
     return render(request, "census/round_list.html", {"rounds": rounds, "form": form})
@@ -111,11 +108,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def round_close(request: HttpRequest, pk: int) -> HttpResponse:
     _census_user(request)
     census_round = _round(request, pk)
-    try:
+    with acting(request, success=_("Round closed.")):
         actions.close_round(by=request.user, census_round=census_round)
-        messages.success(request, _("Round closed."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("census:round", pk=census_round.pk)
 
 
@@ -181,16 +175,14 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None, counties=counties)
     if request.method == "POST" and form.is_valid():
         county = form.chosen_county()
-        try:
+        with acting(request, form=form) as act:
             submission = actions.submit_file(
                 by=request.user,
                 census_round=census_round,
                 county=county,
                 upload=form.cleaned_data["file"],
             )
-        except DomainError as exc:
-            form.show_error(exc)
-        else:
+        if act.ok:
             jobs.start_dry_run(submission.pk)
             return redirect("census:submission", pk=submission.pk)
     context = {"round": census_round, "form": form, "counties": counties}
@@ -257,11 +249,9 @@ def submission_progress(request: HttpRequest, pk: int) -> HttpResponse:
 def submission_commit(request: HttpRequest, pk: int) -> HttpResponse:
     _census_user(request)
     submission = _submission(request, pk)
-    try:
+    with acting(request) as act:
         actions.request_commit(by=request.user, submission=submission)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
+    if act.ok:
         jobs.start_commit(submission.pk)
     return redirect("census:submission", pk=submission.pk)
 
@@ -272,11 +262,8 @@ def submission_commit(request: HttpRequest, pk: int) -> HttpResponse:
 def submission_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     _census_user(request)
     submission = _submission(request, pk)
-    try:
+    with acting(request, success=_("Cancel requested."), level=messages.INFO):
         actions.cancel(by=request.user, submission=submission)
-        messages.info(request, _("Cancel requested."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("census:submission", pk=submission.pk)
 
 
@@ -303,10 +290,9 @@ def submission_errors(request: HttpRequest, pk: int) -> HttpResponse:
             else _("This file has no problems to mark."),
         )
         return redirect("census:submission", pk=submission.pk)
-    try:
+    with acting(request) as act:
         content = workbooks.error_workbook(submission)
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    if not act.ok:
         return redirect("census:submission", pk=submission.pk)
     with audit.action("census.error_workbook", actor=request.user):
         audit.record("export", submission, detail="error workbook")
@@ -355,13 +341,10 @@ def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConflictForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         accept = request.POST.get("decision") == "accept"
-        try:
+        with acting(request, success=_("Decision recorded."), form=form) as act:
             actions.resolve_conflict(
                 by=request.user, conflict=conflict, accept=accept, note=form.cleaned_data["note"]
             )
-        except DomainError as exc:
-            form.show_error(exc)
-        else:
-            messages.success(request, _("Decision recorded."))
+        if act.ok:
             return redirect(reverse("census:conflicts"))
     return render(request, "census/conflict_resolve.html", {"conflict": conflict, "form": form})

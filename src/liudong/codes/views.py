@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +14,7 @@ from django.views.decorators.http import require_POST
 from liudong.codes import actions
 from liudong.codes.forms import CodeForm, CodeTableForm
 from liudong.codes.models import Code, CodeTable
-from liudong.core import errors
+from liudong.core.acting import acting
 from liudong.core.scope import get_visible_or_404, visible_to
 
 
@@ -31,25 +27,6 @@ def _require_staff(request: HttpRequest) -> None:
 def _require_manager(request: HttpRequest) -> None:
     if not actions.can_manage(request.user):
         raise PermissionDenied
-
-
-def _show_error(form: Form, error: errors.DomainError) -> None:
-    """A domain error goes under its field, or above the form if the form has no such field."""
-    field = error.field
-    if field not in form.fields or form.fields[field].disabled:
-        field = None
-    form.add_error(field, error.message)
-
-
-def _submit(form: Form, change: Callable[[], Any]) -> Any:
-    """Run an action for a valid form; None (and the error on the form) if it was refused."""
-    try:
-        return change()
-    except errors.PermissionDenied as exc:
-        raise PermissionDenied(exc.message) from exc
-    except errors.DomainError as exc:
-        _show_error(form, exc)
-        return None
 
 
 def _table_or_404(request: HttpRequest, key: str) -> CodeTable:
@@ -75,9 +52,10 @@ def table_create(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
     form = CodeTableForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        table = _submit(form, lambda: actions.create_table(by=request.user, **form.cleaned_data))
-        if table is not None:
-            messages.success(request, _("The code table has been added."))
+        done = _("The code table has been added.")
+        with acting(request, success=done, form=form, denied_as_page=True) as act:
+            table = actions.create_table(by=request.user, **form.cleaned_data)
+        if act.ok:
             return redirect("codes:table", key=table.key)
     return render(request, "codes/table_form.html", {"form": form})
 
@@ -117,11 +95,10 @@ def code_create(request: HttpRequest, key: str) -> HttpResponse:
         return redirect("codes:table", key=table.key)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        code = _submit(
-            form, lambda: actions.create_code(by=request.user, table=table, **form.cleaned_data)
-        )
-        if code is not None:
-            messages.success(request, _("Code %(code)s has been added.") % {"code": code.code})
+        with acting(request, form=form, denied_as_page=True) as act:
+            code = actions.create_code(by=request.user, table=table, **form.cleaned_data)
+            act.success = _("Code %(code)s has been added.") % {"code": code.code}
+        if act.ok:
             return redirect("codes:table", key=table.key)
     return render(request, "codes/code_form.html", {"form": form, "table": table})
 
@@ -141,11 +118,10 @@ def code_edit(request: HttpRequest, key: str, pk: int) -> HttpResponse:
         changes = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data}
         if "sort_order" in changes and changes["sort_order"] is None:
             del changes["sort_order"]
-        saved = _submit(
-            form, lambda: actions.update_code(by=request.user, code_obj=code, **changes)
-        )
-        if saved is not None:
-            messages.success(request, _("Code %(code)s has been saved.") % {"code": code.code})
+        with acting(request, form=form, denied_as_page=True) as act:
+            actions.update_code(by=request.user, code_obj=code, **changes)
+            act.success = _("Code %(code)s has been saved.") % {"code": code.code}
+        if act.ok:
             return redirect("codes:table", key=table.key)
     return render(request, "codes/code_form.html", {"form": form, "table": table, "code": code})
 
@@ -167,19 +143,12 @@ def _set_active(request: HttpRequest, key: str, pk: int, *, active: bool) -> Htt
     table = _table_or_404(request, key)
     code = _code_or_404(request, table, pk)
     change = actions.reactivate_code if active else actions.deactivate_code
-    try:
-        change(by=request.user, code_obj=code)
-    except errors.PermissionDenied as exc:
-        raise PermissionDenied(exc.message) from exc
-    except errors.DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("codes:table", key=table.key)
     if active:
-        messages.success(request, _("Code %(code)s is in use again.") % {"code": code.code})
+        done = _("Code %(code)s is in use again.") % {"code": code.code}
     else:
-        messages.success(
-            request,
-            _("Code %(code)s is out of use: records keep it, drop-downs no longer offer it.")
-            % {"code": code.code},
-        )
+        done = _("Code %(code)s is out of use: records keep it, drop-downs no longer offer it.") % {
+            "code": code.code
+        }
+    with acting(request, success=done, denied_as_page=True):
+        change(by=request.user, code_obj=code)
     return redirect("codes:table", key=table.key)

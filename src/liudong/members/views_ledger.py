@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from liudong.codes import queries as codes
 from liudong.core import pii, xlsx
+from liudong.core.acting import acting, show_on_form
 from liudong.core.decorators import shows
 from liudong.core.errors import DomainError
 from liudong.core.paging import paginate
@@ -50,14 +50,6 @@ def _staff_only(request: HttpRequest) -> None:
     user = request.user
     if not (user.is_superuser or user.is_staff_role):
         raise PermissionDenied
-
-
-def _show_error(
-    form: forms.Form, exc: DomainError, aliases: dict[str, str | None] | None = None
-) -> None:
-    """A domain refusal under its field, or above the form when no field matches."""
-    field = (aliases or {}).get(exc.field or "", exc.field)
-    form.add_error(field if field in form.fields else None, exc.message)
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -240,7 +232,8 @@ def ledger_export(request: HttpRequest, ledger: str) -> HttpResponse:
         messages.error(request, error)
         return redirect(back)
     try:
-        result = export.export_ledger(request.user, book, flt, want_full=want_full)
+        with acting(request) as act:
+            result = export.export_ledger(request.user, book, flt, want_full=want_full)
     except export.TooManyRows as exc:
         messages.error(
             request,
@@ -248,8 +241,7 @@ def ledger_export(request: HttpRequest, ledger: str) -> HttpResponse:
             % {"count": exc.count, "limit": exc.limit},
         )
         return redirect(back)
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    if not act.ok:
         return redirect(back)
     return xlsx.response(result.file, result.filename)
 
@@ -478,7 +470,7 @@ def _member_error(request: HttpRequest, form: MemberForm, exc: DomainError) -> N
             link = format_html('{} <a href="{}">{}</a>', exc.message, url, _("Open this member"))
             form.add_error("id_number", link)
             return
-    _show_error(form, exc, {"birth_date": "id_number"})
+    show_on_form(form, exc, {"birth_date": "id_number"})
 
 
 @login_required
@@ -486,14 +478,13 @@ def member_create(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     form = MemberForm(_posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
+        with acting(
+            request, success=_("Member added."), show=lambda exc: _member_error(request, form, exc)
+        ) as act:
             # A member from elsewhere belongs to no organization in the creator's scope
             # until an inflow record names one: refused rather than created unseen.
             member = actions.create_member(by=request.user, must_see=True, **form.changes())
-        except DomainError as exc:
-            _member_error(request, form, exc)
-        else:
-            messages.success(request, _("Member added."))
+        if act.ok:
             return redirect("members:member_detail", pk=member.pk)
     return render(request, "members/member_form.html", {"form": form, "creating": True})
 
@@ -511,14 +502,13 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial=MemberForm.initial_for(member),
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with acting(
+            request, success=_("Changes saved."), show=lambda exc: _member_error(request, form, exc)
+        ) as act:
             actions.update_member(by=request.user, member=member, **form.changes())
-        except DomainError as exc:
-            _member_error(request, form, exc)
-            member = queryset.get(pk=pk)  # the action changed the instance before refusing
-        else:
-            messages.success(request, _("Changes saved."))
+        if act.ok:
             return redirect("members:member_detail", pk=member.pk)
+        member = queryset.get(pk=pk)  # the action changed the instance before refusing
     return render(request, "members/member_form.html", {"form": form, "member": member})
 
 
@@ -537,12 +527,10 @@ def flow_create(request: HttpRequest, pk: int) -> HttpResponse:
     }
     form = FlowForm(_posted(request), user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        fields = {"member": None, "code": "destination_place"}
+        with acting(request, success=_("Flow record registered."), form=form, fields=fields) as act:
             actions.register_flow(by=request.user, member=member, **form.values())
-        except DomainError as exc:
-            _show_error(form, exc, {"member": None, "code": "destination_place"})
-        else:
-            messages.success(request, _("Flow record registered."))
+        if act.ok:
             return redirect("members:member_detail", pk=member.pk)
     context = {"form": form, "member": member, "open_flow": open_flow}
     return render(request, "members/flow_form.html", context)
@@ -570,7 +558,8 @@ def flow_transition(request: HttpRequest, pk: int) -> HttpResponse:
         if step is None:
             form.add_error(None, _("Choose what happened: check in, returned, transferred…"))
         else:
-            try:
+            done = _("Saved: %(step)s.") % {"step": step.label}
+            with acting(request, success=done, form=form, fields={"status": None}) as act:
                 step.run(
                     by=request.user,
                     flow=flow,
@@ -578,10 +567,7 @@ def flow_transition(request: HttpRequest, pk: int) -> HttpResponse:
                     reason=form.cleaned_data.get("reason") or "",
                     org=form.cleaned_data.get("inflow_organization"),
                 )
-            except DomainError as exc:
-                _show_error(form, exc, {"status": None})
-            else:
-                messages.success(request, _("Saved: %(step)s.") % {"step": step.label})
+            if act.ok:
                 return redirect("members:member_detail", pk=flow.member_id)
     context = {
         "flow": flow,

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -21,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from liudong.core.acting import acting
 from liudong.core.decorators import shows
-from liudong.core.errors import DomainError
 from liudong.core.paging import paginate
 from liudong.core.scope import get_visible_or_404
 from liudong.members import actions, work
@@ -66,10 +65,6 @@ class StyledForm(forms.Form):
             if attrs is not None and "is-invalid" not in attrs.get("class", ""):
                 attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
                 attrs["aria-invalid"] = "true"
-
-    def show_error(self, exc: DomainError) -> None:
-        """A domain refusal under its field, or above the form if no field matches."""
-        self.add_error(exc.field if exc.field in self.fields else None, exc.message)
 
 
 class ContactForm(StyledForm):
@@ -168,14 +163,6 @@ def _next_or(request: HttpRequest, default: str) -> str:
     return default
 
 
-def _run(form: StyledForm, run: Any) -> Any:
-    try:
-        return run()
-    except DomainError as exc:
-        form.show_error(exc)
-        return None
-
-
 def _flow(request: HttpRequest, pk: int) -> FlowRecord:
     return get_visible_or_404(request.user, FlowRecord.objects.select_related(*FLOW_RELATED), pk=pk)
 
@@ -200,18 +187,15 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     back = _next_or(request, member_url(flow.member_id))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        contact = _run(
-            form,
-            lambda: actions.log_contact(
+        with acting(request, success=_("Contact logged."), form=form) as act:
+            actions.log_contact(
                 by=request.user,
                 flow=flow,
                 method=data["method"],
                 on=data["contacted_on"],
                 note=data["note"],
-            ),
-        )
-        if contact is not None:
-            messages.success(request, _("Contact logged."))
+            )
+        if act.ok:
             return redirect(back)
     context = {"form": form, "flow": flow, "side": work.side_of(request.user, flow), "back": back}
     return render(request, "members/work_contact_form.html", context)
@@ -235,21 +219,16 @@ def handoff_create(request: HttpRequest, pk: int) -> HttpResponse:
     back = _next_or(request, member_url(flow.member_id))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        handoff = _run(
-            form,
-            lambda: actions.raise_handoff(
+        with acting(request, form=form) as act:
+            handoff = actions.raise_handoff(
                 by=request.user,
                 flow=flow,
                 kind=data["kind"],
                 message=data["message"],
                 to_organization=data["to_organization"],
-            ),
-        )
-        if handoff is not None:
-            messages.success(
-                request,
-                _("Hand-off sent to %(org)s.") % {"org": handoff.to_organization},
             )
+            act.success = _("Hand-off sent to %(org)s.") % {"org": handoff.to_organization}
+        if act.ok:
             return redirect(back)
     context = {
         "form": form,
@@ -276,7 +255,7 @@ def _handoff(request: HttpRequest, pk: int) -> Handoff:
 
 
 def _answer(
-    request: HttpRequest, pk: int, form_class: type[StyledForm], field: str, act: Any, done: str
+    request: HttpRequest, pk: int, form_class: type[StyledForm], field: str, action: Any, done: str
 ) -> HttpResponse:
     _staff_only(request)
     handoff = _handoff(request, pk)
@@ -284,9 +263,9 @@ def _answer(
     back = _next_or(request, reverse("members:todo"))
     if request.method == "POST" and form.is_valid():
         text = form.cleaned_data[field]
-        result = _run(form, lambda: act(by=request.user, handoff=handoff, **{field: text}))
-        if result is not None:
-            messages.success(request, done)
+        with acting(request, success=done, form=form) as act:
+            action(by=request.user, handoff=handoff, **{field: text})
+        if act.ok:
             return redirect(back)
     context = {
         "form": form,
@@ -348,9 +327,9 @@ def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     back = _next_or(request, reverse("members:todo"))
     if request.method == "POST" and form.is_valid():
         note = form.cleaned_data["note"]
-        done = _run(form, lambda: actions.resolve_alert(by=request.user, alert=alert, note=note))
-        if done is not None:
-            messages.success(request, _("Alert resolved."))
+        with acting(request, success=_("Alert resolved."), form=form) as act:
+            actions.resolve_alert(by=request.user, alert=alert, note=note)
+        if act.ok:
             return redirect(back)
     context = {
         "form": form,

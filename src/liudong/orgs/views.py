@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -13,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liudong.core import params
+from liudong.core.acting import acting
 from liudong.core.decorators import shows
-from liudong.core.errors import DomainError
 from liudong.core.paging import paginate
 from liudong.core.scope import get_visible_or_404
 from liudong.orgs import actions
@@ -64,15 +63,6 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "orgs/organization_detail.html", context)
 
 
-def _apply(request: HttpRequest, form: Any, run: Any) -> Any:
-    try:
-        return run()
-    except DomainError as exc:
-        field = exc.field if exc.field in form.fields else None
-        form.add_error(field, exc.message)
-        return None
-
-
 @login_required
 def organization_create(request: HttpRequest) -> HttpResponse:
     _require_manage(request)
@@ -85,13 +75,9 @@ def organization_create(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         parent = data.pop("parent")
         data["sort_order"] = data.get("sort_order") or 0
-        org = _apply(
-            request,
-            form,
-            lambda: actions.create_organization(by=request.user, parent=parent, **data),
-        )
-        if org is not None:
-            messages.success(request, _("Organization created."))
+        with acting(request, success=_("Organization created."), form=form) as act:
+            org = actions.create_organization(by=request.user, parent=parent, **data)
+        if act.ok:
             return redirect("orgs:detail", pk=org.pk)
     return render(request, "orgs/organization_form.html", {"form": form, "creating": True})
 
@@ -107,13 +93,9 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["sort_order"] = data.get("sort_order") or 0
-        done = _apply(
-            request,
-            form,
-            lambda: actions.update_organization(by=request.user, organization=org, **data),
-        )
-        if done is not None:
-            messages.success(request, _("Changes saved."))
+        with acting(request, success=_("Changes saved."), form=form) as act:
+            actions.update_organization(by=request.user, organization=org, **data)
+        if act.ok:
             return redirect("orgs:detail", pk=org.pk)
     return render(request, "orgs/organization_form.html", {"form": form, "org": org})
 
@@ -125,18 +107,14 @@ def organization_move(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
     form = MoveForm(request.POST or None, user=request.user, organization=org)
     if request.method == "POST" and form.is_valid():
-        done = _apply(
-            request,
-            form,
-            lambda: actions.move_organization(
+        with acting(request, success=_("Organization moved."), form=form) as act:
+            actions.move_organization(
                 by=request.user,
                 organization=org,
                 new_parent=form.cleaned_data["new_parent"],
                 reason=form.cleaned_data["reason"],
-            ),
-        )
-        if done is not None:
-            messages.success(request, _("Organization moved."))
+            )
+        if act.ok:
             return redirect("orgs:detail", pk=org.pk)
     return render(request, "orgs/organization_move.html", {"form": form, "org": org})
 
@@ -147,9 +125,6 @@ def organization_move(request: HttpRequest, pk: int) -> HttpResponse:
 def organization_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manage(request)
     org = get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
-    try:
+    with acting(request, success=_("Organization deactivated.")):
         actions.deactivate_organization(by=request.user, organization=org)
-        messages.success(request, _("Organization deactivated."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("orgs:detail", pk=org.pk)

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from liudong.core.acting import acting
 from liudong.core.decorators import shows
-from liudong.core.errors import DomainError
 from liudong.core.paging import paginate
 from liudong.core.scope import get_visible_or_404, visible_to
 from liudong.orgs.models import Organization
@@ -117,11 +117,8 @@ def poster_png(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def rotate_qr(request: HttpRequest, pk: int) -> HttpResponse:
     station = _station(request, pk)
-    try:
+    with acting(request, success=_("A new QR link was made: print the poster again.")):
         actions.rotate_qr_token(by=request.user, station=station)
-        messages.success(request, _("A new QR link was made: print the poster again."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("stations:detail", pk=station.pk)
 
 
@@ -143,12 +140,11 @@ def establish(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"approved_by": station.organization_id, "approved_on": timezone.localdate()},
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        done = _("The mobile branch is recorded as established.")
+        with acting(request, success=done, form=form) as act:
             actions.establish_branch(by=request.user, station=station, **form.cleaned_data)
-            messages.success(request, _("The mobile branch is recorded as established."))
+        if act.ok:
             return redirect("stations:detail", pk=station.pk)
-        except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     context = {
         "station": station,
         "form": form,
@@ -197,15 +193,9 @@ def _back(request: HttpRequest, check_in: CheckIn) -> HttpResponse:
 @require_POST
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     check_in = _check_in(request, pk)
-    try:
+    done = _("%(name)s is checked in and managed by the station.") % {"name": check_in.member.name}
+    with acting(request, success=done):
         actions.confirm_check_in(by=request.user, check_in=check_in)
-        messages.success(
-            request,
-            _("%(name)s is checked in and managed by the station.")
-            % {"name": check_in.member.name},
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return _back(request, check_in)
 
 
@@ -219,12 +209,11 @@ def refuse(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("stations:check_ins")
     form = RefuseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        done = _("The check-in was refused; the member sees why.")
+        with acting(request, success=done, form=form) as act:
             actions.refuse_check_in(
                 by=request.user, check_in=check_in, reason=form.cleaned_data["reason"]
             )
-            messages.success(request, _("The check-in was refused; the member sees why."))
+        if act.ok:
             return _back(request, check_in)
-        except DomainError as exc:
-            form.add_error("reason" if exc.field == "reason" else None, exc.message)
     return render(request, "stations/refuse.html", {"check_in": check_in, "form": form})

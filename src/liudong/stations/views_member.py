@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from liudong.core.acting import acting
 from liudong.core.decorators import shows
 from liudong.core.errors import DomainError
 from liudong.core.scope import get_visible_or_404
@@ -135,7 +136,15 @@ def _check_in_here(request: HttpRequest, station: Station, context: dict[str, An
     method = request.POST.get("method", CheckInMethod.QR)
     distance = queries.parse_point(request.POST.get("lng"), request.POST.get("lat"))
     km = queries.haversine_km(*distance, station.lng, station.lat) if distance else None
-    try:
+
+    def show(exc: DomainError) -> None:  # under the field, else in the page's own error line
+        form = context.get("form")
+        if form is not None and exc.field in getattr(form, "fields", {}):
+            form.add_error(exc.field, exc.message)
+        else:
+            context["error"] = exc.message
+
+    with acting(request, show=show) as act:
         if context["flow"] is None:
             form = context["form"]
             if not form.is_valid():
@@ -144,12 +153,7 @@ def _check_in_here(request: HttpRequest, station: Station, context: dict[str, An
         check_in, created = actions.request_check_in(
             by=request.user, station=station, method=method, distance_km=km
         )
-    except DomainError as exc:
-        form = context.get("form")
-        if form is not None and exc.field in getattr(form, "fields", {}):
-            form.add_error(exc.field, exc.message)
-        else:
-            context["error"] = exc.message
+    if not act.ok:
         return render(request, "stations/m_station.html", context, status=400)
     if not created:
         messages.info(request, _("You had already checked in here: this is that check-in."))
@@ -180,11 +184,8 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     if gate is not None:
         return gate
     check_in = _own(request, pk)
-    try:
+    with acting(request, success=_("Your check-in was withdrawn.")):
         actions.cancel_check_in(by=request.user, check_in=check_in)
-        messages.success(request, _("Your check-in was withdrawn."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("checkin:detail", pk=check_in.pk)
 
 
@@ -195,9 +196,6 @@ def check_out(request: HttpRequest, pk: int) -> HttpResponse:
     if gate is not None:
         return gate
     check_in = _own(request, pk)
-    try:
+    with acting(request, success=_("You checked out. Welcome home!")):
         actions.check_out(by=request.user, check_in=check_in)
-        messages.success(request, _("You checked out. Welcome home!"))
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("checkin:detail", pk=check_in.pk)
