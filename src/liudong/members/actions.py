@@ -17,7 +17,7 @@ from pypinyin import Style, lazy_pinyin
 from liudong.codes import queries as codes
 from liudong.core import audit, crypto, xlsx
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
-from liudong.core.scope import can_see, scope_of
+from liudong.core.scope import CHANGE, can_see, may, scope_of
 from liudong.members import elsewhere, idnumber
 from liudong.members.models import (
     Alert,
@@ -70,6 +70,22 @@ def _require_staff(by: Any) -> None:
 def _require_visible(by: Any, obj: Any) -> None:
     if by is not None and not can_see(by, obj):
         raise ScopeError("not_found", _("Not found, or not within your organization's scope."))
+
+
+def _require_may(by: Any, obj: Any, act: str) -> None:
+    """The gate's answer for a change or a named act: out of sight looks like not found;
+    seen but not theirs to change (the station side and a member's master data) is 403."""
+    if by is None:
+        return
+    _require_visible(by, obj)
+    if not may(by, obj, act):
+        raise PermissionDenied(
+            "not_keeping_side",
+            _(
+                "Only the member's home organization can do this; the station side may log "
+                "contacts, take the member in and hand work over."
+            ),
+        )
 
 
 def _require_org_in_scope(by: Any, org: Organization | None, field: str) -> None:
@@ -304,7 +320,7 @@ def create_member(*, by: Any, must_see: bool = False, **fields: Any) -> Member:
 
 def update_member(*, by: Any, member: Member, **changes: Any) -> Member:
     _require_staff(by)
-    _require_visible(by, member)
+    _require_may(by, member, CHANGE)
     if "home_organization" in changes:
         _require_org_in_scope(by, changes["home_organization"], "home_organization")
     _apply_member_fields(member, changes)
@@ -477,7 +493,7 @@ def register_flow(
 ) -> FlowRecord:
     """Register one stay away (the "five facts"); a member has one open record at a time."""
     _require_staff(by)
-    _require_visible(by, member)
+    _require_may(by, member, CHANGE)
     member = Member.objects.select_for_update().get(pk=member.pk)
     open_flow = member.flows.filter(is_open=True).first()
     if open_flow is not None:
@@ -532,9 +548,10 @@ def _transition(
     verb: str,
     require_reason: bool = False,
     changes: dict[str, Any] | None = None,
+    act: str = CHANGE,
 ) -> FlowRecord:
     _require_staff(by)
-    _require_visible(by, flow)
+    _require_may(by, flow, act)
     flow = FlowRecord.objects.select_for_update().get(pk=flow.pk)
     if to not in TRANSITIONS.get(flow.status, set()):
         raise DomainError(
@@ -589,7 +606,14 @@ def check_in(
         )
     changes = {"inflow_organization": inflow_organization} if inflow_organization else {}
     return _transition(
-        by, flow, FlowStatus.MANAGED, on=on, reason=note, verb="flow.check_in", changes=changes
+        by,
+        flow,
+        FlowStatus.MANAGED,
+        on=on,
+        reason=note,
+        verb="flow.check_in",
+        changes=changes,
+        act="check_in",  # either side takes the member in
     )
 
 
@@ -663,7 +687,7 @@ def log_contact(
     *, by: Any, flow: FlowRecord, method: str, on: datetime.date | None = None, note: str = ""
 ) -> Contact:
     _require_staff(by)
-    _require_visible(by, flow)
+    _require_may(by, flow, "contact")
     flow = FlowRecord.objects.select_for_update().get(pk=flow.pk)
     if not flow.is_open:
         raise DomainError("record_closed", _("This record is closed."), "flow")
@@ -701,7 +725,7 @@ def raise_handoff(
     to_organization: Organization | None = None,
 ) -> Handoff:
     _require_staff(by)
-    _require_visible(by, flow)
+    _require_may(by, flow, "handoff")
     flow = FlowRecord.objects.select_for_update().get(pk=flow.pk)
     if not flow.is_open:
         raise DomainError("record_closed", _("This record is closed."), "flow")
@@ -736,7 +760,7 @@ def raise_handoff(
 
 def _why_not_answer(by: Any, handoff: Handoff) -> DomainError | None:
     """The one rule for answering a hand-off: the receiving side, not its sender, once."""
-    if by is not None and not scope_of(by).covers_path(handoff.to_organization.path):
+    if by is not None and not may(by, handoff, "answer"):
         return PermissionDenied("not_recipient", _("Only the receiving side can answer this."))
     if by is not None and handoff.created_by_id == by.pk:
         return PermissionDenied("own_handoff", _("You cannot answer your own hand-off."))
@@ -785,7 +809,7 @@ def refuse_handoff(*, by: Any, handoff: Handoff, reason: str) -> Handoff:
 @transaction.atomic
 def resolve_alert(*, by: Any, alert: Alert, note: str) -> Alert:
     _require_staff(by)
-    _require_visible(by, alert)
+    _require_may(by, alert, CHANGE)
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.resolved:
         raise DomainError("alert_resolved", _("This alert is already resolved."), "alert")

@@ -24,7 +24,7 @@ from liudong.codes import queries as codes
 from liudong.core import audit
 from liudong.core.authentication import token_valid_since
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
-from liudong.core.scope import can_see, scope_of
+from liudong.core.scope import can_see, may, scope_of
 from liudong.members import actions as ledger
 from liudong.members.models import Direction, FlowRecord, FlowStatus, Member, Membership
 from liudong.orgs.models import Organization, OrgKind
@@ -90,8 +90,7 @@ def _require_station_side(by: Any, station: Station) -> None:
         raise PermissionDenied("forbidden", _("Only the station's staff can do this."))
     if not can_see(by, station):
         raise ScopeError("not_found", _("Not found, or not within your organization's scope."))
-    path = station.branch.path if station.branch_id else station.organization.path
-    if not scope_of(by).covers_path(path):
+    if not may(by, station, "staff"):
         raise PermissionDenied("not_station_side", _("Only the station's staff can do this."))
 
 
