@@ -182,7 +182,8 @@ def get_visible_or_404(user: User | Any, queryset: QuerySet, **lookup: Any) -> M
 # rule's ``paths`` (plus the owner for the self scope); "change" is its ``change`` sides;
 # any other action is a named act of ``acts``. The city's scope may do everything; the self
 # scope (a member) and no scope may change nothing through the gate (a member's own acts,
-# such as asking to check in, are the actions' business). Public reference data is changed
+# such as asking to check in, are the actions' business); ``change=()`` means nobody, not
+# even the city (rows written by jobs only, or append-only). Public reference data is changed
 # by whoever may read it: the role's capabilities decide there, not the tree.
 
 VIEW = "view"
@@ -225,6 +226,8 @@ def restrict(user: User | Any, queryset: QuerySet, action: str = VIEW) -> QueryS
     if rule.public:
         return visible_to(user, queryset)
     sides = sides_for(rule, action, queryset.model)
+    if not sides:
+        return queryset.none()  # nobody, not even the city: written by jobs or append-only
     if scope.kind == ScopeKind.ALL:
         return queryset
     if scope.kind != ScopeKind.SUBTREE:
@@ -265,6 +268,8 @@ def may(user: User | Any, obj: Model, action: str = VIEW) -> bool:
         return can_see(user, obj)
     sides = sides_for(rule, action, type(obj))
     scope = scope_of(user)
+    if not sides:
+        return False
     if scope.kind == ScopeKind.ALL:
         return True
     if scope.kind != ScopeKind.SUBTREE:
