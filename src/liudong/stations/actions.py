@@ -24,7 +24,7 @@ from liudong.codes import queries as codes
 from liudong.core import audit
 from liudong.core.authentication import token_valid_since
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
-from liudong.core.scope import can_see, may, scope_of
+from liudong.core.scope import CHANGE, can_see, may, scope_of
 from liudong.members import actions as ledger
 from liudong.members.models import Direction, FlowRecord, FlowStatus, Member, Membership
 from liudong.orgs.models import Organization, OrgKind
@@ -172,7 +172,7 @@ def establish_branch(
     reference: str = "",
 ) -> Station:
     """Record the committee's approval and mark the mobile branch established."""
-    if by is not None and not scope_of(by).covers_path(station.organization.path):
+    if by is not None and not may(by, station, CHANGE):
         raise PermissionDenied(
             "forbidden", _("The organization running the station records its branch.")
         )
