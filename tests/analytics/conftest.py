@@ -80,11 +80,12 @@ def hand(db: Any, demo: Any) -> Hand:
 
     def member(home: Organization | None) -> Any:
         if home is None:
+            from liudong.core.scope import SYSTEM
             from liudong.members import actions
             from tests.members.helpers import id_number
 
             made = actions.create_member(
-                by=None,
+                by=SYSTEM,
                 name="王五",
                 sex="1",
                 ethnicity="01",

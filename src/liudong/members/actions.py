@@ -17,7 +17,7 @@ from pypinyin import Style, lazy_pinyin
 from liudong.codes import queries as codes
 from liudong.core import audit, crypto, xlsx
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
-from liudong.core.scope import CHANGE, can_see, may, scope_of
+from liudong.core.scope import CHANGE, SYSTEM, can_see, may, scope_of, user_of
 from liudong.members import elsewhere, idnumber
 from liudong.members.models import (
     Alert,
@@ -61,22 +61,24 @@ CLOSED = {FlowStatus.RETURNED, FlowStatus.TRANSFERRED, FlowStatus.SUSPENDED}
 
 
 def _require_staff(by: Any) -> None:
+    """A user of a staff role, or the system (``liudong.core.scope.SYSTEM``: jobs, imports,
+    a step taken on behalf of someone already checked), which the gate allows everything."""
     if by is None:
-        return  # system jobs and the demo loader
+        raise TypeError("name the actor: a user, or liudong.core.scope.SYSTEM")
+    if by is SYSTEM:
+        return
     if not (by.is_superuser or by.is_staff_role):
         raise PermissionDenied("forbidden", _("Your role may not change the ledger."))
 
 
 def _require_visible(by: Any, obj: Any) -> None:
-    if by is not None and not can_see(by, obj):
+    if not can_see(by, obj):
         raise ScopeError("not_found", _("Not found, or not within your organization's scope."))
 
 
 def _require_may(by: Any, obj: Any, act: str) -> None:
     """The gate's answer for a change or a named act: out of sight looks like not found;
     seen but not theirs to change (the station side and a member's master data) is 403."""
-    if by is None:
-        return
     _require_visible(by, obj)
     if not may(by, obj, act):
         raise PermissionDenied(
@@ -89,7 +91,7 @@ def _require_may(by: Any, obj: Any, act: str) -> None:
 
 
 def _require_org_in_scope(by: Any, org: Organization | None, field: str) -> None:
-    if by is not None and org is not None and not scope_of(by).covers_path(org.path):
+    if org is not None and not scope_of(by).covers_path(org.path):
         raise ScopeError(
             "organization_out_of_scope", _("That organization is not within your scope."), field
         )
@@ -272,7 +274,7 @@ def prepare_member(member: Member, fields: dict[str, Any]) -> None:
 def _duplicate_error(by: Any, existing: Member, asked: Member) -> DomainError:
     """A second member with the number: named when the asker may see the first; otherwise
     the one answer of :mod:`liudong.members.elsewhere` (audited, on the city's list)."""
-    if by is None or can_see(by, existing):
+    if can_see(by, existing):
         return DomainError(
             "id_number_exists",
             _("This ID number is already in the ledger: %(name)s (no. %(id)s).")
@@ -292,7 +294,7 @@ def create_member(*, by: Any, must_see: bool = False, **fields: Any) -> Member:
     _require_org_in_scope(by, fields.get("home_organization"), "home_organization")
     member = Member()
     _apply_member_fields(member, fields)
-    if member.home_organization is None and by is not None and by.organization_id:
+    if member.home_organization is None and by.organization_id:
         # A member from elsewhere is recorded by the inflow side, which must keep seeing them.
         member.inflow_organization_id = by.organization_id
     existing = Member.objects.filter(id_number_index=member.id_number_index).first()
@@ -301,7 +303,7 @@ def create_member(*, by: Any, must_see: bool = False, **fields: Any) -> Member:
     try:
         with transaction.atomic(), audit.action("member.create", actor=by):
             member.save()
-            if must_see and by is not None and not can_see(by, member):
+            if must_see and not can_see(by, member):
                 raise DomainError(
                     "member_out_of_sight",
                     _(
@@ -677,7 +679,7 @@ def suspend_membership(
 def _side_of(by: Any, flow: FlowRecord) -> Organization:
     """Which side of the record the actor speaks for: the one in their scope (home first)."""
     for org in (flow.home_organization, flow.inflow_organization):
-        if org is not None and (by is None or scope_of(by).covers_path(org.path)):
+        if org is not None and scope_of(by).covers_path(org.path):
             return org
     raise ScopeError("not_found", _("Not found, or not within your organization's scope."))
 
@@ -699,7 +701,7 @@ def log_contact(
         flow=flow,
         contacted_on=on,
         method=method,
-        by=by,
+        by=user_of(by),
         organization=_side_of(by, flow),
         note=note.strip()[:500],
     )
@@ -709,7 +711,7 @@ def log_contact(
             FlowRecord.objects.filter(pk=flow.pk).update(last_contact_on=on)
             flow.last_contact_on = on
         for alert in flow.alerts.filter(resolved=False).exclude(kind="yearly_report"):
-            alert.resolved, alert.resolved_on, alert.resolved_by = True, on, by
+            alert.resolved, alert.resolved_on, alert.resolved_by = True, on, user_of(by)
             alert.note = _("Contact logged.")
             alert.save()
     return contact
@@ -751,7 +753,7 @@ def raise_handoff(
         message=message.strip()[:500],
         from_organization=sender,
         to_organization=to_organization,
-        created_by=by,
+        created_by=user_of(by),
     )
     with audit.action("handoff.raise", actor=by):
         handoff.save()
@@ -760,9 +762,9 @@ def raise_handoff(
 
 def _why_not_answer(by: Any, handoff: Handoff) -> DomainError | None:
     """The one rule for answering a hand-off: the receiving side, not its sender, once."""
-    if by is not None and not may(by, handoff, "answer"):
+    if not may(by, handoff, "answer"):
         return PermissionDenied("not_recipient", _("Only the receiving side can answer this."))
-    if by is not None and handoff.created_by_id == by.pk:
+    if by.pk is not None and handoff.created_by_id == by.pk:
         return PermissionDenied("own_handoff", _("You cannot answer your own hand-off."))
     if handoff.state != HandoffState.OPEN:
         return DomainError("handoff_not_open", _("This hand-off is already answered."), "state")
@@ -786,7 +788,7 @@ def complete_handoff(*, by: Any, handoff: Handoff, response: str = "") -> Handof
     handoff = Handoff.objects.select_for_update().get(pk=handoff.pk)
     _receiving(by, handoff)
     handoff.state, handoff.response = HandoffState.DONE, response.strip()[:500]
-    handoff.resolved_by, handoff.resolved_at = by, timezone.now()
+    handoff.resolved_by, handoff.resolved_at = user_of(by), timezone.now()
     with audit.action("handoff.done", actor=by):
         handoff.save()
     return handoff
@@ -800,7 +802,7 @@ def refuse_handoff(*, by: Any, handoff: Handoff, reason: str) -> Handoff:
     if not reason.strip():
         raise DomainError("reason_required", _("Say why you refuse, for the sender."), "reason")
     handoff.state, handoff.response = HandoffState.REFUSED, reason.strip()[:500]
-    handoff.resolved_by, handoff.resolved_at = by, timezone.now()
+    handoff.resolved_by, handoff.resolved_at = user_of(by), timezone.now()
     with audit.action("handoff.refuse", actor=by, reason=reason):
         handoff.save()
     return handoff
@@ -815,7 +817,7 @@ def resolve_alert(*, by: Any, alert: Alert, note: str) -> Alert:
         raise DomainError("alert_resolved", _("This alert is already resolved."), "alert")
     if not note.strip():
         raise DomainError("note_required", _("Write what was done."), "note")
-    alert.resolved, alert.resolved_on, alert.resolved_by = True, _today(), by
+    alert.resolved, alert.resolved_on, alert.resolved_by = True, _today(), user_of(by)
     alert.note = note.strip()[:500]
     with audit.action("alert.resolve", actor=by):
         alert.save()
