@@ -296,7 +296,7 @@ class SystemActor:
     or a step the ledger takes on behalf of someone whose own right was checked (a
     station's confirmed check-in brings the record under management). The gate allows it
     everything (the city's scope); it is no user: rows it writes name no user
-    (``actions.user_of``), and the audit trail says "system" unless a user's action is
+    (:func:`user_of`), and the audit trail says "system" unless a user's action is
     already bound (then the row names that user, who asked for it)."""
 
     is_system = True
