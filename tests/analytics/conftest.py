@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
+from liudong.core.scope import SYSTEM
 from liudong.members.models import FlowRecord
 from liudong.orgs import actions as org_actions
 from liudong.orgs.models import Organization, OrgKind
@@ -84,7 +85,7 @@ def hand(db: Any, demo: Any) -> Hand:
             from tests.members.helpers import id_number
 
             made = actions.create_member(
-                by=None,
+                by=SYSTEM,
                 name="王五",
                 sex="1",
                 ethnicity="01",
@@ -101,7 +102,7 @@ def hand(db: Any, demo: Any) -> Hand:
             made.inflow_organization = station
             made.save(update_fields=["inflow_organization"])
             return made
-        return make_member(None, home, phone=str(next(phones)))
+        return make_member(SYSTEM, home, phone=str(next(phones)))
 
     for status in ("managed", "managed", "registered", "lost"):
         _flow(member(branch1), to="610113", status=status)

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from liudong.analytics import queries, rollup
+from liudong.core.scope import SYSTEM
 from liudong.members import alerts, export
 from liudong.members.models import Alert, AlertKind, FlowRecord
 from liudong.members.overdue import overdue_cutoff, overdue_days
@@ -62,7 +63,7 @@ def _boundary(demo: Any, days: int) -> Boundary:
     phones = iter(range(13700000000, 13700000100))
     for never_contacted in (False, True):
         for silent in (days - 1, days, days + 1):
-            member = make_member(None, branch, phone=str(next(phones)))
+            member = make_member(SYSTEM, branch, phone=str(next(phones)))
             left = _ago(silent) if never_contacted else _ago(days + 200)
             flow = FlowRecord.objects.create(
                 member=member, direction="outflow", flow_scope="out_of_province",

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from liudong.core.errors import DomainError
 from liudong.core.models import AuditEvent
-from liudong.core.scope import can_see
+from liudong.core.scope import SYSTEM, can_see
 from liudong.members import actions
 from liudong.members.idnumber import check_character
 from liudong.members.models import Alert, Contact, FlowRecord, FlowStatus, Handoff, Member
@@ -530,7 +530,7 @@ def test_inflow_side_can_register_a_member_from_elsewhere(demo: Any) -> None:
 def test_outflow_for_a_member_without_home_branch_is_a_clear_refusal(demo: Any) -> None:
     city = demo("user:city")
     newcomer = actions.create_member(
-        by=None,  # a system import: no side takes the member in
+        by=SYSTEM,  # a system import: no side takes the member in
         name="外来党员",
         ethnicity="01",
         id_number=fresh_id_number("610113"),

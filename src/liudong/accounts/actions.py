@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 from liudong.accounts.models import STAFF_ROLES, Role, User
 from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
-from liudong.core.scope import ScopeKind, scope_of
+from liudong.core.scope import CHANGE, may, scope_of
 
 # Who may give which role: an administrator never creates someone above themself.
 GRANTABLE: dict[str, set[str]] = {
@@ -83,11 +83,7 @@ def create_user(
 def update_user(*, by: User, user: User, **changes: Any) -> User:
     role = changes.get("role", user.role)
     organization = changes.get("organization", user.organization)
-    if (
-        user.organization_id is not None
-        and scope_of(by).kind != ScopeKind.ALL
-        and not scope_of(by).covers_path(user.organization.path)
-    ):
+    if user.organization_id is not None and not may(by, user, CHANGE):
         raise ScopeError("not_found", _("Not found, or not within your scope."))
     _check_may_manage(by, role, organization)
     for name in ("role", "organization", "display_name", "email", "is_active", "phone"):

@@ -75,7 +75,9 @@ class User(AbstractUser):
     objects = UserManager()
 
     # A user is seen by administrators of their organization's subtree, and by themself.
-    scope_rule = ScopeRule(paths=("organization__path",), owner="pk")
+    scope_rule = ScopeRule(
+        paths=("organization__path",), owner="pk", change=("organization__path",)
+    )
     audit_ignore = ("last_login",)
 
     class Meta:
@@ -159,6 +161,7 @@ class PhoneCode(models.Model):
     scope_rule = ScopeRule(
         paths=("member__home_organization__path", "member__inflow_organization__path"),
         owner="member__user",
+        change=(),  # written by the sign-in flow only
     )
 
     class Meta:

@@ -43,7 +43,7 @@ class CoverageTarget(models.Model):
     note = models.CharField(_("note"), max_length=200, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    scope_rule = ScopeRule(paths=("organization__path",))
+    scope_rule = ScopeRule(paths=("organization__path",), change=("organization__path",))
     audit_ignore = ("updated_at",)
 
     class Meta:
@@ -96,7 +96,8 @@ class Snapshot(models.Model):
     demo = models.BooleanField(_("demo history"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    scope_rule = ScopeRule(paths=("organization__path",))
+    # Written by the snapshot job only.
+    scope_rule = ScopeRule(paths=("organization__path",), change=())
 
     class Meta:
         ordering = ["-day", "organization__path"]
@@ -157,7 +158,10 @@ class FlowTally(models.Model):
         help_text=_("Of them, last contact (or, never contacted, the start) before the anchor."),
     )
 
-    scope_rule = ScopeRule(paths=("home_organization__path", "inflow_organization__path"))
+    # Derived from the ledger by the rollup; nobody changes it by hand.
+    scope_rule = ScopeRule(
+        paths=("home_organization__path", "inflow_organization__path"), change=()
+    )
 
     class Meta:
         verbose_name = _("flow tally")

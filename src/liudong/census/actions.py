@@ -43,7 +43,7 @@ from liudong.census.models import (
 )
 from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
-from liudong.core.scope import scope_of
+from liudong.core.scope import SYSTEM, scope_of
 from liudong.members import actions as ledger
 from liudong.members import elsewhere
 from liudong.members.models import Direction, FlowRecord, FlowStatus, Member, Membership
@@ -907,6 +907,7 @@ def _accept(by: Any, conflict: CensusConflict) -> None:
         "home_organization_name": v["home_organization_name"],
     }
     member = Member.objects.filter(id_number_index=conflict.id_number_index).first()
+    by = SYSTEM if by is None else by  # the command line: the ledger names its actor
     if member is None:
         member = ledger.create_member(by=by, **fields)
     else:

@@ -145,7 +145,7 @@ class CensusSubmission(models.Model):
         related_name="+",
     )
 
-    scope_rule = ScopeRule(paths=("county__path",))
+    scope_rule = ScopeRule(paths=("county__path",), change=("county__path",))
     audit_ignore = ("rows_done", "heartbeat_at", "phase")
 
     class Meta:
@@ -227,7 +227,9 @@ class CensusEntry(models.Model):
     id_number_index = models.CharField(max_length=64, db_index=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
 
-    scope_rule = ScopeRule(paths=("submission__county__path",))
+    scope_rule = ScopeRule(
+        paths=("submission__county__path",), change=("submission__county__path",)
+    )
 
     class Meta:
         ordering = ["submission", "row_number"]
@@ -259,7 +261,9 @@ class CensusProblem(models.Model):
     code = models.CharField(max_length=40)
     message = models.CharField(_("problem"), max_length=500)
 
-    scope_rule = ScopeRule(paths=("submission__county__path",))
+    scope_rule = ScopeRule(
+        paths=("submission__county__path",), change=("submission__county__path",)
+    )
 
     class Meta:
         ordering = ["submission", "row_number", "id"]
@@ -350,7 +354,7 @@ class CensusConflict(models.Model):
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("raised"), auto_now_add=True)
 
-    scope_rule = ScopeRule(paths=("county__path",))
+    scope_rule = ScopeRule(paths=("county__path",), change=("county__path",))
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from liudong.core.models import AuditEvent
-from liudong.core.scope import visible_to
+from liudong.core.scope import CHANGE, may, visible_to
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -35,7 +35,9 @@ class ScopedAdmin(admin.ModelAdmin):
         return self._may(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._may(request) and not self.read_only
+        allowed = self._may(request) and not self.read_only
+        # An object's page asks the gate whether this user's side may change it.
+        return allowed and (obj is None or may(request.user, obj, CHANGE))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return self._may(request) and not self.read_only

@@ -60,7 +60,9 @@ def bind(**values: Any) -> Iterator[AuditContext]:
 def action(verb: str, *, actor: Any = None, reason: str = "") -> Iterator[AuditContext]:
     """Name the business action (``org.move``) for every audited write inside."""
     values: dict[str, Any] = {"verb": verb, "reason": reason}
-    if actor is not None:
+    # The system acting inside a user's action (on their behalf) leaves that user named.
+    on_behalf = getattr(actor, "is_system", False) and _context.get().actor is not None
+    if actor is not None and not on_behalf:
         values["actor"] = actor
     with bind(**values) as ctx:
         yield ctx

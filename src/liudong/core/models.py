@@ -96,7 +96,8 @@ class AuditEvent(models.Model):
     objects = AuditEventQuerySet.as_manager()
 
     # A county sees events on objects in its subtree and events by its own people.
-    scope_rule = ScopeRule(paths=("org_path", "actor_org_path"), owner="actor")
+    # Append-only: nobody changes an event (decision 8).
+    scope_rule = ScopeRule(paths=("org_path", "actor_org_path"), owner="actor", change=())
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -1,13 +1,17 @@
-"""The scope gate: one place that decides which rows a user may see.
+"""The scope gate: one place that decides which rows a user may see, change or act on.
 
 Every model that holds data declares a ``scope_rule``: how it reaches the organization
 tree (lookups ending at an organization's materialized path), which user owns it (for the
 member's "self" scope), or that it is public reference data (places, code tables).
 Views, the API, exports, the admin and background jobs all call :func:`visible_to`.
+
+The rule also says who may change a row and who may do a named act on it (the section
+"may change and named acts" below): :func:`restrict`, :func:`may`, :func:`get_or_404`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -22,6 +26,21 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class First:
+    """The first of these organization-path lookups that is set: the keeping side of a row.
+    ``First("home_organization__path", "inflow_organization__path")`` is the home side, or
+    the inflow side for a member from elsewhere (who has no home organization here)."""
+
+    lookups: tuple[str, ...]
+
+    def __init__(self, *lookups: str) -> None:
+        object.__setattr__(self, "lookups", tuple(lookups))
+
+
+Side = str | First
+
+
+@dataclass(frozen=True)
 class ScopeRule:
     """How rows of a model reach the organization tree.
 
@@ -30,11 +49,17 @@ class ScopeRule:
     viewer's subtree (co-management: a row may belong to two sides).
     ``owner``: lookup to the user the row belongs to, for the self scope.
     ``public``: reference data every signed-in user may read.
+    ``change``: the sides that may change a row (see :func:`restrict`); ``None`` means not
+    declared, which the gate refuses for any model that is not public.
+    ``acts``: named acts and the sides that may do them (co-management: the station side
+    records contacts and answers check-ins, but only the home side changes master data).
     """
 
     paths: tuple[str, ...] = ()
     owner: str | None = None
     public: bool = False
+    change: tuple[Side, ...] | None = None
+    acts: Mapping[str, tuple[Side, ...]] = field(default_factory=dict, hash=False)
 
 
 class ScopeKind(StrEnum):
@@ -73,6 +98,8 @@ def rule_for(model: type[Model]) -> ScopeRule:
 
 def scope_of(user: User | Any) -> Scope:
     """The scope of a user, derived from their role and organization."""
+    if user is SYSTEM:
+        return ALL_SCOPE
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return NO_SCOPE
     cached = getattr(user, "_liudong_scope", None)
@@ -149,3 +176,153 @@ def get_visible_or_404(user: User | Any, queryset: QuerySet, **lookup: Any) -> M
         return visible_to(user, queryset).get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404(_("Not found, or not within your organization's scope.")) from exc
+
+
+# --- may change and named acts ------------------------------------------------------------
+#
+# NetBox's ``RestrictedQuerySet.restrict(user, action)``, on the same rule: "view" is the
+# rule's ``paths`` (plus the owner for the self scope); "change" is its ``change`` sides;
+# any other action is a named act of ``acts``. The city's scope may do everything; the self
+# scope (a member) and no scope may change nothing through the gate (a member's own acts,
+# such as asking to check in, are the actions' business); ``change=()`` means nobody, not
+# even the city (rows written by jobs only, or append-only). Public reference data is changed
+# by whoever may read it: the role's capabilities decide there, not the tree.
+
+VIEW = "view"
+CHANGE = "change"
+
+
+def sides_for(rule: ScopeRule, action: str, model: type[Model] | None = None) -> tuple[Side, ...]:
+    """The sides of a rule that may do ``action`` (not "view")."""
+    label = model._meta.label if model is not None else "this model"
+    if action == CHANGE:
+        if rule.change is None:
+            raise ImproperlyConfigured(
+                f"{label} declares no change rule: say in its ScopeRule(change=...) which "
+                "side may change its rows (an empty tuple: nobody through the gate)."
+            )
+        return rule.change
+    try:
+        return rule.acts[action]
+    except KeyError:
+        raise ImproperlyConfigured(f"{label} declares no act named {action!r}.") from None
+
+
+def _side_condition(side: Side, roots: tuple[str, ...]) -> Q:
+    condition = Q(pk__in=[])
+    lookups = side.lookups if isinstance(side, First) else (side,)
+    unset: dict[str, Any] = {}
+    for lookup in lookups:
+        for root in roots:
+            condition |= Q(**unset, **{f"{lookup}__startswith": root})
+        unset[f"{lookup}__isnull"] = True  # the next lookup counts only when this is unset
+    return condition
+
+
+def restrict(user: User | Any, queryset: QuerySet, action: str = VIEW) -> QuerySet:
+    """The rows of ``queryset`` the user may ``action``: "view", "change" or a named act."""
+    if action == VIEW:
+        return visible_to(user, queryset)
+    rule = rule_for(queryset.model)
+    scope = scope_of(user)
+    if rule.public:
+        return visible_to(user, queryset)
+    sides = sides_for(rule, action, queryset.model)
+    if not sides:
+        return queryset.none()  # nobody, not even the city: written by jobs or append-only
+    if scope.kind == ScopeKind.ALL:
+        return queryset
+    if scope.kind != ScopeKind.SUBTREE:
+        return queryset.none()
+    condition = Q(pk__in=[])
+    for side in sides:
+        condition |= _side_condition(side, scope.roots)
+    return queryset.filter(condition)
+
+
+def _path_at(obj: Any, lookup: str) -> str | None:
+    """The organization path a lookup reaches from a loaded object (None when unset)."""
+    value = obj
+    for name in lookup.split("__"):
+        value = getattr(value, name, None)
+        if value is None:
+            return None
+    return value if isinstance(value, str) else None
+
+
+def side_path(obj: Any, side: Side) -> str | None:
+    """The path of one side of a row: for :class:`First`, the first that is set."""
+    lookups = side.lookups if isinstance(side, First) else (side,)
+    for lookup in lookups:
+        path = _path_at(obj, lookup)
+        if path is not None:
+            return path
+    return None
+
+
+def may(user: User | Any, obj: Model, action: str = VIEW) -> bool:
+    """Whether the user may ``action`` this object: the same rule as :func:`restrict`, read
+    from the object's own relations (no query when they are loaded)."""
+    if action == VIEW:
+        return can_see(user, obj)
+    rule = rule_for(type(obj))
+    if rule.public:
+        return can_see(user, obj)
+    sides = sides_for(rule, action, type(obj))
+    scope = scope_of(user)
+    if not sides:
+        return False
+    if scope.kind == ScopeKind.ALL:
+        return True
+    if scope.kind != ScopeKind.SUBTREE:
+        return False
+    return any(scope.covers_path(side_path(obj, side)) for side in sides)
+
+
+def get_or_404(user: User | Any, queryset: QuerySet, action: str = VIEW, **lookup: Any) -> Model:
+    """One object the user may ``action``, or the gate's 404 (which does not tell whether
+    it exists elsewhere)."""
+    try:
+        return restrict(user, queryset, action).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(_("Not found, or not within your organization's scope.")) from exc
+
+
+# --- the system as an actor ------------------------------------------------------------------
+
+
+class SystemActor:
+    """The system as the actor of a change: a job, the demo loader, a command-line import,
+    or a step the ledger takes on behalf of someone whose own right was checked (a
+    station's confirmed check-in brings the record under management). The gate allows it
+    everything (the city's scope); it is no user: rows it writes name no user
+    (:func:`user_of`), and the audit trail says "system" unless a user's action is
+    already bound (then the row names that user, who asked for it)."""
+
+    is_system = True
+    is_authenticated = False
+    is_active = True
+    is_superuser = False
+    is_staff_role = True
+    pk = None
+    id = None
+    organization_id = None
+    username = "system"
+
+    def can(self, capability: str) -> bool:
+        return True
+
+    def __str__(self) -> str:
+        return "system"
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = SystemActor()
+ALL_SCOPE = Scope(ScopeKind.ALL)
+
+
+def user_of(actor: Any) -> Any:
+    """The user to store in a "by" column: the actor, or nobody for the system."""
+    return None if actor is SYSTEM else actor

@@ -8,7 +8,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from liudong.core.fields import EncryptedCharField
-from liudong.core.scope import ScopeRule
+from liudong.core.scope import First, ScopeRule
+
+# Who keeps a member and their stays: the home organization, or, for a member from
+# elsewhere (no home organization here), the inflow side that recorded them.
+KEEPING_SIDE = First("home_organization__path", "inflow_organization__path")
 
 
 class Membership(models.TextChoices):
@@ -97,8 +101,13 @@ class Member(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    # Both sides see the member; master data (name, ID and phone numbers, home branch) is
+    # the keeping side's: the home organization, or the inflow side for a member from
+    # elsewhere (no home organization here). The station side records contacts instead.
     scope_rule = ScopeRule(
-        paths=("home_organization__path", "inflow_organization__path"), owner="user"
+        paths=("home_organization__path", "inflow_organization__path"),
+        owner="user",
+        change=(KEEPING_SIDE,),
     )
     audit_ignore = ("name_pinyin", "id_number_index", "phone_index", "updated_at")
 
@@ -188,8 +197,17 @@ class FlowRecord(models.Model):
     last_contact_on = models.DateField(_("last contact"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    # The lifecycle of a stay (return, transfer, lost contact, found, suspend) is the
+    # keeping side's; both sides log contacts, take the member in and hand work over.
     scope_rule = ScopeRule(
-        paths=("home_organization__path", "inflow_organization__path"), owner="member__user"
+        paths=("home_organization__path", "inflow_organization__path"),
+        owner="member__user",
+        change=(KEEPING_SIDE,),
+        acts={
+            "contact": ("home_organization__path", "inflow_organization__path"),
+            "check_in": ("home_organization__path", "inflow_organization__path"),
+            "handoff": ("home_organization__path", "inflow_organization__path"),
+        },
     )
 
     class Meta:
@@ -270,6 +288,7 @@ class Contact(models.Model):
     scope_rule = ScopeRule(
         paths=("flow__home_organization__path", "flow__inflow_organization__path"),
         owner="flow__member__user",
+        change=("organization__path",),  # the side that logged it
     )
 
     class Meta:
@@ -328,7 +347,12 @@ class Handoff(models.Model):
     created_at = models.DateTimeField(_("raised"), auto_now_add=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
 
-    scope_rule = ScopeRule(paths=("from_organization__path", "to_organization__path"))
+    # The sender's side changes its hand-off; the receiving side answers it.
+    scope_rule = ScopeRule(
+        paths=("from_organization__path", "to_organization__path"),
+        change=("from_organization__path",),
+        acts={"answer": ("to_organization__path",)},
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -370,7 +394,7 @@ class Alert(models.Model):
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
 
-    scope_rule = ScopeRule(paths=("organization__path",))
+    scope_rule = ScopeRule(paths=("organization__path",), change=("organization__path",))
 
     class Meta:
         ordering = ["-raised_on", "-id"]

@@ -28,7 +28,7 @@ from liudong.core.acting import acting, show_on_form
 from liudong.core.decorators import shows
 from liudong.core.errors import DomainError
 from liudong.core.paging import paginate
-from liudong.core.scope import can_see, get_visible_or_404, visible_to
+from liudong.core.scope import CHANGE, can_see, get_visible_or_404, may, visible_to
 from liudong.members import actions, export, queries, search
 from liudong.members.filters import (
     FLOW_DEFAULT_SORT,
@@ -319,6 +319,7 @@ class Step:
     reason_required: bool = False
     with_station: bool = False
     danger: bool = False
+    act: str = CHANGE  # what the gate must allow on the record (liudong.core.scope.may)
 
 
 def _check_in(*, by: Any, flow: FlowRecord, on: Any, reason: str, org: Any) -> FlowRecord:
@@ -335,7 +336,15 @@ def _plain(action: Callable[..., FlowRecord]) -> Callable[..., FlowRecord]:
 STEPS: dict[str, Step] = {
     step.key: step
     for step in (
-        Step("check_in", gettext_lazy("Check in"), "box-arrow-in-right", _check_in, False, True),
+        Step(
+            "check_in",
+            gettext_lazy("Check in"),
+            "box-arrow-in-right",
+            _check_in,
+            False,
+            True,
+            act="check_in",
+        ),
         Step("found", gettext_lazy("Found again"), "person-check", _plain(actions.mark_found)),
         Step("returned", gettext_lazy("Returned"), "house-door", _plain(actions.mark_returned)),
         Step(
@@ -376,10 +385,13 @@ def step_for(target: str, flow: FlowRecord) -> Step | None:
     return STEPS.get(target)
 
 
-def steps_allowed(flow: FlowRecord | None) -> list[Step]:
-    """The steps the record's status allows (``actions.TRANSITIONS``)."""
+def steps_allowed(flow: FlowRecord | None, user: Any = None) -> list[Step]:
+    """The steps the record's status allows (``actions.TRANSITIONS``) and, given a user,
+    that the gate lets them take (the lifecycle is the home side's)."""
     if flow is None or not flow.is_open:
         return []
+    if user is not None:
+        return [step for step in steps_allowed(flow) if may(user, flow, step.act)]
     allowed = actions.TRANSITIONS.get(flow.status, set())
     targets = {
         "check_in": FlowStatus.MANAGED in allowed and flow.status != FlowStatus.LOST,
@@ -420,7 +432,9 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     changes = queries.status_changes(user, flows)
     for change in changes:
         change["tag_class"] = status_tag(change["status"])
-    steps = [{"step": step, "form": _step_form(request, step)} for step in steps_allowed(open_flow)]
+    steps = [
+        {"step": step, "form": _step_form(request, step)} for step in steps_allowed(open_flow, user)
+    ]
     context = {
         "member": member,
         "sex_label": codes.label("sex", member.sex),
@@ -435,6 +449,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "handoffs": handoffs,
         "steps": steps,
         "may_reveal": user.can("pii.reveal"),
+        "may_change": may(user, member, CHANGE),
         "panels": panels_for(user, member),
     }
     return render(request, "members/member_detail.html", context)
@@ -495,6 +510,8 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _staff_only(request)
     queryset = Member.objects.select_related(*MEMBER_RELATED)
     member = get_visible_or_404(request.user, queryset, pk=pk)
+    if not may(request.user, member, CHANGE):
+        raise PermissionDenied  # seen from the station side: master data is the home side's
     form = MemberForm(
         _posted(request),
         user=request.user,
@@ -521,6 +538,8 @@ def flow_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Register a stay away (the five facts); one open record per member."""
     _staff_only(request)
     member = get_visible_or_404(request.user, Member.objects.select_related(*MEMBER_RELATED), pk=pk)
+    if not may(request.user, member, CHANGE):
+        raise PermissionDenied  # a stay away is registered by the home side
     open_flow = visible_to(request.user, member.flows.filter(is_open=True)).first()
     initial = {
         "direction": Direction.INFLOW if member.home_organization_id is None else Direction.OUTFLOW
@@ -549,6 +568,8 @@ def flow_transition(request: HttpRequest, pk: int) -> HttpResponse:
     )
     target = (request.POST.get("target") or request.GET.get("target") or "").strip()
     step = step_for(target, flow)
+    if step is not None and not may(request.user, flow, step.act):
+        raise PermissionDenied  # the lifecycle is the home side's; check-in is either side's
     data = request.POST if request.method == "POST" else None
     if step is not None:
         form = _step_form(request, step, data)

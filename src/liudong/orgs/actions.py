@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
-from liudong.core.scope import scope_of
+from liudong.core.scope import CHANGE, may, scope_of
 from liudong.orgs.models import Organization
 
 EDITABLE_FIELDS = (
@@ -41,7 +41,7 @@ def _require(by: Any, organization: Organization | None, *, field: str = "parent
                 "root_forbidden", _("Only the city may add a top-level organization."), field
             )
         return
-    if not scope_of(by).covers_path(organization.path):
+    if not may(by, organization, CHANGE):
         raise ScopeError("out_of_scope", _("That organization is not within your scope."), field)
 
 

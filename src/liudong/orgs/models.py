@@ -56,7 +56,7 @@ class Organization(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    scope_rule = ScopeRule(paths=("path",))
+    scope_rule = ScopeRule(paths=("path",), change=("path",))
     audit_ignore = ("path", "depth")
 
     class Meta:

@@ -24,7 +24,7 @@ from liudong.codes import queries as codes
 from liudong.core import audit
 from liudong.core.authentication import token_valid_since
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
-from liudong.core.scope import can_see, scope_of
+from liudong.core.scope import CHANGE, SYSTEM, can_see, may, scope_of
 from liudong.members import actions as ledger
 from liudong.members.models import Direction, FlowRecord, FlowStatus, Member, Membership
 from liudong.orgs.models import Organization, OrgKind
@@ -90,8 +90,7 @@ def _require_station_side(by: Any, station: Station) -> None:
         raise PermissionDenied("forbidden", _("Only the station's staff can do this."))
     if not can_see(by, station):
         raise ScopeError("not_found", _("Not found, or not within your organization's scope."))
-    path = station.branch.path if station.branch_id else station.organization.path
-    if not scope_of(by).covers_path(path):
+    if not may(by, station, "staff"):
         raise PermissionDenied("not_station_side", _("Only the station's staff can do this."))
 
 
@@ -173,7 +172,7 @@ def establish_branch(
     reference: str = "",
 ) -> Station:
     """Record the committee's approval and mark the mobile branch established."""
-    if by is not None and not scope_of(by).covers_path(station.organization.path):
+    if by is not None and not may(by, station, CHANGE):
         raise PermissionDenied(
             "forbidden", _("The organization running the station records its branch.")
         )
@@ -279,7 +278,7 @@ def register_own_flow(
     direction = Direction.OUTFLOW if member.home_organization_id else Direction.INFLOW
     with audit.action("flow.register_self", actor=by):
         return ledger.register_flow(
-            by=None,  # the member registers their own record; checked above
+            by=SYSTEM,  # the member registers their own record; checked above
             member=member,
             direction=direction,
             destination_place=destination_place,
@@ -753,7 +752,7 @@ def confirm_check_in(*, by: Any, check_in: CheckIn, note: str = "") -> CheckIn:
         # The ledger's lifecycle rule decides whether the record may become managed; the
         # station's right to answer was checked above (the record is not in its scope yet).
         ledger.check_in(
-            by=None,
+            by=SYSTEM,  # on the station side's behalf, checked above
             flow=check_in.flow,
             inflow_organization=check_in.station.branch,
             note=note or _("Checked in at %(station)s") % {"station": check_in.station.name},
@@ -816,7 +815,7 @@ def check_out(*, by: Any, check_in: CheckIn, on: datetime.date | None = None) ->
         )
     with audit.action("checkin.check_out", actor=by):
         ledger.mark_returned(
-            by=None,
+            by=SYSTEM,  # on behalf of the member or the station side, checked above
             flow=check_in.flow,
             on=on,
             reason=_("Checked out at %(station)s") % {"station": check_in.station.name},

@@ -30,6 +30,7 @@ from liudong.core import audit, params
 from liudong.core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from liudong.core.errors import DomainError
 from liudong.core.middleware import client_ip
+from liudong.core.scope import CHANGE, restrict
 from liudong.stations import actions, queries
 from liudong.stations.models import CheckIn, CheckInMethod, CheckInStatus, Station
 from liudong.stations.serializers import (
@@ -132,9 +133,8 @@ class CheckInViewSet(
     def get_queryset(self) -> QuerySet:
         rows = super().get_queryset()
         if self.request.query_params.get("to_answer"):
-            rows = rows.filter(status=CheckInStatus.PENDING).filter(
-                queries._station_side(self.request.user)
-            )
+            # The station side answers: the gate's "change" of a check-in.
+            rows = restrict(self.request.user, rows.filter(status=CheckInStatus.PENDING), CHANGE)
         return rows
 
     @extend_schema(

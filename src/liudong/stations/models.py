@@ -10,7 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from liudong.core.scope import ScopeRule
+from liudong.core.scope import First, ScopeRule
+
+# A station's own staff: its mobile branch, or the organization running it while it has none.
+STATION_SIDE = First("branch__path", "organization__path")
 
 
 class StationKind(models.TextChoices):
@@ -96,7 +99,13 @@ class Station(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    scope_rule = ScopeRule(paths=("organization__path", "branch__path"))
+    # The organization running the station changes it; its staff (the mobile branch, or the
+    # running organization while it has none) answer check-ins.
+    scope_rule = ScopeRule(
+        paths=("organization__path", "branch__path"),
+        change=("organization__path",),
+        acts={"staff": (STATION_SIDE,)},
+    )
     audit_ignore = ("updated_at",)
 
     class Meta:
@@ -193,6 +202,8 @@ class CheckIn(models.Model):
             "flow__home_organization__path",
         ),
         owner="member__user",
+        # The station side answers (confirms, refuses, checks out); the home side only sees.
+        change=(First("station__branch__path", "station__organization__path"),),
     )
 
     class Meta:

@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from liudong.core.scope import ScopeRule, scope_filter, scope_of, visible_to
+from liudong.core.scope import CHANGE, may, restrict, visible_to
 from liudong.members.models import OPEN_STATUSES, FlowRecord, FlowStatus
 from liudong.regions.models import Place
 from liudong.stations.models import CheckIn, CheckInStatus, Station, StationStatus
@@ -158,23 +158,15 @@ CHECK_IN_RELATED = (
 )
 
 
-def _station_side(user: Any) -> Q:
-    """Check-ins at stations whose branch lies in the user's scope (they answer them)."""
-    condition = scope_filter(scope_of(user), ScopeRule(paths=("station__branch__path",)))
-    return Q(pk__isnull=False) if condition is None else condition
-
-
 def check_ins(user: Any) -> QuerySet:
     return visible_to(user, CheckIn.objects.all()).select_related(*CHECK_IN_RELATED)
 
 
 def pending_for_station_side(user: Any) -> QuerySet:
     """Check-ins awaiting the user's answer (the station's to-do), oldest first."""
-    return (
-        check_ins(user)
-        .filter(status=CheckInStatus.PENDING)
-        .filter(_station_side(user))
-        .order_by("requested_at", "id")
+    # The gate's "change" of a check-in is the station side's answer.
+    return restrict(user, check_ins(user).filter(status=CheckInStatus.PENDING), CHANGE).order_by(
+        "requested_at", "id"
     )
 
 
@@ -183,11 +175,7 @@ def pending_count(user: Any) -> int:
         user.is_superuser or user.is_staff_role
     ):
         return 0
-    return (
-        visible_to(user, CheckIn.objects.filter(status=CheckInStatus.PENDING))
-        .filter(_station_side(user))
-        .count()
-    )
+    return restrict(user, CheckIn.objects.filter(status=CheckInStatus.PENDING), CHANGE).count()
 
 
 def may_answer(user: Any, check_in: CheckIn) -> bool:
@@ -197,8 +185,7 @@ def may_answer(user: Any, check_in: CheckIn) -> bool:
         return False
     if not (getattr(user, "is_superuser", False) or getattr(user, "is_staff_role", False)):
         return False
-    branch = check_in.station.branch
-    return branch is not None and scope_of(user).covers_path(branch.path)
+    return may(user, check_in, CHANGE)
 
 
 def stations_for(user: Any) -> list[Station]:

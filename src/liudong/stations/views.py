@@ -126,13 +126,13 @@ def rotate_qr(request: HttpRequest, pk: int) -> HttpResponse:
 @shows(Station)
 @require_http_methods(["GET", "POST"])
 def establish(request: HttpRequest, pk: int) -> HttpResponse:
-    from liudong.core.scope import scope_of
+    from liudong.core.scope import CHANGE, may
 
     station = _station(request, pk)
     approvers = visible_to(
         request.user, Organization.objects.filter(kind__in=actions.APPROVING_KINDS)
     )
-    if not scope_of(request.user).covers_path(station.organization.path):
+    if not may(request.user, station, CHANGE):  # the organization running the station
         raise PermissionDenied
     form = EstablishForm(
         request.POST or None,
