@@ -45,6 +45,7 @@ browser-deps:
 ## make test: install what tests need and run the whole suite (DATABASE_URL picks the database)
 test: $(VENV)/.installed-test browser-deps
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports  # the layers (docs/architecture.md; contracts in pyproject.toml)
 	$(BIN)/liudong makemigrations --check --dry-run >/dev/null || (echo "Missing migrations: run liudong makemigrations" && exit 1)
 	$(BIN)/pytest -q -p no:cacheprovider -m "not browser"
 	$(BIN)/pytest -q -p no:cacheprovider -m browser
@@ -70,6 +71,7 @@ test-fast: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix src tests benchmarks

@@ -23,7 +23,7 @@ def _load_reference_and_demo() -> None:
     tree.build()
     ledger.build_ledger(total=DEMO_LEDGER_MEMBERS)
     census.build_census()
-    from liudong.analytics.actions import build_demo as build_statistics
+    from liudong.demo.statistics import build_demo as build_statistics
 
     build_statistics()
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "liudong.analytics",
     "liudong.census",
     "liudong.demo",
+    "liudong.workbench",
 ]
 
 MIDDLEWARE = [
@@ -302,7 +303,7 @@ REST_FRAMEWORK = {
     ],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "liudong.core.filters.OrgSubtreeFilterBackend",
+        "liudong.orgs.filters.OrgSubtreeFilterBackend",
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from liudong.accounts.models import Role
 from liudong.core.navigation import menu_for
@@ -39,3 +40,44 @@ def test_station_staff_menu_has_no_coverage_or_report(demo: Any, login: Any) -> 
     assert login("station05").get("/statistics/coverage/").status_code == 404
     county = [i["url"] for g in menu_for(demo("user:jingchuan")) for i in g["items"]]
     assert "/statistics/coverage/" in county and "/statistics/reports/" in county
+
+
+def test_menu_groups_and_entries_keep_their_order(demo: Any) -> None:
+    """The apps register their entries (core.navigation); the menu reads as it always did."""
+    menu = menu_for(demo("user:city"))
+    assert [group["key"] for group in menu] == [
+        "home",
+        "ledger",
+        "stations",
+        "analytics",
+        "census",
+        "orgs",
+        "system",
+    ]
+    assert [item["url"] for group in menu for item in group["items"]] == [
+        reverse(name)
+        for name in (
+            "core:home",
+            "members:ledger_out_of_province",
+            "members:ledger_out_of_city",
+            "members:ledger_out_of_county",
+            "members:ledger_inflow",
+            "members:member_list",
+            "members:todo",
+            "stations:list",
+            "stations:check_ins",
+            "analytics:dashboard",
+            "analytics:map",
+            "analytics:coverage",
+            "analytics:trends",
+            "analytics:report",
+            "census:rounds",
+            "census:conflicts",
+            "orgs:list",
+            "regions:list",
+            "accounts:user_list",
+            "codes:list",
+            "core:audit_list",
+            "swagger-ui",
+        )
+    ]

@@ -168,8 +168,8 @@ def _code_hash(phone_index: str, code: str) -> str:
 
 
 def _phone_for_login(phone: str) -> tuple[str, str]:
+    from liudong.accounts.phones import clean_phone
     from liudong.core import crypto
-    from liudong.members.actions import clean_phone
 
     cleaned = clean_phone(phone or "")
     if not cleaned:
@@ -211,8 +211,8 @@ def request_phone_code(*, phone: str, ip: str | None = None) -> Any:
 
     from liudong.accounts import sms
     from liudong.accounts.models import PhoneCode
+    from liudong.accounts.phones import owner_of
     from liudong.core import crypto
-    from liudong.members.models import Member
 
     phone, index = _phone_for_login(phone)
     locked = _locked_error(index)
@@ -245,7 +245,7 @@ def request_phone_code(*, phone: str, ip: str | None = None) -> Any:
             _("Too many sign-in codes were asked for from this network. Try again later."),
             "phone",
         )
-    member = Member.objects.filter(phone_index=index).order_by("id").first()
+    member = owner_of(index)
     code = f"{secrets.randbelow(10**6):06d}"
     minutes = _setting("LIUDONG_PHONE_CODE_MINUTES")
     with transaction.atomic(), audit.action("phone_code.request"):

@@ -15,7 +15,7 @@ from liudong.accounts import actions
 from liudong.accounts.models import User
 from liudong.accounts.serializers import UserSerializer, UserWriteSerializer
 from liudong.core.api import ScopedModelViewSet
-from liudong.core.filters import organization_for_code
+from liudong.orgs.filters import organization_for_code
 
 
 class IsStaffRole(BasePermission):

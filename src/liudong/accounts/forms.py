@@ -108,3 +108,26 @@ class UserForm(forms.Form):
 
     def clean_phone(self) -> str:
         return clean_phone_value(self.cleaned_data.get("phone", ""))
+
+
+# --- members sign in by phone (views_phone) ---------------------------------------------
+
+
+class PhoneForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "13800000000"}
+        ),
+    )
+
+
+class CodeForm(PhoneForm):
+    code = forms.CharField(
+        label=_("Code from the text message"),
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*"}
+        ),
+    )

@@ -11,19 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from liudong.core import crypto
 from liudong.core.fields import EncryptedCharField
+
+# The roles live in core (core.roles) so the scope gate knows them without importing
+# accounts; this app keeps them importable under their old names.
+from liudong.core.roles import ADMIN_ROLES as ADMIN_ROLES
+from liudong.core.roles import STAFF_ROLES as STAFF_ROLES
+from liudong.core.roles import Role as Role
 from liudong.core.scope import ScopeRule
-
-
-class Role(models.TextChoices):
-    CITY_ADMIN = "city_admin", _("City administrator")
-    COUNTY_ADMIN = "county_admin", _("County administrator")
-    STATION_STAFF = "station_staff", _("Station staff")
-    BRANCH_SECRETARY = "branch_secretary", _("Branch secretary")
-    MEMBER = "member", _("Member")
-
-
-STAFF_ROLES = {Role.CITY_ADMIN, Role.COUNTY_ADMIN, Role.STATION_STAFF, Role.BRANCH_SECRETARY}
-ADMIN_ROLES = {Role.CITY_ADMIN, Role.COUNTY_ADMIN}
 
 # What each role may do (besides reading its scope). One table, read by views and API.
 CAPABILITIES: dict[str, set[str]] = {

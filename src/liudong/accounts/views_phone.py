@@ -13,10 +13,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from liudong.accounts import actions
+from liudong.accounts.forms import CodeForm, PhoneForm
 from liudong.core.acting import acting
 from liudong.core.errors import DomainError
 from liudong.core.middleware import client_ip
-from liudong.stations.forms import CodeForm, PhoneForm
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 

@@ -1,53 +1,38 @@
-"""The dashboards' cards: a registry any app adds to, and the statistics app's own cards.
+"""The statistics app's dashboard cards, and which level a dashboard is at.
 
-A dashboard is a list of cards. Each card names its key, title, partial template, the
-levels it shows on (city, county, branch, station: :func:`level_of` the organization in
-view), optionally an *applies to* predicate on that organization (a card about "our
-stations" means nothing for a township), optionally the roles, and a *figure function*
-that receives a :class:`CardContext` (the viewer, the organization in view, the filters
-and the dashboard's figures) and returns what the partial shows, or None to hide the card.
-Figure functions read through the scope gate like every query.
-
-Another app adds cards without touching this module: put a ``cards.py`` in the app that
-calls :func:`register` at import time; the registry imports every installed app's
-``cards`` module on first use (``autodiscover_modules``). For example the stations app's
-check-ins (pending / confirmed), once its CheckIn model exists::
-
-    # src/liudong/stations/cards.py
-    from liudong.analytics.cards import Card, register
-
-    def check_ins(ctx):
-        rows = visible_to(ctx.user, CheckIn.objects.filter(...subtree of ctx.organization...))
-        return {"pending": ..., "confirmed": ...}
-
-    register(Card("check_ins", _("Check-ins"), "stations/card_check_ins.html", check_ins,
-                  order=45))
-
-Until then the dashboard shows no check-in figure at all (no placeholder number).
+The card registry itself (``Card``, ``CardContext``, ``register``) lives in
+:mod:`liudong.core.cards`, so that any app adds cards without importing this one; its
+names stay importable from here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from liudong.analytics import queries
-from liudong.core.registry import Registry
+from liudong.core.cards import BRANCH as BRANCH
+from liudong.core.cards import CITY as CITY
+from liudong.core.cards import COUNTY as COUNTY
+from liudong.core.cards import FULL as FULL
+from liudong.core.cards import LEVELS as LEVELS
+from liudong.core.cards import SMALL as SMALL
+from liudong.core.cards import STATION as STATION
+from liudong.core.cards import THIRD as THIRD
+from liudong.core.cards import WIDE as WIDE
+from liudong.core.cards import Card as Card
+from liudong.core.cards import CardContext as CardContext
+from liudong.core.cards import all_cards as all_cards
+from liudong.core.cards import cards_for as cards_for
+from liudong.core.cards import register as register
+from liudong.core.cards import unregister as unregister
 from liudong.orgs.models import Organization, OrgKind
 
-CITY, COUNTY, BRANCH, STATION = "city", "county", "branch", "station"
-LEVELS = (CITY, COUNTY, BRANCH, STATION)
 # A branch (支部, 总支) holds members; it has no organizations below it to rank, no
 # stations and no inflow of its own.
 BRANCH_LEVEL_KINDS = (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH)
-SMALL = "col-6 col-xl-3"
-THIRD = "col-12 col-md-4"
-WIDE = "col-12 col-xl-6"
-FULL = "col-12"
 
 
 def level_of(org: Organization) -> str:
@@ -65,57 +50,6 @@ def level_of(org: Organization) -> str:
 def runs_stations(org: Organization) -> bool:
     """Stations (mobile branches) are set up by county committees."""
     return org.kind == OrgKind.COUNTY_COMMITTEE
-
-
-@dataclass
-class CardContext:
-    user: Any
-    organization: Any
-    level: str
-    filters: Any
-    board: dict[str, Any]  # the dashboard's figures (analytics.queries.Dashboard.as_dict)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Card:
-    key: str
-    title: str | Promise
-    template: str
-    figure: Callable[[CardContext], Any]
-    levels: tuple[str, ...] = LEVELS
-    roles: tuple[str, ...] | None = None  # None: every staff role
-    order: int = 100
-    width: str = SMALL
-    applies_to: Callable[[Organization], bool] | None = None  # None: every org of its levels
-
-    def applies(self, org: Organization, level: str) -> bool:
-        """Whether the card means something on the dashboard of ``org`` (at ``level``)."""
-        if level not in self.levels:
-            return False
-        return self.applies_to is None or self.applies_to(org)
-
-
-_CARDS: Registry[Card] = Registry("cards")
-register = _CARDS.register
-unregister = _CARDS.unregister
-all_cards = _CARDS.items
-
-
-def cards_for(ctx: CardContext) -> list[dict[str, Any]]:
-    """The cards this viewer sees at this level, each with its computed figure."""
-    shown = []
-    role = getattr(ctx.user, "role", None)
-    for card in all_cards():
-        if not card.applies(ctx.organization, ctx.level):
-            continue
-        if card.roles and role not in card.roles and not getattr(ctx.user, "is_superuser", False):
-            continue
-        figure = card.figure(ctx)
-        if figure is None:
-            continue
-        shown.append({"card": card, "figure": figure})
-    return shown
 
 
 # --- the statistics app's own cards ----------------------------------------------------------

@@ -60,7 +60,6 @@ from liudong.analytics.models import CoverageTarget, FlowTally, FlowTallyDay, Sn
 from liudong.core import compiled
 from liudong.core.cachekeys import page_key
 from liudong.core.errors import DomainError
-from liudong.core.filters import organization_for_code
 from liudong.core.scope import ScopeKind, gate_key, scope_of, visible_to
 from liudong.members.models import (
     OPEN_STATUSES,
@@ -71,6 +70,7 @@ from liudong.members.models import (
     FlowStatus,
 )
 from liudong.members.overdue import overdue_condition, overdue_cutoff
+from liudong.orgs.filters import organization_for_code
 from liudong.orgs.models import Organization, OrgKind
 
 RESPONSIBLE = "responsible"

@@ -6,6 +6,3 @@ class CoreConfig(AppConfig):
     name = "liudong.core"
     label = "core"
     verbose_name = _("System")
-
-    def ready(self) -> None:
-        import liudong.celery  # noqa: F401  (the Celery app, for shared tasks)

@@ -1,4 +1,17 @@
-"""The left menu, grouped by work, filtered by role. Later apps add their entries here."""
+"""The left menu, grouped by work, filtered by role: registries the apps fill.
+
+Core knows no app's pages. The workbench registers the menu's groups (its shape and order);
+each app registers the entries of its own pages in a ``menu.py`` beside its models::
+
+    # src/liudong/stations/menu.py
+    from liudong.core.navigation import Entry, entries
+
+    entries.register(Entry("stations:list", "stations", _("Stations"), "geo", order=10))
+
+An entry is offered to a user when its page's own rule lets them in (``@opens_for``, asked
+through :func:`may_open`: one rule for the menu and the view) and, where it names one, the
+user has the entry's capability.
+"""
 
 from __future__ import annotations
 
@@ -7,87 +20,47 @@ from typing import Any
 
 from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 from liudong.core.decorators import may_open
-
-
-@dataclass(frozen=True)
-class Item:
-    label: str | Promise
-    url_name: str
-    icon: str = "dot"
-    capability: str | None = None  # None: every staff role
-    roles: tuple[str, ...] | None = None  # None: every staff role
+from liudong.core.registry import Registry
 
 
 @dataclass(frozen=True)
 class Group:
     key: str
     label: str | Promise
-    items: tuple[Item, ...]
+    order: int = 100
 
 
-MENU: list[Group] = [
-    Group("home", _("Home"), (Item(_("Workbench"), "core:home", "house"),)),
-    Group(
-        "ledger",
-        _("Ledger"),
-        (
-            Item(_("Out of province"), "members:ledger_out_of_province", "globe-asia-australia"),
-            Item(_("Out of city, in province"), "members:ledger_out_of_city", "signpost-split"),
-            Item(_("Out of county, in city"), "members:ledger_out_of_county", "signpost"),
-            Item(_("Inflow"), "members:ledger_inflow", "box-arrow-in-down"),
-            Item(_("All members"), "members:member_list", "person-vcard"),
-            Item(_("To-do and alerts"), "members:todo", "bell"),
-        ),
-    ),
-    Group(
-        "stations",
-        _("Stations"),
-        (
-            Item(_("Stations"), "stations:list", "geo"),
-            Item(_("Check-ins"), "stations:check_ins", "person-check"),
-        ),
-    ),
-    Group(
-        "analytics",
-        _("Statistics"),
-        (
-            Item(_("Dashboard"), "analytics:dashboard", "speedometer2"),
-            Item(_("Distribution map"), "analytics:map", "map"),
-            Item(_("Coverage"), "analytics:coverage", "bullseye"),
-            Item(_("Trends"), "analytics:trends", "graph-up"),
-            Item(_("Monthly report"), "analytics:report", "table"),
-        ),
-    ),
-    Group(
-        "census",
-        _("Census"),
-        (
-            Item(_("Rounds and progress"), "census:rounds", "clipboard-data", "census.submit"),
-            Item(_("Claimed twice"), "census:conflicts", "people", "census.submit"),
-        ),
-    ),
-    Group(
-        "orgs",
-        _("Organizations"),
-        (
-            Item(_("Organization tree"), "orgs:list", "diagram-3"),
-            Item(_("Places"), "regions:list", "geo-alt"),
-        ),
-    ),
-    Group(
-        "system",
-        _("System"),
-        (
-            Item(_("Users"), "accounts:user_list", "people", capability="users.manage"),
-            Item(_("Code tables"), "codes:list", "journal-text", capability="codes.manage"),
-            Item(_("Audit trail"), "core:audit_list", "shield-check", capability="audit.view"),
-            Item(_("API documentation"), "swagger-ui", "code-slash"),
-        ),
-    ),
-]
+@dataclass(frozen=True)
+class Entry:
+    key: str  # the page's URL name, e.g. "members:todo"
+    group: str  # the key of its Group
+    label: str | Promise
+    icon: str = "dot"
+    order: int = 100
+    capability: str | None = None  # None: every staff role
+
+    @property
+    def url_name(self) -> str:
+        return self.key
+
+
+groups: Registry[Group] = Registry("menu")
+entries: Registry[Entry] = Registry("menu")
+
+
+def _offered(entry: Entry, user: Any) -> str | None:
+    """The entry's URL if ``user`` may open its page, else None."""
+    if entry.capability and not user.can(entry.capability):
+        return None
+    try:
+        url = reverse(entry.url_name)
+    except NoReverseMatch:
+        return None  # an app not installed in this deployment
+    if not may_open(resolve(url).func, user):
+        return None  # the page's own rule (``@opens_for``): one rule for menu and view
+    return url
 
 
 def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
@@ -97,24 +70,20 @@ def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
         and not (user.is_superuser)
     ):
         return []
-    groups = []
-    for group in MENU:
+    by_group: dict[str, list[Entry]] = {}
+    for entry in entries.items():
+        by_group.setdefault(entry.group, []).append(entry)
+    menu = []
+    for group in groups.items():
         items = []
-        for item in group.items:
-            if item.capability and not user.can(item.capability):
+        for entry in by_group.get(group.key, []):
+            url = _offered(entry, user)
+            if url is None:
                 continue
-            if item.roles and user.role not in item.roles and not user.is_superuser:
-                continue
-            try:
-                url = reverse(item.url_name)
-            except NoReverseMatch:
-                continue  # an app not installed in this deployment
-            if not may_open(resolve(url).func, user):
-                continue  # the page's own rule (``@opens_for``): one rule for menu and view
             active = current_path == url or (url != "/" and current_path.startswith(url))
-            items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+            items.append({"label": entry.label, "url": url, "icon": entry.icon, "active": active})
         if items:
-            groups.append(
+            menu.append(
                 {
                     "key": group.key,
                     "label": group.label,
@@ -122,4 +91,4 @@ def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
                     "active": any(i["active"] for i in items),
                 }
             )
-    return groups
+    return menu

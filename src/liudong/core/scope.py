@@ -14,15 +14,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-if TYPE_CHECKING:
-    from liudong.accounts.models import User
+# The user model (settings.AUTH_USER_MODEL): core names it without importing accounts.
+User = Any
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def scope_of(user: User | Any) -> Scope:
 
 
 def _compute_scope(user: User) -> Scope:
-    from liudong.accounts.models import Role
+    from liudong.core.roles import Role
 
     if user.is_superuser or user.role == Role.CITY_ADMIN:
         return Scope(ScopeKind.ALL, user_id=user.pk)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
+from liudong.accounts.phones import clean_phone as clean_phone
 from liudong.codes import queries as codes
 from liudong.core import audit, crypto, xlsx
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
@@ -139,17 +140,6 @@ def check_name(value: Any) -> str:
             "name",
         )
     return name
-
-
-def clean_phone(value: Any) -> str:
-    phone = "".join(idnumber.normalize(value).split()).replace("-", "")
-    if phone.startswith("+86"):
-        phone = phone[3:]
-    if phone and (len(phone) != 11 or not phone.isdigit() or phone[0] != "1"):
-        raise DomainError(
-            "phone_invalid", _("A mobile number has 11 digits and starts with 1."), "phone"
-        )
-    return phone
 
 
 @functools.lru_cache(maxsize=65536)

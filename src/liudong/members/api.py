@@ -22,7 +22,6 @@ from liudong.accounts.models import User
 from liudong.core import pii
 from liudong.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet
 from liudong.core.errors import DomainError, ScopeError
-from liudong.core.filters import organization_for_code
 from liudong.core.scope import ScopeRule, scope_filter, scope_of, visible_to
 from liudong.members import actions
 from liudong.members.filters import search_condition
@@ -58,6 +57,7 @@ from liudong.members.serializers import (
     RevealSerializer,
     TransitionSerializer,
 )
+from liudong.orgs.filters import organization_for_code
 from liudong.orgs.models import Organization
 
 # --- looking up what a request body names -------------------------------------------------

@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 
 from liudong.core import crypto, masking
 from liudong.core.errors import DomainError
-from liudong.core.filters import organization_for_code
 from liudong.members import idnumber
 from liudong.members.models import OPEN_STATUSES, FlowStatus
+from liudong.orgs.filters import organization_for_code
 
 _PLACE_CODE = re.compile(r"\d{6}")
 _SPACE = re.compile(r"\s+")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from liudong.core.errors import DomainError
+from liudong.core.text import compact as normalize  # the one rule for typed text
 
 _FORMAT = re.compile(r"[0-9]{17}[0-9X]")
 _OLD_FORMAT = re.compile(r"[0-9]{15}")  # first-generation cards (before 1999)
@@ -27,12 +27,6 @@ class IdFacts:
 
 def check_character(first17: str) -> str:
     return CHECK[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
-
-
-def normalize(value: object) -> str:
-    """Full-width characters, spaces and a lower-case x are common in spreadsheets."""
-    text = unicodedata.normalize("NFKC", str(value or ""))
-    return "".join(text.split()).upper()
 
 
 def parse(value: object, *, today: datetime.date | None = None) -> IdFacts:

@@ -12,8 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from liudong.core.api import ScopedModelViewSet
-from liudong.core.filters import organization_for_code
 from liudong.orgs import actions
+from liudong.orgs.filters import organization_for_code
 from liudong.orgs.models import Organization
 from liudong.orgs.serializers import (
     MoveSerializer,

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from liudong.analytics.cards import Card, CardContext, register
+from liudong.core.cards import Card, CardContext, register
 from liudong.core.scope import visible_to
 from liudong.stations.models import CheckIn, CheckInStatus
 

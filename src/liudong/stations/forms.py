@@ -66,23 +66,3 @@ class OwnFlowForm(forms.Form):
         data["destination_address"] = data.get("destination_address") or ""
         data["employer"] = data.get("employer") or ""
         return data
-
-
-class PhoneForm(forms.Form):
-    phone = forms.CharField(
-        label=_("Mobile number"),
-        max_length=20,
-        widget=forms.TextInput(
-            attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "13800000000"}
-        ),
-    )
-
-
-class CodeForm(PhoneForm):
-    code = forms.CharField(
-        label=_("Code from the text message"),
-        max_length=8,
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*"}
-        ),
-    )

@@ -26,11 +26,3 @@ def mask_phone(value: str) -> str:
 @register.filter
 def mask_id_number(value: str) -> str:
     return crypto.mask_id_number(value or "")
-
-
-@register.filter
-def place_name(code: str | None) -> str:
-    """``{{ flow.destination_place_id|place_name }}``: a place's full name without a join."""
-    from liudong.regions.queries import place_full_name
-
-    return place_full_name(code)

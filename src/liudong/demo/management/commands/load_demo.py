@@ -41,7 +41,7 @@ class Command(BaseCommand):
             f"Census: round “{census_round.name}” with "
             f"{census_round.submissions.count()} county submissions."
         )
-        from liudong.analytics.actions import build_demo as build_statistics
+        from liudong.demo.statistics import build_demo as build_statistics
 
         made = build_statistics()
         self.stdout.write(

@@ -10,12 +10,11 @@ from rest_framework.filters import BaseFilterBackend
 
 from liudong.core.errors import ScopeError
 from liudong.core.scope import rule_for, visible_to
+from liudong.orgs.models import Organization
 
 
 def organization_for_code(user: Any, code: str) -> Any:
     """A visible organization by code; unknown and out-of-scope look the same (no leak)."""
-    from liudong.orgs.models import Organization
-
     org = visible_to(user, Organization.objects.all()).filter(code=code.strip()).first()
     if org is None:
         raise ScopeError(

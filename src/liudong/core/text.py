@@ -1,0 +1,12 @@
+"""Text as people type it into spreadsheets and phones, made comparable."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def compact(value: object) -> str:
+    """Full-width characters, spaces and lower case are common in spreadsheets: NFKC, no
+    whitespace, upper case ("６２０ 821x" → "620821X")."""
+    text = unicodedata.normalize("NFKC", str(value or ""))
+    return "".join(text.split()).upper()
