@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
 from liudong.census import actions, progress, workbooks
+from liudong.census.actions import bulk
 from liudong.census.columns import DATA_SHEET, EXAMPLE_SHEET, INSTRUCTIONS_SHEET
 from liudong.census.models import CensusConflict, CensusSubmission
 from liudong.core.models import AuditEvent
@@ -134,7 +135,7 @@ def test_a_failure_mid_batch_leaves_zero_rows(run_file: Any, branch: Any, monkey
     assert submission.rows_new == 2500
     members, flows = Member.objects.count(), FlowRecord.objects.count()
     calls = {"n": 0}
-    original = actions._insert
+    original = bulk._insert  # the commit's writes call it in their own module
 
     def dying(model: Any, columns: Any, rows: Any) -> Any:
         if model is FlowRecord:
@@ -143,7 +144,7 @@ def test_a_failure_mid_batch_leaves_zero_rows(run_file: Any, branch: Any, monkey
                 raise RuntimeError("killed")
         return original(model, columns, rows)
 
-    monkeypatch.setattr(actions, "_insert", dying)
+    monkeypatch.setattr(bulk, "_insert", dying)
     actions.request_commit(by=None, submission=submission)
     result = actions.run_commit(submission.pk)
     assert calls["n"] == 2

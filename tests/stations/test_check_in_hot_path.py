@@ -13,6 +13,8 @@ from rest_framework.authtoken.models import Token
 
 from liudong.core.models import AuditEvent
 from liudong.stations import actions
+from liudong.stations.actions import checkin as checkin_actions
+from liudong.stations.actions import quick as quick_actions
 from liudong.stations.api import _CHECK_IN_SHAPE
 from liudong.stations.models import CheckIn
 from liudong.stations.serializers import CheckInSerializer
@@ -97,7 +99,7 @@ def test_a_request_that_loses_the_race_answers_with_the_winners_row(
     demo: Any, monkeypatch: Any
 ) -> None:
     user, _member, flow = member_with_account(demo)
-    real = actions._request_check_in
+    real = checkin_actions._request_check_in  # request_check_in calls it in its own module
     calls: list[bool] = []
 
     def racing(**kwargs: Any) -> Any:
@@ -108,7 +110,7 @@ def test_a_request_that_loses_the_race_answers_with_the_winners_row(
         calls.append(False)
         return real(**kwargs)
 
-    monkeypatch.setattr(actions, "_request_check_in", racing)
+    monkeypatch.setattr(checkin_actions, "_request_check_in", racing)
     check_in, created = actions.request_check_in(by=user, station=station(5))
     assert created is False and calls == [True, False]
     assert CheckIn.objects.filter(flow=flow).count() == 1 and check_in.flow_id == flow.pk
@@ -117,7 +119,7 @@ def test_a_request_that_loses_the_race_answers_with_the_winners_row(
 def test_the_hot_path_asks_again_after_losing_the_race(demo: Any, monkeypatch: Any) -> None:
     user, _member, flow = member_with_account(demo)
     key = Token.objects.create(user=user).key
-    real = actions._quick_check_in
+    real = quick_actions._quick_check_in  # quick_check_in calls it in its own module
     calls: list[bool] = []
 
     def racing(**kwargs: Any) -> Any:
@@ -126,7 +128,7 @@ def test_the_hot_path_asks_again_after_losing_the_race(demo: Any, monkeypatch: A
             raise IntegrityError("one_active_check_in_per_flow_record")
         return real(**kwargs)
 
-    monkeypatch.setattr(actions, "_quick_check_in", racing)
+    monkeypatch.setattr(quick_actions, "_quick_check_in", racing)
     answer = actions.quick_check_in(token_key=key, station_code="620800-ST05")
     assert answer is not None and answer[1] is True and len(calls) == 2
     assert CheckIn.objects.filter(flow=flow).count() == 1
@@ -135,7 +137,7 @@ def test_the_hot_path_asks_again_after_losing_the_race(demo: Any, monkeypatch: A
         raise IntegrityError("one_active_check_in_per_flow_record")
 
     # Losing twice: the general path answers instead (and applies its own retry).
-    monkeypatch.setattr(actions, "_quick_check_in", always_losing)
+    monkeypatch.setattr(quick_actions, "_quick_check_in", always_losing)
     assert actions.quick_check_in(token_key=key, station_code="620800-ST05") is None
 
 
@@ -152,7 +154,7 @@ def test_a_check_in_committed_between_read_and_insert_is_answered(
         )
     user, member, flow = member_with_account(demo)
     key = Token.objects.create(user=user).key
-    real = actions._execute
+    real = quick_actions._execute  # the hot path calls it in its own module
     winner: list[CheckIn] = []
 
     def meanwhile(cursor: Any, conn: Any, name: str, sql: str, params: list[Any]) -> None:
@@ -160,7 +162,7 @@ def test_a_check_in_committed_between_read_and_insert_is_answered(
             winner.append(CheckIn.objects.create(member=member, flow=flow, station=station(5)))
         real(cursor, conn, name, sql, params)
 
-    monkeypatch.setattr(actions, "_execute", meanwhile)
+    monkeypatch.setattr(quick_actions, "_execute", meanwhile)
     answer = actions.quick_check_in(token_key=key, station_code="620800-ST05")
     assert answer is not None and answer[1] is False and answer[0]["id"] == winner[0].pk
     assert CheckIn.objects.filter(flow=flow).count() == 1

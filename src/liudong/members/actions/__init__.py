@@ -1,0 +1,77 @@
+"""Every state change of the ledger: members, flow records and their lifecycle, contacts,
+hand-offs and alerts. Atomic, audited, scoped; refusals are DomainErrors.
+
+One module per topic (decision 81); this package re-exports their public names.
+"""
+
+from __future__ import annotations
+
+from liudong.accounts.phones import clean_phone
+from liudong.members.actions._common import CLOSED, TRANSITIONS
+from liudong.members.actions.alerts import resolve_alert, responsible_organization
+from liudong.members.actions.contacts import log_contact
+from liudong.members.actions.flows import (
+    check_flow_values,
+    flow_scope_between,
+    prepare_flow,
+    register_flow,
+)
+from liudong.members.actions.handoffs import (
+    complete_handoff,
+    may_answer,
+    raise_handoff,
+    refuse_handoff,
+)
+from liudong.members.actions.lifecycle import (
+    check_in,
+    mark_found,
+    mark_lost,
+    mark_returned,
+    mark_transferred,
+    suspend_membership,
+)
+from liudong.members.actions.members import (
+    DIRECTIONS,
+    MEMBER_FIELDS,
+    MEMBERSHIPS,
+    check_member_values,
+    check_name,
+    create_member,
+    find_by_id_number,
+    pinyin_key,
+    prepare_member,
+    update_member,
+)
+
+__all__ = [
+    "CLOSED",
+    "DIRECTIONS",
+    "MEMBERSHIPS",
+    "MEMBER_FIELDS",
+    "TRANSITIONS",
+    "check_flow_values",
+    "check_in",
+    "check_member_values",
+    "check_name",
+    "clean_phone",
+    "complete_handoff",
+    "create_member",
+    "find_by_id_number",
+    "flow_scope_between",
+    "log_contact",
+    "mark_found",
+    "mark_lost",
+    "mark_returned",
+    "mark_transferred",
+    "may_answer",
+    "pinyin_key",
+    "prepare_flow",
+    "prepare_member",
+    "raise_handoff",
+    "refuse_handoff",
+    "register_flow",
+    "resolve_alert",
+    "responsible_organization",
+    "suspend_membership",
+    "update_member",
+]

@@ -1,0 +1,45 @@
+"""Every state change of stations and check-ins: atomic, audited, raising domain errors.
+
+Lifecycle rules of flow records stay in the ledger (:mod:`liudong.members.actions`): a
+confirmed check-in calls the ledger's ``check_in`` and a check-out its ``mark_returned``.
+This package decides who may ask (the member, for their own record) and who may answer
+(the station's side), then hands the record change to the ledger in the same transaction.
+
+One module per topic (decision 81); this package re-exports their public names.
+"""
+
+from __future__ import annotations
+
+from liudong.stations.actions.branches import establish_branch, full_members_of_branch
+from liudong.stations.actions.checkin import register_own_flow, request_check_in
+from liudong.stations.actions.quick import quick_check_in
+from liudong.stations.actions.review import (
+    cancel_check_in,
+    check_out,
+    confirm_check_in,
+    refuse_check_in,
+)
+from liudong.stations.actions.stations import (
+    APPROVING_KINDS,
+    BRANCH_MINIMUM_FULL_MEMBERS,
+    STATION_FIELDS,
+    create_station,
+    rotate_qr_token,
+)
+
+__all__ = [
+    "APPROVING_KINDS",
+    "BRANCH_MINIMUM_FULL_MEMBERS",
+    "STATION_FIELDS",
+    "cancel_check_in",
+    "check_out",
+    "confirm_check_in",
+    "create_station",
+    "establish_branch",
+    "full_members_of_branch",
+    "quick_check_in",
+    "refuse_check_in",
+    "register_own_flow",
+    "request_check_in",
+    "rotate_qr_token",
+]
