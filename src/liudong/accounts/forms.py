@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from liudong.accounts.models import STAFF_ROLES
+from liudong.accounts.phones import clean_phone
+from liudong.core.errors import DomainError
 
 
 class LoginForm(AuthenticationForm):
@@ -67,10 +69,11 @@ def _style(form: forms.Form) -> None:
 
 
 def clean_phone_value(value: str) -> str:
-    value = "".join((value or "").split())
-    if value and (len(value) != 11 or not value.isdigit() or not value.startswith("1")):
-        raise forms.ValidationError(_("A mobile number has 11 digits and starts with 1."))
-    return value
+    """The one phone rule (:func:`liudong.accounts.phones.clean_phone`) as a form error."""
+    try:
+        return clean_phone(value)
+    except DomainError as exc:
+        raise forms.ValidationError(exc.message, code=exc.code) from exc
 
 
 class UserForm(forms.Form):
