@@ -120,7 +120,9 @@ def ods(
             cell = _ods_cell(value)
             if merge and (r, c) == merge[:2]:
                 cell = cell.replace(
-                    "<table:table-cell", f'<table:table-cell table:number-rows-spanned="{merge[2]}"', 1
+                    "<table:table-cell",
+                    f'<table:table-cell table:number-rows-spanned="{merge[2]}"',
+                    1,
                 )
             elif merge and c == merge[1] and merge[0] < r < merge[0] + merge[2]:
                 cell = "<table:covered-table-cell/>"

@@ -162,8 +162,10 @@ def _boundsheets(data: bytes) -> list[tuple[str, int]]:
             (offset,) = struct.unpack_from("<I", body)
             kind_of_sheet, length, flags = body[5], body[6], body[7]
             raw = body[8:]
-            name = raw[: length * 2].decode("utf-16-le", "replace") if flags & 1 else (
-                raw[:length].decode("latin-1")
+            name = (
+                raw[: length * 2].decode("utf-16-le", "replace")
+                if flags & 1
+                else (raw[:length].decode("latin-1"))
             )
             if kind_of_sheet == 0:  # a worksheet (not a chart or macro sheet)
                 found.append((name, offset))
@@ -176,7 +178,7 @@ def _boundsheets(data: bytes) -> list[tuple[str, int]]:
 # --- .ods ---------------------------------------------------------------------------------
 
 NS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
-T = "{%s}" % NS_TABLE
+T = f"{{{NS_TABLE}}}"
 _TABLE_OPEN = re.compile(rb'<table:table\s[^>]*?table:name="([^"]*)"')
 _ROWS_REPEATED = re.compile(rb'table:number-rows-repeated="(\d+)"')
 _VALUE = (b"office:value-type=", b"<text:p>", b"<text:p ")

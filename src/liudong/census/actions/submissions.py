@@ -66,7 +66,8 @@ def submit_file(
     *, by: Any, census_round: CensusRound, county: Organization, upload: Any, file_name: str = ""
 ) -> CensusSubmission:
     """Store an uploaded file (encrypted) and queue its dry run. Refuses at once what is not
-    an .xlsx, .xls or .ods workbook (or is one in name only), what is too large, and a second file while one is at work."""
+    an .xlsx, .xls or .ods workbook (or is one in name only), what is too large, and a second
+    file while one is at work."""
     _require(by, "census.submit")
     _require_county(by, county)
     if not census_round.is_open:
