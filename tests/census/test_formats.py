@@ -118,6 +118,18 @@ def test_formulas_are_refused_per_cell_in_every_format(
     assert submission.rows_new == 1 and submission.rows_rejected == 1
 
 
+@pytest.mark.parametrize("kind", ["xlsx", "xls"])
+def test_a_row_of_formulas_without_values_is_not_skipped(
+    run_file: Any, branch: Any, kind: str
+) -> None:
+    # openpyxl and xlwt keep no value for a formula: calamine reads the cell as empty.
+    rows = table([row(organization=branch.name)])
+    rows.append([None] * (KEYS.index("employer")) + [Formula("1+1", "2")])
+    submission = submit(run_file, kind, rows)
+    codes = set(submission.problems.filter(row_number=3).values_list("code", flat=True))
+    assert "formula" in codes and submission.rows_rejected == 1
+
+
 @pytest.mark.parametrize("kind", FORMATS)
 def test_a_file_full_of_formulas_is_refused_as_a_whole(
     run_file: Any, branch: Any, kind: str, monkeypatch: Any

@@ -10,6 +10,7 @@ hands Python one row at a time.
 
 from __future__ import annotations
 
+import itertools
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -85,12 +86,16 @@ class Sheet:
             if col in by_index:
                 formula_rows.setdefault(row, []).append(by_index[col])
         number = 0
-        for values in self.worksheet.iter_rows():
+        # Rows of formulas without a kept value lie past calamine's last row: read as empty.
+        after = [()] * max(0, max(formula_rows, default=0) - self.last_row)
+        for values in itertools.chain(self.worksheet.iter_rows(), after):
             number += 1
             if number <= self.header_row:
                 continue
-            if not any(v != "" and not (v.__class__ is str and not v.strip()) for v in values):
-                continue
+            if number not in formula_rows and not any(
+                v != "" and not (v.__class__ is str and not v.strip()) for v in values
+            ):
+                continue  # an empty row (a row of formulas is not: its cells are named)
             count += 1
             if count > limit:  # the first pass's count was fooled
                 raise files.too_many_rows(limit)
