@@ -323,3 +323,29 @@ def test_a_damaged_ods_is_refused_whole(run_file: Any, branch: Any) -> None:
     assert submission.state == "rejected"
     assert set(submission.problems.values_list("code", flat=True)) == {"file_damaged"}
     assert submission.rows_new == 0
+
+
+def test_the_command_line_reads_an_ods_and_names_the_xlsx_it_marks(
+    census_round: Any, branch: Any, tmp_path: Path
+) -> None:
+    from django.core.management import call_command
+    from django.utils import translation
+
+    path = tmp_path / "泾川.ods"
+    bad = row(organization=branch.name, left_on="2023-02-30")
+    path.write_bytes(ods(table([row(organization=branch.name), bad])))
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command(
+            "census",
+            "import",
+            str(path),
+            "--round",
+            census_round.name,
+            "--county",
+            "620821",
+            stdout=out,
+        )
+    text = out.getvalue()
+    assert "2 rows: 1 new" in text and "1 rejected" in text, text
+    assert "always as an .xlsx workbook" in text
