@@ -194,7 +194,7 @@ def test_too_many_rows_are_refused_before_any_row_is_checked(
     assert checked == []
 
 
-def test_far_too_many_rows_are_refused_before_openpyxl_opens_the_file(
+def test_far_too_many_rows_are_refused_before_calamine_opens_the_file(
     run_file: Any, settings: Any, branch: Any, monkeypatch: Any
 ) -> None:
     from liudong.census import reader
@@ -202,9 +202,9 @@ def test_far_too_many_rows_are_refused_before_openpyxl_opens_the_file(
     settings.LIUDONG_CENSUS_MAX_ROWS = 5
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("openpyxl opened the file")
+        raise AssertionError("calamine opened the file")
 
-    monkeypatch.setattr(reader, "load_workbook", refuse)
+    monkeypatch.setattr(reader, "_open_workbook", refuse)
     ids = fresh_ids(16)  # over the limit whatever the header row (at most row 10)
     submission = run_file(workbook_bytes([row(id_number=i, organization=branch.name) for i in ids]))
     assert submission.problems.get().code == "file_too_many_rows"

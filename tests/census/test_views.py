@@ -81,7 +81,7 @@ def test_upload_of_a_wrong_file_shows_the_message(login: Any) -> None:
         {"file": upload(b"%PDF-1.4 not a workbook", "scan.pdf")},
     )
     assert response.status_code == 200
-    assert "This is not an Excel .xlsx file" in response.content.decode()
+    assert "This is not a spreadsheet file" in response.content.decode()
 
 
 def test_template_download(login: Any) -> None:

@@ -1,11 +1,11 @@
-"""Uploaded census files at rest and their first checks, before openpyxl sees them.
+"""Uploaded census files at rest and their container checks, before any cell is read.
 
 Files hold personal data, so they are kept encrypted (AES-256-GCM in 1 MiB chunks, each
 authenticated with its position, so chunks cannot be reordered or cut) under
 ``MEDIA_ROOT/census/`` and decrypted into a private temporary file only while a job reads
-them. The checks refuse what openpyxl would choke on or what would exhaust memory: not a
-zip at all, an encrypted (password-protected) workbook, an old .xls, a damaged zip, and a
-zip bomb (declared uncompressed size or compression ratio over the limits).
+them. The checks of the zip-based formats (.xlsx, .ods) refuse what would exhaust memory or
+cannot be read: a damaged zip and a zip bomb (declared uncompressed size or compression
+ratio over the limits); :mod:`liudong.census.formats` tells the formats apart.
 """
 
 from __future__ import annotations
@@ -29,13 +29,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from liudong.census.formulas import Formulas, XlsxFinder
 from liudong.core import crypto
 from liudong.core.errors import DomainError
 
 CHUNK = 1024 * 1024
 MAGIC = b"LDCF1"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
 MAX_RATIO = 200  # a real worksheet compresses 5–20 times; bombs do thousands
 
 
@@ -132,9 +131,10 @@ def read_encrypted(name: str, *, purpose: str = "upload") -> Iterator[bytes]:
 
 
 @contextlib.contextmanager
-def decrypted_copy(name: str, *, purpose: str = "upload") -> Iterator[Path]:
-    """A private temporary plaintext copy for openpyxl (which needs a seekable file)."""
-    handle, temp = tempfile.mkstemp(prefix="liudong-census-", suffix=".xlsx")
+def decrypted_copy(name: str, *, purpose: str = "upload", suffix: str = ".xlsx") -> Iterator[Path]:
+    """A private temporary plaintext copy for the readers (which need a seekable file; the
+    suffix tells calamine the format)."""
+    handle, temp = tempfile.mkstemp(prefix="liudong-census-", suffix=suffix)
     try:
         os.chmod(temp, 0o600)
         with os.fdopen(handle, "wb") as out:
@@ -155,33 +155,10 @@ def delete(name: str) -> None:
 # --- first checks -------------------------------------------------------------------------
 
 
-def check_head(head: bytes) -> None:
-    """Refuse by the first bytes: an encrypted or old workbook, or not a workbook at all."""
-    if head.startswith(OLE_MAGIC):
-        raise DomainError(
-            "file_password_or_xls",
-            _(
-                "This file is password-protected, or an old .xls workbook. Remove the "
-                "password (or save it as .xlsx) and upload it again."
-            ),
-            "file",
-        )
-    if not head:
-        raise DomainError("file_empty", _("The file is empty."), "file")
-    if not head.startswith(ZIP_MAGIC):
-        raise not_xlsx()
-
-
 def not_xlsx() -> DomainError:
-    # Said on the web page and on the command line alike: no "this page".
-    return DomainError(
-        "file_not_xlsx",
-        _(
-            "This is not an Excel .xlsx file. Fill in the census template (.xlsx), or open "
-            "the file in Excel or WPS and save it as .xlsx, then submit it again."
-        ),
-        "file",
-    )
+    from liudong.census import formats
+
+    return formats.not_spreadsheet()
 
 
 def damaged() -> DomainError:
@@ -250,6 +227,7 @@ class SheetFacts:
     merged: list[str] = field(default_factory=list)
     rows_with_values: int = 0
     first_rows: list[int] = field(default_factory=list)  # numbers of the first such rows
+    formulas: Formulas = field(default_factory=Formulas)  # cells holding an <f> element
 
     def rows_below(self, header_row: int) -> int:
         """Rows holding a value below the header row (an upper bound of the data rows: a
@@ -277,7 +255,7 @@ def check_zip(path: Path) -> ZipFacts:
         names = {info.filename for info in infos}
         if "xl/workbook.xml" not in names:
             raise not_xlsx()
-        _check_size(infos)
+        check_size(infos)
         try:
             sheets = {
                 info.filename: scan_sheet(archive, info.filename)
@@ -289,7 +267,7 @@ def check_zip(path: Path) -> ZipFacts:
             raise damaged() from exc
 
 
-def _check_size(infos: list[zipfile.ZipInfo]) -> None:
+def check_size(infos: list[zipfile.ZipInfo]) -> None:
     """Refuse a zip bomb by the sizes the zip declares, naming the rule that refused it (a
     zip that lies about its sizes fails its checksums when read: :func:`damaged`)."""
     limit = max_unpacked_bytes()
@@ -417,6 +395,8 @@ def scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetFacts:
     rows holding a value. Far cheaper than reading the rows with openpyxl."""
     facts = SheetFacts()
     rows = _RowCounter(facts)
+    finder = XlsxFinder()
+    facts.formulas = finder.found
     tail = b""
     with archive.open(part) as stream:
         while True:
@@ -428,5 +408,6 @@ def scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetFacts:
             if block and cut != -1 and data.find(b">", cut) == -1:
                 data, tail = data[:cut], data[cut:]  # an unfinished tag: with the next block
             facts.merged += [m.decode() for m in _MERGE.findall(data)]
+            finder.feed(data)
             if not block:
                 return facts

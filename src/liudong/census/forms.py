@@ -29,8 +29,8 @@ class RoundForm(StyledForm):
 class UploadForm(StyledForm):
     county = forms.TypedChoiceField(label=_("County"), coerce=int)
     file = forms.FileField(
-        label=_("Filled-in template (.xlsx)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+        label=_("Filled-in template (.xlsx, .xls or .ods)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.ods"}),
     )
 
     def __init__(self, *args: Any, counties: list[Any], **kwargs: Any) -> None:

@@ -1,20 +1,27 @@
-"""Streaming the data sheet of an uploaded workbook: openpyxl read-only, one row at a time,
-so memory stays flat however long the file is."""
+"""Reading the data sheet of an uploaded workbook (.xlsx, .xls or .ods) with python-calamine
+(Rust's calamine), one row at a time, with the same checks for every format.
+
+Before calamine reads any cell, a cheap first pass of the format (:mod:`files` for .xlsx,
+:mod:`formulas` for .xls and .ods) refuses a zip bomb, counts the rows holding a value (a
+file over the row limit is refused here) and finds the formula cells and merged ranges,
+which calamine does not tell. Calamine then holds the sheet's cells in its compact form and
+hands Python one row at a time.
+"""
 
 from __future__ import annotations
 
-import re
+import itertools
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import python_calamine
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
-from openpyxl.utils.exceptions import InvalidFileException
 
-from liudong.census import files
+from liudong.census import files, formats
 from liudong.census.columns import (
     BY_KEY,
     COLUMNS,
@@ -24,9 +31,21 @@ from liudong.census.columns import (
     fold,
     header_lookup,
 )
+from liudong.census.formulas import BookFacts, Formulas, ods_facts, xls_facts
 from liudong.core.errors import DomainError
 
 HEADER_SEARCH_ROWS = 10
+FORMULA = "="  # what a formula cell reads as: the checker's "formula" problem, in its cell
+
+
+@dataclass
+class Facts:
+    """What the first pass found on the data sheet, whatever the format."""
+
+    sheet: str
+    rows: Any  # files.SheetFacts or formulas.BookFacts: rows_below(header_row)
+    formulas: Formulas
+    merged: list[str]
 
 
 @dataclass
@@ -40,6 +59,14 @@ class Sheet:
     unknown_headers: list[str] = field(default_factory=list)
     merged: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # row -> (key, ref)
     data_rows: int = 0  # rows holding a value below the header (counted before any check)
+    formulas: set[tuple[int, int]] = field(default_factory=set)  # (row, column) of formulas
+    format: str = formats.XLSX
+    last_row: int = 0  # the sheet's last row holding a cell
+
+    @property
+    def total(self) -> int:
+        """Rows below the header, for the progress bar."""
+        return max(self.data_rows, self.last_row - self.header_row)
 
     def letter(self, key: str | None) -> str:
         if key is None or key not in self.positions:
@@ -47,72 +74,149 @@ class Sheet:
         return column_letter(self.positions[key])
 
     def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        """(row number, {column key: raw value}) for every non-empty row below the header."""
+        """(row number, {column key: raw value}) for every non-empty row below the header.
+        Empty cells are None; a formula cell is ``"="`` (the checker names it)."""
         limit = files.max_rows()
         count = 0
-        positions = list(self.positions.items())
-        number = self.header_row
-        cells = self.worksheet.iter_rows(min_row=self.header_row + 1, values_only=True)
-        while True:
-            try:
-                values = next(cells, None)
-            except files.READ_ERRORS as exc:  # a damaged part: bad checksum, XML cut short
-                raise files.damaged() from exc
-            if values is None:
-                return
+        offset = _first_column(self.worksheet)
+        positions = [(key, index - offset) for key, index in self.positions.items()]
+        formula_rows: dict[int, list[str]] = {}
+        by_index = {index: key for key, index in self.positions.items()}
+        for row, col in self.formulas:
+            if col in by_index:
+                formula_rows.setdefault(row, []).append(by_index[col])
+        number = 0
+        # Rows of formulas without a kept value lie past calamine's last row: read as empty.
+        after = [()] * max(0, max(formula_rows, default=0) - self.last_row)
+        for values in itertools.chain(self.worksheet.iter_rows(), after):
             number += 1
-            if not values or all(
-                v is None or (isinstance(v, str) and not v.strip()) for v in values
-            ):
+            if number <= self.header_row:
                 continue
+            if number not in formula_rows and not any(
+                v != "" and not (v.__class__ is str and not v.strip()) for v in values
+            ):
+                continue  # an empty row (a row of formulas is not: its cells are named)
             count += 1
-            if count > limit:  # the scan's count was fooled (no row numbers, say)
+            if count > limit:  # the first pass's count was fooled
                 raise files.too_many_rows(limit)
             size = len(values)
-            yield number, {key: values[i] if i < size else None for key, i in positions}
+            raw = {key: values[i] if 0 <= i < size else None for key, i in positions}
+            for key, value in raw.items():
+                if value == "":
+                    raw[key] = None
+            for key in formula_rows.get(number, ()):
+                raw[key] = FORMULA
+            yield number, raw
 
     def close(self) -> None:
         self.workbook.close()
 
 
-def open_sheet(path: Path) -> Sheet:
-    """Check the container, open the data sheet and map its headers; raise DomainError."""
-    facts = files.check_zip(path)
-    # Over the row limit: refused before openpyxl opens the file (which, for a sheet without
-    # its size written, reads the whole sheet once to learn it). Whatever the header row (at
-    # most HEADER_SEARCH_ROWS), at least this many rows hold data.
-    part = facts.parts.get(DATA_SHEET) or next(iter(facts.parts.values()), "")
-    scanned = facts.sheets.get(part)
-    if scanned is not None and scanned.rows_below(HEADER_SEARCH_ROWS) > files.max_rows():
+def _first_column(worksheet: Any) -> int:
+    """calamine's rows start at the sheet's first used column (its rows at row 1)."""
+    start = worksheet.start
+    return start[1] if start else 0
+
+
+def open_sheet(path: Path, file_name: str = "") -> Sheet:
+    """Check the file, open the data sheet and map its headers; raise DomainError."""
+    with open(path, "rb") as stream:
+        kind = formats.identify(stream, file_name or f"upload.{files_suffix(path)}")
+    facts = first_pass(path, kind)
+    # Over the row limit: refused before calamine reads the cells. Whatever the header row
+    # (at most HEADER_SEARCH_ROWS), at least this many rows hold data.
+    if facts.rows.rows_below(HEADER_SEARCH_ROWS) > files.max_rows():
         raise files.too_many_rows(files.max_rows())
+    if not facts.formulas.named:
+        raise _formulas_in_file(facts.formulas)
     try:
-        workbook = load_workbook(path, read_only=True, data_only=False)
-    except (InvalidFileException, *files.READ_ERRORS) as exc:
-        raise files.damaged() from exc
-    except Exception as exc:  # XML errors of every kind from a damaged part
+        workbook = _open_workbook(path)
+    except python_calamine.PasswordError as exc:
+        raise formats.password() from exc
+    except Exception as exc:  # calamine's errors of every kind: the file is damaged
         raise files.damaged() from exc
     try:
-        return _map_sheet(workbook, facts)
-    except Exception:
+        return _map_sheet(workbook, facts, kind)
+    except DomainError:
         workbook.close()
         raise
-
-
-def _map_sheet(workbook: Any, facts: files.ZipFacts) -> Sheet:
-    names = workbook.sheetnames
-    name = DATA_SHEET if DATA_SHEET in names else names[0]
-    worksheet = workbook[name]
-    lookup = header_lookup()
-    best: tuple[int, int, tuple[Any, ...]] = (0, 0, ())
-    try:
-        for number, values in enumerate(
-            worksheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), start=1
-        ):
-            hits = sum(1 for v in values if fold(v) in lookup)
-            if hits > best[0]:
-                best = (hits, number, values)
     except Exception as exc:
+        workbook.close()
         raise files.damaged() from exc
+
+
+def _open_workbook(path: Path) -> Any:
+    """calamine opens the workbook (the only place it does: tests replace this)."""
+    return python_calamine.CalamineWorkbook.from_path(str(path))
+
+
+def files_suffix(path: Path) -> str:
+    return path.suffix.lower().lstrip(".") or formats.XLSX
+
+
+def suffix_for(file_name: str) -> str:
+    """The suffix of the temporary copy (calamine tells the format by it); a name that says
+    no format is refused by :func:`formats.identify` before calamine opens the copy."""
+    named = formats.extension(file_name)
+    return f".{named if named in formats.FORMATS else formats.XLSX}"
+
+
+def first_pass(path: Path, kind: str) -> Facts:
+    """The format's cheap pass: container checks, rows holding a value, formulas, merges."""
+    if kind == formats.XLSX:
+        zipped = files.check_zip(path)
+        name = DATA_SHEET if DATA_SHEET in zipped.parts else next(iter(zipped.parts), "")
+        part = zipped.parts.get(name, "xl/worksheets/sheet1.xml")
+        scanned = zipped.sheets.get(part, files.SheetFacts())
+        return Facts(name, scanned, scanned.formulas, scanned.merged)
+    if kind == formats.ODS:
+        try:
+            archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise files.damaged() from exc
+        with archive:
+            files.check_size(archive.infolist())
+            book = _guarded(lambda: ods_facts(archive, DATA_SHEET))
+        return Facts(book.sheet, book, book.formulas, book.merged)
+    book = _guarded(lambda: xls_facts(path, DATA_SHEET))
+    return Facts(book.sheet, book, book.formulas, book.merged)
+
+
+def _guarded(scan: Any) -> BookFacts:
+    try:
+        return scan()
+    except DomainError:
+        raise
+    except Exception as exc:  # a part cut short, XML or records that do not add up
+        raise files.damaged() from exc
+
+
+def _formulas_in_file(found: Formulas) -> DomainError:
+    cells = "、".join(found.first_refs())
+    return DomainError(
+        "file_formulas",
+        _(
+            "This file holds %(n)d formula cells (such as %(cells)s): replace every formula "
+            "by its value (select all, copy, paste values), save and submit the file again."
+        )
+        % {"n": found.count, "cells": cells or "?"},
+        "file",
+    )
+
+
+def _map_sheet(workbook: Any, facts: Facts, kind: str) -> Sheet:
+    names = workbook.sheet_names
+    name = facts.sheet if facts.sheet in names else DATA_SHEET if DATA_SHEET in names else names[0]
+    worksheet = workbook.get_sheet_by_name(name)
+    lookup = header_lookup()
+    best: tuple[int, int, list[Any]] = (0, 0, [])
+    offset = _first_column(worksheet)
+    for number, values in enumerate(worksheet.iter_rows(), start=1):
+        if number > HEADER_SEARCH_ROWS:
+            break
+        hits = sum(1 for v in values if fold(v) in lookup)
+        if hits > best[0]:
+            best = (hits, number, [None] * offset + list(values))
     hits, header_row, headers = best
     if hits < 3:
         raise DomainError(
@@ -147,13 +251,21 @@ def _map_sheet(workbook: Any, facts: files.ZipFacts) -> Sheet:
             % {"columns": "、".join(missing)},
             "file",
         )
-    sheet = Sheet(workbook, worksheet, header_row, positions, unknown)
-    scanned = facts.sheets.get(_sheet_part(workbook, names.index(name)), files.SheetFacts())
-    # Refuse a file over the row limit now, before any row is checked (the scan counted).
-    sheet.data_rows = scanned.rows_below(header_row)
+    sheet = Sheet(workbook, worksheet, header_row, positions, unknown, format=kind)
+    # Refuse a file over the row limit now, before any row is checked (the first pass counted).
+    sheet.data_rows = facts.rows.rows_below(header_row)
     if sheet.data_rows > files.max_rows():
         raise files.too_many_rows(files.max_rows())
-    sheet.merged = _merged_by_row(sheet, scanned.merged)
+    end = worksheet.end
+    sheet.last_row = end[0] + 1 if end else 0
+    sheet.formulas = facts.formulas.cells
+    merged = facts.merged
+    if kind == formats.XLS:
+        merged = [
+            f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
+            for (r0, c0), (r1, c1) in worksheet.merged_cell_ranges or ()
+        ]
+    sheet.merged = _merged_by_row(sheet, merged)
     return sheet
 
 
@@ -180,14 +292,3 @@ def _merged_by_row(sheet: Sheet, ranges: list[str]) -> dict[int, Any]:
         for row in range(max(min_row, sheet.header_row + 1), max_row + 1):
             found.setdefault(row, []).append((key or "", ref))
     return found
-
-
-_SHEET_PART = re.compile(r"worksheets/sheet\d+\.xml")
-
-
-def _sheet_part(workbook: Any, index: int) -> str:
-    """The zip part of the index-th sheet (openpyxl keeps it on read-only sheets)."""
-    worksheet = workbook.worksheets[index]
-    part = getattr(worksheet, "_worksheet_path", "") or getattr(worksheet, "path", "")
-    part = str(part).lstrip("/")
-    return part if _SHEET_PART.search(part) else f"xl/worksheets/sheet{index + 1}.xml"

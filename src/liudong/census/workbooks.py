@@ -15,7 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from liudong.census import files
+from liudong.census import files, formats, reader
 from liudong.census.checker import FileContext
 from liudong.census.columns import (
     COLUMNS,
@@ -230,12 +230,16 @@ def error_workbook(submission: Any) -> bytes:
     for row, letter, column, message in problems:
         if row:
             by_row[row].append((letter, column, message))
-    with files.decrypted_copy(submission.stored_file) as path:
-        files.check_zip(path)  # never inflate a zip bomb, whatever the submission's state
-        try:
-            workbook = xlsx.edit(path)
-        except Exception as exc:  # read errors of every kind: the file is damaged
-            raise files.damaged() from exc
+    suffix = reader.suffix_for(submission.file_name)
+    with files.decrypted_copy(submission.stored_file, suffix=suffix) as path:
+        if suffix == f".{formats.XLSX}":
+            files.check_zip(path)  # never inflate a zip bomb, whatever the submission's state
+            try:
+                workbook = xlsx.edit(path)
+            except Exception as exc:  # read errors of every kind: the file is damaged
+                raise files.damaged() from exc
+        else:
+            workbook = _as_xlsx(path, suffix[1:])
     sheet = workbook[DATA_SHEET] if DATA_SHEET in workbook.sheetnames else workbook.worksheets[0]
     # Drop the problems column of an earlier error workbook, then add it afresh.
     last = sheet.max_column
@@ -268,6 +272,31 @@ def error_workbook(submission: Any) -> bytes:
         note.alignment = Alignment(wrap_text=True)
         note.fill = PROBLEM_ROW_FILL
     return xlsx.save(workbook)
+
+
+def _as_xlsx(path: Any, kind: str) -> Any:
+    """An .xls or .ods upload as a new .xlsx holding its data sheet's values, cell for cell
+    (formula cells hold their last values), for the same marks as an .xlsx upload gets."""
+    facts = reader.first_pass(path, kind)  # the container checks, again
+    try:
+        book = reader._open_workbook(path)
+    except Exception as exc:  # calamine's errors of every kind: the file is damaged
+        raise files.damaged() from exc
+    try:
+        source = book.get_sheet_by_name(facts.sheet)
+        offset = source.start[1] if source.start else 0
+        workbook = xlsx.workbook()
+        sheet = workbook.active
+        sheet.title = facts.sheet[:31] or DATA_SHEET
+        for number, values in enumerate(source.iter_rows(), start=1):
+            for index, value in enumerate(values):
+                if value != "":
+                    xlsx.write(sheet, number, offset + index + 1, value)
+    except Exception as exc:
+        raise files.damaged() from exc
+    finally:
+        book.close()
+    return workbook
 
 
 def _column_letter_of(sheet: Any, header_row: int, key: str) -> str:

@@ -169,10 +169,11 @@ def _dry_run(submission: CensusSubmission) -> CensusSubmission:
     counts: Counter[str] = Counter()
     entries: list[tuple[Any, ...]] = []
     try:
-        with files.decrypted_copy(submission.stored_file) as path:
-            sheet = reader.open_sheet(path)
+        suffix = reader.suffix_for(submission.file_name)
+        with files.decrypted_copy(submission.stored_file, suffix=suffix) as path:
+            sheet = reader.open_sheet(path, submission.file_name)
             try:
-                total = max(sheet.data_rows, (sheet.worksheet.max_row or 0) - sheet.header_row)
+                total = sheet.total
                 report(Phase.READING, 0, total, force=True)
                 for header in sheet.unknown_headers:
                     CensusProblem.objects.create(

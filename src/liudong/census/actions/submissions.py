@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from liudong.census import files, progress
+from liudong.census import files, formats, progress
 from liudong.census.actions._common import _require, _require_county
 from liudong.census.models import (
     CensusConflict,
@@ -66,7 +66,8 @@ def submit_file(
     *, by: Any, census_round: CensusRound, county: Organization, upload: Any, file_name: str = ""
 ) -> CensusSubmission:
     """Store an uploaded file (encrypted) and queue its dry run. Refuses at once what is not
-    an .xlsx workbook, what is too large, and a second file while one is at work."""
+    an .xlsx, .xls or .ods workbook (or is one in name only), what is too large, and a second
+    file while one is at work."""
     _require(by, "census.submit")
     _require_county(by, county)
     if not census_round.is_open:
@@ -79,9 +80,7 @@ def submit_file(
             _("The file is larger than %(n)d MB.") % {"n": max_upload_bytes() // (1024 * 1024)},
             "file",
         )
-    head = upload.read(8)
-    upload.seek(0)
-    files.check_head(head)
+    formats.identify(upload, file_name)  # refuses what is not an .xlsx, .xls or .ods
     _recover_stale(census_round, county)
     stored, stored_size, digest = files.write_encrypted(upload)
     if stored_size > max_upload_bytes():

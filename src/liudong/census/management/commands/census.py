@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from liudong.census import actions, workbooks
 from liudong.census.models import CensusRound, SubmissionState
@@ -97,3 +98,10 @@ class Command(BaseCommand):
         for p in s.problems.order_by("row_number", "id")[:limit]:
             where = f"row {p.row_number} {p.column}" if p.row_number else "file"
             self.stdout.write(f"  {where}: {p.message}")
+        if s.has_error_workbook:
+            self.stdout.write(
+                _(
+                    "The file with problems marked is on the submission's page, always as an "
+                    ".xlsx workbook (whatever the uploaded format)."
+                )
+            )
