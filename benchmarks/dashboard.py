@@ -46,7 +46,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
-TARGET = "ratio <= 1.3 and ours_ms < 300 and cached_ms < 50"
+TARGET = (
+    "ratio <= 1.3 and ours_ms < 300 and cached_ms < 50 and filtered_ms < 300 and drill_ms < 300"
+)
 
 
 def _ledger_bench() -> Any:
@@ -76,6 +78,40 @@ def ours(user: Any, root: Any, *, from_rollup: bool | None = None) -> dict[str, 
         "provinces": {k: v["total"] for k, v in board["by_province"].items()},
         "managed": board["totals"]["all"]["managed"],
     }
+
+
+FILTER_REASON = "work"  # the builder's one reason: the filter keeps the period's records
+DRILL_PREFECTURE = "620100"  # 兰州, the biggest destination of the city's outflow
+
+
+def filter_period() -> str:
+    """A whole year two years back (a tenth of the records: the builder spreads the starts
+    over ten years)."""
+    return str(datetime.date.today().year - 2)
+
+
+def filtered(user: Any, root: Any) -> dict[str, Any]:
+    """The city dashboard with a reason and a period filter, uncached."""
+    from liudong.analytics import queries
+
+    flt = queries.FigureFilter(reason=FILTER_REASON, period=filter_period())
+    board = queries.dashboard(user, root, flt).as_dict()
+    return {
+        "found": board["members_found"],
+        "overdue": board["totals"]["all"]["overdue"],
+        "rows": {r["organization"]: (r["found"], r["overdue"]) for r in board["rows"]},
+        "managed": board["totals"]["all"]["managed"],
+    }
+
+
+def drill(user: Any, root: Any) -> dict[str, Any]:
+    """The map drilled to a prefecture: its counties, every figure, uncached."""
+    from liudong.analytics import queries
+
+    found = queries.distribution(
+        user, root, queries.FigureFilter(), level="county", parent=DRILL_PREFECTURE
+    )
+    return {a["code"]: (a["total"], a["managed"], a["overdue"]) for a in found["areas"]}
 
 
 def limit_sql(root: Any) -> tuple[str, list[Any]]:
@@ -311,6 +347,21 @@ def measure(args: argparse.Namespace, vendor: str) -> dict[str, Any]:
             max(3, args.raw_runs),
         )
     )
+    # The filters of issue 11 (item 4): a reason and a period; the map drilled to a prefecture.
+    board = filtered(city, root)
+    counties = drill(city, root)
+    prefectures = queries.distribution(
+        city, root, queries.FigureFilter(), level="prefecture", parent=DRILL_PREFECTURE[:2]
+    )
+    whole = {a["code"]: a["total"] for a in prefectures["areas"]}.get(DRILL_PREFECTURE, 0)
+    assert sum(n for n, _m, _o in counties.values()) == whole, "the drill's counties differ"
+    say(f"  filtered (reason {FILTER_REASON}, period {filter_period()}): {board['found']} "
+        f"open records; drilled to {DRILL_PREFECTURE}: {len(counties)} counties, {whole} "
+        "records")  # fmt: skip
+    for _ in range(2):  # warm-up
+        filtered(city, root), drill(city, root)
+    filtered_runs = [bench.timed(lambda: filtered(city, root))[0] for _ in range(args.runs)]
+    drill_runs = [bench.timed(lambda: drill(city, root))[0] for _ in range(args.runs)]
     client = Client()
     client.force_login(city)
     cache.clear()
@@ -345,6 +396,9 @@ def measure(args: argparse.Namespace, vendor: str) -> dict[str, Any]:
         "raw_limit_ms": round(raw_ms, 2),
         "ratio_vs_raw": round(ours_ms / raw_ms, 2),
         "ours_from_records_ms": round(records_ms, 2),
+        "filtered_ms": round(statistics.median(filtered_runs), 2),
+        "drill_ms": round(statistics.median(drill_runs), 2),
+        "filtered_found": board["found"],
     }
 
 
@@ -397,7 +451,13 @@ def main() -> int:
         connections.close_all()
         drop()
         shutil.rmtree(tmp, ignore_errors=True)
-    passed = result["ratio"] <= 1.3 and result["ours_ms"] < 300 and result["cached_ms"] < 50
+    passed = (
+        result["ratio"] <= 1.3
+        and result["ours_ms"] < 300
+        and result["cached_ms"] < 50
+        and result["filtered_ms"] < 300
+        and result["drill_ms"] < 300
+    )
     say(
         f"  ours (analytics.queries.dashboard from the rollup, uncached): "
         f"{result['ours_ms']} ms median"
@@ -420,10 +480,16 @@ def main() -> int:
         f"  cached (dashboard + map APIs, median of 21): {result['cached_ms']} ms signed in "
         f"with a session (as the page), {result['cached_token_ms']} ms with an API token"
     )
+    say(
+        f"  filtered (the city dashboard, reason {FILTER_REASON} and period {filter_period()}, "
+        f"uncached): {result['filtered_ms']} ms median; the map drilled to "
+        f"{DRILL_PREFECTURE} (its counties, uncached): {result['drill_ms']} ms median"
+    )
     say(f"  target {TARGET}: {'pass' if passed else 'FAIL'}")
     print(json.dumps({
         "benchmark": "dashboard", "db": vendor, "rows": rows,
         "ours_ms": result["ours_ms"], "limit_ms": result["limit_ms"], "ratio": result["ratio"],
+        "filtered_ms": result["filtered_ms"], "drill_ms": result["drill_ms"],
         "cached_ms": result["cached_ms"], "target": TARGET, "pass": passed,
         "found": result["found"], "runs": args.runs, "raw_limit_ms": result["raw_limit_ms"],
         "ratio_vs_raw": result["ratio_vs_raw"],
