@@ -7,7 +7,7 @@ places, the demo tree, N flow records, loaded with the triggers off like a resto
 rollup is then filled by ``rollup.rebuild``, timed), then measures, for the city
 administrator:
 
-- **ours**: ``analytics.queries.dashboard`` uncached — every figure of the city dashboard
+- **ours**: ``analytics.figures.dashboard`` uncached — every figure of the city dashboard
   (totals, coverage in/out of province with targets, flow scopes, the liaison/service
   station figures, stations, alerts, the per-county rows with contact overdue) and the
   map's per-province counts (``by_province``), as the page and the API compute them: from
@@ -65,9 +65,9 @@ say = bench.say
 
 
 def ours(user: Any, root: Any, *, from_rollup: bool | None = None) -> dict[str, Any]:
-    from liudong.analytics import queries
+    from liudong.analytics import figures
 
-    board = queries.dashboard(user, root, from_rollup=from_rollup).as_dict()
+    board = figures.dashboard(user, root, from_rollup=from_rollup).as_dict()
     return {
         "overdue": board["totals"]["all"]["overdue"],
         "row_overdue": {r["organization"]: r["overdue"] for r in board["rows"]},
@@ -92,10 +92,10 @@ def filter_period() -> str:
 
 def filtered(user: Any, root: Any) -> dict[str, Any]:
     """The city dashboard with a reason and a period filter, uncached."""
-    from liudong.analytics import queries
+    from liudong.analytics import figures
 
-    flt = queries.FigureFilter(reason=FILTER_REASON, period=filter_period())
-    board = queries.dashboard(user, root, flt).as_dict()
+    flt = figures.FigureFilter(reason=FILTER_REASON, period=filter_period())
+    board = figures.dashboard(user, root, flt).as_dict()
     return {
         "found": board["members_found"],
         "overdue": board["totals"]["all"]["overdue"],
@@ -106,20 +106,21 @@ def filtered(user: Any, root: Any) -> dict[str, Any]:
 
 def drill(user: Any, root: Any) -> dict[str, Any]:
     """The map drilled to a prefecture: its counties, every figure, uncached."""
-    from liudong.analytics import queries
+    from liudong.analytics import figures
 
-    found = queries.distribution(
-        user, root, queries.FigureFilter(), level="county", parent=DRILL_PREFECTURE
+    found = figures.distribution(
+        user, root, figures.FigureFilter(), level="county", parent=DRILL_PREFECTURE
     )
     return {a["code"]: (a["total"], a["managed"], a["overdue"]) for a in found["areas"]}
 
 
 def limit_sql(root: Any) -> tuple[str, list[Any]]:
     """The dashboard's one GROUP BY, by hand: rows by the counties' organization id lists."""
-    from liudong.analytics import queries
+    from liudong.analytics import figures
+    from liudong.members.overdue import overdue_cutoff
 
-    children = queries.child_rows_of(root)
-    owner = queries._row_owner(root, children)
+    children = figures.child_rows_of(root)
+    owner = figures.row_owner(root, children)
     ids: dict[int, list[int]] = {}
     for pk, child in owner.items():
         ids.setdefault(child, []).append(pk)
@@ -131,7 +132,7 @@ def limit_sql(root: Any) -> tuple[str, list[Any]]:
                 "OR (direction = 'inflow' AND inflow_organization_id = ANY(%s)) THEN %s"
             )
             params += [ids[child.pk], ids[child.pk], child.pk]
-    cutoff = queries.overdue_cutoff()
+    cutoff = overdue_cutoff()
     sql = (
         f"SELECT CASE {' '.join(whens)} END AS row_key, direction, flow_scope, status, "
         "substr(destination_place_id, 1, 4) AS prefecture, count(*), "
@@ -147,10 +148,10 @@ def tally_sql(root: Any) -> tuple[str, list[Any], str, list[Any]]:
     the counties' organization id lists, as the raw query), with the anchor day; and the
     overdue correction (records whose last contact, or start, lies between the anchor and
     today's cutoff), as one statement over both covering indexes."""
-    from liudong.analytics import queries
+    from liudong.analytics import figures
 
-    children = queries.child_rows_of(root)
-    owner = queries._row_owner(root, children)
+    children = figures.child_rows_of(root)
+    owner = figures.row_owner(root, children)
     ids: dict[int, list[int]] = {}
     for pk, child in owner.items():
         ids.setdefault(child, []).append(pk)
@@ -183,9 +184,9 @@ def tally_join_sql(root: Any) -> tuple[str, list[Any], str, list[Any]]:
     """:func:`tally_sql` written as ours now runs it: the row found by joining the
     responsible side's id to a list of (organization, row) pairs instead of a ``CASE`` over
     id lists (the same sums; the database does less work per tally row)."""
-    from liudong.analytics import queries
+    from liudong.analytics import figures
 
-    owner = queries._row_owner(root, queries.child_rows_of(root))
+    owner = figures.row_owner(root, figures.child_rows_of(root))
     pairs = ", ".join(f"({pk}, {row})" for pk, row in sorted(owner.items()))
     side = (
         "CASE t.direction WHEN 'outflow' THEN t.home_organization_id "
@@ -219,7 +220,8 @@ def limit(
     ``fix``, the overdue correction) the sum over the rollup."""
     from django.db import connection
 
-    from liudong.analytics.queries import overdue_cutoff, tuned_for_aggregates
+    from liudong.analytics.figures import tuned_for_aggregates
+    from liudong.members.overdue import overdue_cutoff
 
     table = "analytics_flowtally" if fix else "members_flowrecord"
     count = "sum(n)" if fix else "count(*)"
@@ -288,11 +290,13 @@ def measure(args: argparse.Namespace, vendor: str) -> dict[str, Any]:
     from django.test import Client
 
     from liudong.accounts.models import User
-    from liudong.analytics import queries, rollup
+    from liudong.analytics import figures, rollup
+    from liudong.core.scope import SYSTEM
+    from liudong.members.overdue import overdue_cutoff
     from liudong.orgs.models import Organization
 
     city = User.objects.get(username="city")
-    root = queries.root_organization()
+    root = figures.root_organization()
     raw_sql, raw_params = limit_sql(root)
     sql, params, fix, fix_params = tally_sql(root)
     join_sql, join_params, join_fix, join_fix_params = tally_join_sql(root)
@@ -300,8 +304,8 @@ def measure(args: argparse.Namespace, vendor: str) -> dict[str, Any]:
         Organization.objects.filter(code__startswith="620800-LD").values_list("pk", flat=True)
     )
     # In the day, the overdue anchor is the last night's cutoff: a day behind today's.
-    anchor = queries.overdue_cutoff() - datetime.timedelta(days=1)
-    summary = rollup.rebuild(anchor=anchor)
+    anchor = overdue_cutoff() - datetime.timedelta(days=1)
+    summary = rollup.rebuild(by=SYSTEM, anchor=anchor)
     say(f"  rollup checked: {summary['keys']} rows, drift {summary['drift_keys']} keys, "
         f"anchor {summary['anchor']} (a day behind), {summary['seconds']} s")  # fmt: skip
     a = ours(city, root)
@@ -350,8 +354,8 @@ def measure(args: argparse.Namespace, vendor: str) -> dict[str, Any]:
     # The filters of issue 11 (item 4): a reason and a period; the map drilled to a prefecture.
     board = filtered(city, root)
     counties = drill(city, root)
-    prefectures = queries.distribution(
-        city, root, queries.FigureFilter(), level="prefecture", parent=DRILL_PREFECTURE[:2]
+    prefectures = figures.distribution(
+        city, root, figures.FigureFilter(), level="prefecture", parent=DRILL_PREFECTURE[:2]
     )
     whole = {a["code"]: a["total"] for a in prefectures["areas"]}.get(DRILL_PREFECTURE, 0)
     assert sum(n for n, _m, _o in counties.values()) == whole, "the drill's counties differ"
@@ -441,8 +445,12 @@ def main() -> int:
         # The builder loads with the triggers off (replica role, like a restore): the
         # rollup is filled by the rebuild, as after any such load.
         from liudong.analytics import rollup
+        from liudong.core.scope import SYSTEM
 
-        filled = rollup.rebuild()
+        if vendor == "postgresql":  # as after a restore: the visibility map for index-only reads
+            with connections["default"].cursor() as cursor:
+                cursor.execute("VACUUM (ANALYZE) members_flowrecord")
+        filled = rollup.rebuild(by=SYSTEM)
         say(f"  rollup filled from the records (rebuild_tally): {filled['keys']} rows, "
             f"{filled['records']} records, drift {filled['drift_keys']} keys: "
             f"{filled['seconds']} s")  # fmt: skip
@@ -459,7 +467,7 @@ def main() -> int:
         and result["drill_ms"] < 300
     )
     say(
-        f"  ours (analytics.queries.dashboard from the rollup, uncached): "
+        f"  ours (analytics.figures.dashboard from the rollup, uncached): "
         f"{result['ours_ms']} ms median"
     )
     say(
