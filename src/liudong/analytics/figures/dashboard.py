@@ -138,6 +138,8 @@ def _dashboard(
     basis = tree.basis_for(org)
     tree.read_tree(org)
     summed = reader.use_rollup(user, flt, from_rollup)
+    # The stations' members are not filtered: the rollup answers them whatever the filter.
+    stations_summed = reader.use_rollup(user, None, from_rollup)
     rows, rows_total = ([], None)
     if basis == tree.RESPONSIBLE:
         # One read answers everything: the rows, the totals, the scopes and the areas.
@@ -148,7 +150,7 @@ def _dashboard(
         sums, cube = grouped(row_data, tree.home_province())
         if with_rows:
             rows, rows_total = org_rows(user, org, flt, today=today, data=row_data, sums=sums)
-        stations = stations_in(user, org, from_rollup=summed)
+        stations = stations_in(user, org, from_rollup=stations_summed)
     else:
         cube = reader.counts(
             user,
@@ -158,7 +160,7 @@ def _dashboard(
             basis=basis,
             from_rollup=summed,
         )
-        stations = own_station(user, org, from_rollup=summed)
+        stations = own_station(user, org, from_rollup=stations_summed)
     areas = catchments(user, org)
     # One pass over the cube's rows fills every tally of the page.
     province = tree.home_province()

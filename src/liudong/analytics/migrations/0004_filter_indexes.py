@@ -9,7 +9,7 @@ answers them index-only (on a vacuumed table) and reads only the matching record
   month), with the reason beside it (a reason and a period: one range of the index);
 - ``analytics_destination_idx``: the map drilled to a prefecture (its counties: a range of
   destination codes);
-- ``analytics_origin_idx``: the inflow members' origins (inflow records only).
+- ``analytics_origin_idx``: the inflow members' origins (direction, then the origin).
 
 SQLite has no ``INCLUDE``: the same columns follow the key.
 """
@@ -25,7 +25,7 @@ INDEXES = (
     # name, key, covered (besides COLUMNS' own), condition
     ("analytics_period_idx", "left_on, reason", "", "is_open"),
     ("analytics_destination_idx", "destination_place_id", "reason", "is_open"),
-    ("analytics_origin_idx", "origin_place_id", "reason", "is_open AND direction = 'inflow'"),
+    ("analytics_origin_idx", "direction, origin_place_id", "reason", "is_open"),
 )
 
 
