@@ -114,7 +114,7 @@ def side_rows() -> list[SideRow]:
     return [
         (side, direction, scope, status, int(prefix.startswith(province)), n, overdue)
         for side, direction, scope, status, prefix, n, overdue in figures.counts(
-            SYSTEM, None, None, dimensions, side=False
+            SYSTEM, None, None, dimensions
         )
     ]
 

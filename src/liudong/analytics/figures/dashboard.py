@@ -217,7 +217,6 @@ def _co_managed(user: Any, org: Organization, flt: FigureFilter, from_rollup: bo
         None,
         flt,
         (),
-        side=False,
         where=(("direction", Direction.OUTFLOW), ("inflow_organization_id__in", ids)),
         exclude=(("home_organization_id__in", ids),),
         from_rollup=from_rollup,

@@ -129,7 +129,7 @@ def open_records(
     user: Any, org: Organization, flt: FigureFilter | None = None, *, basis: str | None = None
 ) -> QuerySet[FlowRecord]:
     """Open flow records counted for ``org``, through the scope gate, filtered."""
-    return _selected(FlowRecord.objects.filter(is_open=True), user, org, flt, basis, True)
+    return _selected(FlowRecord.objects.filter(is_open=True), user, org, flt, basis)
 
 
 def tallies_for(
@@ -137,7 +137,7 @@ def tallies_for(
 ) -> QuerySet[FlowTally]:
     """The rollup's rows counted for ``org`` (as :func:`open_records`), through the gate,
     filtered by direction and status."""
-    return _selected(FlowTally.objects.exclude(n=0), user, org, flt, basis, True)
+    return _selected(FlowTally.objects.exclude(n=0), user, org, flt, basis)
 
 
 def _selected(
@@ -146,7 +146,6 @@ def _selected(
     org: Organization | None,
     flt: FigureFilter | None,
     basis: str | None,
-    side: bool,
     where: Lookups = (),
     exclude: Lookups = (),
 ) -> QuerySet:
@@ -173,7 +172,6 @@ def counts(
     basis: str | None = None,
     children: list[Organization] | None = None,
     area: Area | None = None,
-    side: bool = True,
     where: Lookups = (),
     exclude: Lookups = (),
     from_rollup: bool | None = None,
@@ -183,7 +181,7 @@ def counts(
     """Open records counted by ``dimensions`` (names of :data:`DIMENSIONS`): rows of
     (their values…, n, overdue today), groups at 0 left out.
 
-    Selected: the records counted for ``org`` (its side, ``basis``; ``side=False``: no side
+    Selected: the records counted for ``org`` (its side, ``basis``; ``org`` None: no side
     condition), through the gate, filtered by ``flt``, within ``area``'s parent, with the
     ``where``/``exclude`` lookups. ``children``: the table's rows for the ``row``
     dimension. From the rollup when :func:`use_rollup` says so (``from_rollup`` forces
@@ -191,7 +189,6 @@ def counts(
     ``read_whole=False``: through the compiled selection even when it selects everything
     (tests compare the two)."""
     flt = flt or FigureFilter()
-    assert side or org is None, "no side condition: no organization"
     basis = basis or (tree.basis_for(org) if org is not None else tree.RESPONSIBLE)
     assert ROW not in dimensions or (children is not None and basis == tree.RESPONSIBLE)
     summed = use_rollup(user, flt, from_rollup, area)
@@ -202,7 +199,7 @@ def counts(
         and sees_all(user)
     )
     whole = whole and (org is None or (basis == tree.RESPONSIBLE and tree.is_everything(org)))
-    ask = _Ask(user, org, flt, basis, area, side, where, exclude, whole, overdue)
+    ask = _Ask(user, org, flt, basis, area, where, exclude, whole, overdue)
     join, row = _row_join(org, children) if ROW in dimensions else ("", "")
     if summed:
         return _from_rollup(ask, dimensions, join, row)
@@ -217,7 +214,6 @@ class _Ask:
     flt: FigureFilter
     basis: str
     area: Area | None
-    side: bool
     where: Lookups
     exclude: Lookups
     whole: bool  # every row of the table: nothing to compile
@@ -268,9 +264,7 @@ class _Ask:
         else:
             rows = FlowRecord.objects.filter(is_open=True)
             place = self.area.place if self.area else DESTINATION
-        rows = _selected(
-            rows, self.user, self.org, self.flt, self.basis, True, self.where, self.exclude
-        )
+        rows = _selected(rows, self.user, self.org, self.flt, self.basis, self.where, self.exclude)
         prefix = self.area.prefix if self.area else ""
         if prefix:  # a range on the code, which the indexes serve (LIKE may not)
             after = str(int(prefix) + 1).zfill(len(prefix))
@@ -338,21 +332,24 @@ def _from_rollup(
     source, params = selected
     day = quote(FlowTallyDay._meta.db_table)
     picked = "".join(f"{e}, " for e in exprs)
+    # The anchor day, when the overdue counts are wanted: read with the counts.
+    anchor_sql = f", (SELECT {quote('day')} FROM {day} WHERE {quote('id')} = 1)"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {picked}SUM(t.{quote('n')}), SUM(t.{quote('overdue')}), "
-            f"(SELECT {quote('day')} FROM {day} WHERE {quote('id')} = 1) "
-            f"FROM {source}{_grouping(exprs)}",
+            f"SELECT {picked}SUM(t.{quote('n')}), SUM(t.{quote('overdue')})"
+            f"{anchor_sql if ask.overdue else ''} FROM {source}{_grouping(exprs)}",
             params,
         )
         found = cursor.fetchall()
+        if not ask.overdue:
+            return [(*r[:width], r[width], 0) for r in found if r[width]]
         anchor = found[0][width + 2] if found else rollup.anchor_day()
         if isinstance(anchor, str):  # SQLite gives the subquery's date as text
             anchor = datetime.date.fromisoformat(anchor)
         totals: dict[tuple[Any, ...], list[int]] = {
             tuple(r[:width]): [r[width] or 0, r[width + 1] or 0] for r in found
         }
-        bounds = rollup.correction_bounds(anchor, overdue_cutoff()) if ask.overdue else None
+        bounds = rollup.correction_bounds(anchor, overdue_cutoff())
         selected = ask.source(FlowRecord, join) if bounds is not None else None
         if bounds is not None and selected is not None:
             source, params = selected

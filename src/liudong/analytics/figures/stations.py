@@ -87,7 +87,6 @@ def stations_in(user: Any, org: Organization, *, from_rollup: bool = False) -> l
                     None,
                     None,
                     ("inflow_organization_id", "status"),
-                    side=False,
                     where=(("inflow_organization_id__in", branches),),
                     from_rollup=True,
                     overdue=False,
