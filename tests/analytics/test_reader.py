@@ -17,7 +17,6 @@ from liudong.core.models import AuditEvent
 from liudong.core.scope import SYSTEM, by_organization, sees_all
 from liudong.members.models import FlowRecord
 
-
 FILTER_INDEXES = ("analytics_period_idx", "analytics_destination_idx", "analytics_origin_idx")
 
 
