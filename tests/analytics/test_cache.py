@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation import gettext
 
-from liudong.analytics import queries
+from liudong.analytics import figures
 from liudong.core.cachekeys import page_key
 
 EN = {"liudong_language": "en"}
@@ -74,4 +74,4 @@ def test_the_key_names_the_language_and_the_gate(demo: Any) -> None:
         assert page_key("x", city, "dashboard", 1) != english
     with translation.override("zh-hans"):
         assert page_key("x", county, "dashboard", 1) != english
-        assert queries.cache_key(county, 1) != queries.cache_key(city, 1)
+        assert figures.cache_key(county, 1) != figures.cache_key(city, 1)

@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
-from liudong.analytics import actions, queries
+from liudong.analytics import actions, figures
 from liudong.core.errors import DomainError, PermissionDenied
+from liudong.members.models import FlowRecord
 
 
-def _board(demo: Any, org: Any) -> queries.Dashboard:
-    return queries.dashboard(demo("user:city"), org)
+def _board(demo: Any, org: Any) -> figures.Dashboard:
+    return figures.dashboard(demo("user:city"), org)
 
 
 def test_county_totals_and_coverage_by_province(hand: Any, demo: Any) -> None:
@@ -38,7 +39,7 @@ def test_coverage_by_flow_scope(hand: Any, demo: Any) -> None:
 
 
 def test_rows_per_township_add_up_to_the_county(hand: Any, demo: Any) -> None:
-    rows, total = queries.org_rows(demo("user:city"), hand.county)
+    rows, total = figures.org_rows(demo("user:city"), hand.county)
     by_label = {r.label: r for r in rows}
     one, two = by_label["一镇"], by_label["二镇"]
     assert (one.all.total, one.all.managed) == (7, 5)
@@ -62,7 +63,7 @@ def test_city_rows_add_up_to_the_city(hand: Any, demo: Any) -> None:
 
 def test_station_dashboard_counts_attached_records_of_any_county(hand: Any, demo: Any) -> None:
     board = _board(demo, hand.station)
-    assert board.basis == queries.ATTACHED
+    assert board.basis == figures.ATTACHED
     assert board.tallies["all"].total == 3  # 2 inflow + 1 of 泾川's members
     assert board.tallies["all"].managed == 2
 
@@ -71,7 +72,7 @@ def test_co_managed_members_are_shown_apart(hand: Any, demo: Any) -> None:
     board = _board(demo, hand.county)
     assert board.co_managed == 1
     jingchuan = _board(demo, demo("620821"))
-    before = queries.FlowRecord.objects.filter(
+    before = FlowRecord.objects.filter(
         is_open=True, direction="outflow", home_organization__path__startswith=demo("620821").path
     ).count()
     assert jingchuan.tallies["outflow"].total == before  # the co-managed record counts there
@@ -79,7 +80,7 @@ def test_co_managed_members_are_shown_apart(hand: Any, demo: Any) -> None:
 
 def test_target_defaults_nearest_ancestor_and_month(hand: Any, demo: Any) -> None:
     year = datetime.date.today().year
-    target = queries.target_for(hand.town1, 1999)
+    target = figures.target_for(hand.town1, 1999)
     assert (target.in_province, target.out_of_province, target.source) == (
         Decimal("100"),
         Decimal("30"),
@@ -92,10 +93,10 @@ def test_target_defaults_nearest_ancestor_and_month(hand: Any, demo: Any) -> Non
     actions.set_coverage_target(
         by=None, organization=hand.town2, year=year, month=6, in_province=90, out_of_province=20
     )
-    assert queries.target_for(hand.town1, year, 6).out_of_province == Decimal("40")
-    assert queries.target_for(hand.town1, year, 6).source == "测试县"
-    assert queries.target_for(hand.town2, year, 6).out_of_province == Decimal("20")
-    assert queries.target_for(hand.town2, year, 7).out_of_province == Decimal("40")
+    assert figures.target_for(hand.town1, year, 6).out_of_province == Decimal("40")
+    assert figures.target_for(hand.town1, year, 6).source == "测试县"
+    assert figures.target_for(hand.town2, year, 6).out_of_province == Decimal("20")
+    assert figures.target_for(hand.town2, year, 7).out_of_province == Decimal("40")
 
 
 def test_targets_read_as_the_orm_reads_them(hand: Any, demo: Any) -> None:
@@ -110,7 +111,7 @@ def test_targets_read_as_the_orm_reads_them(hand: Any, demo: Any) -> None:
         )  # fmt: skip
     for month, applies in ((None, None), (6, 6), (7, None)):  # July: the year's row
         row = CoverageTarget.objects.get(organization=hand.county, year=year, month=applies)
-        target = queries.target_for(hand.town1, year, month)
+        target = figures.target_for(hand.town1, year, month)
         assert (str(target.in_province), str(target.out_of_province)) == (
             str(row.in_province),
             str(row.out_of_province),
@@ -134,8 +135,8 @@ def test_value_target_gap_and_light(hand: Any, demo: Any) -> None:
     assert (outside.value, float(outside.target), outside.gap, outside.light) == (
         50.0, 45, 0.0, "green",
     )  # fmt: skip
-    assert queries.traffic_light(25.0, 30) == "amber"
-    assert queries.traffic_light(None, 30) == "grey"
+    assert figures.traffic_light(25.0, 30) == "amber"
+    assert figures.traffic_light(None, 30) == "grey"
 
 
 def test_only_the_city_sets_targets(hand: Any, demo: Any) -> None:
@@ -165,26 +166,26 @@ def test_setting_a_target_is_audited(hand: Any, demo: Any) -> None:
 
 def test_filters_narrow_the_figures(hand: Any, demo: Any) -> None:
     city = demo("user:city")
-    flt = queries.FigureFilter.from_params({"status": "managed", "direction": "outflow"})
-    board = queries.dashboard(city, hand.county, flt)
+    flt = figures.FigureFilter.from_params({"status": "managed", "direction": "outflow"})
+    board = figures.dashboard(city, hand.county, flt)
     assert board.tallies["all"].total == 6
     assert (
-        queries.FigureFilter.from_params({"period": "2023"})
-        .apply(queries.open_records(city, hand.county))
+        figures.FigureFilter.from_params({"period": "2023"})
+        .apply(figures.open_records(city, hand.county))
         .count()
         == 0
     )
     assert (
-        queries.FigureFilter.from_params({"period": "2024-03"})
-        .apply(queries.open_records(city, hand.county))
+        figures.FigureFilter.from_params({"period": "2024-03"})
+        .apply(figures.open_records(city, hand.county))
         .count()
         == 12
     )
-    assert queries.FigureFilter.from_params({"period": "20x4", "status": "bogus"}).params() == {}
+    assert figures.FigureFilter.from_params({"period": "20x4", "status": "bogus"}).params() == {}
 
 
 def test_tally_as_dict_has_every_count() -> None:
     import dataclasses
 
-    tally = queries.Tally(total=5, managed=2, registered=2, lost=1, overdue=3)
+    tally = figures.Tally(total=5, managed=2, registered=2, lost=1, overdue=3)
     assert tally.as_dict() == {**dataclasses.asdict(tally), "coverage": 40.0}

@@ -14,7 +14,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from liudong.accounts.models import Role, User
-from liudong.analytics import queries
+from liudong.analytics import figures
 from liudong.members.models import FlowRecord
 from liudong.stations.models import Station
 
@@ -55,11 +55,11 @@ def test_the_maps_counts_below_a_province_add_up_to_the_provinces(demo: Any, use
 @pytest.mark.parametrize("from_rollup", [False, True])
 def test_the_map_counts_overdue_below_province_level(demo: Any, from_rollup: bool) -> None:
     user = demo("user:city")
-    org = queries.organization_for(user, "")
-    flt = queries.FigureFilter()
-    board = queries.dashboard(user, org, flt, from_rollup=from_rollup)
+    org = figures.organization_for(user, "")
+    flt = figures.FigureFilter()
+    board = figures.dashboard(user, org, flt, from_rollup=from_rollup)
     for code, province in board.by_province.items():
-        prefectures = queries.distribution(
+        prefectures = figures.distribution(
             user, org, flt, level="prefecture", parent=code + "0000", from_rollup=from_rollup
         )["areas"]
         assert sum(a["overdue"] for a in prefectures) == province.overdue, code
@@ -100,14 +100,14 @@ def _pages(client: Client, user: Any, station: Station) -> dict[str, dict[str, i
                  if s["code"] == station.code]  # fmt: skip
     shown["API list"] = {"attached": listed["attached"], "managed": listed["managed"]}
     for from_rollup in (False, True):
-        root = queries.organization_for(user, "")
-        board = queries.dashboard(user, root, from_rollup=from_rollup).as_dict()
+        root = figures.organization_for(user, "")
+        board = figures.dashboard(user, root, from_rollup=from_rollup).as_dict()
         for row in board["stations"]["list"]:
             if row["code"] == station.code:
                 shown[f"dashboard table {from_rollup}"] = {
                     "attached": row["attached"], "managed": row["managed"]
                 }  # fmt: skip
-        own = queries.dashboard(user, station.branch, from_rollup=from_rollup).as_dict()
+        own = figures.dashboard(user, station.branch, from_rollup=from_rollup).as_dict()
         totals = own["totals"]["all"]
         shown[f"station dashboard {from_rollup}"] = {
             "attached": totals["total"], "managed": totals["managed"]
@@ -124,8 +124,8 @@ def test_each_stations_members_agree_on_every_page_and_api(demo: Any, login: Any
     for station in stations:
         expected = _expected(station)
         differ += expected["attached"] > expected["managed"] > 0
-        for where, figures in _pages(client, city, station).items():
-            assert figures == expected, (station.code, where)
+        for where, shown in _pages(client, city, station).items():
+            assert shown == expected, (station.code, where)
     assert differ >= 5  # the demo tells the two figures apart
 
 
@@ -139,7 +139,7 @@ def test_station_staff_see_the_same_figures_on_their_workbench(demo: Any, login:
             assert home.status_code == 200
             expected = _expected(station)
             assert _figures(home.content.decode()) == expected, station.code
-            for where, figures in _pages(client, user, station).items():
-                assert figures == expected, (station.code, where)
+            for where, shown in _pages(client, user, station).items():
+                assert shown == expected, (station.code, where)
             seen += 1
     assert seen >= 10

@@ -16,7 +16,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from liudong.analytics import queries, rollup
+from liudong.analytics import figures, rollup
 from liudong.core.scope import SYSTEM
 from liudong.members import alerts, export
 from liudong.members.models import Alert, AlertKind, FlowRecord
@@ -142,11 +142,11 @@ def test_the_dashboard_and_the_rollup(boundary: Boundary, demo: Any, anchor_behi
     """From the records, and from the rollup with its anchor on today's cutoff (the
     triggers' counts alone), behind it and ahead of it (the day's correction)."""
     if anchor_behind is not None:
-        rollup.rebuild(anchor=overdue_cutoff() - datetime.timedelta(days=anchor_behind))
+        rollup.rebuild(by=SYSTEM, anchor=overdue_cutoff() - datetime.timedelta(days=anchor_behind))
     user = demo("user:city")
     for from_rollup in (False, True):
-        board = queries.dashboard(user, boundary.county, from_rollup=from_rollup)
+        board = figures.dashboard(user, boundary.county, from_rollup=from_rollup)
         assert board.tallies["all"].total == len(boundary.records)
         assert board.tallies["all"].overdue == len(boundary.overdue), from_rollup
-        rows, total = queries.org_rows(user, boundary.county, from_rollup=from_rollup)
+        rows, total = figures.org_rows(user, boundary.county, from_rollup=from_rollup)
         assert total.all.overdue == len(boundary.overdue), from_rollup

@@ -12,12 +12,15 @@ from django.db import connection
 from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
 
-from liudong.analytics import queries, rollup
+from liudong.analytics import figures, rollup
+from liudong.analytics.figures import reader
 from liudong.analytics.models import FlowTally
 from liudong.core.errors import DomainError
+from liudong.core.scope import SYSTEM
 from liudong.members import actions
 from liudong.members.actions import flow_scope_between
 from liudong.members.models import FlowRecord
+from liudong.members.overdue import overdue_cutoff
 from liudong.orgs.models import Organization, OrgKind
 from tests.members.helpers import make_flow, make_member
 
@@ -159,7 +162,9 @@ def test_every_writer_keeps_the_tally_exact(demo: Any) -> None:
                 )
             elif kind == "anchor":
                 # The nightly rebuild moves the overdue anchor; later writes count by it.
-                summary = rollup.rebuild(anchor=today - datetime.timedelta(rng.randint(0, 400)))
+                summary = rollup.rebuild(
+                    by=SYSTEM, anchor=today - datetime.timedelta(rng.randint(0, 400))
+                )
                 assert (summary["drift_keys"], summary["drift_overdue"]) == (0, 0)
             elif kind == "move":
                 # Destination and side change in one UPDATE (every key column at once).
@@ -187,13 +192,13 @@ def test_rebuild_reports_and_mends_drift(demo: Any) -> None:
         cursor.execute("UPDATE analytics_flowtally SET n = n + 5 WHERE id = %s", [first.pk])
         cursor.execute("DELETE FROM analytics_flowtally WHERE id <> %s", [first.pk])
     assert not rollup.matches_records()
-    summary = rollup.rebuild()
+    summary = rollup.rebuild(by=SYSTEM)
     assert summary["drift_keys"] > 1
     assert summary["drift_records"] >= 5
     assert rollup.matches_records()
-    again = rollup.rebuild()
+    again = rollup.rebuild(by=SYSTEM)
     assert (again["drift_keys"], again["drift_records"], again["removed_rows"]) == (0, 0, 0)
-    assert again["anchor"] == queries.overdue_cutoff().isoformat()
+    assert again["anchor"] == overdue_cutoff().isoformat()
 
 
 def test_rebuild_removes_rows_at_zero(demo: Any) -> None:
@@ -203,7 +208,7 @@ def test_rebuild_removes_rows_at_zero(demo: Any) -> None:
     FlowRecord.objects.filter(pk=flow.pk).update(destination_place_id="650103")
     actions.mark_returned(by=by, flow=flow, reason="回乡")
     assert FlowTally.objects.filter(prefecture="6501", n=0).exists()
-    summary = rollup.rebuild()
+    summary = rollup.rebuild(by=SYSTEM)
     assert summary["removed_rows"] >= 1 and summary["drift_keys"] == 0
     assert not FlowTally.objects.filter(n=0).exists()
 
@@ -228,9 +233,9 @@ def test_dashboard_from_the_rollup_equals_the_records(
     demo: Any, username: str, code: str, params: dict[str, str]
 ) -> None:
     user = demo(f"user:{username}")
-    org = queries.organization_for(user, code)
-    flt = queries.FigureFilter.from_params(params)
-    ours, raw = _both(lambda r: queries.dashboard(user, org, flt, from_rollup=r).as_dict())
+    org = figures.organization_for(user, code)
+    flt = figures.FigureFilter.from_params(params)
+    ours, raw = _both(lambda r: figures.dashboard(user, org, flt, from_rollup=r).as_dict())
     assert ours["members_found"] > 0
     assert ours == raw
     if not params:
@@ -240,9 +245,9 @@ def test_dashboard_from_the_rollup_equals_the_records(
 def test_report_rows_and_total_from_the_rollup_equal_the_records(demo: Any) -> None:
     for username, code in (("city", "620800"), ("jingchuan", "620821")):
         user = demo(f"user:{username}")
-        org = queries.organization_for(user, code)
+        org = figures.organization_for(user, code)
         (rows_a, total_a), (rows_b, total_b) = _both(
-            lambda r, u=user, o=org: queries.org_rows(u, o, from_rollup=r)
+            lambda r, u=user, o=org: figures.org_rows(u, o, from_rollup=r)
         )
         assert [r.as_dict() for r in rows_a] == [r.as_dict() for r in rows_b]
         assert total_a.as_dict() == total_b.as_dict()
@@ -261,10 +266,10 @@ def test_map_areas_from_the_rollup_equal_the_records(
     demo: Any, level: str, parent: str, params: dict[str, str]
 ) -> None:
     user = demo("user:city")
-    org = queries.organization_for(user, "")
-    flt = queries.FigureFilter.from_params(params)
+    org = figures.organization_for(user, "")
+    flt = figures.FigureFilter.from_params(params)
     ours, raw = _both(
-        lambda r: queries.distribution(user, org, flt, level=level, parent=parent, from_rollup=r)
+        lambda r: figures.distribution(user, org, flt, level=level, parent=parent, from_rollup=r)
     )
     assert ours["areas"] and ours == raw
 
@@ -273,48 +278,50 @@ def test_overdue_follows_the_date_without_any_write(demo: Any, monkeypatch: Any)
     """Contact overdue is counted live (not tallied): move today and it moves, equal both
     ways."""
     user = demo("user:city")
-    org = queries.organization_for(user, "")
-    before = queries.dashboard(user, org, from_rollup=True).tallies["all"].overdue
+    org = figures.organization_for(user, "")
+    before = figures.dashboard(user, org, from_rollup=True).tallies["all"].overdue
     later = datetime.date.today() + datetime.timedelta(days=60)
-    monkeypatch.setattr(queries, "overdue_cutoff", lambda: later)
-    ours, raw = _both(lambda r: queries.dashboard(user, org, from_rollup=r).as_dict())
+    monkeypatch.setattr(reader, "overdue_cutoff", lambda: later)
+    ours, raw = _both(lambda r: figures.dashboard(user, org, from_rollup=r).as_dict())
     assert ours == raw
     assert ours["totals"]["all"]["overdue"] > before
 
 
 def test_the_rollup_path_reads_no_record_but_for_overdue(demo: Any) -> None:
     user = demo("user:city")
-    org = queries.organization_for(user, "")
-    rollup.rebuild()  # the anchor is today's cutoff: nothing to correct
+    org = figures.organization_for(user, "")
+    rollup.rebuild(by=SYSTEM)  # the anchor is today's cutoff: nothing to correct
     with CaptureQueriesContext(connection) as captured:
-        queries.dashboard(user, org, from_rollup=True)
+        figures.dashboard(user, org, from_rollup=True)
     assert any('"analytics_flowtally"' in q["sql"] for q in captured)
     assert not [q["sql"] for q in captured if '"members_flowrecord"' in q["sql"]]
     # A day later (the anchor a day behind): only the day's overdue records are read.
-    rollup.rebuild(anchor=queries.overdue_cutoff() - datetime.timedelta(days=1))
+    rollup.rebuild(by=SYSTEM, anchor=overdue_cutoff() - datetime.timedelta(days=1))
     with CaptureQueriesContext(connection) as captured:
-        board = queries.dashboard(user, org, from_rollup=True)
+        board = figures.dashboard(user, org, from_rollup=True)
     on_records = [q["sql"] for q in captured if '"members_flowrecord"' in q["sql"]]
     # One statement, its two halves each answered by a covering index.
     assert len(on_records) == 1, on_records
     assert "UNION ALL" in on_records[0], on_records
     assert on_records[0].count('"last_contact_on"') >= 2, on_records
-    assert board.as_dict() == queries.dashboard(user, org, from_rollup=False).as_dict()
+    assert board.as_dict() == figures.dashboard(user, org, from_rollup=False).as_dict()
 
 
 def test_filters_the_rollup_cannot_answer_read_the_records(demo: Any) -> None:
     city, member = demo("user:city"), demo("user:member_jc")
-    assert queries.use_rollup(city, queries.FigureFilter())
-    assert queries.use_rollup(city, queries.FigureFilter(direction="outflow", status="lost"))
-    assert not queries.use_rollup(city, queries.FigureFilter(reason="work"))
-    assert not queries.use_rollup(city, queries.FigureFilter(period="2024"))
-    assert not queries.use_rollup(member, queries.FigureFilter())
-    org = queries.organization_for(city, "")
-    flt = queries.FigureFilter(reason="work")
+    assert figures.use_rollup(city, figures.FigureFilter())
+    assert figures.use_rollup(city, figures.FigureFilter(direction="outflow", status="lost"))
+    assert not figures.use_rollup(city, figures.FigureFilter(reason="work"))
+    assert not figures.use_rollup(city, figures.FigureFilter(period="2024"))
+    assert not figures.use_rollup(member, figures.FigureFilter())
+    org = figures.organization_for(city, "")
+    flt = figures.FigureFilter(reason="work")
     with CaptureQueriesContext(connection) as captured:
-        board = queries.dashboard(city, org, flt)
+        board = figures.dashboard(city, org, flt)
     assert board.tallies["all"].total > 0
-    assert not any('"analytics_flowtally"' in q["sql"] for q in captured)
+    # Only the stations' attached members, which no filter narrows, come from the rollup.
+    summed = [q["sql"] for q in captured if '"analytics_flowtally"' in q["sql"]]
+    assert all(sql.startswith('SELECT t."inflow_organization_id", t."status"') for sql in summed)
 
 
 @pytest.mark.parametrize("days_behind", [1, 30, -3])
@@ -323,17 +330,26 @@ def test_the_whole_tree_read_equals_the_gated_read(demo: Any, days_behind: int) 
     the same sums read through the compiled, gated querysets, with the overdue correction
     of an anchor behind (or ahead of) today's cutoff."""
     city, county = demo("user:city"), demo("user:jingchuan")
-    org = queries.organization_for(city, "")
-    assert queries.sees_everything(city, org, queries.FigureFilter())
-    assert not queries.sees_everything(city, org, queries.FigureFilter(status="managed"))
-    assert not queries.sees_everything(city, queries.organization_for(city, "620821"), None)
-    assert not queries.sees_everything(county, queries.organization_for(county, ""), None)
-    rollup.rebuild(anchor=queries.overdue_cutoff() - datetime.timedelta(days=days_behind))
-    with queries.figures_memo():
-        records, tallies = queries.open_records(city, org), queries.tallies_for(city, org)
-        children = queries.child_rows_of(org)
-        whole = queries.row_figures(records, org, children, tallies, everything=True)
-        gated = queries.row_figures(records, org, children, tallies, everything=False)
+    org = figures.organization_for(city, "")
+    assert figures.sees_everything(city, org, figures.FigureFilter())
+    assert not figures.sees_everything(city, org, figures.FigureFilter(status="managed"))
+    assert not figures.sees_everything(city, figures.organization_for(city, "620821"), None)
+    assert not figures.sees_everything(county, figures.organization_for(county, ""), None)
+    rollup.rebuild(by=SYSTEM, anchor=overdue_cutoff() - datetime.timedelta(days=days_behind))
+    with figures.figures_memo():
+        children = figures.child_rows_of(org)
+        whole, gated = (
+            figures.counts(
+                city,
+                org,
+                None,
+                figures.ROW_DIMENSIONS,
+                children=children,
+                from_rollup=True,
+                read_whole=read_whole,
+            )
+            for read_whole in (True, False)
+        )
     assert whole and sorted(whole, key=repr) == sorted(gated, key=repr)
-    raw = queries.dashboard(city, org, from_rollup=False).as_dict()
-    assert queries.dashboard(city, org, from_rollup=True).as_dict() == raw
+    raw = figures.dashboard(city, org, from_rollup=False).as_dict()
+    assert figures.dashboard(city, org, from_rollup=True).as_dict() == raw

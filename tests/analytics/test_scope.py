@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from liudong.analytics import queries
+from liudong.analytics import figures
 from liudong.members.models import FlowRecord
 
 
@@ -77,6 +77,6 @@ def test_filters_outside_the_choices_are_ignored_not_errors(login: Any) -> None:
     )
     assert response.status_code == 200
     assert response.json()["filters"] == {}
-    assert queries.FigureFilter.from_params({"direction": "inflow"}).params() == {
+    assert figures.FigureFilter.from_params({"direction": "inflow"}).params() == {
         "direction": "inflow"
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from liudong.analytics import queries
+from liudong.analytics import figures
 from liudong.core import compiled
 from liudong.core.scope import gate_key, visible_to
 from liudong.orgs.models import Organization
@@ -64,11 +64,11 @@ def test_a_county_dashboard_is_the_same_after_others_kept_their_reads(demo: Any)
     jingchuan, lingtai, city = (demo(f"user:{n}") for n in ("jingchuan", "lingtai", "city"))
     county = demo("620821")
     compiled.clear()
-    cold = queries.dashboard(jingchuan, county).as_dict()
+    cold = figures.dashboard(jingchuan, county).as_dict()
     compiled.clear()
-    queries.dashboard(city, queries.root_organization()).as_dict()
-    queries.dashboard(lingtai, demo("620822")).as_dict()
-    queries.dashboard(city, county).as_dict()  # the same county, another scope
-    warm = queries.dashboard(jingchuan, county).as_dict()
+    figures.dashboard(city, figures.root_organization()).as_dict()
+    figures.dashboard(lingtai, demo("620822")).as_dict()
+    figures.dashboard(city, county).as_dict()  # the same county, another scope
+    warm = figures.dashboard(jingchuan, county).as_dict()
     assert warm == cold
     assert [s["branch"] for s in warm["stations"]["list"]] == ["620800-LD05"]

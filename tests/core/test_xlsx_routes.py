@@ -47,7 +47,7 @@ class Hostile:
     from an administrator renaming an organization), in 泾川县."""
 
     def __init__(self, demo: Any) -> None:
-        from liudong.analytics.queries import child_rows_of
+        from liudong.analytics.figures import child_rows_of
         from liudong.members.models import Member
         from liudong.orgs.models import BRANCH_KINDS, Organization
 

@@ -17,12 +17,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liudong.analytics import queries, rollup
+from liudong.analytics import figures, rollup
 from liudong.analytics.models import CoverageTarget, Snapshot
 from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied
-from liudong.core.scope import ScopeKind, scope_of
-from liudong.members.models import FlowRecord
+from liudong.core.scope import SYSTEM, ScopeKind, scope_of
 from liudong.orgs.models import Organization, OrgKind
 
 # --- coverage targets ---------------------------------------------------------------------
@@ -99,7 +98,7 @@ SideRow = tuple[Any, ...]  # (side org id, direction, scope, status, in_province
 
 def snapshot_organizations() -> list[Organization]:
     """Whose figures are kept each day: the root, the county-level bodies, the townships."""
-    kinds = (*queries.ROW_KINDS, OrgKind.CITY_COMMITTEE)
+    kinds = (*figures.ROW_KINDS, OrgKind.CITY_COMMITTEE)
     return list(
         Organization.objects.filter(active=True)
         .filter(Q(parent__isnull=True) | Q(kind__in=kinds))
@@ -110,39 +109,45 @@ def snapshot_organizations() -> list[Organization]:
 def side_rows() -> list[SideRow]:
     """All open records by responsible organization: the system job reads every record
     (no user, no scope: the snapshot is the whole city's, shown later through the gate)."""
-    records = FlowRecord.objects.filter(is_open=True).order_by()
-    return queries.county_records(records)
+    province = figures.home_province()
+    dimensions = ("side", "direction", "flow_scope", "status", "province")
+    return [
+        (side, direction, scope, status, int(prefix.startswith(province)), n, overdue)
+        for side, direction, scope, status, prefix, n, overdue in figures.counts(
+            SYSTEM, None, None, dimensions
+        )
+    ]
 
 
 def _aggregate(orgs: list[Organization], rows: Iterable[SideRow]) -> dict[int, dict[str, Any]]:
     """Figures per organization (its subtree, attributed) and its "direct" remainder."""
     paths = dict(Organization.objects.values_list("pk", "path"))
     wanted = {o.pk for o in orgs}
-    totals: dict[int, queries.OrgRow] = {o.pk: queries.OrgRow(o, o.name) for o in orgs}
+    totals: dict[int, figures.OrgRow] = {o.pk: figures.OrgRow(o, o.name) for o in orgs}
     for side, direction, scope, status, in_province, n, overdue in rows:
         if side is None or side not in paths:
             continue
-        for pk in queries._ids(paths[side]):
+        for pk in figures.path_ids(paths[side]):
             if pk in wanted:
                 totals[pk].add(direction, scope, status, in_province, n, overdue)
     stations, branches = _station_counts(paths, wanted)
-    figures: dict[int, dict[str, Any]] = {}
+    found: dict[int, dict[str, Any]] = {}
     for org in orgs:
         totals[org.pk].stations = stations[org.pk]
         totals[org.pk].branches = branches[org.pk]
-        figures[org.pk] = queries.snapshot_figures(totals[org.pk])
+        found[org.pk] = figures.snapshot_figures(totals[org.pk])
     children: dict[int, list[int]] = defaultdict(list)
     for org in orgs:
-        rows_of = [c.pk for c in queries.child_rows_of(org) if c.pk in wanted]
+        rows_of = [c.pk for c in figures.child_rows_of(org) if c.pk in wanted]
         children[org.pk] = rows_of
     for org in orgs:
         if children[org.pk]:
             direct = {
-                key: value - sum(figures[c][key] for c in children[org.pk])
-                for key, value in figures[org.pk].items()
+                key: value - sum(found[c][key] for c in children[org.pk])
+                for key, value in found[org.pk].items()
             }
-            figures[org.pk] = {**figures[org.pk], "direct": direct}
-    return figures
+            found[org.pk] = {**found[org.pk], "direct": direct}
+    return found
 
 
 def _station_counts(
@@ -154,20 +159,20 @@ def _station_counts(
     for run_by in Station.objects.filter(status=StationStatus.OPEN).values_list(
         "organization_id", flat=True
     ):
-        for pk in queries._ids(paths.get(run_by, "")):
+        for pk in figures.path_ids(paths.get(run_by, "")):
             if pk in wanted:
                 stations[pk] += 1
     branches: dict[int, int] = defaultdict(int)
     for pk_branch in Organization.objects.filter(
         kind=OrgKind.MOBILE_BRANCH, active=True
     ).values_list("pk", flat=True):
-        for pk in queries._ids(paths.get(pk_branch, "")):
+        for pk in figures.path_ids(paths.get(pk_branch, "")):
             if pk in wanted:
                 branches[pk] += 1
     return stations, branches
 
 
-def take_snapshots(day: datetime.date | None = None, *, by: Any = None) -> dict[str, Any]:
+def take_snapshots(day: datetime.date | None = None, *, by: Any) -> dict[str, Any]:
     """Keep today's figures for the root, counties and townships (one query over the open
     records, summed up the tree). A second run on the same day replaces that day's rows."""
     day = day or timezone.localdate()
@@ -187,7 +192,7 @@ def write_snapshots(
 def _write_snapshots(
     day: datetime.date,
     orgs: list[Organization],
-    figures: dict[int, dict[str, Any]],
+    found: dict[int, dict[str, Any]],
     *,
     demo: bool,
     by: Any,
@@ -195,9 +200,9 @@ def _write_snapshots(
     with transaction.atomic(), audit.action("analytics.snapshot", actor=by):
         Snapshot.objects.filter(day=day, organization__in=orgs).delete()
         Snapshot.objects.bulk_create(
-            [Snapshot(day=day, organization=o, figures=figures[o.pk], demo=demo) for o in orgs]
+            [Snapshot(day=day, organization=o, figures=found[o.pk], demo=demo) for o in orgs]
         )
         summary = {"day": day.isoformat(), "organizations": len(orgs), "demo": demo}
         audit.record("action", detail="snapshots: " + json.dumps(summary))
-    queries.bump_version()
+    figures.bump_version()
     return summary

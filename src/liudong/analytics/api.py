@@ -17,7 +17,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from liudong.analytics import queries, reports
+from liudong.analytics import figures, reports
 from liudong.analytics.models import CoverageTarget
 from liudong.core.api import ScopedReadOnlyViewSet
 
@@ -31,21 +31,21 @@ FILTERS = [
 ]
 
 
-def _context(request: Request) -> tuple[Any, queries.FigureFilter]:
+def _context(request: Request) -> tuple[Any, figures.FigureFilter]:
     user = request.user
     if not (user.is_superuser or user.is_staff_role):
         raise PermissionDenied
-    org = queries.organization_for(user, request.query_params.get("org", ""))
-    return org, queries.FigureFilter.from_params(request.query_params)
+    org = figures.organization_for(user, request.query_params.get("org", ""))
+    return org, figures.FigureFilter.from_params(request.query_params)
 
 
 def _provinces_from_dashboard(
-    request: Request, org: Any, flt: queries.FigureFilter
+    request: Request, org: Any, flt: figures.FigureFilter
 ) -> dict[str, Any]:
     """The country map's per-province counts are the dashboard's (outflow by destination
     province): read from its cached figures, so the map costs no query of its own."""
-    both = queries.FigureFilter("", flt.status, flt.reason, flt.period)
-    board = queries.cached_dashboard(request.user, org, both)
+    both = figures.FigureFilter("", flt.status, flt.reason, flt.period)
+    board = figures.cached_dashboard(request.user, org, both)
     areas = [{"code": code + "0000", **figures} for code, figures in board["by_province"].items()]
     return {"level": "province", "parent": "", "direction": "outflow", "areas": areas}
 
@@ -56,7 +56,7 @@ def dashboard(request: Request) -> Response:
     """Every figure of the dashboard: totals, coverage with targets, stations, alerts,
     the rows per organization (cached for a short time, like the page)."""
     org, flt = _context(request)
-    return Response(queries.cached_dashboard(request.user, org, flt))
+    return Response(figures.cached_dashboard(request.user, org, flt))
 
 
 @extend_schema(
@@ -82,7 +82,7 @@ def distribution(request: Request) -> Response:
         if level == "province" and not parent and flt.direction in ("", "outflow"):
             data = _provinces_from_dashboard(request, org, flt)
         else:
-            data = queries.distribution(request.user, org, flt, level=level, parent=parent[:6])
+            data = figures.distribution(request.user, org, flt, level=level, parent=parent[:6])
         root_place = _root_place()
         direction = flt.direction or "outflow"
         for area in data["areas"]:
@@ -90,7 +90,7 @@ def distribution(request: Request) -> Response:
         return data
 
     return Response(
-        queries.cached(request.user, ("distribution", org.pk, flt.params(), level, parent), compute)
+        figures.cached(request.user, ("distribution", org.pk, flt.params(), level, parent), compute)
     )
 
 
@@ -104,10 +104,10 @@ def flow_lines(request: Request) -> Response:
     except ValueError:
         top = 40
     return Response(
-        queries.cached(
+        figures.cached(
             request.user,
             ("lines", org.pk, flt.params(), top),
-            lambda: queries.flow_lines(request.user, org, flt, top=top),
+            lambda: figures.flow_lines(request.user, org, flt, top=top),
         )
     )
 
@@ -117,7 +117,7 @@ def flow_lines(request: Request) -> Response:
 def trends(request: Request) -> Response:
     """Coverage over time (daily snapshots) with the target lines."""
     org, _flt = _context(request)
-    return Response(queries.trend(request.user, org))
+    return Response(figures.trend(request.user, org))
 
 
 @extend_schema(

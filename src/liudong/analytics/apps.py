@@ -19,7 +19,7 @@ class AnalyticsConfig(AppConfig):
 
         from django.db.models.signals import post_delete, post_save
 
-        from liudong.analytics.queries import bump_version
+        from liudong.analytics.figures import bump_version
         from liudong.members.models import FlowRecord
 
         # A ledger write makes the cached dashboard figures stale (bulk writes: the TTL).

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from liudong.analytics import queries
+from liudong.analytics import figures
 from liudong.core.cards import BRANCH as BRANCH
 from liudong.core.cards import CITY as CITY
 from liudong.core.cards import COUNTY as COUNTY
@@ -38,7 +38,7 @@ BRANCH_LEVEL_KINDS = (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH)
 def level_of(org: Organization) -> str:
     """The level of a dashboard about ``org``: the city (the root), a station (its mobile
     branch), a branch, or a county (county-level bodies and townships)."""
-    if queries.basis_for(org) == queries.ATTACHED:
+    if figures.basis_for(org) == figures.ATTACHED:
         return STATION
     if org.parent_id is None:
         return CITY

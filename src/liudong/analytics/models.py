@@ -81,7 +81,7 @@ class CoverageTarget(models.Model):
 class Snapshot(models.Model):
     """The key figures of one organization on one day (trends, past months' reports).
 
-    ``figures`` holds the counts by name (see ``analytics.queries.SNAPSHOT_KEYS``);
+    ``figures`` holds the counts by name (see ``analytics.figures.SNAPSHOT_KEYS``);
     ``demo`` marks back-dated rows the demo generated, never measured ones.
     """
 

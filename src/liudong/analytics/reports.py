@@ -17,7 +17,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liudong.analytics import queries
+from liudong.analytics import figures
 from liudong.analytics.models import Snapshot
 from liudong.core import xlsx
 from liudong.core.errors import DomainError
@@ -142,16 +142,16 @@ def monthly_report(
     today = today or timezone.localdate()
     live = (year, month) == (today.year, today.month)
     if live:
-        rows, total = queries.org_rows(user, org, today=today)
+        rows, total = figures.org_rows(user, org, today=today)
         report = Report(org, year, month, today, True)
         report.rows = [
-            {"organization": r.code, "label": r.label, **_rates(queries.snapshot_figures(r))}
+            {"organization": r.code, "label": r.label, **_rates(figures.snapshot_figures(r))}
             for r in rows
         ]
         report.total = {
             "organization": org.code,
             "label": _("Total"),
-            **_rates(queries.snapshot_figures(total)),
+            **_rates(figures.snapshot_figures(total)),
         }
     else:
         report = _from_snapshots(user, org, year, month)
@@ -163,7 +163,7 @@ def _from_snapshots(user: Any, org: Organization, year: int, month: int) -> Repo
     """A past month: the snapshots on the last day of the month that has them."""
     first = datetime.date(year, month, 1)
     last = first.replace(day=calendar.monthrange(year, month)[1])
-    children = queries.child_rows_of(org)
+    children = figures.child_rows_of(org)
     wanted = [org, *children]
     snaps = visible_to(
         user,

@@ -15,7 +15,8 @@ counted from covering partial indexes (``analytics_contact_overdue_idx``,
 ``analytics_never_contacted_idx``, migration 0003): about a day of records.
 
 Not in it: the filters it has no column for (reason, period), the map's county drill and
-the inflow members' origins; those read the records.
+the inflow members' origins; those read the records through covering partial indexes
+(migration 0004). The one reader of both is ``analytics.figures.reader``.
 
 :func:`rebuild` recomputes it from the records, reports the drift and mends it (the nightly
 snapshot job and the demo load run it; so must any load that bypasses triggers).
@@ -34,7 +35,7 @@ from django.db.models.functions import Substr
 
 from liudong.analytics.models import FlowTally, FlowTallyDay
 from liudong.core import audit
-from liudong.core.scope import ScopeKind, scope_of
+from liudong.core.scope import by_organization
 from liudong.members.models import FlowRecord
 from liudong.members.overdue import overdue_cutoff, silent_before
 
@@ -53,11 +54,11 @@ TRIGGER_VENDORS = ("postgresql", "sqlite")
 
 def answers(user: Any, flt: Any) -> bool:
     """Whether the rollup answers this view: filters it has columns for (direction,
-    status) and a scope the gate expresses by organization (all, subtree), not a member's
-    own records."""
+    status) and a scope the gate draws along the organization tree (the gate's answer,
+    ``core.scope.by_organization``), not a member's own records."""
     if getattr(flt, "reason", "") or getattr(flt, "period", ""):
         return False
-    return scope_of(user).kind in (ScopeKind.ALL, ScopeKind.SUBTREE)
+    return by_organization(user)
 
 
 def anchor_day() -> datetime.date | None:
@@ -109,7 +110,7 @@ def drift(
 
 
 @transaction.atomic
-def rebuild(*, by: Any = None, anchor: datetime.date | None = None) -> dict[str, Any]:
+def rebuild(*, by: Any, anchor: datetime.date | None = None) -> dict[str, Any]:
     """Recount the tally from the records, mend what differs, drop rows at 0, and move the
     overdue anchor to today's cutoff (``anchor``), so the live correction stays a day wide.
 
@@ -117,7 +118,8 @@ def rebuild(*, by: Any = None, anchor: datetime.date | None = None) -> dict[str,
     it is recounted; a ledger write waits at its trigger until this commits, then reads the
     new anchor and adds its change to the mended counts. Returns the figures of the check
     (``drift_keys``, ``drift_records``: the sum of the differences' sizes; 0 and 0 when
-    the triggers kept it exact).
+    the triggers kept it exact). ``by``: who asked (a job: ``core.scope.SYSTEM``, audited
+    as the system).
     """
     started = time.perf_counter()
     if connection.vendor == "postgresql":

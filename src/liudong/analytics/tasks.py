@@ -7,9 +7,10 @@ from typing import Any
 from celery import shared_task
 
 from liudong.analytics import actions
+from liudong.core.scope import SYSTEM
 
 
 @shared_task(name="liudong.snapshot_figures")
 def snapshot_figures() -> dict[str, Any]:
     """Keep today's key figures per organization (the trends and past months' reports)."""
-    return actions.take_snapshots()
+    return actions.take_snapshots(by=SYSTEM)

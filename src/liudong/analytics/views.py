@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from liudong.analytics import actions, cards, mapdata, queries, reports
+from liudong.analytics import actions, cards, figures, mapdata, reports
 from liudong.analytics.models import CoverageTarget
 from liudong.codes import queries as codes
 from liudong.core import xlsx
@@ -43,7 +43,7 @@ def _staff_only(request: HttpRequest) -> None:
 
 def _organization(request: HttpRequest) -> Organization:
     try:
-        return queries.organization_for(request.user, request.GET.get("org", ""))
+        return figures.organization_for(request.user, request.GET.get("org", ""))
     except ScopeError as exc:
         raise Http404(exc.message) from exc
     except DomainError as exc:
@@ -60,7 +60,7 @@ def org_choices(user: Any, current: Organization | None = None) -> list[Organiza
             user,
             Organization.objects.filter(active=True).filter(
                 Q(parent__isnull=True)
-                | Q(kind__in=(*queries.ROW_KINDS, OrgKind.MOBILE_BRANCH))
+                | Q(kind__in=(*figures.ROW_KINDS, OrgKind.MOBILE_BRANCH))
                 | Q(pk=own)
             ),
         )
@@ -78,7 +78,7 @@ def keeps_county_figures(user: Any) -> bool:
     if not (user.is_superuser or user.is_staff_role):
         return False
     try:
-        org = queries.organization_for(user, "")
+        org = figures.organization_for(user, "")
     except DomainError:
         return False
     return cards.level_of(org) != cards.STATION
@@ -87,7 +87,7 @@ def keeps_county_figures(user: Any) -> bool:
 def _common(request: HttpRequest) -> dict[str, Any]:
     _staff_only(request)
     org = _organization(request)
-    flt = queries.FigureFilter.from_params(request.GET)
+    flt = figures.FigureFilter.from_params(request.GET)
     return {
         "org": org,
         "level": cards.level_of(org),
@@ -104,7 +104,7 @@ def ledger_url(org: Organization, direction: str, area: str, *, root_place: str 
     """The ledger filtered to an area of the map, within the organization in view."""
     params: dict[str, str] = {}
     if org.parent_id is not None:
-        if queries.basis_for(org) == queries.ATTACHED:
+        if figures.basis_for(org) == figures.ATTACHED:
             params["station"] = org.code
         else:
             params["county"] = org.code
@@ -113,7 +113,7 @@ def ledger_url(org: Organization, direction: str, area: str, *, root_place: str 
     if direction == Direction.INFLOW:
         name = "members:ledger_inflow"
     else:
-        province = queries.home_province()
+        province = figures.home_province()
         if not area.startswith(province):
             name = "members:ledger_out_of_province"
         elif root_place and area.startswith(root_place[:4]):
@@ -124,7 +124,7 @@ def ledger_url(org: Organization, direction: str, area: str, *, root_place: str 
 
 
 def _root_place() -> str:
-    root = queries.root_organization()
+    root = figures.root_organization()
     return root.place_id or "" if root else ""
 
 
@@ -135,7 +135,7 @@ def _root_place() -> str:
 def dashboard(request: HttpRequest) -> HttpResponse:
     context = _common(request)
     org, flt = context["org"], context["flt"]
-    board = queries.cached_dashboard(request.user, org, flt)
+    board = figures.cached_dashboard(request.user, org, flt)
     ctx = cards.CardContext(request.user, org, context["level"], flt, board)
     ledger_params = {}
     if org.parent_id is not None:
@@ -156,7 +156,7 @@ def wall(request: HttpRequest) -> HttpResponse:
     """The wall display (大屏): dark, full screen, refreshes itself every minute."""
     context = _common(request)
     org, flt = context["org"], context["flt"]
-    board = queries.cached_dashboard(request.user, org, flt)
+    board = figures.cached_dashboard(request.user, org, flt)
     query = urlencode({"org": org.code, **flt.params()})
     outflow = urlencode({"org": org.code, **flt.params(), "direction": Direction.OUTFLOW})
     context.update(
@@ -191,7 +191,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
     view = "lines" if request.GET.get("view") == "lines" else "areas"
     flt = context["flt"]
     if not flt.direction:  # the map shows one direction: where they went, or came from
-        flt = queries.FigureFilter(Direction.OUTFLOW, flt.status, flt.reason, flt.period)
+        flt = figures.FigureFilter(Direction.OUTFLOW, flt.status, flt.reason, flt.period)
         context["flt"] = flt
     query = urlencode({"org": context["org"].code, **flt.params()})
     context.update(
@@ -248,7 +248,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
     org, flt = context["org"], context["flt"]
     if context["level"] == cards.STATION:
         raise Http404(_("Coverage is kept for counties and the city."))
-    board = queries.cached_dashboard(request.user, org, flt)
+    board = figures.cached_dashboard(request.user, org, flt)
     today = timezone.localdate()
     targets = visible_to(request.user, CoverageTarget.objects.all()).select_related("organization")
     context.update(
@@ -269,7 +269,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 def _scope_labels() -> list[tuple[str, str]]:
     from liudong.members.models import FlowScope
 
-    return [(s.value, str(s.label)) for s in FlowScope] + [(queries.INFLOW_KEY, _("Inflow"))]
+    return [(s.value, str(s.label)) for s in FlowScope] + [(figures.INFLOW_KEY, _("Inflow"))]
 
 
 @login_required
@@ -279,7 +279,7 @@ def target_set(request: HttpRequest) -> HttpResponse:
     if not actions.may_set_targets(request.user):
         raise PermissionDenied
     with acting(request, success=_("Target saved.")) as act:
-        org = queries.organization_for(request.user, request.POST.get("organization", ""))
+        org = figures.organization_for(request.user, request.POST.get("organization", ""))
         actions.set_coverage_target(
             by=request.user,
             organization=org,
@@ -290,7 +290,7 @@ def target_set(request: HttpRequest) -> HttpResponse:
             note=request.POST.get("note", ""),
         )
     if act.ok:
-        queries.bump_version()
+        figures.bump_version()
     return redirect(reverse("analytics:coverage") + "#targets")
 
 
@@ -303,7 +303,7 @@ def target_delete(request: HttpRequest, pk: int) -> HttpResponse:
     with acting(request, success=_("Target removed.")) as act:
         actions.delete_coverage_target(by=request.user, target=target)
     if act.ok:
-        queries.bump_version()
+        figures.bump_version()
     return redirect(reverse("analytics:coverage") + "#targets")
 
 
@@ -313,7 +313,7 @@ def target_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def trends(request: HttpRequest) -> HttpResponse:
     context = _common(request)
-    data = queries.trend(request.user, context["org"])
+    data = figures.trend(request.user, context["org"])
     context.update({"trend": data, "has_demo": any(p["demo"] for p in data["points"])})
     return render(request, "analytics/trends.html", context)
 

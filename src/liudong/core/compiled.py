@@ -52,9 +52,9 @@ def compile_values(queryset: QuerySet) -> Compiled:
     return Compiled(sql, tuple(params), converters)
 
 
-def rows(key: tuple[Hashable, ...], build: Callable[[], QuerySet]) -> list[tuple[Any, ...]]:
-    """The rows of ``build()`` (a ``values_list`` queryset, columns in the order listed),
-    as tuples. ``build`` runs only the first time a key is seen in this process."""
+def statement(key: tuple[Hashable, ...], build: Callable[[], QuerySet]) -> Compiled:
+    """The compiled form of ``build()`` (a ``values_list`` queryset) kept under ``key``:
+    for a reader that runs it as a subquery of a statement of its own."""
     full = (connection.alias, connection.vendor, *key)
     compiled = _COMPILED.get(full)
     if compiled is None:
@@ -62,6 +62,13 @@ def rows(key: tuple[Hashable, ...], build: Callable[[], QuerySet]) -> list[tuple
         if len(_COMPILED) >= MAX_ENTRIES:
             _COMPILED.clear()
         _COMPILED[full] = compiled
+    return compiled
+
+
+def rows(key: tuple[Hashable, ...], build: Callable[[], QuerySet]) -> list[tuple[Any, ...]]:
+    """The rows of ``build()`` (a ``values_list`` queryset, columns in the order listed),
+    as tuples. ``build`` runs only the first time a key is seen in this process."""
+    compiled = statement(key, build)
     if compiled.sql is None:
         return []
     with connection.cursor() as cursor:

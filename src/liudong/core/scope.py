@@ -326,3 +326,22 @@ ALL_SCOPE = Scope(ScopeKind.ALL)
 def user_of(actor: Any) -> Any:
     """The user to store in a "by" column: the actor, or nobody for the system."""
     return None if actor is SYSTEM else actor
+
+
+# --- fast forms: analytics (analytics helper)
+# What a reader that keeps its own counts per organization (the analytics rollup) may ask
+# the gate instead of re-deriving it: the answers are the gate's, read from the scope.
+
+
+def sees_all(user: User | Any) -> bool:
+    """The gate lets ``user`` see every row of every model (the city's scope, the system):
+    :func:`visible_to` adds no condition, so a reader may count a table whole."""
+    return scope_of(user).kind == ScopeKind.ALL
+
+
+def by_organization(user: User | Any) -> bool:
+    """The gate draws ``user``'s scope along the organization tree only (everything, or
+    subtrees), never by the rows' owner (a member's own records): counts kept per
+    organization (the analytics rollup, keyed by the rows' sides) answer through the gate
+    exactly as the rows would."""
+    return scope_of(user).kind in (ScopeKind.ALL, ScopeKind.SUBTREE)

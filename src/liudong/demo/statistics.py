@@ -13,6 +13,7 @@ from django.utils import timezone
 from liudong.analytics import actions, rollup
 from liudong.analytics.actions import SideRow
 from liudong.analytics.models import CoverageTarget, Snapshot
+from liudong.core.scope import SYSTEM
 from liudong.orgs.models import Organization
 
 
@@ -96,6 +97,6 @@ def build_demo_targets() -> list[CoverageTarget]:
 def build_demo() -> dict[str, Any]:
     """DEMO ONLY: targets and a year of back-dated snapshots (once; later runs do nothing),
     after checking the rollup against the freshly loaded ledger."""
-    tally = rollup.rebuild()
+    tally = rollup.rebuild(by=SYSTEM)
     targets = 0 if CoverageTarget.objects.exists() else len(build_demo_targets())
     return {"targets": targets, "snapshots": build_demo_history(), "tally": tally}

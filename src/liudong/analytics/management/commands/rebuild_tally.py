@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from liudong.analytics import rollup
+from liudong.core.scope import SYSTEM
 
 
 class Command(BaseCommand):
@@ -17,7 +18,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        s = rollup.rebuild()
+        s = rollup.rebuild(by=SYSTEM)
         self.stdout.write(
             f"Rollup: {s['keys']} keys, {s['records']} open records; drift: {s['drift_keys']} "
             f"keys, {s['drift_records']} records (mended); {s['removed_rows']} empty rows "

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from liudong.analytics import actions
+from liudong.core.scope import SYSTEM
 
 
 class Command(BaseCommand):
@@ -23,7 +24,7 @@ class Command(BaseCommand):
                 day = datetime.date.fromisoformat(options["day"])
             except ValueError as exc:
                 raise CommandError("Give the day as YYYY-MM-DD.") from exc
-        summary = actions.take_snapshots(day)
+        summary = actions.take_snapshots(day, by=SYSTEM)
         self.stdout.write(
             f"Snapshots for {summary['day']}: {summary['organizations']} organizations."
         )

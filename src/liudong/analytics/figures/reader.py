@@ -1,0 +1,411 @@
+"""The one reader of the figures: open flow records counted by some of their dimensions.
+
+Every figure (a dashboard's cube and rows, the report's total, the map's areas, the
+stations' attached members, the co-managed count) is one call of :func:`counts`: the
+dimensions it groups by, the records it selects (an organization's side, the filter, a
+parent area, a few extra conditions), and rows ``(dimension values…, n, overdue)`` back.
+
+Two sources, one statement each, written here and nowhere else:
+
+- **the rollup** (``FlowTally``, kept by the triggers; :mod:`liudong.analytics.rollup`):
+  its rows summed, the anchor day read in the same statement, then today's overdue
+  correction from the records' covering indexes (about a day of records). It answers
+  whenever :func:`use_rollup` says so: the filter is on its columns (direction, status;
+  ``FigureFilter.rollup_answers``), the area is the destination's province or prefecture,
+  and the gate draws the viewer's scope along the tree (``core.scope.by_organization``).
+- **the records**, where the rollup cannot answer: the reason and period filters (served
+  by ``analytics_period_idx``, migration 0004), the map's counties of a prefecture
+  (``analytics_destination_idx``), the inflow members' origins (``analytics_origin_idx``),
+  a member's own scope, a database without the triggers. ``COUNT(*)`` with the ledger's
+  overdue rule (:mod:`liudong.members.overdue`) in the same pass.
+
+The selection is the ORM's, through the gate (``visible_to``), compiled once per key
+(:func:`liudong.core.compiled.statement`); with nothing to select by (the whole tree, a
+viewer who sees everything, no filter) the tables are read whole. A record's row of a
+table (dimension ``row``) is found by joining its responsible side's id to a list of
+(organization, row) pairs from the tree.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import QuerySet
+
+from liudong.analytics import rollup
+from liudong.analytics.figures import tree
+from liudong.analytics.figures.filters import FigureFilter
+from liudong.analytics.models import FlowTally, FlowTallyDay
+from liudong.core import compiled
+from liudong.core.scope import gate_key, sees_all, visible_to
+from liudong.members.models import Direction, FlowRecord
+from liudong.members.overdue import overdue_cutoff
+from liudong.orgs.models import Organization
+
+DESTINATION, ORIGIN = "destination_place_id", "origin_place_id"
+ROW = "row"  # the dimension: the table row (child organization) a record is attributed to
+DIMENSIONS = (
+    ROW,
+    "direction",
+    "flow_scope",
+    "status",
+    "prefecture",  # the destination's first 4 digits
+    "province",  # the destination's first 2 digits
+    "area",  # see Area
+    "inflow_organization_id",
+    "side",  # the responsible side's organization id (home for outflow, inflow-side else)
+)
+# What each source's selection gives the outer statement (the records' place columns are
+# added by need: an index covers only what a read names).
+TALLY_COLUMNS = (
+    "direction",
+    "flow_scope",
+    "status",
+    "prefecture",
+    "home_organization_id",
+    "inflow_organization_id",
+    "n",
+    "overdue",
+)
+RECORD_COLUMNS = (
+    "direction",
+    "flow_scope",
+    "status",
+    DESTINATION,
+    "home_organization_id",
+    "inflow_organization_id",
+    "last_contact_on",
+    "left_on",
+)
+Lookups = tuple[tuple[str, Any], ...]  # hashable ORM lookups: (("direction", "outflow"), …)
+
+
+@dataclass(frozen=True)
+class Area:
+    """The map's areas: ``digits`` of ``place`` (destination or origin), within ``parent``
+    (a code whose first ``digits - 2`` digits the place shares; "" for the provinces)."""
+
+    place: str = DESTINATION
+    digits: int = 2
+    parent: str = ""
+
+    @property
+    def prefix(self) -> str:
+        return self.parent[: self.digits - 2] if self.parent and self.digits > 2 else ""
+
+    @property
+    def in_rollup(self) -> bool:
+        """The rollup keys the destination's prefecture: provinces and prefectures."""
+        return self.place == DESTINATION and self.digits <= 4
+
+
+def use_rollup(
+    user: Any, flt: FigureFilter | None, wanted: bool | None = None, area: Area | None = None
+) -> bool:
+    """Whether figures come from the rollup rather than the records: ``wanted`` forces
+    the choice where the rollup can answer (tests, benchmarks); by default whenever it can
+    answer and the setting (``LIUDONG_ANALYTICS_ROLLUP``) allows it."""
+    answers = rollup.answers(user, flt or FigureFilter()) and (area is None or area.in_rollup)
+    if wanted is not None:
+        return wanted and answers
+    if not getattr(settings, "LIUDONG_ANALYTICS_ROLLUP", True):
+        return False
+    return connection.vendor in rollup.TRIGGER_VENDORS and answers
+
+
+def sees_everything(user: Any, org: Organization, flt: FigureFilter | None) -> bool:
+    """Whether the side condition and the gate select every open record and tally row:
+    the only root of the tree, a viewer the gate lets see everything, no filter."""
+    return tree.is_everything(org) and sees_all(user) and (flt or FigureFilter()).is_empty
+
+
+def open_records(
+    user: Any, org: Organization, flt: FigureFilter | None = None, *, basis: str | None = None
+) -> QuerySet[FlowRecord]:
+    """Open flow records counted for ``org``, through the scope gate, filtered."""
+    return _selected(FlowRecord.objects.filter(is_open=True), user, org, flt, basis)
+
+
+def tallies_for(
+    user: Any, org: Organization, flt: FigureFilter | None = None, *, basis: str | None = None
+) -> QuerySet[FlowTally]:
+    """The rollup's rows counted for ``org`` (as :func:`open_records`), through the gate,
+    filtered by direction and status."""
+    return _selected(FlowTally.objects.exclude(n=0), user, org, flt, basis)
+
+
+def _selected(
+    rows: QuerySet,
+    user: Any,
+    org: Organization | None,
+    flt: FigureFilter | None,
+    basis: str | None,
+    where: Lookups = (),
+    exclude: Lookups = (),
+) -> QuerySet:
+    if org is not None:
+        condition = tree.side_condition(org, basis or tree.basis_for(org))
+        if condition is not None:
+            rows = rows.filter(condition)
+    if where:
+        rows = rows.filter(**dict(where))
+    if exclude:
+        rows = rows.exclude(**dict(exclude))
+    flt = flt or FigureFilter()
+    if rows.model is FlowTally:  # the rollup has columns for direction and status only
+        flt = FigureFilter(direction=flt.direction, status=flt.status)
+    return flt.apply(visible_to(user, rows)).order_by()
+
+
+def counts(
+    user: Any,
+    org: Organization | None,
+    flt: FigureFilter | None,
+    dimensions: Sequence[str],
+    *,
+    basis: str | None = None,
+    children: list[Organization] | None = None,
+    area: Area | None = None,
+    where: Lookups = (),
+    exclude: Lookups = (),
+    from_rollup: bool | None = None,
+    overdue: bool = True,
+    read_whole: bool = True,
+) -> list[tuple[Any, ...]]:
+    """Open records counted by ``dimensions`` (names of :data:`DIMENSIONS`): rows of
+    (their values…, n, overdue today), groups at 0 left out.
+
+    Selected: the records counted for ``org`` (its side, ``basis``; ``org`` None: no side
+    condition), through the gate, filtered by ``flt``, within ``area``'s parent, with the
+    ``where``/``exclude`` lookups. ``children``: the table's rows for the ``row``
+    dimension. From the rollup when :func:`use_rollup` says so (``from_rollup`` forces
+    it), else from the records. ``overdue=False``: counts only (the overdue column 0);
+    ``read_whole=False``: through the compiled selection even when it selects everything
+    (tests compare the two)."""
+    flt = flt or FigureFilter()
+    basis = basis or (tree.basis_for(org) if org is not None else tree.RESPONSIBLE)
+    assert ROW not in dimensions or (children is not None and basis == tree.RESPONSIBLE)
+    summed = use_rollup(user, flt, from_rollup, area)
+    whole = (
+        read_whole
+        and not (where or exclude or (area and area.prefix))
+        and flt.is_empty
+        and sees_all(user)
+    )
+    whole = whole and (org is None or (basis == tree.RESPONSIBLE and tree.is_everything(org)))
+    ask = _Ask(user, org, flt, basis, area, where, exclude, whole, overdue)
+    join, row = _row_join(org, children) if ROW in dimensions else ("", "")
+    if summed:
+        return _from_rollup(ask, dimensions, join, row)
+    with tuned_for_aggregates():
+        return _from_records(ask, dimensions, join, row)
+
+
+@dataclass(frozen=True)
+class _Ask:
+    user: Any
+    org: Organization
+    flt: FigureFilter
+    basis: str
+    area: Area | None
+    where: Lookups
+    exclude: Lookups
+    whole: bool  # every row of the table: nothing to compile
+    overdue: bool
+
+    def source(
+        self, model: type[FlowTally] | type[FlowRecord], join: str
+    ) -> tuple[str, list[Any]] | None:
+        """What follows ``FROM``: the selection as ``t`` (then ``join``) and a ``WHERE``
+        open for more conditions, with its parameters; None when it selects nothing."""
+        quote = connection.ops.quote_name
+        tally = model is FlowTally
+        if self.whole:
+            table = quote(model._meta.db_table)
+            kept = f"t.{quote('n')} <> 0" if tally else f"t.{quote('is_open')}"
+            return f"{table} t{join} WHERE {kept}", []
+        columns = TALLY_COLUMNS if tally else self.record_columns
+        key = (
+            "analytics.reader",
+            model._meta.db_table,
+            gate_key(self.user),
+            self.org.pk if self.org else None,
+            self.org.path if self.org else None,
+            self.basis if self.org else None,
+            tuple(tree.subtree_ids(self.org)) if self.org else (),
+            self.flt,
+            self.area.place if self.area else None,
+            self.area.prefix if self.area else "",
+            self.where,
+            self.exclude,
+            columns,
+        )
+        found = compiled.statement(key, lambda: self.selection(model).values_list(*columns))
+        if found.sql is None:  # an empty id list, a scope of none
+            return None
+        return f"({found.sql}) t{join} WHERE 1 = 1", list(found.params)
+
+    @property
+    def record_columns(self) -> tuple[str, ...]:
+        if self.area and self.area.place != DESTINATION:
+            return (*RECORD_COLUMNS, self.area.place)
+        return RECORD_COLUMNS
+
+    def selection(self, model: type[FlowTally] | type[FlowRecord]) -> QuerySet:
+        if model is FlowTally:
+            rows: QuerySet = FlowTally.objects.exclude(n=0)
+            place = "prefecture"
+        else:
+            rows = FlowRecord.objects.filter(is_open=True)
+            place = self.area.place if self.area else DESTINATION
+        rows = _selected(rows, self.user, self.org, self.flt, self.basis, self.where, self.exclude)
+        prefix = self.area.prefix if self.area else ""
+        if prefix:  # a range on the code, which the indexes serve (LIKE may not)
+            after = str(int(prefix) + 1).zfill(len(prefix))
+            rows = rows.filter(**{f"{place}__gte": prefix, f"{place}__lt": after})
+        return rows
+
+
+def _expressions(dimensions: Sequence[str], tally: bool, area: Area | None, row: str) -> list[str]:
+    quote = connection.ops.quote_name
+    prefecture = "t." + quote("prefecture") if tally else f"SUBSTR(t.{quote(DESTINATION)}, 1, 4)"
+    found = []
+    for name in dimensions:
+        if name == ROW:
+            found.append(row)
+        elif name == "side":
+            found.append(_side())
+        elif name == "prefecture":
+            found.append(prefecture)
+        elif name == "province":
+            found.append(f"SUBSTR({prefecture}, 1, 2)")
+        elif name == "area":
+            area = area or Area()
+            column = prefecture if tally else f"t.{quote(area.place)}"
+            found.append(f"SUBSTR({column}, 1, {int(area.digits)})")
+        else:
+            assert name in DIMENSIONS, name
+            found.append(f"t.{quote(name)}")
+    return found
+
+
+def _row_join(org: Organization | None, children: list[Organization] | None) -> tuple[str, str]:
+    """The join that finds a record's (or tally row's) table row, and its column."""
+    owner = tree.row_owner(org, children or []) if org is not None else {}
+    if not owner:
+        return "", "CAST(NULL AS INTEGER)"
+    pairs = ", ".join(f"({int(pk)}, {int(row)})" for pk, row in sorted(owner.items()))
+    return f" LEFT JOIN (VALUES {pairs}) o ON o.column1 = {_side()}", "o.column2"
+
+
+def _side() -> str:
+    """SQL: the responsible side's organization id of ``t`` (decision 21)."""
+    quote = connection.ops.quote_name
+    return (
+        f"CASE t.{quote('direction')} WHEN '{Direction.OUTFLOW}' "
+        f"THEN t.{quote('home_organization_id')} WHEN '{Direction.INFLOW}' "
+        f"THEN t.{quote('inflow_organization_id')} END"
+    )
+
+
+def _grouping(expressions: list[str]) -> str:
+    return f" GROUP BY {', '.join(expressions)}" if expressions else ""
+
+
+def _from_rollup(
+    ask: _Ask, dimensions: Sequence[str], join: str, row: str
+) -> list[tuple[Any, ...]]:
+    """The tally's rows summed, the anchor day in the same statement (so a nightly rebuild
+    cannot fall between), then the overdue correction from the records' covering indexes."""
+    quote = connection.ops.quote_name
+    width = len(dimensions)
+    exprs = _expressions(dimensions, True, ask.area, row)
+    selected = ask.source(FlowTally, join)
+    if selected is None:
+        return []
+    source, params = selected
+    day = quote(FlowTallyDay._meta.db_table)
+    picked = "".join(f"{e}, " for e in exprs)
+    # The anchor day, when the overdue counts are wanted: read with the counts.
+    anchor_sql = f", (SELECT {quote('day')} FROM {day} WHERE {quote('id')} = 1)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {picked}SUM(t.{quote('n')}), SUM(t.{quote('overdue')})"
+            f"{anchor_sql if ask.overdue else ''} FROM {source}{_grouping(exprs)}",
+            params,
+        )
+        found = cursor.fetchall()
+        if not ask.overdue:
+            return [(*r[:width], r[width], 0) for r in found if r[width]]
+        anchor = found[0][width + 2] if found else rollup.anchor_day()
+        if isinstance(anchor, str):  # SQLite gives the subquery's date as text
+            anchor = datetime.date.fromisoformat(anchor)
+        totals: dict[tuple[Any, ...], list[int]] = {
+            tuple(r[:width]): [r[width] or 0, r[width + 1] or 0] for r in found
+        }
+        bounds = rollup.correction_bounds(anchor, overdue_cutoff())
+        selected = ask.source(FlowRecord, join) if bounds is not None else None
+        if bounds is not None and selected is not None:
+            source, params = selected
+            exprs = _expressions(dimensions, False, ask.area, row)
+            picked = "".join(f"{e}, " for e in exprs)
+            statements, fix_params = [], []
+            # One statement: each half is answered from its own covering index.
+            for condition, condition_params in rollup.correction_sql(bounds, "t"):
+                statements.append(
+                    f"SELECT {picked}COUNT(*) FROM {source} AND {condition}{_grouping(exprs)}"
+                )
+                fix_params += params + condition_params
+            cursor.execute(" UNION ALL ".join(statements), fix_params)
+            for *key, n in cursor.fetchall():
+                totals.setdefault(tuple(key), [0, 0])[1] += bounds[2] * n
+    return [(*key, n, overdue) for key, (n, overdue) in totals.items() if n]
+
+
+def _from_records(
+    ask: _Ask, dimensions: Sequence[str], join: str, row: str
+) -> list[tuple[Any, ...]]:
+    """The records counted, the overdue rule in the same pass (today's cutoff)."""
+    width = len(dimensions)
+    exprs = _expressions(dimensions, False, ask.area, row)
+    selected = ask.source(FlowRecord, join)
+    if selected is None:
+        return []
+    source, params = selected
+    halves = rollup.correction_sql((None, overdue_cutoff(), 1), "t") if ask.overdue else []
+    late = " OR ".join(f"({condition})" for condition, _p in halves) or "1 = 0"
+    late_params = [p for _c, condition_params in halves for p in condition_params]
+    picked = "".join(f"{e}, " for e in exprs)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {picked}COUNT(*), SUM(CASE WHEN {late} THEN 1 ELSE 0 END) "
+            f"FROM {source}{_grouping(exprs)}",
+            late_params + params,
+        )
+        found = cursor.fetchall()
+    return [(*r[:width], r[width], r[width + 1] or 0) for r in found if r[width]]
+
+
+@contextmanager
+def tuned_for_aggregates() -> Iterator[None]:
+    """PostgreSQL: enough work_mem to hash the groups (its estimate of the groups is far too
+    high, so it would sort a million rows on disk) and no JIT (compiling costs more than it
+    saves for one pass). Local to a transaction; other databases: nothing."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+def total(rows: list[tuple[Any, ...]]) -> int:
+    """The records counted in :func:`counts`'s rows."""
+    return sum(r[-2] for r in rows)
