@@ -136,7 +136,7 @@ def test_a_request_that_loses_the_race_answers_with_the_winners_row(
     else:
         answer = actions.check_in_with_token(token_key=key, station_code="620800-ST05")
         assert answer is not None
-        check_in, created = answer
+        check_in, created = answer.check_in, answer.created
     assert created is False and check_in.pk == winner[0].pk
     assert CheckIn.objects.filter(flow=flow).count() == 1
     assert AuditEvent.objects.filter(verb="checkin.request").count() == 0

@@ -292,16 +292,17 @@ def _quick_request(request: HttpRequest) -> dict[str, Any] | None:
     }
 
 
-def _check_in_json(check_in: CheckIn) -> bytes:
-    """``CheckInSerializer``'s answer, rendered as DRF's JSON renderer renders it."""
+def _check_in_json(check_in: CheckIn, facts: Any) -> bytes:
+    """``CheckInSerializer``'s answer (of the member, record and station: the ``facts`` the
+    action read), rendered as DRF's JSON renderer renders it."""
     decided_by = check_in.decided_by
     values = {
         "id": check_in.pk,
-        "member_name": check_in.member.name,
-        "station_code": check_in.station.code,
-        "station_name": check_in.station.name,
+        "member_name": facts.member_name,
+        "station_code": facts.station_code,
+        "station_name": facts.station_name,
         "flow": check_in.flow_id,
-        "destination_place": check_in.flow.destination_place_id,
+        "destination_place": facts.destination_place_id,
         "status": check_in.status,
         "method": check_in.method,
         "distance_km": float(check_in.distance_km) if check_in.distance_km is not None else None,
@@ -332,9 +333,9 @@ def check_ins(request: HttpRequest) -> HttpResponse:
         except DomainError:
             done = None  # the general path asks the same action again and renders the refusal
         if done is not None:
-            check_in, created = done
+            check_in, created, facts = done
             response = HttpResponse(
-                _check_in_json(check_in),
+                _check_in_json(check_in, facts),
                 status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
                 content_type="application/json",
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -116,7 +116,17 @@ def request_check_in(
     )  # fmt: skip
     if done is None:  # no such user
         raise _not_in_ledger()
-    return done
+    _relate(done.check_in, done.facts, station)
+    return done.check_in, done.created
+
+
+class Asked(NamedTuple):
+    """A check-in asked for: the row (new or the active one), whether it is new, and the
+    facts read (what the API's answer shows of the member, record and station)."""
+
+    check_in: CheckIn
+    created: bool
+    facts: sql.Facts
 
 
 def check_in_with_token(
@@ -127,7 +137,7 @@ def check_in_with_token(
     method: str = CheckInMethod.API,
     lng: float | None = None,
     lat: float | None = None,
-) -> tuple[CheckIn, bool] | None:
+) -> Asked | None:
     """:func:`request_check_in` for the user of an API token (not expired, an active user)
     at the station of ``station_code`` or ``qr_token``, ``lng``/``lat`` giving the distance.
 
@@ -153,7 +163,7 @@ def _ask(
     distance_km: float | None = None,
     point: tuple[float, float] | None = None,
     station: Station | None = None,
-) -> tuple[CheckIn, bool] | None:
+) -> Asked | None:
     """Read, decide, insert; after a lost race (the record changed, or another request's
     active check-in was committed after the read), again with the record locked."""
     member_id = None
@@ -171,7 +181,7 @@ def _ask(
                 check_in, created = _decide(facts, method, distance_km, point, station)
                 if created and not _insert(check_in, facts):
                     continue
-                return check_in, created
+                return Asked(check_in, created, facts)
         except IntegrityError:
             # SQLite: another request for the same record committed its check-in first.
             if attempt == 2:
@@ -216,7 +226,7 @@ def _decide(
         )
     if f.active_id is not None:
         if f.active_station_id == f.station_id:
-            return _active(f, station), False
+            return _active(f), False
         if f.active_status == CheckInStatus.PENDING:
             raise DomainError(
                 "pending_elsewhere",
@@ -262,7 +272,6 @@ def _decide(
         distance_km=round(distance_km, 2) if distance_km is not None else None,
         requested_at=timezone.now(),
     )
-    _relate(check_in, f, station)
     return check_in, True
 
 
@@ -302,7 +311,7 @@ def _loaded(model: Any, **values: Any) -> Any:
     return model.from_db(connection.alias, fields, [values[name] for name in fields])
 
 
-def _active(f: sql.Facts, station: Station | None) -> CheckIn:
+def _active(f: sql.Facts) -> CheckIn:
     """The record's active check-in at this station, as the read found it."""
     check_in = _loaded(
         CheckIn, id=f.active_id, member_id=f.member_id, flow_id=f.flow_id,
@@ -312,7 +321,6 @@ def _active(f: sql.Facts, station: Station | None) -> CheckIn:
         decided_at=sql.aware(f.active_decided_at), decided_by_id=f.decided_by_id,
         ended_at=sql.aware(f.active_ended_at),
     )  # fmt: skip
-    _relate(check_in, f, station)
     if f.decided_by_id is not None:
         from liudong.accounts.models import User
 
@@ -324,7 +332,8 @@ def _active(f: sql.Facts, station: Station | None) -> CheckIn:
 
 
 def _relate(check_in: CheckIn, f: sql.Facts, station: Station | None) -> None:
-    """What the answer shows, from the read (unread fields load on use, as with ``only``)."""
+    """The member, record and station of ``check_in`` as the read found them (unread fields
+    load on use, as with ``only``): what a caller of :func:`request_check_in` shows."""
     member = _loaded(
         Member, id=f.member_id, name=f.member_name, user_id=f.user_id,
         home_organization_id=f.member_home_organization_id,
