@@ -292,10 +292,15 @@ def _quick_request(request: HttpRequest) -> dict[str, Any] | None:
     }
 
 
+def _when(value: Any) -> Any:
+    return _DATETIME.to_representation(value) if value is not None else None
+
+
 def _check_in_json(check_in: CheckIn, facts: Any) -> bytes:
     """``CheckInSerializer``'s answer (of the member, record and station: the ``facts`` the
     action read), rendered as DRF's JSON renderer renders it."""
     decided_by = check_in.decided_by
+    distance = check_in.distance_km
     values = {
         "id": check_in.pk,
         "member_name": facts.member_name,
@@ -305,18 +310,12 @@ def _check_in_json(check_in: CheckIn, facts: Any) -> bytes:
         "destination_place": facts.destination_place_id,
         "status": check_in.status,
         "method": check_in.method,
-        "distance_km": float(check_in.distance_km) if check_in.distance_km is not None else None,
+        "distance_km": float(distance) if distance is not None else None,
         "reason": check_in.reason,
-        **{
-            name: _DATETIME.to_representation(getattr(check_in, name))
-            if getattr(check_in, name) is not None
-            else None
-            for name in ("requested_at", "decided_at")
-        },
+        "requested_at": _when(check_in.requested_at),
+        "decided_at": _when(check_in.decided_at),
         "decided_by": str(decided_by) if decided_by is not None else None,
-        "ended_at": _DATETIME.to_representation(check_in.ended_at)
-        if check_in.ended_at is not None
-        else None,
+        "ended_at": _when(check_in.ended_at),
     }
     text = json.dumps(values, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()

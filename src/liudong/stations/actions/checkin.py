@@ -178,7 +178,7 @@ def _ask(
                 if facts is None or (facts.station_id is None and station is None):
                     return None
                 member_id = facts.member_id
-                check_in, created = _decide(facts, method, distance_km, point, station)
+                check_in, created = _decide(facts, method, distance_km, point)
                 if created and not _insert(check_in, facts):
                     continue
                 return Asked(check_in, created, facts)
@@ -204,7 +204,6 @@ def _decide(
     method: str,
     distance_km: float | None,
     point: tuple[float, float] | None,
-    station: Station | None,
 ) -> tuple[CheckIn, bool]:
     """The rules: the active check-in at this station (False), a new one to insert (True),
     or the refusal."""
