@@ -40,11 +40,11 @@ def test_the_check_in_hot_path_refuses_an_expired_token(demo: Any, settings: Any
     user, _member, flow = member_with_account(demo)
     token = accounts.issue_api_token(user)
     _age(token, 29)
-    fresh = actions.quick_check_in(token_key=token.key, station_code="620800-ST05")
-    assert fresh is not None and fresh[1] is True  # a young token: the hot path answers
+    fresh = actions.check_in_with_token(token_key=token.key, station_code="620800-ST05")
+    assert fresh is not None and fresh[1] is True  # a young token: the token path answers
     CheckIn.objects.filter(flow=flow).delete()
     _age(token, 31)
-    assert actions.quick_check_in(token_key=token.key, station_code="620800-ST05") is None
+    assert actions.check_in_with_token(token_key=token.key, station_code="620800-ST05") is None
     api = Client(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_ACCEPT_LANGUAGE="en")
     refused = api.post(URL, {"station": "620800-ST05"})
     assert refused.status_code in (401, 403)

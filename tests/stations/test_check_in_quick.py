@@ -1,6 +1,6 @@
-"""The check-in API's hot path (decision 51): the same answers, rows, audit rows and scope as
-the general path (``CheckInViewSet.create`` → ``actions.request_check_in``), which still
-answers every error."""
+"""The check-in API's token path (decisions 51, 82): the same answers, rows, audit rows and
+scope as the general path (``CheckInViewSet.create`` → ``actions.request_check_in``), which
+renders every refusal; both run the one implementation of the rules."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 
 from liudong.accounts.models import Role, User
 from liudong.core import audit
+from liudong.core.errors import DomainError
 from liudong.core.models import AuditEvent
 from liudong.core.scope import visible_to
 from liudong.members.models import FlowRecord, FlowStatus
@@ -32,20 +33,25 @@ def _api(user: Any, **headers: Any) -> Client:
 
 @pytest.fixture
 def taken(monkeypatch: Any) -> list[Any]:
-    """What each hot-path call answered (None: it left the request to the general path)."""
+    """What each token-path call answered (None: it left the request to the general path,
+    which renders the refusal)."""
     answers: list[Any] = []
-    real = actions.quick_check_in
+    real = actions.check_in_with_token
 
     def spy(**kwargs: Any) -> Any:
-        answers.append(real(**kwargs))
+        try:
+            answers.append(real(**kwargs))
+        except DomainError:
+            answers.append(None)
+            raise
         return answers[-1]
 
-    monkeypatch.setattr(actions, "quick_check_in", spy)
+    monkeypatch.setattr(actions, "check_in_with_token", spy)
     return answers
 
 
 def _general(monkeypatch: Any) -> None:
-    monkeypatch.setattr(actions, "quick_check_in", lambda **kwargs: None)
+    monkeypatch.setattr(actions, "check_in_with_token", lambda **kwargs: None)
 
 
 def _stored_shape(pk: int) -> dict[str, Any]:

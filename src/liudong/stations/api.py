@@ -204,15 +204,17 @@ class CheckInViewSet(
         return self._answer(request, "check_out")
 
 
-# --- the check-in's hot path (decision 51) --------------------------------------------------
+# --- the check-in with an API token (decisions 51, 82) -------------------------------------
 #
 # ``POST /api/v1/check-ins/`` with an API token is the member app's one-click check-in.
 # Its two common answers (a new check-in, 201; the active one at the same station, 200)
-# skip DRF's request wrapping, negotiation and the ORM: :func:`check_ins` reads the body,
-# :func:`actions.quick_check_in` does the rest in two statements. Anything it does not
-# recognise exactly — another content type or ``Accept``, a session, a field it would not
-# accept as the serializer does, and every error — goes to ``CheckInViewSet`` unchanged,
-# which answers as before (same codes, messages and status).
+# skip DRF's request wrapping, negotiation and authentication: :func:`check_ins` reads the
+# body and :func:`actions.check_in_with_token` (the same rules as every check-in, the token
+# read in the same statement) does the rest. Anything it does not recognise exactly —
+# another content type or ``Accept``, a session, a field it would not accept as the
+# serializer does, a token that signs nobody in, an unknown station, and every refusal —
+# goes to ``CheckInViewSet`` unchanged, which answers as before (same codes, messages and
+# status) through the same action.
 
 _check_ins_general = CheckInViewSet.as_view({"get": "list", "post": "create"})
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_-]{1,32}")  # a station code or a QR token, as stored
@@ -290,28 +292,49 @@ def _quick_request(request: HttpRequest) -> dict[str, Any] | None:
     }
 
 
-def _check_in_json(values: dict[str, Any]) -> bytes:
-    """``CheckInSerializer``'s answer, rendered as DRF's JSON renderer renders it."""
-    for name in ("requested_at", "decided_at", "ended_at"):
-        if values[name] is not None:
-            values[name] = _DATETIME.to_representation(values[name])
-    if values["distance_km"] is not None:
-        values["distance_km"] = float(values["distance_km"])
+def _when(value: Any) -> Any:
+    return _DATETIME.to_representation(value) if value is not None else None
+
+
+def _check_in_json(check_in: CheckIn, facts: Any) -> bytes:
+    """``CheckInSerializer``'s answer (of the member, record and station: the ``facts`` the
+    action read), rendered as DRF's JSON renderer renders it."""
+    decided_by = check_in.decided_by
+    distance = check_in.distance_km
+    values = {
+        "id": check_in.pk,
+        "member_name": facts.member_name,
+        "station_code": facts.station_code,
+        "station_name": facts.station_name,
+        "flow": check_in.flow_id,
+        "destination_place": facts.destination_place_id,
+        "status": check_in.status,
+        "method": check_in.method,
+        "distance_km": float(distance) if distance is not None else None,
+        "reason": check_in.reason,
+        "requested_at": _when(check_in.requested_at),
+        "decided_at": _when(check_in.decided_at),
+        "decided_by": str(decided_by) if decided_by is not None else None,
+        "ended_at": _when(check_in.ended_at),
+    }
     text = json.dumps(values, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
 
 
 @csrf_exempt  # token requests only; the general path checks CSRF for sessions as before
 def check_ins(request: HttpRequest) -> HttpResponse:
-    """``/api/v1/check-ins/``: a member's token check-in on the hot path, the rest (and
-    every error) through ``CheckInViewSet``."""
+    """``/api/v1/check-ins/``: a member's token check-in answered here, the rest (and every
+    refusal) through ``CheckInViewSet``."""
     if request.method == "POST":
         values = _quick_request(request)
-        done = actions.quick_check_in(**values) if values is not None else None
+        try:
+            done = actions.check_in_with_token(**values) if values is not None else None
+        except DomainError:
+            done = None  # the general path asks the same action again and renders the refusal
         if done is not None:
-            answer, created = done
+            check_in, created, facts = done
             response = HttpResponse(
-                _check_in_json(answer),
+                _check_in_json(check_in, facts),
                 status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
                 content_type="application/json",
             )

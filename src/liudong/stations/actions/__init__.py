@@ -11,8 +11,11 @@ One module per topic (decision 81); this package re-exports their public names.
 from __future__ import annotations
 
 from liudong.stations.actions.branches import establish_branch, full_members_of_branch
-from liudong.stations.actions.checkin import register_own_flow, request_check_in
-from liudong.stations.actions.quick import quick_check_in
+from liudong.stations.actions.checkin import (
+    check_in_with_token,
+    register_own_flow,
+    request_check_in,
+)
 from liudong.stations.actions.review import (
     cancel_check_in,
     check_out,
@@ -32,12 +35,12 @@ __all__ = [
     "BRANCH_MINIMUM_FULL_MEMBERS",
     "STATION_FIELDS",
     "cancel_check_in",
+    "check_in_with_token",
     "check_out",
     "confirm_check_in",
     "create_station",
     "establish_branch",
     "full_members_of_branch",
-    "quick_check_in",
     "refuse_check_in",
     "register_own_flow",
     "request_check_in",

@@ -1,12 +1,20 @@
-"""A member's own flow record and check-in request, through the ORM."""
+"""A member's own flow record, and asking to check in: the rules, once (decision 82).
+
+Every caller asks :func:`request_check_in` (the member's page, the API for a signed-in user)
+or :func:`check_in_with_token` (the API for an API token: the member's app); both run
+:func:`_ask`, which reads every fact the rules need in one statement
+(:mod:`~liudong.stations.actions.checkin_sql`), decides here, and inserts the check-in with
+its audit row in one more.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liudong.core import audit
@@ -14,17 +22,22 @@ from liudong.core.errors import DomainError
 from liudong.core.scope import SYSTEM
 from liudong.members import actions as ledger
 from liudong.members.models import Direction, FlowRecord, FlowStatus, Member
+from liudong.orgs.models import Organization
 from liudong.regions.models import Place
-from liudong.stations.models import (
-    ACTIVE_CHECK_IN,
-    CheckIn,
-    CheckInMethod,
-    CheckInStatus,
-    Station,
-    StationStatus,
-)
+from liudong.stations.actions import checkin_sql as sql
+from liudong.stations.models import CheckIn, CheckInMethod, CheckInStatus, Station, StationStatus
 
 # --- check-in ------------------------------------------------------------------------------
+
+
+def _not_in_ledger() -> DomainError:
+    return DomainError(
+        "not_in_ledger",
+        _(
+            "Your account is not linked to an entry in the ledger. Ask your home branch "
+            "or the station's staff to record you."
+        ),
+    )
 
 
 def _member_of(by: Any) -> Member:
@@ -36,33 +49,8 @@ def _member_of(by: Any) -> Member:
         else None
     )
     if member is None:
-        raise DomainError(
-            "not_in_ledger",
-            _(
-                "Your account is not linked to an entry in the ledger. Ask your home branch "
-                "or the station's staff to record you."
-            ),
-        )
+        raise _not_in_ledger()
     return member
-
-
-def _refuse_active(active: CheckIn) -> DomainError:
-    if active.status == CheckInStatus.PENDING:
-        return DomainError(
-            "pending_elsewhere",
-            _(
-                "Your check-in at %(station)s is awaiting confirmation. Cancel it first if you "
-                "want to check in here instead."
-            )
-            % {"station": active.station.name},
-            "station",
-        )
-    return DomainError(
-        "checked_in_elsewhere",
-        _("You are checked in at %(station)s. Check out there first.")
-        % {"station": active.station.name},
-        "station",
-    )
 
 
 @transaction.atomic
@@ -105,13 +93,7 @@ def register_own_flow(
         )
 
 
-# What asking to check in reads of the member's record and of the member (the hot path of
-# the check-in API: no personal fields to decrypt, no columns nobody looks at).
-_FLOW_CHECK_IN_FIELDS = (
-    "id", "member_id", "status", "home_organization_id", "inflow_organization_id",
-    "destination_place_id", "member__id", "member__name", "member__user_id",
-    "member__home_organization_id", "member__inflow_organization_id",
-)  # fmt: skip
+# --- asking to check in -------------------------------------------------------------------
 
 
 def request_check_in(
@@ -121,28 +103,113 @@ def request_check_in(
     method: str = CheckInMethod.QR,
     distance_km: float | None = None,
 ) -> tuple[CheckIn, bool]:
-    """The member asks to check in at ``station``: ``(check_in, created)``.
+    """The member ``by`` asks to check in at ``station``: ``(check_in, created)``.
 
     Idempotent: asking again for the same station returns the active check-in. One active
     check-in per record is a database constraint; a request that loses a race on it (two
-    taps at once) is rolled back and answered again, which returns the row the other
-    request made.
+    taps at once) reads again and answers with the row the other request made.
     """
-    try:
-        return _request_check_in(by=by, station=station, method=method, distance_km=distance_km)
-    except IntegrityError:
-        # The unique constraint: another request for the same record committed its
-        # check-in after this one read. Inside a caller's transaction the atomic block
-        # below was a savepoint, so asking again is safe there too.
-        return _request_check_in(by=by, station=station, method=method, distance_km=distance_km)
+    user_id = getattr(by, "pk", None) if getattr(by, "is_authenticated", False) else None
+    done = _ask(
+        who="user", key=user_id, station_column="id", station_value=station.pk,
+        method=method, distance_km=distance_km, station=station,
+    )  # fmt: skip
+    if done is None:  # no such user
+        raise _not_in_ledger()
+    _relate(done.check_in, done.facts, station)
+    return done.check_in, done.created
 
 
-@transaction.atomic
-def _request_check_in(
-    *, by: Any, station: Station, method: str, distance_km: float | None
+class Asked(NamedTuple):
+    """A check-in asked for: the row (new or the active one), whether it is new, and the
+    facts read (what the API's answer shows of the member, record and station)."""
+
+    check_in: CheckIn
+    created: bool
+    facts: sql.Facts
+
+
+def check_in_with_token(
+    *,
+    token_key: str,
+    station_code: str | None = None,
+    qr_token: str | None = None,
+    method: str = CheckInMethod.API,
+    lng: float | None = None,
+    lat: float | None = None,
+) -> Asked | None:
+    """:func:`request_check_in` for the user of an API token (not expired, an active user)
+    at the station of ``station_code`` or ``qr_token``, ``lng``/``lat`` giving the distance.
+
+    None when the token signs nobody in or no such station exists: the API's general path
+    answers those (401, ``station_unknown``). Every rule's refusal is raised as for
+    :func:`request_check_in`: they are the same rules.
+    """
+    column, value = ("qr_token", qr_token) if qr_token else ("code", station_code)
+    point = (lng, lat) if lng is not None and lat is not None else None
+    return _ask(
+        who="token", key=token_key, station_column=column, station_value=value,
+        method=method, point=point,
+    )  # fmt: skip
+
+
+def _ask(
+    *,
+    who: str,
+    key: Any,
+    station_column: str,
+    station_value: Any,
+    method: str,
+    distance_km: float | None = None,
+    point: tuple[float, float] | None = None,
+    station: Station | None = None,
+) -> Asked | None:
+    """Read, decide, insert; after a lost race (the record changed, or another request's
+    active check-in was committed after the read), again with the record locked."""
+    member_id = None
+    for attempt in range(3):
+        try:
+            with _transaction(locked=attempt > 0):
+                if attempt and member_id is not None:
+                    sql.lock_open_record(member_id)
+                facts = sql.read(
+                    who=who, key=key, station_column=station_column, station=station_value
+                )
+                if facts is None or (facts.station_id is None and station is None):
+                    return None
+                member_id = facts.member_id
+                check_in, created = _decide(facts, method, distance_km, point)
+                if created and not _insert(check_in, facts):
+                    continue
+                return Asked(check_in, created, facts)
+        except IntegrityError:
+            # SQLite: another request for the same record committed its check-in first.
+            if attempt == 2:
+                raise
+    raise IntegrityError("one_active_check_in_per_flow_record: the record kept changing")
+
+
+def _transaction(*, locked: bool) -> Any:
+    """On PostgreSQL, outside a caller's transaction, the first try runs in autocommit: the
+    read takes no lock and the insert is one statement (the record's lock, the check-in and
+    its audit row commit together or not at all). A try again, a caller's transaction
+    (a savepoint) and SQLite (``IMMEDIATE``: writers queue before the read) use one."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block and not locked:
+        return contextlib.nullcontext()
+    return transaction.atomic()
+
+
+def _decide(
+    f: sql.Facts,
+    method: str,
+    distance_km: float | None,
+    point: tuple[float, float] | None,
 ) -> tuple[CheckIn, bool]:
-    if station.status != StationStatus.OPEN:
-        _member_of(by)  # "not in the ledger" first: it says what to do next
+    """The rules: the active check-in at this station (False), a new one to insert (True),
+    or the refusal."""
+    if f.member_id is None:
+        raise _not_in_ledger()  # first: it says what to do next
+    if f.station_status != StationStatus.OPEN:
         raise DomainError(
             "station_not_open",
             _("This station is not open for check-in. Choose another station nearby."),
@@ -150,60 +217,139 @@ def _request_check_in(
         )
     if method not in CheckInMethod.values:
         method = CheckInMethod.QR
-    # One statement: the member's open record, locked (concurrent requests for it queue
-    # here), with the member and the id of the record's active check-in, if any.
-    flow = (
-        FlowRecord.objects.select_for_update(of=("self",))
-        .select_related("member")
-        .only(*_FLOW_CHECK_IN_FIELDS)
-        .annotate(
-            active_check_in_id=Subquery(
-                CheckIn.objects.filter(flow=OuterRef("pk"), status__in=ACTIVE_CHECK_IN)
-                .order_by()
-                .values("pk")[:1]
-            )
-        )
-        .filter(member__user=by.pk, is_open=True)
-        .order_by()
-        .first()
-        if by is not None
-        else None
-    )
-    if flow is None:
-        _member_of(by)
+    if f.flow_id is None:
         raise DomainError(
             "no_open_flow",
             _("You have no open flow record. Register where you are now first."),
             "flow",
         )
-    member = flow.member
-    if flow.active_check_in_id is not None:
-        active = CheckIn.objects.select_related("station").get(pk=flow.active_check_in_id)
-        active.flow, active.member = flow, member  # what the answer shows: no second query
-        if active.station_id == station.pk:
-            return active, False
-        raise _refuse_active(active)
-    if flow.status == FlowStatus.MANAGED:
-        if flow.inflow_organization_id and flow.inflow_organization_id == station.branch_id:
+    if f.active_id is not None:
+        if f.active_station_id == f.station_id:
+            return _active(f), False
+        if f.active_status == CheckInStatus.PENDING:
+            raise DomainError(
+                "pending_elsewhere",
+                _(
+                    "Your check-in at %(station)s is awaiting confirmation. Cancel it first "
+                    "if you want to check in here instead."
+                )
+                % {"station": f.active_station_name},
+                "station",
+            )
+        raise DomainError(
+            "checked_in_elsewhere",
+            _("You are checked in at %(station)s. Check out there first.")
+            % {"station": f.active_station_name},
+            "station",
+        )
+    if f.flow_status == FlowStatus.MANAGED:
+        if f.inflow_organization_id and f.inflow_organization_id == f.station_branch_id:
             raise DomainError(
                 "already_attached", _("You are already attached to this station."), "station"
             )
+        org = Organization.objects.only("name").get(
+            pk=f.inflow_organization_id or f.home_organization_id
+        )
         raise DomainError(
             "managed_elsewhere",
             _(
                 "Your record is managed by %(org)s. Ask them to release you before you check "
                 "in at another station."
             )
-            % {"org": flow.inflow_organization or flow.home_organization},
+            % {"org": org},
             "station",
         )
+    if point is not None:
+        from liudong.stations.queries import haversine_km
+
+        distance_km = haversine_km(point[0], point[1], f.station_lng, f.station_lat)
     check_in = CheckIn(
-        member=member,
-        flow=flow,
-        station=station,
+        member_id=f.member_id,
+        flow_id=f.flow_id,
+        station_id=f.station_id,
         method=method,
         distance_km=round(distance_km, 2) if distance_km is not None else None,
+        requested_at=timezone.now(),
     )
-    with audit.action("checkin.request", actor=by):
-        check_in.save()
     return check_in, True
+
+
+def _insert(check_in: CheckIn, f: sql.Facts) -> bool:
+    """Write ``check_in`` and its audit row (as the audit's signals would have): False when
+    the record changed since the read."""
+    from liudong.accounts.models import User
+
+    actor = User(id=f.user_id, username=f.username, organization_id=f.user_organization_id)
+    if f.user_organization_id is not None:
+        actor._state.fields_cache["organization"] = Organization(
+            id=f.user_organization_id, path=f.user_organization_path
+        )
+    with audit.action("checkin.request", actor=actor):
+        event = audit.event_values(
+            "create",
+            check_in,
+            changes={"after": audit.snapshot(check_in)},
+            org_path=f.station_path,
+            object_repr=f"{f.member_name} → {f.station_name}",
+        )
+    event["at"] = timezone.now()
+    event["actor"] = f.user_id
+    event["content_type"] = event["content_type"].pk
+    pk = sql.insert(check_in, f.flow_status or "", event)
+    if pk is None:
+        return False
+    check_in.pk = pk
+    check_in._state.adding = False
+    return True
+
+
+def _loaded(model: Any, **values: Any) -> Any:
+    """An instance of ``model`` as the ORM loads it with ``only(*values)`` (the other fields
+    deferred: they load on use)."""
+    fields = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(connection.alias, fields, [values[name] for name in fields])
+
+
+def _active(f: sql.Facts) -> CheckIn:
+    """The record's active check-in at this station, as the read found it."""
+    check_in = _loaded(
+        CheckIn, id=f.active_id, member_id=f.member_id, flow_id=f.flow_id,
+        station_id=f.active_station_id, status=f.active_status, method=f.active_method,
+        distance_km=f.active_distance_km, reason=f.active_reason,
+        requested_at=sql.aware(f.active_requested_at),
+        decided_at=sql.aware(f.active_decided_at), decided_by_id=f.decided_by_id,
+        ended_at=sql.aware(f.active_ended_at),
+    )  # fmt: skip
+    if f.decided_by_id is not None:
+        from liudong.accounts.models import User
+
+        check_in._state.fields_cache["decided_by"] = _loaded(
+            User, id=f.decided_by_id, username=f.decided_by_username,
+            display_name=f.decided_by_display_name,
+        )  # fmt: skip
+    return check_in
+
+
+def _relate(check_in: CheckIn, f: sql.Facts, station: Station | None) -> None:
+    """The member, record and station of ``check_in`` as the read found them (unread fields
+    load on use, as with ``only``): what a caller of :func:`request_check_in` shows."""
+    member = _loaded(
+        Member, id=f.member_id, name=f.member_name, user_id=f.user_id,
+        home_organization_id=f.member_home_organization_id,
+        inflow_organization_id=f.member_inflow_organization_id,
+    )  # fmt: skip
+    flow = _loaded(
+        FlowRecord, id=f.flow_id, member_id=f.member_id, status=f.flow_status,
+        destination_place_id=f.destination_place_id,
+        home_organization_id=f.home_organization_id,
+        inflow_organization_id=f.inflow_organization_id,
+    )  # fmt: skip
+    flow._state.fields_cache["member"] = member
+    if station is None:
+        station = _loaded(
+            Station, id=f.station_id, code=f.station_code, name=f.station_name,
+            status=f.station_status, lng=f.station_lng, lat=f.station_lat,
+            branch_id=f.station_branch_id,
+        )  # fmt: skip
+    cache = check_in._state.fields_cache
+    cache["member"], cache["flow"], cache["station"] = member, flow, station

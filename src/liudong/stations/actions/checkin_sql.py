@@ -1,0 +1,263 @@
+"""The statements of asking to check in (decision 51; one implementation since decision 82).
+
+:mod:`liudong.stations.actions.checkin` decides; this module reads and writes, with
+hand-written SQL, for every caller (the member's page, the API's general path and its
+token path):
+
+- one read of everything the rules look at: the user (by id, or by an API token that is
+  not expired and an active user), the member, the member's open record, the station (by
+  id, code or QR token), the record's active check-in with its station's name and who
+  decided it. Every join is an outer one, so what is missing is a ``None`` the rules name;
+- one insert that locks the record, checks it again (still open, same status), writes the
+  check-in (none if another request's active check-in is there: the partial unique
+  constraint, waited for) and its audit row (one statement on PostgreSQL, two on SQLite).
+
+Values are always bound, never formatted in. On PostgreSQL each statement is prepared once
+per connection and executed by name (planning a ten-table join costs more than running it).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import weakref
+import zlib
+from typing import Any, NamedTuple
+
+from django.db import connection
+from django.db.models import GenericIPAddressField, JSONField
+from django.utils import timezone
+
+from liudong.core.authentication import token_valid_since
+from liudong.members.models import FlowRecord
+from liudong.stations.models import CheckIn, CheckInStatus
+
+_READ = """\
+SELECT u.id, u.username, u.organization_id, uo.path,
+       m.id, m.name, m.home_organization_id, m.inflow_organization_id,
+       f.id, f.status, f.destination_place_id, f.home_organization_id,
+       f.inflow_organization_id,
+       s.id, s.code, s.name, s.status, s.lng, s.lat, s.branch_id,
+       CASE WHEN s.branch_id IS NOT NULL THEN sb.path ELSE so.path END,
+       c.id, c.station_id, cs.name, c.status, c.method, c.distance_km, c.reason,
+       c.requested_at, c.decided_at, c.ended_at, d.id, d.display_name, d.username
+FROM {who}
+LEFT JOIN orgs_organization uo ON uo.id = u.organization_id
+LEFT JOIN members_member m ON m.user_id = u.id
+LEFT JOIN members_flowrecord f ON f.member_id = m.id AND f.is_open
+LEFT JOIN stations_station s ON s.{station_column} = %s
+LEFT JOIN orgs_organization sb ON sb.id = s.branch_id
+LEFT JOIN orgs_organization so ON so.id = s.organization_id
+LEFT JOIN stations_checkin c ON c.flow_id = f.id AND c.status IN (%s, %s)
+LEFT JOIN stations_station cs ON cs.id = c.station_id
+LEFT JOIN accounts_user d ON d.id = c.decided_by_id
+WHERE {where}
+"""
+
+# How the user is named: by their id (a signed-in page or API session), or by an API token.
+_WHO = {
+    "user": ("accounts_user u", "u.id = %s"),
+    "token": (
+        "authtoken_token t JOIN accounts_user u ON u.id = t.user_id AND u.is_active",
+        "t.key = %s AND t.created >= %s",
+    ),
+}
+_READS = {
+    (who, column): _READ.format(who=_WHO[who][0], where=_WHO[who][1], station_column=column)
+    for who in _WHO
+    for column in ("id", "code", "qr_token")
+}
+
+
+class Facts(NamedTuple):
+    """What the read found (``None`` where there is nothing)."""
+
+    user_id: int
+    username: str
+    user_organization_id: int | None
+    user_organization_path: str | None
+    member_id: int | None
+    member_name: str | None
+    member_home_organization_id: int | None
+    member_inflow_organization_id: int | None
+    flow_id: int | None
+    flow_status: str | None
+    destination_place_id: str | None
+    home_organization_id: int | None
+    inflow_organization_id: int | None
+    station_id: int | None
+    station_code: str | None
+    station_name: str | None
+    station_status: str | None
+    station_lng: float | None
+    station_lat: float | None
+    station_branch_id: int | None
+    station_path: str | None
+    active_id: int | None
+    active_station_id: int | None
+    active_station_name: str | None
+    active_status: str | None
+    active_method: str | None
+    active_distance_km: float | None
+    active_reason: str | None
+    active_requested_at: Any
+    active_decided_at: Any
+    active_ended_at: Any
+    decided_by_id: int | None
+    decided_by_display_name: str | None
+    decided_by_username: str | None
+
+
+def read(*, who: str, key: Any, station_column: str, station: Any) -> Facts | None:
+    """The facts for ``who`` ("user": a user id; "token": an API token's key) and the
+    station whose ``station_column`` is ``station``; None when no such user or token."""
+    params = [station, CheckInStatus.PENDING.value, CheckInStatus.CONFIRMED.value, key]
+    if who == "token":
+        params.append(connection.ops.adapt_datetimefield_value(token_valid_since()))
+    with connection.cursor() as cursor:
+        execute(
+            cursor, f"liudong_check_in_read_{who}_{station_column}",
+            _READS[who, station_column], params,
+        )  # fmt: skip
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    return Facts(*rows[0])
+
+
+def aware(value: Any) -> Any:
+    """A datetime read by hand as the ORM reads it (SQLite gives naive UTC or text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=datetime.UTC)
+    return value
+
+
+# --- the insert ---------------------------------------------------------------------------
+
+_CHECK_IN_COLUMNS = [f for f in CheckIn._meta.concrete_fields if not f.primary_key]
+_AUDIT_COLUMNS: list[Any] = []
+
+
+def _audit_columns() -> list[Any]:
+    """The audit row's columns but its id (read once: the model loads after this module)."""
+    if not _AUDIT_COLUMNS:
+        from liudong.core.models import AuditEvent
+
+        _AUDIT_COLUMNS.extend(f for f in AuditEvent._meta.concrete_fields if not f.primary_key)
+    return _AUDIT_COLUMNS
+
+
+def _insert_sql(vendor: str) -> tuple[str, str]:
+    """(insert of the check-in, insert of its audit row) for ``vendor``."""
+    from liudong.core.models import AuditEvent
+
+    checkin_columns = ", ".join(f.column for f in _CHECK_IN_COLUMNS)
+    checkin_values = ", ".join(["%s"] * len(_CHECK_IN_COLUMNS))
+    audit_fields = _audit_columns()
+    audit_columns = ", ".join(f.column for f in audit_fields)
+    if vendor != "postgresql":
+        audit_values = ", ".join(["%s"] * len(audit_fields))
+        # Every transaction on SQLite begins IMMEDIATE: nothing changed since the read.
+        return (
+            f"INSERT INTO {CheckIn._meta.db_table} ({checkin_columns}) VALUES ({checkin_values})",
+            f"INSERT INTO {AuditEvent._meta.db_table} ({audit_columns}) VALUES ({audit_values})",
+        )
+    # One statement: the record locked (concurrent requests for it queue here) and checked
+    # again; the check-in, none if another request's active check-in is there (the partial
+    # unique constraint, waited for); its audit row with the new id in object_id and
+    # changes.after.id.
+    selected = []
+    for f in audit_fields:
+        if f.name == "object_id":
+            selected.append("c.id::text")
+        elif f.name == "changes":
+            selected.append("jsonb_set(%s, '{after,id}', to_jsonb(c.id))")
+        else:
+            selected.append("%s")
+    return (
+        f"WITH f AS (SELECT id FROM {FlowRecord._meta.db_table} "
+        "WHERE id = %s AND is_open AND status = %s FOR UPDATE), "
+        f"c AS (INSERT INTO {CheckIn._meta.db_table} ({checkin_columns}) "
+        f"SELECT {checkin_values} FROM f ON CONFLICT DO NOTHING RETURNING id) "
+        f"INSERT INTO {AuditEvent._meta.db_table} ({audit_columns}) "
+        f"SELECT {', '.join(selected)} FROM c RETURNING object_id",
+        "",
+    )
+
+
+_INSERTS: dict[str, tuple[str, str]] = {}
+_ADAPTED_ON_POSTGRESQL = (JSONField, GenericIPAddressField)
+
+
+def _db_value(field: Any, value: Any, vendor: str) -> Any:
+    """``field.get_db_prep_save`` where it changes something: on PostgreSQL the driver takes
+    these numbers, texts and aware datetimes as they are; JSON and addresses are adapted."""
+    if vendor == "postgresql" and not isinstance(field, _ADAPTED_ON_POSTGRESQL):
+        return value
+    return field.get_db_prep_save(value, connection)
+
+
+def insert(check_in: CheckIn, flow_status: str, event: dict[str, Any]) -> int | None:
+    """Insert ``check_in`` (its record still open with ``flow_status``) and its audit row
+    ``event`` (``audit.event_values``); the new id, or None when nothing was inserted (the
+    record changed, or another active check-in is there: read again). On SQLite a lost race
+    on the one-active constraint raises ``IntegrityError`` instead."""
+    vendor = connection.vendor
+    inserts = _INSERTS.get(vendor)
+    if inserts is None:
+        inserts = _INSERTS[vendor] = _insert_sql(vendor)
+    values = [_db_value(f, getattr(check_in, f.attname), vendor) for f in _CHECK_IN_COLUMNS]
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            audit_values = [
+                _db_value(f, event[f.name], vendor)
+                for f in _audit_columns()
+                if f.name != "object_id"
+            ]
+            execute(
+                cursor, "liudong_check_in_insert", inserts[0],
+                [check_in.flow_id, flow_status, *values, *audit_values],
+            )  # fmt: skip
+            inserted = cursor.fetchone()
+            return int(inserted[0]) if inserted is not None else None
+        execute(cursor, "liudong_check_in_insert", inserts[0], values)
+        pk = cursor.lastrowid
+        event["object_id"] = str(pk)
+        event["changes"]["after"]["id"] = pk
+        cursor.execute(
+            inserts[1], [f.get_db_prep_save(event[f.name], connection) for f in _audit_columns()]
+        )
+    return pk
+
+
+def lock_open_record(member_id: int) -> None:
+    """Lock the member's open record (a read again after a lost race queues behind it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {FlowRecord._meta.db_table} WHERE member_id = %s AND is_open"
+            + (" FOR UPDATE" if connection.vendor == "postgresql" else ""),
+            [member_id],
+        )
+
+
+# --- prepared statements ------------------------------------------------------------------
+
+_PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def execute(cursor: Any, name: str, sql: str, params: list[Any]) -> None:
+    """Run ``sql`` with ``params``; on PostgreSQL as the prepared statement ``name``."""
+    if connection.vendor != "postgresql":
+        cursor.execute(sql, params)
+        return
+    name = f"{name}_{zlib.crc32(sql.encode()):08x}"  # another text, another statement
+    prepared = _PREPARED.setdefault(connection.connection, set())
+    if name not in prepared:
+        numbered = iter(range(1, len(params) + 1))
+        cursor.execute(f"PREPARE {name} AS " + re.sub("%s", lambda _m: f"${next(numbered)}", sql))
+        prepared.add(name)
+    cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
