@@ -113,14 +113,21 @@ def _snapshot_plan(model: type[models.Model]) -> list[tuple[str, str, bool]]:
     return plan
 
 
+_AS_IS = frozenset({str, int, bool, float, type(None)})
+
+
 def snapshot_values(model: type[models.Model], value_of: Any) -> dict[str, Any]:
-    """What :func:`snapshot` shows of a ``model`` row whose column values (by attname)
-    ``value_of(attname)`` gives: for a set-based write that holds plain values, not
-    instances (:func:`record_many`)."""
+    """What :func:`snapshot` shows of a ``model`` row whose column values by attname are
+    ``value_of`` (a mapping, or a function of the attname): for a set-based write that
+    holds plain values, not instances (:func:`record_many`)."""
+    get = value_of.get if isinstance(value_of, dict) else value_of
     data: dict[str, Any] = {}
     for name, attname, masked in _snapshot_plan(model):
-        value = value_of(attname)
-        data[name] = (SENSITIVE_MARK if value else "") if masked else _plain(value)
+        value = get(attname)
+        if masked:
+            data[name] = SENSITIVE_MARK if value else ""
+        else:
+            data[name] = value if type(value) in _AS_IS else _plain(value)
     return data
 
 

@@ -39,7 +39,9 @@ FOREIGN = {
     "home_contact", "inflow_organization",
 }  # fmt: skip
 # Refusals that mean "the ledger moved since the rows were checked".
-STALE = {"id_number_exists", "open_flow_exists", "ledger_changed", "not_found"}
+STALE = {
+    "id_number_exists", "registered_elsewhere", "open_flow_exists", "ledger_changed", "not_found",
+}  # fmt: skip
 
 
 @dataclass
@@ -110,7 +112,9 @@ class _Context:
     def path(self, *org_ids: int | None) -> str:
         for org_id in org_ids:
             if org_id:
-                return self.paths.get(org_id) or Organization.objects.get(pk=org_id).path
+                if org_id not in self.paths:
+                    self.paths[org_id] = Organization.objects.get(pk=org_id).path
+                return self.paths[org_id]
         return ""
 
     def require_in_scope(self, org_id: int | None) -> None:
@@ -165,7 +169,9 @@ FLOW_COLUMNS = (
 def _preparer(model: type, columns: Sequence[str]) -> Any:
     """Each row's values as the database takes them: the field's own preparation where it
     does something (encryption; dates on SQLite), the value itself elsewhere."""
-    from django.db import connection, models
+    from django.db import DEFAULT_DB_ALIAS, connections, models
+
+    connection = connections[DEFAULT_DB_ALIAS]  # the connection itself, not its proxy
 
     from liudong.core.fields import EncryptedCharField
 
@@ -193,7 +199,9 @@ def _member_event(
     """``values``: a dict of columns (a new member) or the member (an update)."""
     get = values.get if isinstance(values, dict) else lambda a: getattr(values, a)
     if changes is None:
-        changes = {"after": audit.snapshot_values(Member, get)}
+        changes = {
+            "after": audit.snapshot_values(Member, values if isinstance(values, dict) else get)
+        }
     path = ctx.path(get("home_organization_id"), get("inflow_organization_id"))
     return (kind, verb, Member, get("id"), get("name"), path, changes)
 
@@ -208,7 +216,9 @@ def _flow_event(
 ) -> tuple[Any, ...]:
     get = values.get if isinstance(values, dict) else lambda a: getattr(values, a)
     if changes is None:
-        changes = {"after": audit.snapshot_values(FlowRecord, get)}
+        changes = {
+            "after": audit.snapshot_values(FlowRecord, values if isinstance(values, dict) else get)
+        }
     path = ctx.path(get("home_organization_id"), get("inflow_organization_id"))
     text = FlowRecord.label(member_name, ctx.place_name(get("destination_place_id")))
     return (kind, verb, FlowRecord, get("id"), text, path, changes)
