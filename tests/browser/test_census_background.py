@@ -9,6 +9,7 @@ from typing import Any
 
 from liudong.census import actions, jobs, progress
 from liudong.census.models import CensusRound, CensusSubmission
+from liudong.core.scope import SYSTEM
 from liudong.demo.census import ROUND_NAME
 from liudong.members.models import Member
 from liudong.orgs.models import Organization
@@ -41,14 +42,14 @@ def test_dry_run_and_commit_run_in_a_thread(
     census_round = CensusRound.objects.get(name=ROUND_NAME)
     rows = [row(id_number=i, organization=branch.name) for i in fresh_ids(3000)]
     submission = actions.submit_file(
-        by=None, census_round=census_round, county=county, upload=upload(workbook_bytes(rows))
+        by=SYSTEM, census_round=census_round, county=county, upload=upload(workbook_bytes(rows))
     )
     jobs.start_dry_run(submission.pk)
     checked = wait_for(submission.pk, {"validated", "rejected"})
     assert checked.state == "validated" and checked.rows_new == 3000, checked.message
     assert checked.seen, "the page would have had progress to show"
     before = Member.objects.count()
-    actions.request_commit(by=None, submission=checked)
+    actions.request_commit(by=SYSTEM, submission=checked)
     jobs.start_commit(checked.pk)
     done = wait_for(checked.pk, {"committed", "validated"})
     assert done.state == "committed", done.message

@@ -117,10 +117,14 @@ def branch(demo: Any) -> Any:
 def run_file(demo: Any, census_round: Any) -> Callable[..., Any]:
     """Upload bytes for a county and run the dry run inline; returns the submission."""
     from liudong.census import actions
+    from liudong.core.scope import SYSTEM
 
     def run(content: bytes, county: str = "620821", by: Any = None, name: str = "c.xlsx") -> Any:
         submission = actions.submit_file(
-            by=by, census_round=census_round, county=demo(county), upload=upload(content, name)
+            by=by or SYSTEM,
+            census_round=census_round,
+            county=demo(county),
+            upload=upload(content, name),
         )
         return actions.run_dry_run(submission.pk)
 

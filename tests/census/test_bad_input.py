@@ -14,6 +14,7 @@ from liudong.census import actions
 from liudong.census.columns import COLUMNS, template_header
 from liudong.census.models import CensusSubmission
 from liudong.core.errors import DomainError
+from liudong.core.scope import SYSTEM
 from liudong.members.models import Member
 
 from .conftest import fresh_ids, row, upload, workbook_bytes
@@ -30,7 +31,7 @@ def codes_of(submission: CensusSubmission) -> set[str]:
 def test_not_an_xlsx_is_refused_at_upload(demo: Any, census_round: Any) -> None:
     with pytest.raises(DomainError) as caught:
         actions.submit_file(
-            by=None,
+            by=SYSTEM,
             census_round=census_round,
             county=demo("620821"),
             upload=upload("name,id\n张三,1\n".encode(), "list.csv"),
@@ -45,7 +46,7 @@ def test_password_protected_workbook_is_named_as_such(demo: Any, census_round: A
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500 + "EncryptionInfo".encode("utf-16-le")
     with pytest.raises(DomainError) as caught:
         actions.submit_file(
-            by=None, census_round=census_round, county=demo("620821"), upload=upload(ole)
+            by=SYSTEM, census_round=census_round, county=demo("620821"), upload=upload(ole)
         )
     assert caught.value.code == "file_password_or_xls"
     assert "password" in caught.value.message.lower() or "密码" in caught.value.message
@@ -194,17 +195,17 @@ def test_formulas_are_refused_per_cell(run_file: Any, branch: Any) -> None:
 def test_second_upload_while_one_runs_is_refused(demo: Any, census_round: Any, branch: Any) -> None:
     content = workbook_bytes([row(organization=branch.name)])
     first = actions.submit_file(
-        by=None, census_round=census_round, county=demo("620821"), upload=upload(content)
+        by=SYSTEM, census_round=census_round, county=demo("620821"), upload=upload(content)
     )
     assert first.state == "queued"  # its job has not run yet
     with pytest.raises(DomainError) as caught:
         actions.submit_file(
-            by=None, census_round=census_round, county=demo("620821"), upload=upload(content)
+            by=SYSTEM, census_round=census_round, county=demo("620821"), upload=upload(content)
         )
     assert caught.value.code == "census_busy"
     # Another county is not held up.
     other = actions.submit_file(
-        by=None, census_round=census_round, county=demo("620822"), upload=upload(content)
+        by=SYSTEM, census_round=census_round, county=demo("620822"), upload=upload(content)
     )
     assert other.pk
 
@@ -215,10 +216,10 @@ def test_a_stale_job_no_longer_blocks(
     settings.LIUDONG_CENSUS_STALE_SECONDS = 0
     content = workbook_bytes([row(organization=branch.name)])
     first = actions.submit_file(
-        by=None, census_round=census_round, county=demo("620821"), upload=upload(content)
+        by=SYSTEM, census_round=census_round, county=demo("620821"), upload=upload(content)
     )
     second = actions.submit_file(
-        by=None, census_round=census_round, county=demo("620821"), upload=upload(content)
+        by=SYSTEM, census_round=census_round, county=demo("620821"), upload=upload(content)
     )
     first.refresh_from_db()
     assert (

@@ -20,6 +20,7 @@ from openpyxl.styles import PatternFill
 from liudong.census import actions, files, importer
 from liudong.census.models import CensusConflict, CensusSubmission
 from liudong.core import crypto
+from liudong.core.scope import SYSTEM
 from liudong.members.idnumber import check_character
 
 from .conftest import fresh_ids, read_back, row, workbook_bytes
@@ -363,7 +364,7 @@ def test_a_decided_claim_keeps_its_decision(demo: Any, run_file: Any, branch: An
     claimed = row(organization=branch.name, id_number=member.id_number, name=member.name)
     first = run_file(workbook_bytes([claimed]))
     conflict = CensusConflict.objects.get(submission=first)
-    actions.resolve_conflict(by=None, conflict=conflict, accept=False, note="stays")
+    actions.resolve_conflict(by=SYSTEM, conflict=conflict, accept=False, note="stays")
     again = run_file(workbook_bytes([claimed]))
     assert again.rows_conflict == 1
     conflict.refresh_from_db()

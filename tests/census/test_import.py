@@ -12,17 +12,18 @@ from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
 from liudong.census import actions, progress, workbooks
-from liudong.census.actions import bulk
 from liudong.census.columns import DATA_SHEET, EXAMPLE_SHEET, INSTRUCTIONS_SHEET
 from liudong.census.models import CensusConflict, CensusSubmission
 from liudong.core.models import AuditEvent
+from liudong.core.scope import SYSTEM
+from liudong.members.actions import bulk as writer
 from liudong.members.models import FlowRecord, Member
 
 from .conftest import fresh_ids, row, upload, workbook_bytes
 
 
 def commit(submission: CensusSubmission) -> CensusSubmission:
-    actions.request_commit(by=None, submission=submission)
+    actions.request_commit(by=SYSTEM, submission=submission)
     return actions.run_commit(submission.pk)
 
 
@@ -135,17 +136,17 @@ def test_a_failure_mid_batch_leaves_zero_rows(run_file: Any, branch: Any, monkey
     assert submission.rows_new == 2500
     members, flows = Member.objects.count(), FlowRecord.objects.count()
     calls = {"n": 0}
-    original = bulk._insert  # the commit's writes call it in their own module
+    original = writer.insert_rows  # the ledger's writer calls it in its own module
 
-    def dying(model: Any, columns: Any, rows: Any) -> Any:
+    def dying(model: Any, columns: Any, rows: Any, **kwargs: Any) -> Any:
         if model is FlowRecord:
             calls["n"] += 1
             if calls["n"] == 2:  # the process "dies" writing the second batch
                 raise RuntimeError("killed")
-        return original(model, columns, rows)
+        return original(model, columns, rows, **kwargs)
 
-    monkeypatch.setattr(bulk, "_insert", dying)
-    actions.request_commit(by=None, submission=submission)
+    monkeypatch.setattr(writer, "insert_rows", dying)
+    actions.request_commit(by=SYSTEM, submission=submission)
     result = actions.run_commit(submission.pk)
     assert calls["n"] == 2
     assert result.state == "validated"
@@ -160,11 +161,11 @@ def test_a_killed_commit_is_detected_and_can_run_again(
     run_file: Any, branch: Any, settings: Any
 ) -> None:
     submission = run_file(workbook_bytes([row(organization=branch.name)]))
-    actions.request_commit(by=None, submission=submission)  # … and the process dies here
+    actions.request_commit(by=SYSTEM, submission=submission)  # … and the process dies here
     settings.LIUDONG_CENSUS_STALE_SECONDS = 0
     submission.refresh_from_db()
     assert progress.is_stale(submission)
-    again = actions.request_commit(by=None, submission=submission)
+    again = actions.request_commit(by=SYSTEM, submission=submission)
     assert again.state == "committing"
     assert actions.run_commit(submission.pk).state == "committed"
 
@@ -173,8 +174,8 @@ def test_cancel_during_commit_writes_nothing(run_file: Any, branch: Any) -> None
     ids = fresh_ids(3)
     submission = run_file(workbook_bytes([row(id_number=i, organization=branch.name) for i in ids]))
     members = Member.objects.count()
-    actions.request_commit(by=None, submission=submission)
-    actions.cancel(by=None, submission=CensusSubmission.objects.get(pk=submission.pk))
+    actions.request_commit(by=SYSTEM, submission=submission)
+    actions.cancel(by=SYSTEM, submission=CensusSubmission.objects.get(pk=submission.pk))
     result = actions.run_commit(submission.pk)
     assert result.state == "validated" and Member.objects.count() == members
 
@@ -182,20 +183,25 @@ def test_cancel_during_commit_writes_nothing(run_file: Any, branch: Any) -> None
 def test_cancel_during_the_dry_run(demo: Any, census_round: Any, branch: Any) -> None:
     content = workbook_bytes([row(organization=branch.name)])
     queued = actions.submit_file(
-        by=None, census_round=census_round, county=demo("620821"), upload=upload(content)
+        by=SYSTEM, census_round=census_round, county=demo("620821"), upload=upload(content)
     )
-    actions.cancel(by=None, submission=queued)
+    actions.cancel(by=SYSTEM, submission=queued)
     result = actions.run_dry_run(queued.pk)
     assert result.state == "cancelled" and not result.entries.exists()
 
 
-def test_a_commit_records_one_audit_row_with_the_counts(run_file: Any, branch: Any) -> None:
+def test_a_commit_records_its_counts_and_a_row_per_object(run_file: Any, branch: Any) -> None:
     ids = fresh_ids(4)
     submission = run_file(workbook_bytes([row(id_number=i, organization=branch.name) for i in ids]))
     commit(submission)
     (event,) = AuditEvent.objects.filter(verb="census.commit", kind="action")
     assert '"members_created": 4' in event.detail
-    assert not AuditEvent.objects.filter(verb="census.commit", kind="create").exists()
+    # …and, through the ledger's writer, one row per member and per record it wrote.
+    created = AuditEvent.objects.filter(verb="census.commit", kind="create")
+    assert (
+        sorted(created.values_list("content_type__model", flat=True))
+        == ["flowrecord"] * 4 + ["member"] * 4
+    )
 
 
 def test_files_are_encrypted_at_rest_and_removed_after_commit(run_file: Any, branch: Any) -> None:

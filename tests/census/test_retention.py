@@ -13,6 +13,7 @@ from django.utils import timezone
 from liudong.census import actions, files, workbooks
 from liudong.census.models import CensusSubmission, RoundState, SubmissionState
 from liudong.core.models import AuditEvent
+from liudong.core.scope import SYSTEM
 
 from .conftest import fresh_ids, row, workbook_bytes
 
@@ -73,7 +74,7 @@ def test_a_committed_file_is_kept_for_the_configured_days(
     settings.LIUDONG_CENSUS_KEEP_FILES_DAYS = 7
     (one,) = fresh_ids(1)
     submission = run_file(workbook_bytes([row(id_number=one, organization=branch.name)]))
-    actions.request_commit(by=None, submission=submission)
+    actions.request_commit(by=SYSTEM, submission=submission)
     submission = actions.run_commit(submission.pk)
     assert submission.state == SubmissionState.COMMITTED
     kept = _paths(submission)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from liudong.census import actions
+from liudong.core.scope import SYSTEM
 from liudong.members.models import Member
 
 from .conftest import row, workbook_bytes
@@ -15,7 +16,7 @@ def test_good_rows_are_checked_then_committed(run_file: Any, branch: Any) -> Non
     assert submission.state == "validated", (submission.message, problems)
     assert submission.rows_new == 2
     before = Member.objects.count()
-    actions.request_commit(by=None, submission=submission)
+    actions.request_commit(by=SYSTEM, submission=submission)
     done = actions.run_commit(submission.pk)
     assert done.state == "committed", done.message
     assert Member.objects.count() == before + 2

@@ -27,6 +27,7 @@ from faker.providers.person.zh_CN import Provider as ChineseNames
 
 from liudong.accounts.models import Role, User
 from liudong.core import audit, crypto
+from liudong.core.scope import SYSTEM
 from liudong.demo import tree
 from liudong.members import actions
 from liudong.members.idnumber import check_character
@@ -803,6 +804,54 @@ class _Builder:
         return rows
 
 
+MEMBER_KEYS = (
+    "name", "sex", "ethnicity", "birth_date", "id_number", "id_number_index",
+    "id_number_masked", "phone", "phone_index", "phone_masked", "education", "joined_on",
+    "membership", "home_organization_name",
+)  # fmt: skip
+FLOW_KEYS = (
+    "direction", "destination_address", "employer", "reason", "left_on", "expected_return_on",
+    "status", "status_changed_on", "status_reason", "managed_on", "last_contact_on",
+    "closed_on",
+)  # fmt: skip
+
+
+def _stay(flow: FlowRecord) -> dict[str, Any]:
+    values = {name: getattr(flow, name) for name in FLOW_KEYS}
+    values["origin_place"] = flow.origin_place_id
+    values["destination_place"] = flow.destination_place_id
+    values["inflow_organization"] = flow.inflow_organization_id
+    return values
+
+
+def _write(
+    members: list[Member],
+    flows: list[FlowRecord],
+    history: dict[int, FlowRecord],
+    today: datetime.date,
+) -> None:
+    """Members, their open records and their closed earlier ones through the ledger's writer
+    (which derives the search key, flow scopes, the records' home side and the members'
+    inflow side); the made objects get their keys, for contacts and hand-offs."""
+    rows = []
+    for n, (member, flow) in enumerate(zip(members, flows, strict=True)):
+        values = {name: getattr(member, name) for name in MEMBER_KEYS}
+        values["home_organization"] = member.home_organization_id
+        values["home_place"] = member.home_place_id
+        values["user"] = member.user_id
+        earlier = [_stay(history[n])] if n in history else []
+        rows.append(actions.LedgerRow(member=values, flow=_stay(flow), history=earlier))
+    # The load is one audit row (below), not one per member: its stays began long ago.
+    written = actions.write_rows(rows, by=SYSTEM, audited=False, today=today)
+    for n, (member, flow) in enumerate(zip(members, flows, strict=True)):
+        member.pk = flow.member_id = written.member_ids[n]
+        member.inflow_organization_id = flow.inflow_organization_id
+        flow.pk = written.flow_ids[n]
+        if n in history:
+            history[n].pk, history[n].member_id = written.history_ids[n][0], member.pk
+        member._state.adding = flow._state.adding = False
+
+
 def _count_open(flows: Any) -> dict[str, int]:
     return dict(flows.values_list("status").annotate(n=Count("id")).order_by())
 
@@ -873,16 +922,14 @@ def _build(total: int, seed: int, today: datetime.date) -> None:
                 member.phone_masked = crypto.mask_phone(user.phone)
             del builder.member_users[plan.county]
     flows = [builder.open_flow(plan, member) for plan, member in zip(plans, members, strict=True)]
-    for member, flow in zip(members, flows, strict=True):
-        member.inflow_organization = flow.inflow_organization
-    Member.objects.bulk_create(members, batch_size=1000)
-    history = [
-        builder.closed_flow(plan, member, flow)
-        for plan, member, flow in zip(plans, members, flows, strict=True)
+    history = {
+        n: builder.closed_flow(plan, member, flow)
+        for n, (plan, member, flow) in enumerate(zip(plans, members, flows, strict=True))
         if plan.history
-    ]
-    all_flows = [f for f in history if f is not None] + flows
-    FlowRecord.objects.bulk_create(all_flows, batch_size=1000)
+    }
+    history = {n: f for n, f in history.items() if f is not None}
+    _write(members, flows, history, today)
+    all_flows = list(history.values()) + flows
     contacts = [c for flow in all_flows for c in builder.contacts(flow)]
     Contact.objects.bulk_create(contacts, batch_size=2000)
     handoffs = builder.handoffs(list(zip(plans, flows, strict=True)))

@@ -249,7 +249,7 @@ class FlowRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member} → {self.destination_place}"
+        return self.label(self.member, self.destination_place)
 
     def get_absolute_url(self) -> str:
         return reverse("members:member_detail", args=[self.member_id])
@@ -257,6 +257,11 @@ class FlowRecord(models.Model):
     def audit_org_path(self) -> str:
         org = self.home_organization if self.home_organization_id else self.inflow_organization
         return org.path if org is not None else ""
+
+    @staticmethod
+    def label(member: object, destination: object) -> str:
+        """How a record is named (the audit trail's object), from its member and place."""
+        return f"{member} → {destination}"
 
 
 class ContactMethod(models.TextChoices):

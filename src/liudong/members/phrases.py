@@ -7,6 +7,7 @@ from liudong.core.events import register
 register("member.create", _("{actor} added {object} to the ledger"))
 register("member.update", _("{actor} edited the ledger entry of {object}"))
 register("flow.register", _("{actor} registered a stay away: {object}"))
+register("flow.update", _("{actor} updated a stay away: {object}"))
 register("flow.check_in", _("{actor} recorded a check-in: {object}"))
 register("flow.return", _("{actor} recorded a return home: {object}"))
 register("flow.transfer", _("{actor} recorded a transfer of membership: {object}"))

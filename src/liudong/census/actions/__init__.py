@@ -3,11 +3,12 @@ commit, cancelling, and the city's decisions on people two sides claim.
 
 The commit is set-based for speed (a 100,000-row file in seconds): rows were checked by the
 ledger's own rules during the dry run (``members.actions.check_member_values`` and
-``check_flow_values``, the rules of ``prepare_member`` and ``prepare_flow``), the ledger
-state they were sorted against is checked again inside the commit's single transaction, and
-new members and flow records are written with plain INSERTs (COPY on PostgreSQL) in batches,
-changed ones with ``bulk_update``. Bulk writes fire no audit signals, so the
-commit records one audit row naming the counts (as the demo loader does).
+``check_flow_values``, the rules of ``prepare_member`` and ``prepare_flow``); the commit
+hands them, in batches inside its single transaction, to the ledger's set-based writer
+(``members.actions.write_rows``), which checks the ledger state they were sorted against
+again, writes them (COPY on PostgreSQL) and records one audit row per member and flow record
+it changed, with before and after, under the verb ``census.commit``. From the command line
+the actor is the system (``core.scope.SYSTEM``).
 
 One module per topic (decision 81); this package re-exports their public names.
 """
@@ -15,7 +16,6 @@ One module per topic (decision 81); this package re-exports their public names.
 from __future__ import annotations
 
 from liudong.census.actions._common import WRITE_BATCH, LedgerChanged, county_of, log
-from liudong.census.actions.bulk import FLOW_COLUMNS, MEMBER_COLUMNS
 from liudong.census.actions.commit import discard_files, request_commit, run_commit
 from liudong.census.actions.conflicts import note_asked_in_ledger, resolve_conflict
 from liudong.census.actions.dry_run import CLAIM_FIELDS, run_dry_run
@@ -30,9 +30,7 @@ from liudong.census.actions.submissions import (
 
 __all__ = [
     "CLAIM_FIELDS",
-    "FLOW_COLUMNS",
     "LedgerChanged",
-    "MEMBER_COLUMNS",
     "ORPHAN_AGE",
     "Purged",
     "WRITE_BATCH",

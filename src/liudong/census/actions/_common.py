@@ -29,8 +29,10 @@ class LedgerChanged(DomainError):
 
 
 def _require(by: Any, capability: str) -> None:
+    """The actor's capability: a user's role, or the system (``SYSTEM``: the command line, a
+    job), which may everything; a missing actor is an error, not a pass (decision 79)."""
     if by is None:
-        return  # the command line and the demo loader
+        raise TypeError("name the actor: a user, or liudong.core.scope.SYSTEM")
     if not by.can(capability):
         raise PermissionDenied("forbidden", _("Your role may not do this in the census."))
 
@@ -46,7 +48,7 @@ def county_of(user: Any) -> Organization | None:
 def _require_county(by: Any, county: Organization) -> None:
     if county.kind != OrgKind.COUNTY_COMMITTEE:
         raise DomainError("not_a_county", _("Choose a county committee."), "county")
-    if by is not None and not scope_of(by).covers_path(county.path):
+    if not scope_of(by).covers_path(county.path):
         raise ScopeError("not_found", _("Not found, or not within your organization's scope."))
 
 

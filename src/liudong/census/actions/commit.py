@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from liudong.census import files, importer, progress
+from liudong.census import files, progress
+from liudong.census.actions import bulk
 from liudong.census.actions._common import (
     WRITE_BATCH,
     LedgerChanged,
@@ -21,7 +22,6 @@ from liudong.census.actions._common import (
     _staged_rows,
     log,
 )
-from liudong.census.actions.bulk import _apply_updates, _changed, _insert_flows, _insert_members
 from liudong.census.actions.dry_run import _finish, run_dry_run
 from liudong.census.actions.submissions import mark_interrupted
 from liudong.census.models import (
@@ -31,6 +31,7 @@ from liudong.census.models import (
 )
 from liudong.core import audit
 from liudong.core.errors import DomainError
+from liudong.core.scope import SYSTEM, user_of
 
 # --- commit ---------------------------------------------------------------------------------
 
@@ -52,7 +53,7 @@ def request_commit(*, by: Any, submission: CensusSubmission) -> CensusSubmission
     submission.state, submission.phase = SubmissionState.COMMITTING, Phase.WAITING
     submission.rows_done, submission.heartbeat_at = 0, timezone.now()
     submission.rows_total = submission.rows_new + submission.rows_updated
-    submission.committed_by = by
+    submission.committed_by = user_of(by)
     submission.cancel_requested = False
     with audit.action("census.commit_requested", actor=by):
         submission.save()
@@ -66,7 +67,8 @@ def run_commit(pk: int) -> CensusSubmission:
     )
     if submission.state != SubmissionState.COMMITTING:
         return submission
-    by = submission.committed_by
+    # Asked from a page: the user who asked; from the command line: the system.
+    by = submission.committed_by or SYSTEM
     report = progress.Progress(pk, in_transaction=True)
     with translation.override(submission.language):
         try:
@@ -127,18 +129,7 @@ def _write_ledger(submission: CensusSubmission, by: Any, report: Any) -> dict[st
     counts: Counter[str] = Counter()
     report(Phase.WRITING, 0, total, force=True)
     for batch in _batches(_staged_rows(submission.staged_file), WRITE_BATCH):
-        new = [r for r in batch if r["outcome"] == "new"]
-        updates = [r for r in batch if r["outcome"] == "updated"]
-        if new:
-            indexes = [r["v"]["id_number_index"] for r in new]
-            if importer.member_ids(indexes):
-                raise _changed()
-            ids = _insert_members([r["v"] for r in new])
-            _insert_flows([(ids[r["v"]["id_number_index"]], r["v"]) for r in new], today)
-            counts["members_created"] += len(new)
-            counts["flows_registered"] += len(new)
-        if updates:
-            _apply_updates(updates, county_path, today, counts)
+        counts += bulk.write(batch, by=by, county_path=county_path, today=today)
         done += len(batch)
         report(Phase.WRITING, done, total)
     report(Phase.WRITING, done, total, force=True)

@@ -17,7 +17,7 @@ from liudong.census.models import (
 )
 from liudong.core import audit
 from liudong.core.errors import DomainError
-from liudong.core.scope import SYSTEM
+from liudong.core.scope import user_of
 from liudong.members import actions as ledger
 from liudong.members.models import Direction, Member
 from liudong.orgs.models import Organization
@@ -40,7 +40,7 @@ def resolve_conflict(
     if accept:
         _accept(by, conflict)
     conflict.state = ConflictState.ACCEPTED if accept else ConflictState.DISMISSED
-    conflict.resolved_by, conflict.resolved_at = by, timezone.now()
+    conflict.resolved_by, conflict.resolved_at = user_of(by), timezone.now()
     conflict.note = note.strip()[:500]
     with audit.action("census.resolve_conflict", actor=by, reason=note):
         conflict.save()
@@ -110,7 +110,6 @@ def _accept(by: Any, conflict: CensusConflict) -> None:
         "home_organization_name": v["home_organization_name"],
     }
     member = Member.objects.filter(id_number_index=conflict.id_number_index).first()
-    by = SYSTEM if by is None else by  # the command line: the ledger names its actor
     if member is None:
         member = ledger.create_member(by=by, **fields)
     else:

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from liudong.census import files, importer, progress, reader
 from liudong.census.actions._common import WRITE_BATCH, _batches, _staged_rows, log
-from liudong.census.actions.bulk import _insert
 from liudong.census.actions.submissions import _clear_results, _drop_open_claims
 from liudong.census.checker import FileContext
 from liudong.census.columns import BY_KEY
@@ -26,6 +25,7 @@ from liudong.census.models import (
     SubmissionState,
 )
 from liudong.core import audit
+from liudong.core.bulk import insert_rows
 from liudong.core.errors import DomainError
 from liudong.members import elsewhere
 
@@ -140,7 +140,7 @@ def _write_entries(entries: list[tuple[Any, ...]]) -> None:
     times the cost of one transaction. About 20 MB of tuples for 100,000 rows."""
     with transaction.atomic():
         for start in range(0, len(entries), 10 * WRITE_BATCH):
-            _insert(
+            insert_rows(
                 CensusEntry,
                 ("submission_id", "row_number", "id_number_index", "outcome"),
                 entries[start : start + 10 * WRITE_BATCH],

@@ -16,6 +16,7 @@ from liudong.census.models import (
 )
 from liudong.core import audit
 from liudong.core.errors import DomainError
+from liudong.core.scope import user_of
 
 # --- rounds -------------------------------------------------------------------------------
 
@@ -31,7 +32,7 @@ def open_round(*, by: Any, name: str, deadline: datetime.date, note: str = "") -
     if deadline < timezone.localdate():
         raise DomainError("deadline_past", _("The deadline lies in the past."), "deadline")
     census_round = CensusRound(name=name[:80], deadline=deadline, note=note.strip()[:500])
-    census_round.opened_by = by
+    census_round.opened_by = user_of(by)
     with audit.action("census.open_round", actor=by):
         census_round.save()
     return census_round

@@ -24,6 +24,7 @@ from liudong.census.models import (
 )
 from liudong.core import audit
 from liudong.core.errors import DomainError
+from liudong.core.scope import SYSTEM, user_of
 from liudong.orgs.models import Organization
 
 # --- upload ---------------------------------------------------------------------------------
@@ -97,8 +98,8 @@ def submit_file(
         file_size=stored_size,
         file_sha256=digest,
         stored_file=stored,
-        uploaded_by=by,
-        uploaded_via=Channel.WEB if by is not None else Channel.COMMAND_LINE,
+        uploaded_by=user_of(by),
+        uploaded_via=Channel.COMMAND_LINE if by is SYSTEM else Channel.WEB,
         language=translation.get_language() or settings.LANGUAGE_CODE,
         heartbeat_at=timezone.now(),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from liudong.accounts.phones import clean_phone
 from liudong.members.actions._common import CLOSED, TRANSITIONS
 from liudong.members.actions.alerts import resolve_alert, responsible_organization
+from liudong.members.actions.bulk import STALE, LedgerRow, Written, write_rows
 from liudong.members.actions.contacts import log_contact
 from liudong.members.actions.flows import (
     check_flow_values,
@@ -49,6 +50,9 @@ __all__ = [
     "MEMBERSHIPS",
     "MEMBER_FIELDS",
     "TRANSITIONS",
+    "STALE",
+    "LedgerRow",
+    "Written",
     "check_flow_values",
     "check_in",
     "check_member_values",
@@ -74,4 +78,5 @@ __all__ = [
     "responsible_organization",
     "suspend_membership",
     "update_member",
+    "write_rows",
 ]

@@ -53,9 +53,23 @@ def _require_staff(by: Any) -> None:
         raise PermissionDenied("forbidden", _("Your role may not change the ledger."))
 
 
+def _not_found() -> ScopeError:
+    return ScopeError("not_found", _("Not found, or not within your organization's scope."))
+
+
+def _not_keeping_side() -> PermissionDenied:
+    return PermissionDenied(
+        "not_keeping_side",
+        _(
+            "Only the member's home organization can do this; the station side may log "
+            "contacts, take the member in and hand work over."
+        ),
+    )
+
+
 def _require_visible(by: Any, obj: Any) -> None:
     if not can_see(by, obj):
-        raise ScopeError("not_found", _("Not found, or not within your organization's scope."))
+        raise _not_found()
 
 
 def _require_may(by: Any, obj: Any, act: str) -> None:
@@ -63,13 +77,7 @@ def _require_may(by: Any, obj: Any, act: str) -> None:
     seen but not theirs to change (the station side and a member's master data) is 403."""
     _require_visible(by, obj)
     if not may(by, obj, act):
-        raise PermissionDenied(
-            "not_keeping_side",
-            _(
-                "Only the member's home organization can do this; the station side may log "
-                "contacts, take the member in and hand work over."
-            ),
-        )
+        raise _not_keeping_side()
 
 
 def _require_org_in_scope(by: Any, org: Organization | None, field: str) -> None:

@@ -14,6 +14,7 @@ from liudong.core import audit
 from liudong.core.errors import DomainError
 from liudong.core.scope import CHANGE
 from liudong.members.actions._common import _check_date, _require_may, _require_staff, _today
+from liudong.members.actions.derive import entry_state, inflow_side
 from liudong.members.actions.members import DIRECTIONS
 from liudong.members.models import (
     Direction,
@@ -120,9 +121,12 @@ def check_flow_values(
         "home_contact": home_contact,
         "home_organization": home_organization,
         "inflow_organization": inflow_organization,
-        "status": FlowStatus.REGISTERED,
-        "status_changed_on": today,
-    }
+    } | _registered(today)
+
+
+def _registered(today: datetime.date) -> dict[str, Any]:
+    state = entry_state(FlowStatus.REGISTERED, today)
+    return {"status": state["status"], "status_changed_on": state["status_changed_on"]}
 
 
 def prepare_flow(
@@ -185,15 +189,7 @@ def register_flow(
     member = Member.objects.select_for_update().get(pk=member.pk)
     open_flow = member.flows.filter(is_open=True).first()
     if open_flow is not None:
-        raise DomainError(
-            "open_flow_exists",
-            _(
-                "This member already has an open flow record (to %(place)s, since %(date)s). "
-                "Close it first: returned, transferred or suspended."
-            )
-            % {"place": open_flow.destination_place, "date": open_flow.left_on.isoformat()},
-            "member",
-        )
+        raise open_flow_exists(open_flow)
     flow = prepare_flow(
         member,
         direction=direction,
@@ -213,14 +209,27 @@ def register_flow(
     return flow
 
 
+def open_flow_exists(open_flow: FlowRecord) -> DomainError:
+    """The refusal of a second open record (a member has one open record at a time)."""
+    return DomainError(
+        "open_flow_exists",
+        _(
+            "This member already has an open flow record (to %(place)s, since %(date)s). "
+            "Close it first: returned, transferred or suspended."
+        )
+        % {"place": open_flow.destination_place, "date": open_flow.left_on.isoformat()},
+        "member",
+    )
+
+
 def _sync_member_inflow(member: Member, flow: FlowRecord) -> None:
     """Keep the member's inflow side equal to the open record's (for the scope gate)."""
-    if flow.is_open:
-        wanted = flow.inflow_organization_id
-    elif member.home_organization_id is None:
-        wanted = member.inflow_organization_id  # from elsewhere: the inflow side keeps them
-    else:
-        wanted = None
+    wanted = inflow_side(
+        home_organization_id=member.home_organization_id,
+        inflow_organization_id=member.inflow_organization_id,
+        flow_is_open=flow.is_open,
+        flow_inflow_organization_id=flow.inflow_organization_id,
+    )
     if member.inflow_organization_id != wanted:
         member.inflow_organization_id = wanted
         member.save(update_fields=["inflow_organization", "updated_at"])

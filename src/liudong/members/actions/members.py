@@ -24,6 +24,7 @@ from liudong.members.actions._common import (
     _require_staff,
     _today,
 )
+from liudong.members.actions.derive import follow_home
 from liudong.members.models import (
     Direction,
     Member,
@@ -153,15 +154,29 @@ def check_member_values(
     }
 
 
+def derived_member_fields(checked: dict[str, Any]) -> dict[str, Any]:
+    """What a write adds to a member's checked values (:func:`check_member_values`'s
+    result): the search key. The single actions and the set-based writer both call it."""
+    return {"name_pinyin": pinyin_key(checked["name"])}
+
+
+def new_member_inflow_side(home_organization_id: int | None, by: Any) -> int | None:
+    """A new member's inflow side: a member from elsewhere (no home organization here) is
+    recorded by the inflow side that enters them, which must keep seeing them."""
+    if home_organization_id is None and getattr(by, "organization_id", None):
+        return by.organization_id
+    return None
+
+
 def _apply_member_fields(member: Member, fields: dict[str, Any]) -> None:
     for name, value in fields.items():
         if name not in MEMBER_FIELDS:
             raise DomainError("field_not_editable", _("This field cannot be changed."), name)
         setattr(member, name, value)
     values = {name: getattr(member, name) for name in MEMBER_FIELDS}
-    for name, value in check_member_values(values).items():
+    checked = check_member_values(values)
+    for name, value in (checked | derived_member_fields(checked)).items():
         setattr(member, name, value)
-    member.name_pinyin = pinyin_key(member.name)
 
 
 def prepare_member(member: Member, fields: dict[str, Any]) -> None:
@@ -195,9 +210,8 @@ def create_member(*, by: Any, must_see: bool = False, **fields: Any) -> Member:
     _require_org_in_scope(by, fields.get("home_organization"), "home_organization")
     member = Member()
     _apply_member_fields(member, fields)
-    if member.home_organization is None and by.organization_id:
-        # A member from elsewhere is recorded by the inflow side, which must keep seeing them.
-        member.inflow_organization_id = by.organization_id
+    if member.home_organization is None:
+        member.inflow_organization_id = new_member_inflow_side(None, by)
     existing = Member.objects.filter(id_number_index=member.id_number_index).first()
     if existing is not None:
         raise _duplicate_error(by, existing, member)
@@ -233,7 +247,6 @@ def update_member(*, by: Any, member: Member, **changes: Any) -> Member:
     with transaction.atomic(), audit.action("member.update", actor=by):
         member.save()
         open_flow = member.flows.filter(is_open=True).first()
-        if open_flow is not None and open_flow.home_organization_id != member.home_organization_id:
-            open_flow.home_organization = member.home_organization
+        if open_flow is not None and follow_home(open_flow, member.home_organization_id):
             open_flow.save()
     return member

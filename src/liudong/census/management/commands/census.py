@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from liudong.census import actions, workbooks
 from liudong.census.models import CensusRound, SubmissionState
 from liudong.core.errors import DomainError
+from liudong.core.scope import SYSTEM
 from liudong.orgs.models import Organization
 
 
@@ -68,7 +69,7 @@ class Command(BaseCommand):
         try:
             with path.open("rb") as stream:
                 submission = actions.submit_file(
-                    by=None, census_round=found, county=county, upload=stream, file_name=path.name
+                    by=SYSTEM, census_round=found, county=county, upload=stream, file_name=path.name
                 )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
@@ -80,7 +81,7 @@ class Command(BaseCommand):
             self.stdout.write("Dry run only: nothing written (add --commit to write).")
             return
         try:
-            actions.request_commit(by=None, submission=submission)
+            actions.request_commit(by=SYSTEM, submission=submission)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         submission = actions.run_commit(submission.pk)
