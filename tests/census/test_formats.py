@@ -18,6 +18,7 @@ from liudong.census.checker import FileContext
 from liudong.census.columns import COLUMNS, column_letter
 from liudong.census.models import CensusSubmission
 from liudong.core.errors import DomainError
+from liudong.core.scope import SYSTEM
 
 from .conftest import fresh_ids, row, upload
 from .spreadsheets import WRITERS, Formula, ods, table, xls, xlsx
@@ -246,7 +247,7 @@ def test_the_error_workbook_is_an_xlsx_with_the_same_marks(
 def refused(demo: Any, census_round: Any, content: bytes, name: str) -> DomainError:
     with pytest.raises(DomainError) as caught:
         actions.submit_file(
-            by=None, census_round=census_round, county=demo("620821"), upload=upload(content, name)
+            by=SYSTEM, census_round=census_round, county=demo("620821"), upload=upload(content, name)
         )
     assert not CensusSubmission.objects.filter(round=census_round).exists()
     return caught.value
