@@ -446,6 +446,16 @@ class SystemActor:
 
 
 SYSTEM = SystemActor()
+
+
+def require_actor(by: Any) -> None:
+    """An action names who acts: a user, or :data:`SYSTEM` (a job, the demo loader, an
+    import). ``None`` is refused: it used to mean "skip the checks", which one forgotten
+    argument would have granted."""
+    if by is None:
+        raise TypeError("name the actor: a user, or liudong.core.scope.SYSTEM")
+
+
 ALL_SCOPE = Scope(ScopeKind.ALL)
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from liudong.analytics import actions, rollup
 from liudong.analytics.actions import SideRow
 from liudong.analytics.models import CoverageTarget, Snapshot
+from liudong.core.scope import SYSTEM
 from liudong.orgs.models import Organization
 
 
@@ -82,7 +83,7 @@ def build_demo_targets() -> list[CoverageTarget]:
             continue
         made.append(
             actions.set_coverage_target(
-                by=None,
+                by=SYSTEM,
                 organization=org,
                 year=year,
                 in_province=in_province,
