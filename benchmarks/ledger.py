@@ -37,7 +37,7 @@ COUNTY = "620821"  # 泾川县
 STATUS = "managed"
 PAGE = 50
 SEED = 620800
-TARGET = "ratio <= 1.5 and ours_ms < 150"
+TARGET = "ratio <= 1.5 and ours_ms < 150"  # at 10,000,000 also county_admin_ms < 300
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -354,8 +354,12 @@ def _columns(model: Any, alias: str, skip: tuple[str, ...] = ()) -> str:
     )
 
 
-def limit_queries(org_ids: list[int]) -> tuple[str, str, list[Any]]:
-    """The same answer by hand: the county's organization ids instead of a path join."""
+def limit_queries(
+    org_ids: list[int], scope_ids: list[int] | None = None
+) -> tuple[str, str, list[Any]]:
+    """The same answer by hand: the county's organization ids instead of a path join;
+    ``scope_ids``: also the viewer's scope as id-lists of both sides (the county
+    administrator's page), the least the gate's condition can cost."""
     from liudong.members.models import FlowRecord, Member
     from liudong.orgs.models import Organization
     from liudong.regions.models import Place
@@ -365,6 +369,12 @@ def limit_queries(org_ids: list[int]) -> tuple[str, str, list[Any]]:
         f"AND f.home_organization_id IN ({', '.join('%s' for _ in org_ids)})"
     )
     params = ["outflow", "out_of_province", STATUS, *org_ids]
+    if scope_ids is not None:
+        marks = ", ".join("%s" for _ in scope_ids)
+        where += (
+            f" AND (f.home_organization_id IN ({marks}) OR f.inflow_organization_id IN ({marks}))"  # noqa: E501
+        )
+        params += [*scope_ids, *scope_ids]
     select = ", ".join([
         _columns(FlowRecord, "f"),
         _columns(Member, "m", skip=("id_number", "phone")),
@@ -447,8 +457,10 @@ def machine() -> str:
 
 def measure(args: argparse.Namespace, vendor: str, *, plans: bool = False) -> dict[str, Any]:
     from django.db import connection
+    from django.db.models import Q
 
     from liudong.accounts.models import User
+    from liudong.core.scope import scope_of
     from liudong.orgs.models import Organization
 
     city = User.objects.get(username="city")
@@ -465,12 +477,21 @@ def measure(args: argparse.Namespace, vendor: str, *, plans: bool = False) -> di
     )
     ours_ms = statistics.median(t for t, _ in times)
     limit_ms = statistics.median(t for _, t in times)
-    county_ms = statistics.median(timed(lambda: ours(county_admin))[0] for _ in range(args.runs))
+    roots = Q()
+    for root in scope_of(county_admin).roots:
+        roots |= Q(path__startswith=root)
+    scope_ids = list(Organization.objects.filter(roots).values_list("pk", flat=True))
+    county_sql = limit_queries(org_ids, scope_ids)
+    assert ours(county_admin) == limit(*county_sql)
+    pairs = list(alternate(lambda: ours(county_admin), lambda: limit(*county_sql), args.runs))
+    county_ms = statistics.median(t for t, _ in pairs)
+    county_limit_ms = statistics.median(t for _, t in pairs)
     result: dict[str, Any] = {
         "ours_ms": round(ours_ms, 2),
         "limit_ms": round(limit_ms, 2),
         "ratio": round(ours_ms / limit_ms, 2),
         "county_admin_ms": round(county_ms, 2),
+        "county_limit_ms": round(county_limit_ms, 2),
         "matching": a[0],
     }
     if plans:
@@ -577,12 +598,14 @@ def main() -> int:
     say(f"  ours (ledger_rows + paginator): {result['ours_ms']} ms median of {args.runs}")
     say(f"  limit (hand-written COUNT + page SELECT): {result['limit_ms']} ms")
     say(f"  ratio {result['ratio']} (target {TARGET}): {'pass' if passed else 'FAIL'}")
-    say(f"  the same page for the 泾川 county administrator: {result['county_admin_ms']} ms")
+    say(f"  the same page for the 泾川 county administrator: {result['county_admin_ms']} ms "
+        f"(its limit, the scope as id-lists by hand: {result['county_limit_ms']} ms)")  # fmt: skip
     print(json.dumps({
         "benchmark": "ledger", "db": vendor, "rows": rows,
         "ours_ms": result["ours_ms"], "limit_ms": result["limit_ms"], "ratio": result["ratio"],
         "target": TARGET, "pass": passed, "matching": result["matching"],
-        "county_admin_ms": result["county_admin_ms"], "runs": args.runs, **extra,
+        "county_admin_ms": result["county_admin_ms"],
+        "county_limit_ms": result["county_limit_ms"], "runs": args.runs, **extra,
     }, ensure_ascii=False))  # fmt: skip
     return 0
 
