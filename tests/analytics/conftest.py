@@ -30,7 +30,7 @@ class Hand:
 
 def _org(parent: Organization, code: str, name: str, kind: str) -> Organization:
     return org_actions.create_organization(
-        by=None, parent=parent, code=code, name=name, short_name=name, kind=kind
+        by=SYSTEM, parent=parent, code=code, name=name, short_name=name, kind=kind
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from liudong.analytics import actions, figures
 from liudong.core.errors import DomainError, PermissionDenied
+from liudong.core.scope import SYSTEM
 from liudong.members.models import FlowRecord
 
 
@@ -91,7 +92,7 @@ def test_target_defaults_nearest_ancestor_and_month(hand: Any, demo: Any) -> Non
         out_of_province="40",
     )  # fmt: skip
     actions.set_coverage_target(
-        by=None, organization=hand.town2, year=year, month=6, in_province=90, out_of_province=20
+        by=SYSTEM, organization=hand.town2, year=year, month=6, in_province=90, out_of_province=20
     )
     assert figures.target_for(hand.town1, year, 6).out_of_province == Decimal("40")
     assert figures.target_for(hand.town1, year, 6).source == "测试县"
@@ -106,7 +107,7 @@ def test_targets_read_as_the_orm_reads_them(hand: Any, demo: Any) -> None:
     year = datetime.date.today().year
     for month, (inside, outside) in ((None, ("87.5", "33.3")), (6, ("92.25", "0"))):
         actions.set_coverage_target(
-            by=None, organization=hand.county, year=year, month=month,
+            by=SYSTEM, organization=hand.county, year=year, month=month,
             in_province=inside, out_of_province=outside,
         )  # fmt: skip
     for month, applies in ((None, None), (6, 6), (7, None)):  # July: the year's row
@@ -122,7 +123,7 @@ def test_targets_read_as_the_orm_reads_them(hand: Any, demo: Any) -> None:
 def test_value_target_gap_and_light(hand: Any, demo: Any) -> None:
     year = datetime.date.today().year
     actions.set_coverage_target(
-        by=None, organization=hand.county, year=year, in_province=100, out_of_province=45
+        by=SYSTEM, organization=hand.county, year=year, in_province=100, out_of_province=45
     )
     coverage = {c.key: c for c in _board(demo, hand.county).coverage}
     inside, outside = coverage["in_province"], coverage["out_of_province"]

@@ -52,11 +52,11 @@ def _boundary(demo: Any, days: int) -> Boundary:
     contacted (counted from leaving), ``days`` - 1, ``days`` and ``days`` + 1 days ago."""
     root = demo("620800")
     county = org_actions.create_organization(
-        by=None, parent=root, code="OVD-C", name="逾期县", short_name="逾期县",
+        by=SYSTEM, parent=root, code="OVD-C", name="逾期县", short_name="逾期县",
         kind=OrgKind.COUNTY_COMMITTEE,
     )  # fmt: skip
     branch = org_actions.create_organization(
-        by=None, parent=county, code="OVD-B", name="逾期村", short_name="逾期村",
+        by=SYSTEM, parent=county, code="OVD-B", name="逾期村", short_name="逾期村",
         kind=OrgKind.BRANCH,
     )  # fmt: skip
     records: dict[FlowRecord, bool] = {}

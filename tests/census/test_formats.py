@@ -247,7 +247,10 @@ def test_the_error_workbook_is_an_xlsx_with_the_same_marks(
 def refused(demo: Any, census_round: Any, content: bytes, name: str) -> DomainError:
     with pytest.raises(DomainError) as caught:
         actions.submit_file(
-            by=SYSTEM, census_round=census_round, county=demo("620821"), upload=upload(content, name)
+            by=SYSTEM,
+            census_round=census_round,
+            county=demo("620821"),
+            upload=upload(content, name),
         )
     assert not CensusSubmission.objects.filter(round=census_round).exists()
     return caught.value

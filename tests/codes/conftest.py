@@ -10,6 +10,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from liudong.codes import queries
+from liudong.core.scope import SYSTEM
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +26,7 @@ def codes_city(db: Any) -> Any:
     from liudong.orgs.actions import create_organization
 
     return create_organization(
-        by=None, parent=None, code="CT-CITY", name="中共平凉市委组织部", kind="org_department"
+        by=SYSTEM, parent=None, code="CT-CITY", name="中共平凉市委组织部", kind="org_department"
     )
 
 
@@ -34,7 +35,7 @@ def codes_county(codes_city: Any) -> Any:
     from liudong.orgs.actions import create_organization
 
     return create_organization(
-        by=None,
+        by=SYSTEM,
         parent=codes_city,
         code="CT-COUNTY",
         name="中共泾川县委组织部",

@@ -10,6 +10,7 @@ from liudong.codes import actions
 from liudong.codes.models import Code, CodeTable
 from liudong.core.errors import DomainError, PermissionDenied
 from liudong.core.models import AuditEvent
+from liudong.core.scope import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -158,6 +159,9 @@ def test_table_keys_are_unique(city_admin: Any) -> None:
     assert (caught.value.code, caught.value.field) == ("table_taken", "key")
 
 
-def test_system_jobs_may_act_without_a_user() -> None:
-    added = actions.create_code(by=None, table="activity_kind", code="visit", name="走访慰问")
-    assert AuditEvent.objects.filter(verb="code.create", object_id=str(added.pk)).exists()
+def test_the_system_may_act_and_no_actor_is_refused() -> None:
+    added = actions.create_code(by=SYSTEM, table="activity_kind", code="visit", name="走访慰问")
+    event = AuditEvent.objects.get(verb="code.create", object_id=str(added.pk))
+    assert event.actor_id is None and event.actor_name == "system"
+    with pytest.raises(TypeError):
+        actions.create_code(by=None, table="activity_kind", code="talk", name="谈心谈话")

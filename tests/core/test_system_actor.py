@@ -60,3 +60,37 @@ def test_no_actor_is_an_error_not_a_pass(demo: Any, flow: FlowRecord) -> None:
         actions.update_member(by=None, member=flow.member, name="钱七")
     with pytest.raises(TypeError):
         actions.mark_lost(by=None, flow=flow, reason="无法联系")
+
+
+def test_the_other_actions_refuse_no_actor_and_audit_the_system(demo: Any) -> None:
+    """The tree, stations, branch approval and coverage targets (decision 88): ``None`` is
+    an error, ``SYSTEM`` passes the checks and is audited as the system."""
+    from liudong.analytics import actions as analytics
+    from liudong.orgs import actions as orgs
+    from liudong.stations import actions as stations
+    from liudong.stations.models import Station
+
+    county, station = demo("620821"), Station.objects.order_by("pk").first()
+    with pytest.raises(TypeError):
+        orgs.create_organization(by=None, parent=county, code="SYS-1", name="甲", kind="branch")
+    with pytest.raises(TypeError):
+        orgs.update_organization(by=None, organization=county, name="改名")
+    with pytest.raises(TypeError):
+        stations.rotate_qr_token(by=None, station=station)
+    with pytest.raises(TypeError):
+        stations.establish_branch(
+            by=None, station=station, approved_by=county, approved_on=datetime.date.today()
+        )
+    with pytest.raises(TypeError):
+        analytics.set_coverage_target(
+            by=None, organization=county, year=2026, in_province=100, out_of_province=30
+        )
+    made = orgs.create_organization(
+        by=SYSTEM, parent=county, code="SYS-2", name="乙", kind="branch"
+    )
+    target = analytics.set_coverage_target(
+        by=SYSTEM, organization=county, year=2031, in_province=100, out_of_province=30
+    )
+    for obj, verb in ((made, "org.create"), (target, "coverage_target.set")):
+        events = _events(obj, verb)
+        assert events and all(e.actor_id is None and e.actor_name == "system" for e in events)

@@ -9,6 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from liudong.core.scope import SYSTEM
+
 
 def _ensure_places() -> None:
     from liudong.regions.models import Place
@@ -49,7 +51,7 @@ def make_user(db: Any) -> Callable[..., Any]:
         organization = None
         if role != "member":
             organization = create_organization(
-                by=None,
+                by=SYSTEM,
                 parent=None,
                 code=f"RG-{username}",
                 name=f"Test {username}",

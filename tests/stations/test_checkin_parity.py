@@ -1,4 +1,4 @@
-"""Check-in parity (issue 11, item 2; decision 82): the member's page and the API ask one
+"""Check-in parity (issue 11, item 2; decision 84): the member's page and the API ask one
 implementation of the check-in rules, so they give the same answer — the new check-in, the
 repeat, every refusal, in Chinese and in English — and write the same rows: the check-in,
 its audit row, the record's status.

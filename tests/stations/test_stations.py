@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from liudong.core.errors import DomainError
-from liudong.core.scope import visible_to
+from liudong.core.scope import SYSTEM, visible_to
 from liudong.regions.models import Place
 from liudong.stations import actions
 from liudong.stations.models import Station, StationKind
@@ -65,7 +65,7 @@ def test_create_station_refuses_bad_input(demo, changes, code):
 def test_create_station_wants_a_county_level_place(demo):
     with pytest.raises(DomainError) as error:
         actions.create_station(
-            by=None,
+            by=SYSTEM,
             organization=demo("620821"),
             place=Place.objects.get(code="610100"),
             code="620821-ST98",

@@ -21,7 +21,7 @@ from liudong.analytics import figures, rollup
 from liudong.analytics.models import CoverageTarget, Snapshot
 from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied
-from liudong.core.scope import SYSTEM, ScopeKind, scope_of
+from liudong.core.scope import SYSTEM, ScopeKind, require_actor, scope_of
 from liudong.orgs.models import Organization, OrgKind
 
 # --- coverage targets ---------------------------------------------------------------------
@@ -57,7 +57,8 @@ def set_coverage_target(
     note: str = "",
 ) -> CoverageTarget:
     """Create or change the target of an organization for a year (or one month)."""
-    if by is not None and not may_set_targets(by):
+    require_actor(by)
+    if by is not SYSTEM and not may_set_targets(by):
         raise PermissionDenied(
             "forbidden", _("Only the city's organization department sets coverage targets.")
         )
@@ -83,7 +84,8 @@ def set_coverage_target(
 
 
 def delete_coverage_target(*, by: Any, target: CoverageTarget) -> None:
-    if by is not None and not may_set_targets(by):
+    require_actor(by)
+    if by is not SYSTEM and not may_set_targets(by):
         raise PermissionDenied(
             "forbidden", _("Only the city's organization department sets coverage targets.")
         )

@@ -12,6 +12,7 @@ from liudong.codes.models import Code, CodeTable
 from liudong.codes.queries import normalize
 from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied
+from liudong.core.scope import SYSTEM, require_actor
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 TABLE_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -26,8 +27,10 @@ def can_manage(user: Any) -> bool:
 
 
 def require_manager(by: Any) -> None:
-    """Only the city administrator (and superusers) change code tables; None is the system."""
-    if by is None:
+    """Only the city administrator (and superusers) change code tables, or the system
+    (``liudong.core.scope.SYSTEM``: the loaders of the built-in tables, the demo)."""
+    require_actor(by)
+    if by is SYSTEM:
         return
     if not can_manage(by):
         raise PermissionDenied(

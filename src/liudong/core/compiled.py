@@ -24,6 +24,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
+from liudong.core.scope import path_form
+
 MAX_ENTRIES = 1024  # a small process-level table: cleared when full
 
 
@@ -58,7 +60,10 @@ def statement(key: tuple[Hashable, ...], build: Callable[[], QuerySet]) -> Compi
     full = (connection.alias, connection.vendor, *key)
     compiled = _COMPILED.get(full)
     if compiled is None:
-        compiled = compile_values(build())
+        # Kept beyond this request: the gate's conditions as paths, not a subtree's ids
+        # of today (they would go stale as the tree grows).
+        with path_form():
+            compiled = compile_values(build())
         if len(_COMPILED) >= MAX_ENTRIES:
             _COMPILED.clear()
         _COMPILED[full] = compiled

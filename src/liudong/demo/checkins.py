@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from liudong.accounts.models import Role, User
 from liudong.core import audit
+from liudong.core.scope import SYSTEM
 from liudong.members.models import FlowRecord, FlowStatus
 from liudong.stations import actions
 from liudong.stations.models import CheckIn, CheckInMethod, CheckInStatus, Station
@@ -175,7 +176,7 @@ def _establish_branches() -> None:
         approved_on = (station.opened_on or timezone.localdate()) + datetime.timedelta(days=14)
         issuer = station.organization.short_name or "平凉"
         actions.establish_branch(
-            by=None,
+            by=SYSTEM,
             station=station,
             approved_by=station.organization,
             approved_on=min(approved_on, timezone.localdate()),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from liudong.core.scope import SYSTEM
 from liudong.orgs.models import Organization
 from liudong.regions.models import Place
 from liudong.stations import actions
@@ -170,7 +171,7 @@ def build_stations() -> list[Station]:
         place = Place.objects.get(code=branch.place_id)
         stations.append(
             actions.create_station(
-                by=None,
+                by=SYSTEM,
                 organization=branch.parent,
                 place=place,
                 branch=branch,

@@ -83,7 +83,7 @@ def build_demo_targets() -> list[CoverageTarget]:
             continue
         made.append(
             actions.set_coverage_target(
-                by=None,
+                by=SYSTEM,
                 organization=org,
                 year=year,
                 in_province=in_province,

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from liudong.accounts.models import Role, User
 from liudong.core import audit
+from liudong.core.scope import SYSTEM
 from liudong.orgs import actions as org_actions
 from liudong.orgs.models import Organization, OrgKind
 from liudong.regions.models import Place
@@ -112,7 +113,9 @@ def _org(code: str, parent: Organization | None, **fields: Any) -> Organization:
         return existing
     place_code = fields.pop("place_code", None)
     place = Place.objects.filter(code=place_code).first() if place_code else None
-    return org_actions.create_organization(by=None, parent=parent, code=code, place=place, **fields)
+    return org_actions.create_organization(
+        by=SYSTEM, parent=parent, code=code, place=place, **fields
+    )
 
 
 _HASH: list[str] = []

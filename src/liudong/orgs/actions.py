@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
-from liudong.core.scope import CHANGE, may, scope_of
+from liudong.core.scope import CHANGE, may, require_actor, scope_of
 from liudong.orgs.models import Organization
 
 EDITABLE_FIELDS = (
@@ -31,8 +31,7 @@ EDITABLE_FIELDS = (
 
 def _require(by: Any, organization: Organization | None, *, field: str = "parent") -> None:
     """The actor may manage organizations and ``organization`` lies in their scope."""
-    if by is None:  # system jobs and the demo loader
-        return
+    require_actor(by)  # the system (jobs, the demo loader) passes the same checks
     if not by.can("orgs.manage"):
         raise PermissionDenied("forbidden", _("You may not change the organization tree."))
     if organization is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from rest_framework.filters import BaseFilterBackend
 
@@ -23,6 +23,22 @@ def organization_for_code(user: Any, code: str) -> Any:
             "org",
         )
     return org
+
+
+def subtree_ids_for_code(user: Any, code: str) -> list[Any]:
+    """The ids of a visible organization (by code) and everything under it, in one query;
+    unknown and out-of-scope raise the same ScopeError as :func:`organization_for_code`."""
+    top = visible_to(user, Organization.objects.filter(code=code.strip())).values("path")[:1]
+    ids = list(
+        Organization.objects.filter(path__startswith=Subquery(top)).values_list("pk", flat=True)
+    )
+    if not ids:
+        raise ScopeError(
+            "org_not_found",
+            _("No organization with this code within your scope."),
+            "org",
+        )
+    return ids
 
 
 def filter_by_org(user: Any, queryset: QuerySet, code: str) -> QuerySet:

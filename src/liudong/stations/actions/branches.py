@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied
-from liudong.core.scope import CHANGE, may
+from liudong.core.scope import CHANGE, may, require_actor
 from liudong.members.models import FlowStatus, Member, Membership
 from liudong.orgs.models import Organization
 from liudong.stations.actions.stations import APPROVING_KINDS, BRANCH_MINIMUM_FULL_MEMBERS
@@ -46,7 +46,8 @@ def establish_branch(
     reference: str = "",
 ) -> Station:
     """Record the committee's approval and mark the mobile branch established."""
-    if by is not None and not may(by, station, CHANGE):
+    require_actor(by)
+    if not may(by, station, CHANGE):
         raise PermissionDenied(
             "forbidden", _("The organization running the station records its branch.")
         )

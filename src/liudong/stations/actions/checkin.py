@@ -1,4 +1,4 @@
-"""A member's own flow record, and asking to check in: the rules, once (decision 82).
+"""A member's own flow record, and asking to check in: the rules, once (decision 84).
 
 Every caller asks :func:`request_check_in` (the member's page, the API for a signed-in user)
 or :func:`check_in_with_token` (the API for an API token: the member's app); both run

@@ -1,4 +1,4 @@
-"""The statements of asking to check in (decision 51; one implementation since decision 82).
+"""The statements of asking to check in (decision 51; one implementation since decision 84).
 
 :mod:`liudong.stations.actions.checkin` decides; this module reads and writes, with
 hand-written SQL, for every caller (the member's page, the API's general path and its

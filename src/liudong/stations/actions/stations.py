@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from liudong.codes import queries as codes
 from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
-from liudong.core.scope import can_see, may, scope_of
+from liudong.core.scope import can_see, may, require_actor, scope_of
 from liudong.orgs.models import Organization, OrgKind
 from liudong.regions.models import Place
 from liudong.stations.models import (
@@ -67,9 +67,9 @@ def _validate(fields: dict[str, Any], place: Place) -> None:
 
 
 def _require_station_side(by: Any, station: Station) -> None:
-    """The actor works for the station: its branch's subtree is in their scope."""
-    if by is None:
-        return
+    """The actor works for the station: its branch's subtree is in their scope (the system
+    passes: the gate gives it everything)."""
+    require_actor(by)
     if not (by.is_superuser or by.is_staff_role):
         raise PermissionDenied("forbidden", _("Only the station's staff can do this."))
     if not can_see(by, station):
@@ -95,7 +95,8 @@ def create_station(
     if unknown:
         raise TypeError(f"unknown station fields: {sorted(unknown)}")
     _validate(fields, place)
-    if by is not None and not scope_of(by).covers_path(organization.path):
+    require_actor(by)
+    if not scope_of(by).covers_path(organization.path):
         raise ScopeError(
             "organization_out_of_scope",
             _("That organization is not within your scope."),
