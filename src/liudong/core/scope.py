@@ -349,21 +349,28 @@ def restrict(user: User | Any, queryset: QuerySet, action: str = VIEW) -> QueryS
     """The rows of ``queryset`` the user may ``action``: "view", "change" or a named act."""
     if action == VIEW:
         return visible_to(user, queryset)
-    rule = rule_for(queryset.model)
-    scope = scope_of(user)
-    if rule.public:
+    if rule_for(queryset.model).public:
         return visible_to(user, queryset)
-    sides = sides_for(rule, action, queryset.model)
-    if not sides:
-        return queryset.none()  # nobody, not even the city: written by jobs or append-only
+    return queryset.filter(allowed(user, queryset.model, action))
+
+
+def allowed(user: User | Any, model: type[Model], action: str) -> Q:
+    """The gate's condition for ``action`` ("change" or a named act) on ``model``'s rows, as
+    a ``Q`` to combine (``restrict`` filters by it): never an empty ``Q()``, so its negation
+    means "none" for a user who may act on every row (e.g. the hand-offs not mine to answer).
+    """
+    rule = rule_for(model)
+    scope = scope_of(user)
+    sides = sides_for(rule, action, model)
+    if not sides or scope.kind not in (ScopeKind.ALL, ScopeKind.SUBTREE):
+        # Nobody (a table written by jobs or append-only), or a scope without the tree.
+        return Q(pk__in=[])
     if scope.kind == ScopeKind.ALL:
-        return queryset
-    if scope.kind != ScopeKind.SUBTREE:
-        return queryset.none()
-    condition = Q(pk__in=[])
+        return Q(pk__isnull=False)
+    found = Q(pk__in=[])
     for side in sides:
-        condition |= _side_condition(user, queryset.model, side, scope.roots)
-    return queryset.filter(condition)
+        found |= _side_condition(user, model, side, scope.roots)
+    return found
 
 
 def _path_at(obj: Any, lookup: str) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
@@ -22,7 +22,7 @@ from liudong.accounts.models import User
 from liudong.core import pii
 from liudong.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet
 from liudong.core.errors import DomainError, ScopeError
-from liudong.core.scope import ScopeRule, scope_filter, scope_of, visible_to
+from liudong.core.scope import CHANGE, restrict, visible_to
 from liudong.members import actions
 from liudong.members.filters import search_condition
 from liudong.members.models import (
@@ -435,12 +435,6 @@ class ContactViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
 # --- hand-offs ----------------------------------------------------------------------------
 
 
-def _side_condition(user: Any, lookup: str) -> Q:
-    """Rows whose organization at ``lookup`` lies in the user's scope."""
-    condition = scope_filter(scope_of(user), ScopeRule(paths=(lookup,)))
-    return Q(pk__isnull=False) if condition is None else condition
-
-
 class HandoffFilter(django_filters.FilterSet):
     box = django_filters.ChoiceFilter(
         method="filter_box",
@@ -458,9 +452,9 @@ class HandoffFilter(django_filters.FilterSet):
     def filter_box(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         user = self.request.user
         if value == "inbox":
-            return queryset.filter(_side_condition(user, "to_organization__path"))
+            return restrict(user, queryset, "answer")
         if value == "outbox":
-            return queryset.filter(_side_condition(user, "from_organization__path"))
+            return restrict(user, queryset, CHANGE)
         return queryset
 
 

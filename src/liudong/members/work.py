@@ -24,7 +24,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from liudong.core import audit
-from liudong.core.scope import ScopeKind, ScopeRule, scope_filter, scope_of, visible_to
+from liudong.core.scope import CHANGE, ScopeKind, allowed, scope_of, visible_to
 from liudong.members.models import (
     Alert,
     AlertKind,
@@ -47,13 +47,14 @@ _HANDOFF_RELATED = (
 )
 
 
-def _covers(user: Any, lookup: str) -> Q:
-    """Rows whose organization path at ``lookup`` lies in the user's scope.
+def _to_answer(user: Any) -> Q:
+    """Hand-offs addressed to the user's side (the gate's "answer" act)."""
+    return allowed(user, Handoff, "answer")
 
-    Never an empty ``Q()``: its negation must mean "nothing" for an all-seeing user.
-    """
-    condition = scope_filter(scope_of(user), ScopeRule(paths=(lookup,)))
-    return Q(pk__isnull=False) if condition is None else condition
+
+def _raised(user: Any) -> Q:
+    """Hand-offs sent by the user's side (the gate's "change": the sender's)."""
+    return allowed(user, Handoff, CHANGE)
 
 
 def is_staff(user: Any) -> bool:
@@ -73,7 +74,7 @@ def handoffs_to_answer(user: Any) -> QuerySet:
     """Open hand-offs addressed to my side that I did not raise myself."""
     return (
         _handoffs(user, state=HandoffState.OPEN)
-        .filter(_covers(user, "to_organization__path"))
+        .filter(_to_answer(user))
         .exclude(created_by=user.pk)
         .order_by("created_at", "id")
     )
@@ -81,10 +82,10 @@ def handoffs_to_answer(user: Any) -> QuerySet:
 
 def handoffs_waiting(user: Any) -> QuerySet:
     """Open hand-offs my side sent that are the other side's to answer."""
-    not_mine_to_answer = ~_covers(user, "to_organization__path") | Q(created_by=user.pk)
+    not_mine_to_answer = ~_to_answer(user) | Q(created_by=user.pk)
     return (
         _handoffs(user, state=HandoffState.OPEN)
-        .filter(_covers(user, "from_organization__path"))
+        .filter(_raised(user))
         .filter(not_mine_to_answer)
         .order_by("created_at", "id")
     )
@@ -99,7 +100,7 @@ def handoffs_to_rework(user: Any) -> QuerySet:
     )
     return (
         _handoffs(user, state=HandoffState.REFUSED, flow__is_open=True)
-        .filter(_covers(user, "from_organization__path"))
+        .filter(_raised(user))
         .filter(~Exists(followed))
         .order_by("-resolved_at", "-id")
     )
@@ -110,7 +111,7 @@ def handoffs_answered_lately(user: Any, days: int = RECENT_DAYS) -> QuerySet:
     since = timezone.now() - datetime.timedelta(days=days)
     return (
         _handoffs(user, state=HandoffState.DONE, resolved_at__gte=since)
-        .filter(_covers(user, "from_organization__path"))
+        .filter(_raised(user))
         .order_by("-resolved_at", "-id")
     )
 
