@@ -131,11 +131,14 @@ class _Context:
         return self.place_names[code]
 
 
+_FLOW_ATTNAMES = tuple((k, _attname(k)) for k in FLOW_KEYS)
+
+
 def _flow_values(
     facts: dict[str, Any], home_organization_id: int | None, today: datetime.date, row: LedgerRow
 ) -> dict[str, Any]:
     """A new record's columns (by attname): the facts, the derived fields, the state."""
-    values = {_attname(k): facts.get(k) for k in FLOW_KEYS}
+    values = {attname: facts.get(k) for k, attname in _FLOW_ATTNAMES}
     values["destination_address"] = values["destination_address"] or ""
     values["employer"] = values["employer"] or ""
     values["flow_scope"] = flow_scope_between(facts["origin_place"], facts["destination_place"])
