@@ -4,6 +4,7 @@ the database and the audit trail take them (:mod:`liudong.members.actions.bulk`)
 from __future__ import annotations
 
 import datetime
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -181,17 +182,18 @@ def _preparer(model: type, columns: Sequence[str]) -> Any:
     fields = {f.attname: f for f in model._meta.concrete_fields}
     dates = connection.vendor != "postgresql"
     steps = [
-        (c, fields[c].get_db_prep_save)
+        (n, fields[c].get_db_prep_save)
+        for n, c in enumerate(columns)
         if isinstance(fields[c], EncryptedCharField)
         or (dates and isinstance(fields[c], models.DateField))
-        else (c, None)
-        for c in columns
     ]
+    pick = operator.itemgetter(*columns)
 
     def prepare(values: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(
-            values[c] if step is None else step(values[c], connection) for c, step in steps
-        )
+        row = list(pick(values))
+        for n, step in steps:
+            row[n] = step(row[n], connection)
+        return tuple(row)
 
     return prepare
 
