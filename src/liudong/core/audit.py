@@ -11,6 +11,7 @@ import contextlib
 import contextvars
 import datetime
 import decimal
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -121,13 +122,16 @@ def snapshot_values(model: type[models.Model], value_of: Any) -> dict[str, Any]:
     ``value_of`` (a mapping, or a function of the attname): for a set-based write that
     holds plain values, not instances (:func:`record_many`)."""
     get = value_of.get if isinstance(value_of, dict) else value_of
-    data: dict[str, Any] = {}
-    for name, attname, masked in _snapshot_plan(model):
-        value = get(attname)
+    plan = _snapshot_plan(model)
+    # The plan's order, in one pass; then the masked fields and the values JSON does not
+    # take as they are (few) are replaced in place (a dict keeps its keys' order).
+    data: dict[str, Any] = {name: get(attname) for name, attname, _masked in plan}
+    for name, _attname, masked in plan:
+        value = data[name]
         if masked:
             data[name] = SENSITIVE_MARK if value else ""
-        else:
-            data[name] = value if type(value) in _AS_IS else _plain(value)
+        elif type(value) not in _AS_IS:
+            data[name] = _plain(value)
     return data
 
 
@@ -309,14 +313,15 @@ AUDIT_COLUMNS = (
 )  # fmt: skip
 
 
+_ENCODE = json.JSONEncoder(check_circular=False).encode  # json.dumps' output, reused
+
+
 def record_many(items: Any) -> int:
     """Append many rows at once, for a set-based write (which fires no signals): each item
     is ``(kind, verb, model, pk, object_repr, org_path, changes)``, ``verb`` empty for the
     bound action's; the rest of each row (actor, reason, address, request id) is the bound
     context's, as :func:`record` fills it. One COPY on PostgreSQL. Returns the rows written.
     """
-    import json
-
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection
 
@@ -326,6 +331,13 @@ def record_many(items: Any) -> int:
     base = event_values("update")
     at = connection.ops.adapt_datetimefield_value(_now())
     actor_id = base["actor"].pk if base["actor"] is not None else None
+    bound_verb = current().verb
+    actor_name, actor_org_path = base["actor_name"], base["actor_org_path"]
+    tail = (
+        base["reason"], base["detail"], base["result"], base["ip"], base["request_id"],
+        base["user_agent"],
+    )  # fmt: skip
+    encode = _ENCODE
     types: dict[type[models.Model], int] = {}
     rows = []
     for kind, verb, model, pk, object_repr, org_path, changes in items:
@@ -333,11 +345,9 @@ def record_many(items: Any) -> int:
             types[model] = ContentType.objects.get_for_model(model).pk
         rows.append(
             (
-                at, kind, verb or current().verb or kind, actor_id, base["actor_name"],
-                base["actor_org_path"], org_path or base["actor_org_path"], types[model],
-                str(pk), object_repr[:200], json.dumps(changes), base["reason"],
-                base["detail"], base["result"], base["ip"], base["request_id"],
-                base["user_agent"],
+                at, kind, verb or bound_verb or kind, actor_id, actor_name, actor_org_path,
+                org_path or actor_org_path, types[model], str(pk), object_repr[:200],
+                encode(changes), *tail,
             )
         )  # fmt: skip
     insert_rows(AuditEvent, AUDIT_COLUMNS, rows)

@@ -49,16 +49,23 @@ def _changed() -> LedgerChanged:
     )
 
 
+# (name, is a date) of each key, looked up once.
+_MEMBER_PLAN = tuple((name, name in importer.DATES) for name in MEMBER_KEYS)
+_FLOW_PLAN = tuple((name, name in importer.DATES) for name in FLOW_KEYS)
+
+
 def _new_stay(v: dict[str, Any]) -> dict[str, Any]:
-    return {name: _value(v, name) for name in FLOW_KEYS}
+    return {name: _date(v[name]) if is_date else v[name] for name, is_date in _FLOW_PLAN}
 
 
-def ledger_row(staged: dict[str, Any]) -> ledger.LedgerRow:
-    """A staged row of the dry run (``new`` or ``updated``) as the writer takes it."""
+def ledger_row(staged: dict[str, Any], reason: str | None = None) -> ledger.LedgerRow:
+    """A staged row of the dry run (``new`` or ``updated``) as the writer takes it.
+    ``reason``: the new records' status reason, translated once per batch by the caller."""
     v = staged["v"]
-    status = {"status": v["status"], "status_reason": _("Found in the census")}
+    reason = _("Found in the census") if reason is None else reason
+    status = {"status": v["status"], "status_reason": reason}
     if staged["outcome"] == "new":
-        member = {name: _value(v, name) for name in MEMBER_KEYS}
+        member = {name: _date(v[name]) if d else v[name] for name, d in _MEMBER_PLAN}
         member["membership"] = Membership.FULL
         return ledger.LedgerRow(member=member, flow=_new_stay(v), **status)
     changes: dict[str, Any] = {}
@@ -86,9 +93,10 @@ def write(
     and record it changes, each under the verb ``census.commit``. A refusal that means the
     ledger moved since the dry run raises :class:`LedgerChanged` (the file is checked again).
     """
+    reason = _("Found in the census")
     try:
         written = ledger.write_rows(
-            [ledger_row(r) for r in rows],
+            [ledger_row(r, reason) for r in rows],
             by=by,
             verb="census.commit",
             today=today,

@@ -4,6 +4,7 @@ the database and the audit trail take them (:mod:`liudong.members.actions.bulk`)
 from __future__ import annotations
 
 import datetime
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,11 +132,14 @@ class _Context:
         return self.place_names[code]
 
 
+_FLOW_ATTNAMES = tuple((k, _attname(k)) for k in FLOW_KEYS)
+
+
 def _flow_values(
     facts: dict[str, Any], home_organization_id: int | None, today: datetime.date, row: LedgerRow
 ) -> dict[str, Any]:
     """A new record's columns (by attname): the facts, the derived fields, the state."""
-    values = {_attname(k): facts.get(k) for k in FLOW_KEYS}
+    values = {attname: facts.get(k) for k, attname in _FLOW_ATTNAMES}
     values["destination_address"] = values["destination_address"] or ""
     values["employer"] = values["employer"] or ""
     values["flow_scope"] = flow_scope_between(facts["origin_place"], facts["destination_place"])
@@ -178,17 +182,18 @@ def _preparer(model: type, columns: Sequence[str]) -> Any:
     fields = {f.attname: f for f in model._meta.concrete_fields}
     dates = connection.vendor != "postgresql"
     steps = [
-        (c, fields[c].get_db_prep_save)
+        (n, fields[c].get_db_prep_save)
+        for n, c in enumerate(columns)
         if isinstance(fields[c], EncryptedCharField)
         or (dates and isinstance(fields[c], models.DateField))
-        else (c, None)
-        for c in columns
     ]
+    pick = operator.itemgetter(*columns)
 
     def prepare(values: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(
-            values[c] if step is None else step(values[c], connection) for c, step in steps
-        )
+        row = list(pick(values))
+        for n, step in steps:
+            row[n] = step(row[n], connection)
+        return tuple(row)
 
     return prepare
 
