@@ -222,7 +222,7 @@ def _at_once(
     event["content_type"] = event["content_type"].pk
     facts, pk = sql.read_and_insert(
         who=who, key=key, station_column=station_column, station=station_value,
-        may=may_insert_sql(), check_in=check_in, event=event,
+        may=_MAY_INSERT, check_in=check_in, event=event,
     )  # fmt: skip
     if facts is None or pk is None:
         return facts, None
@@ -349,6 +349,9 @@ def may_insert_sql() -> tuple[str, list[Any]]:
         " AND ".join(f"({rule.sql})" for rule in RULES),
         [value for rule in RULES for value in rule.params],
     )
+
+
+_MAY_INSERT = may_insert_sql()  # the rules do not change while the process runs
 
 
 def _decide(
