@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
@@ -166,8 +167,24 @@ def _ask(
 ) -> Asked | None:
     """Read, decide, insert; after a lost race (the record changed, or another request's
     active check-in was committed after the read), again with the record locked."""
-    member_id = None
-    for attempt in range(3):
+    member_id, first = None, 0
+    if (
+        point is None and distance_km is None and station is None
+        and connection.vendor == "postgresql" and not connection.in_atomic_block
+    ):  # fmt: skip
+        facts, asked = _at_once(
+            who=who, key=key, station_column=station_column, station_value=station_value,
+            method=method,
+        )  # fmt: skip
+        if facts is None or facts.station_id is None:
+            return None
+        if asked is not None:
+            return asked
+        check_in, created = _decide(facts, method, None, None)
+        if not created:
+            return Asked(check_in, False, facts)
+        member_id, first = facts.member_id, 1  # a lost race: again with the record locked
+    for attempt in range(first, 3):
         try:
             with _transaction(locked=attempt > 0):
                 if attempt and member_id is not None:
@@ -189,6 +206,34 @@ def _ask(
     raise IntegrityError("one_active_check_in_per_flow_record: the record kept changing")
 
 
+def _at_once(
+    *, who: str, key: Any, station_column: str, station_value: Any, method: str
+) -> tuple[sql.Facts | None, Asked | None]:
+    """PostgreSQL, in autocommit, no distance to work out: read, and insert when every rule
+    passes (:func:`may_insert_sql`), in one statement. (The facts, the new check-in or None:
+    then :func:`_decide` answers from the facts.)"""
+    check_in = _new_check_in(None, None, None, method, None)
+    with audit.action("checkin.request"):
+        event = audit.event_values(
+            "create", check_in, changes={"after": audit.snapshot(check_in)},
+            org_path="", object_repr="",
+        )  # fmt: skip
+    event["at"] = timezone.now()
+    event["content_type"] = event["content_type"].pk
+    facts, pk = sql.read_and_insert(
+        who=who, key=key, station_column=station_column, station=station_value,
+        may=_MAY_INSERT, check_in=check_in, event=event,
+    )  # fmt: skip
+    if facts is None or pk is None:
+        return facts, None
+    check_in.member_id, check_in.flow_id, check_in.station_id = (
+        facts.member_id, facts.flow_id, facts.station_id,
+    )  # fmt: skip
+    check_in.pk = pk
+    check_in._state.adding = False
+    return facts, Asked(check_in, True, facts)
+
+
 def _transaction(*, locked: bool) -> Any:
     """On PostgreSQL, outside a caller's transaction, the first try runs in autocommit: the
     read takes no lock and the insert is one statement (the record's lock, the check-in and
@@ -199,6 +244,116 @@ def _transaction(*, locked: bool) -> Any:
     return transaction.atomic()
 
 
+class Rule(NamedTuple):
+    """One rule of asking to check in, once: when the facts let a new check-in pass it
+    (``passes``, and the same condition in SQL over the read's columns, ``sql`` with its
+    bound ``params``: the one-statement check-in inserts only when every rule's holds), and
+    what the answer is when they do not (``otherwise``: the refusal raised, or the active
+    check-in returned). Their SQL and Python agree on every combination of facts (a test)."""
+
+    code: str
+    sql: str
+    params: tuple[Any, ...]
+    passes: Callable[[sql.Facts], bool]
+    otherwise: Callable[[sql.Facts], tuple[CheckIn, bool]]
+
+
+def _refuse_not_in_ledger(f: sql.Facts) -> tuple[CheckIn, bool]:
+    raise _not_in_ledger()  # first: it says what to do next
+
+
+def _refuse_not_open(f: sql.Facts) -> tuple[CheckIn, bool]:
+    raise DomainError(
+        "station_not_open",
+        _("This station is not open for check-in. Choose another station nearby."),
+        "station",
+    )
+
+
+def _refuse_no_flow(f: sql.Facts) -> tuple[CheckIn, bool]:
+    raise DomainError(
+        "no_open_flow",
+        _("You have no open flow record. Register where you are now first."),
+        "flow",
+    )
+
+
+def _active_or_refuse(f: sql.Facts) -> tuple[CheckIn, bool]:
+    if f.active_station_id == f.station_id:
+        return _active(f), False
+    if f.active_status == CheckInStatus.PENDING:
+        raise DomainError(
+            "pending_elsewhere",
+            _(
+                "Your check-in at %(station)s is awaiting confirmation. Cancel it first "
+                "if you want to check in here instead."
+            )
+            % {"station": f.active_station_name},
+            "station",
+        )
+    raise DomainError(
+        "checked_in_elsewhere",
+        _("You are checked in at %(station)s. Check out there first.")
+        % {"station": f.active_station_name},
+        "station",
+    )
+
+
+def _refuse_managed(f: sql.Facts) -> tuple[CheckIn, bool]:
+    if f.inflow_organization_id and f.inflow_organization_id == f.station_branch_id:
+        raise DomainError(
+            "already_attached", _("You are already attached to this station."), "station"
+        )
+    org = Organization.objects.only("name").get(
+        pk=f.inflow_organization_id or f.home_organization_id
+    )
+    raise DomainError(
+        "managed_elsewhere",
+        _(
+            "Your record is managed by %(org)s. Ask them to release you before you check "
+            "in at another station."
+        )
+        % {"org": org},
+        "station",
+    )
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "not_in_ledger", "member_id IS NOT NULL", (),
+        lambda f: f.member_id is not None, _refuse_not_in_ledger,
+    ),
+    Rule(
+        "station_not_open", "COALESCE(station_status = %s, FALSE)", (StationStatus.OPEN.value,),
+        lambda f: f.station_status == StationStatus.OPEN, _refuse_not_open,
+    ),
+    Rule(
+        "no_open_flow", "flow_id IS NOT NULL", (),
+        lambda f: f.flow_id is not None, _refuse_no_flow,
+    ),
+    Rule(
+        "one_active", "active_id IS NULL", (),
+        lambda f: f.active_id is None, _active_or_refuse,
+    ),
+    Rule(
+        "managed", "COALESCE(flow_status <> %s, TRUE)", (FlowStatus.MANAGED.value,),
+        lambda f: f.flow_status != FlowStatus.MANAGED, _refuse_managed,
+    ),
+)  # fmt: skip
+"""In the order they are asked: the first that does not pass answers."""
+
+
+def may_insert_sql() -> tuple[str, list[Any]]:
+    """Every rule passes, in SQL over the read's columns (named as :class:`sql.Facts`)."""
+    return (
+        " AND ".join(f"({rule.sql})" for rule in RULES),
+        [value for rule in RULES for value in rule.params],
+    )
+
+
+_MAY_INSERT = may_insert_sql()  # the rules do not change while the process runs
+
+
 def _decide(
     f: sql.Facts,
     method: str,
@@ -207,71 +362,32 @@ def _decide(
 ) -> tuple[CheckIn, bool]:
     """The rules: the active check-in at this station (False), a new one to insert (True),
     or the refusal."""
-    if f.member_id is None:
-        raise _not_in_ledger()  # first: it says what to do next
-    if f.station_status != StationStatus.OPEN:
-        raise DomainError(
-            "station_not_open",
-            _("This station is not open for check-in. Choose another station nearby."),
-            "station",
-        )
-    if method not in CheckInMethod.values:
-        method = CheckInMethod.QR
-    if f.flow_id is None:
-        raise DomainError(
-            "no_open_flow",
-            _("You have no open flow record. Register where you are now first."),
-            "flow",
-        )
-    if f.active_id is not None:
-        if f.active_station_id == f.station_id:
-            return _active(f), False
-        if f.active_status == CheckInStatus.PENDING:
-            raise DomainError(
-                "pending_elsewhere",
-                _(
-                    "Your check-in at %(station)s is awaiting confirmation. Cancel it first "
-                    "if you want to check in here instead."
-                )
-                % {"station": f.active_station_name},
-                "station",
-            )
-        raise DomainError(
-            "checked_in_elsewhere",
-            _("You are checked in at %(station)s. Check out there first.")
-            % {"station": f.active_station_name},
-            "station",
-        )
-    if f.flow_status == FlowStatus.MANAGED:
-        if f.inflow_organization_id and f.inflow_organization_id == f.station_branch_id:
-            raise DomainError(
-                "already_attached", _("You are already attached to this station."), "station"
-            )
-        org = Organization.objects.only("name").get(
-            pk=f.inflow_organization_id or f.home_organization_id
-        )
-        raise DomainError(
-            "managed_elsewhere",
-            _(
-                "Your record is managed by %(org)s. Ask them to release you before you check "
-                "in at another station."
-            )
-            % {"org": org},
-            "station",
-        )
+    for rule in RULES:
+        if not rule.passes(f):
+            return rule.otherwise(f)
     if point is not None:
         from liudong.stations.queries import haversine_km
 
         distance_km = haversine_km(point[0], point[1], f.station_lng, f.station_lat)
-    check_in = CheckIn(
-        member_id=f.member_id,
-        flow_id=f.flow_id,
-        station_id=f.station_id,
-        method=method,
+    return _new_check_in(f.member_id, f.flow_id, f.station_id, method, distance_km), True
+
+
+def _new_check_in(
+    member_id: int | None,
+    flow_id: int | None,
+    station_id: int | None,
+    method: str,
+    distance_km: float | None,
+) -> CheckIn:
+    """The check-in to insert (asked with an unknown ``method``: by QR code)."""
+    return CheckIn(
+        member_id=member_id,
+        flow_id=flow_id,
+        station_id=station_id,
+        method=method if method in CheckInMethod.values else CheckInMethod.QR,
         distance_km=round(distance_km, 2) if distance_km is not None else None,
         requested_at=timezone.now(),
     )
-    return check_in, True
 
 
 def _insert(check_in: CheckIn, f: sql.Facts) -> bool:

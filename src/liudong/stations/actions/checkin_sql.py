@@ -244,6 +244,102 @@ def lock_open_record(member_id: int) -> None:
         )
 
 
+# --- read, decide and insert at once (PostgreSQL) ------------------------------------------
+
+# The read (as ``r``, its columns named as Facts), the rules' "may insert" (as ``ok``), then
+# the insert's statement over them: the record locked and checked again, the check-in (none
+# if another request's active check-in is there), its audit row. Returns the facts and the
+# new id (NULL when nothing was inserted: the caller decides from the facts).
+_AT_ONCE = """\
+WITH r({names}) AS ({read}),
+ok AS (SELECT * FROM r WHERE {may}),
+f AS (SELECT fr.id FROM {flows} fr JOIN ok ON fr.id = ok.flow_id
+      WHERE fr.is_open AND fr.status = ok.flow_status FOR UPDATE OF fr),
+c AS (INSERT INTO {checkins} ({checkin_columns}) SELECT {checkin_values} FROM f JOIN r
+      ON r.flow_id = f.id ON CONFLICT DO NOTHING RETURNING id),
+a AS (INSERT INTO {audits} ({audit_columns}) SELECT {audit_values} FROM c, r
+      RETURNING object_id)
+SELECT r.*, (SELECT id FROM c) FROM r
+"""
+_FROM_FACTS = {"member_id": "r.member_id", "flow_id": "r.flow_id", "station_id": "r.station_id"}
+_AUDIT_FROM_FACTS = {
+    # as ``audit.event_values`` names the user of the token acting at the station
+    "actor": "r.user_id",
+    "actor_name": "r.username",
+    "actor_org_path": "COALESCE(r.user_organization_path, '')",
+    "org_path": "COALESCE(NULLIF(r.station_path, ''), r.user_organization_path, '')",
+    "object_id": "c.id::text",
+    "object_repr": "left(r.member_name || ' \u2192 ' || r.station_name, 200)",
+    "changes": (
+        "jsonb_set(jsonb_set(jsonb_set(jsonb_set(%s, '{after,id}', to_jsonb(c.id)), "
+        "'{after,member}', to_jsonb(r.member_id)), '{after,flow}', to_jsonb(r.flow_id)), "
+        "'{after,station}', to_jsonb(r.station_id))"
+    ),
+}
+
+
+def _at_once_sql(who: str, station_column: str, may: str) -> str:
+    from liudong.core.models import AuditEvent
+
+    return _AT_ONCE.format(
+        names=", ".join(Facts._fields),
+        read=_READS[who, station_column],
+        may=may,
+        flows=FlowRecord._meta.db_table,
+        checkins=CheckIn._meta.db_table,
+        checkin_columns=", ".join(f.column for f in _CHECK_IN_COLUMNS),
+        checkin_values=", ".join(_FROM_FACTS.get(f.attname, "%s") for f in _CHECK_IN_COLUMNS),
+        audits=AuditEvent._meta.db_table,
+        audit_columns=", ".join(f.column for f in _audit_columns()),
+        audit_values=", ".join(_AUDIT_FROM_FACTS.get(f.name, "%s") for f in _audit_columns()),
+    )
+
+
+_AT_ONCE_SQL: dict[tuple[str, str, str], str] = {}
+
+
+def read_and_insert(
+    *,
+    who: str,
+    key: Any,
+    station_column: str,
+    station: Any,
+    may: tuple[str, list[Any]],
+    check_in: CheckIn,
+    event: dict[str, Any],
+) -> tuple[Facts | None, int | None]:
+    """PostgreSQL, in autocommit: :func:`read` and, when the facts satisfy ``may`` (the
+    rules' SQL and its parameters), :func:`insert` of ``check_in`` (its member, record and
+    station those of the facts) and its audit row ``event`` (its actor, paths, object and
+    the ids in ``changes`` those of the facts), in one statement: (the facts, the new id or
+    None)."""
+    statement = _AT_ONCE_SQL.get((who, station_column, may[0]))
+    if statement is None:
+        statement = _AT_ONCE_SQL[who, station_column, may[0]] = _at_once_sql(
+            who, station_column, may[0]
+        )
+    params = [station, CheckInStatus.PENDING.value, CheckInStatus.CONFIRMED.value, key]
+    if who == "token":
+        params.append(connection.ops.adapt_datetimefield_value(token_valid_since()))
+    params.extend(may[1])
+    params.extend(
+        _db_value(f, getattr(check_in, f.attname), "postgresql")
+        for f in _CHECK_IN_COLUMNS
+        if f.attname not in _FROM_FACTS
+    )
+    params.extend(
+        _db_value(f, event[f.name], "postgresql")
+        for f in _audit_columns()
+        if f.name not in _AUDIT_FROM_FACTS or f.name == "changes"
+    )
+    with connection.cursor() as cursor:
+        execute(cursor, f"liudong_check_in_at_once_{who}_{station_column}", statement, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    return Facts(*row[:-1]), row[-1]
+
+
 # --- prepared statements ------------------------------------------------------------------
 
 _PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
