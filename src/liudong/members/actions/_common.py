@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
 from liudong.core.scope import SYSTEM, can_see, may, scope_of
 from liudong.members.models import (
+    FlowRecord,
     FlowStatus,
 )
 from liudong.orgs.models import Organization
@@ -78,6 +79,17 @@ def _require_may(by: Any, obj: Any, act: str) -> None:
     _require_visible(by, obj)
     if not may(by, obj, act):
         raise _not_keeping_side()
+
+
+def _open_record_for(by: Any, flow: FlowRecord, act: str) -> FlowRecord:
+    """The record locked for a named act on an open stay (a contact, a hand-off): staff only,
+    the gate's answer for the act, refused once the record is closed. Inside a transaction."""
+    _require_staff(by)
+    _require_may(by, flow, act)
+    flow = FlowRecord.objects.select_for_update().get(pk=flow.pk)
+    if not flow.is_open:
+        raise DomainError("record_closed", _("This record is closed."), "flow")
+    return flow
 
 
 def _require_org_in_scope(by: Any, org: Organization | None, field: str) -> None:

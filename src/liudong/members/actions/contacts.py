@@ -11,7 +11,11 @@ from django.utils.translation import gettext as _
 from liudong.core import audit
 from liudong.core.errors import DomainError, ScopeError
 from liudong.core.scope import scope_of, user_of
-from liudong.members.actions._common import _check_date, _require_may, _require_staff, _today
+from liudong.members.actions._common import (
+    _check_date,
+    _open_record_for,
+    _today,
+)
 from liudong.members.models import (
     Contact,
     ContactMethod,
@@ -34,11 +38,7 @@ def _side_of(by: Any, flow: FlowRecord) -> Organization:
 def log_contact(
     *, by: Any, flow: FlowRecord, method: str, on: datetime.date | None = None, note: str = ""
 ) -> Contact:
-    _require_staff(by)
-    _require_may(by, flow, "contact")
-    flow = FlowRecord.objects.select_for_update().get(pk=flow.pk)
-    if not flow.is_open:
-        raise DomainError("record_closed", _("This record is closed."), "flow")
+    flow = _open_record_for(by, flow, "contact")
     if method not in ContactMethod.values:
         raise DomainError("method_invalid", _("Choose how the contact was made."), "method")
     on = on or _today()

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied
 from liudong.core.scope import may, user_of
-from liudong.members.actions._common import _require_may, _require_staff
+from liudong.members.actions._common import _open_record_for, _require_staff
 from liudong.members.actions.contacts import _side_of
 from liudong.members.models import (
     FlowRecord,
@@ -31,11 +31,7 @@ def raise_handoff(
     message: str = "",
     to_organization: Organization | None = None,
 ) -> Handoff:
-    _require_staff(by)
-    _require_may(by, flow, "handoff")
-    flow = FlowRecord.objects.select_for_update().get(pk=flow.pk)
-    if not flow.is_open:
-        raise DomainError("record_closed", _("This record is closed."), "flow")
+    flow = _open_record_for(by, flow, "handoff")
     if kind not in HandoffKind.values:
         raise DomainError("kind_invalid", _("Choose what you ask for."), "kind")
     sender = _side_of(by, flow)
