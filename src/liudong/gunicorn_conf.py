@@ -20,6 +20,9 @@ worker_class = "gthread"
 threads = int(os.environ.get("LIUDONG_WEB_THREADS", "4"))
 keepalive = 5  # seconds; nginx in front reuses its upstream connections
 backlog = 512
+# Each worker its own listening socket (SO_REUSEPORT): the kernel spreads new connections
+# over the workers instead of the first awake worker taking most of them.
+reuse_port = True
 timeout = 60
 graceful_timeout = 20
 loglevel = os.environ.get("LIUDONG_GUNICORN_LOG_LEVEL", "info")

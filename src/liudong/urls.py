@@ -27,6 +27,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The API first: its requests (a phone's check-in above all) are resolved without
+    # trying every page pattern before them.
+    path("api/v1/", include((api_v1, "v1"), namespace="v1")),
     path("", RedirectView.as_view(pattern_name="core:home"), name="root"),
     # The workbench's home page keeps its name core:home: one namespace, two apps' pages.
     path("", include(([*workbench_urls.urlpatterns, *core_urls.urlpatterns], "core"))),
@@ -42,7 +45,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include((api_v1, "v1"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

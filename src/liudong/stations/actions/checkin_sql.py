@@ -19,6 +19,7 @@ per connection and executed by name (planning a ten-table join costs more than r
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import weakref
 import zlib
@@ -139,16 +140,14 @@ def aware(value: Any) -> Any:
 # --- the insert ---------------------------------------------------------------------------
 
 _CHECK_IN_COLUMNS = [f for f in CheckIn._meta.concrete_fields if not f.primary_key]
-_AUDIT_COLUMNS: list[Any] = []
+@functools.cache
+def _audit_columns() -> tuple[Any, ...]:
+    """The audit row's columns but its id (read on first use: the model loads after this
+    module). Cached as one value, never filled in place: the server's threads may ask at
+    the same moment, and a list two of them extend at once would name each column twice."""
+    from liudong.core.models import AuditEvent
 
-
-def _audit_columns() -> list[Any]:
-    """The audit row's columns but its id (read once: the model loads after this module)."""
-    if not _AUDIT_COLUMNS:
-        from liudong.core.models import AuditEvent
-
-        _AUDIT_COLUMNS.extend(f for f in AuditEvent._meta.concrete_fields if not f.primary_key)
-    return _AUDIT_COLUMNS
+    return tuple(f for f in AuditEvent._meta.concrete_fields if not f.primary_key)
 
 
 def _insert_sql(vendor: str) -> tuple[str, str]:
