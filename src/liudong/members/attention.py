@@ -43,7 +43,7 @@ register(
         _("Transfers to accept"),
         "members:transfers",
         _transfers_to_receive,
-        "incoming",
+        "to-receive",
         22,
     )
 )
