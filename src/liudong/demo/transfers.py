@@ -1,6 +1,7 @@
-"""A few transfers of membership in the demo (issue 12, item 5): one awaiting 灵台's acceptance,
-one refused back to 灵台 with its reason, one outside the city awaiting the letter's receipt.
-None is closed, so no figure of the demo changes."""
+"""A few transfers of membership in the demo (issue 12, item 5): 泾川 → 崇信 awaiting acceptance,
+灵台 → 庄浪 refused back with its reason, 华亭 → outside the city awaiting the letter's receipt.
+None is closed, so no figure of the demo changes; 泾川 and 灵台 share none (the generic scope
+test keeps those two counties apart)."""
 
 from __future__ import annotations
 
@@ -31,10 +32,12 @@ def build_transfers() -> int:
     """Once (a second run does nothing); returns how many transfers were made."""
     if Transfer.objects.exists():
         return 0
-    jc, lt, cx = (User.objects.get(username=n) for n in ("jingchuan", "lingtai", "chongxin"))
+    jc, lt, cx, zl = (
+        User.objects.get(username=n) for n in ("jingchuan", "lingtai", "chongxin", "zhuanglang")
+    )
     used: set[int] = set()
     made = 0
-    plan = (("620821", jc, lt, "620822001"), ("620822", lt, cx, "620823001"))
+    plan = (("620821", jc, cx, "620823001"), ("620822", lt, zl, "620825001"))
     for county, sender, receiver, township in plan:
         member = _member_of(county, used)
         if member is None:

@@ -527,10 +527,9 @@ class HandoffViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     )
     @action(detail=True, methods=["post"])
     def dismiss(self, request: Request, pk: Any = None, version: Any = None) -> Response:
+        handoff = self.get_object()
         body = _body(HandoffDismissSerializer, request)
-        handoff = actions.dismiss_handoff(
-            by=request.user, handoff=self.get_object(), note=body["note"]
-        )
+        handoff = actions.dismiss_handoff(by=request.user, handoff=handoff, note=body["note"])
         return Response(HandoffSerializer(handoff).data)
 
 

@@ -129,9 +129,10 @@ class TransferViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     )
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: Any = None, version: Any = None) -> Response:
+        transfer = self.get_object()
         body = _body(NoteSerializer, request)
         transfer = actions.accept_transfer(
-            by=request.user, transfer=self.get_object(), note=body.get("note", "")
+            by=request.user, transfer=transfer, note=body.get("note", "")
         )
         return Response(TransferSerializer(transfer).data)
 
@@ -142,9 +143,10 @@ class TransferViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     )
     @action(detail=True, methods=["post"])
     def refuse(self, request: Request, pk: Any = None, version: Any = None) -> Response:
+        transfer = self.get_object()
         body = _body(RefuseSerializer, request)
         transfer = actions.refuse_transfer(
-            by=request.user, transfer=self.get_object(), reason=body["reason"]
+            by=request.user, transfer=transfer, reason=body["reason"]
         )
         return Response(TransferSerializer(transfer).data)
 
@@ -155,8 +157,9 @@ class TransferViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     )
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: Any = None, version: Any = None) -> Response:
+        transfer = self.get_object()
         body = _body(NoteSerializer, request)
         transfer = actions.confirm_letter(
-            by=request.user, transfer=self.get_object(), note=body.get("note", "")
+            by=request.user, transfer=transfer, note=body.get("note", "")
         )
         return Response(TransferSerializer(transfer).data)
