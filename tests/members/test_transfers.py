@@ -167,6 +167,9 @@ def test_only_the_receiving_organization_accepts_or_refuses(
     assert exc.value.code == "not_receiver"
     with pytest.raises(ScopeError):  # another county does not even see it
         actions.refuse_transfer(by=demo("user:chongxin"), transfer=t, reason="x")
+    with pytest.raises(PermissionDenied) as exc:  # a member's own account is no staff
+        actions.accept_transfer(by=demo("user:member_jc"), transfer=t)
+    assert exc.value.code == "forbidden"
     with pytest.raises(PermissionDenied):  # the receiver cannot confirm a letter
         actions.confirm_letter(by=world["lt"], transfer=t)
     with pytest.raises(DomainError) as exc:  # the sender: no letter inside the city

@@ -59,7 +59,9 @@ def start_transfer(
     _require_staff(by)
     _require_may(by, member, CHANGE)
     member = (
-        Member.objects.select_for_update().select_related("home_organization").get(pk=member.pk)
+        Member.objects.select_for_update(of=("self",))
+        .select_related("home_organization")
+        .get(pk=member.pk)
     )
     if member.home_organization is None:
         raise DomainError(
@@ -168,7 +170,7 @@ def may_confirm(by: Any, transfer: Transfer) -> bool:
 
 def _locked(transfer: Transfer) -> Transfer:
     return (
-        Transfer.objects.select_for_update()
+        Transfer.objects.select_for_update(of=("self",))
         .select_related("member", "from_organization", "to_organization")
         .get(pk=transfer.pk)
     )
