@@ -23,6 +23,9 @@ def _load_reference_and_demo() -> None:
     tree.build()
     ledger.build_ledger(total=DEMO_LEDGER_MEMBERS)
     census.build_census()
+    from liudong.demo.transfers import build_transfers
+
+    build_transfers()
     from liudong.demo.statistics import build_demo as build_statistics
 
     build_statistics()

@@ -107,6 +107,7 @@ KEEPER = {
     "members.FlowRecord": "home_organization__path",  # the lifecycle of a stay
     "members.Contact": "organization__path",  # the side that logged it
     "members.Handoff": "from_organization__path",  # the sender (the other side answers)
+    "members.Transfer": "from_organization__path",  # the sender (the receiver accepts)
     "stations.Station": "organization__path",  # the organization running it
     "stations.CheckIn": "station__branch__path",  # the station answers
 }

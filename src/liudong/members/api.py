@@ -49,6 +49,7 @@ from liudong.members.serializers import (
     ContactSerializer,
     FlowRecordCreateSerializer,
     FlowRecordSerializer,
+    HandoffDismissSerializer,
     HandoffDoneSerializer,
     HandoffRefuseSerializer,
     HandoffSerializer,
@@ -471,6 +472,8 @@ class HandoffViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             return HandoffDoneSerializer
         if self.action == "refuse":
             return HandoffRefuseSerializer
+        if self.action == "dismiss":
+            return HandoffDismissSerializer
         return HandoffSerializer
 
     @extend_schema(
@@ -515,6 +518,18 @@ class HandoffViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         handoff = self.get_object()
         body = _body(HandoffRefuseSerializer, request)
         handoff = actions.refuse_handoff(by=request.user, handoff=handoff, reason=body["reason"])
+        return Response(HandoffSerializer(handoff).data)
+
+    @extend_schema(
+        request=HandoffDismissSerializer,
+        responses=HandoffSerializer,
+        summary="Dismiss a refused hand-off with a note (the sender only)",
+    )
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request: Request, pk: Any = None, version: Any = None) -> Response:
+        handoff = self.get_object()
+        body = _body(HandoffDismissSerializer, request)
+        handoff = actions.dismiss_handoff(by=request.user, handoff=handoff, note=body["note"])
         return Response(HandoffSerializer(handoff).data)
 
 

@@ -9,8 +9,8 @@ class MembersConfig(AppConfig):
 
     def ready(self) -> None:
         from liudong.core import audit
-        from liudong.members.models import Alert, Contact, FlowRecord, Handoff, Member
+        from liudong.members.models import Alert, Contact, FlowRecord, Handoff, Member, Transfer
 
         audit.register(Member, sensitive=("id_number", "phone"))
-        for model in (FlowRecord, Contact, Handoff, Alert):
+        for model in (FlowRecord, Contact, Handoff, Alert, Transfer):
             audit.register(model)

@@ -18,3 +18,42 @@ def _to_rework(user: Any) -> int:
 
 register(Item("handoffs", _("Hand-offs to answer"), "members:todo", _to_answer, "to-answer", 20))
 register(Item("rework", _("Refused, to rework"), "members:todo", _to_rework, "to-rework", 30))
+
+
+# --- transfers of membership (issue 12, item 5) ----------------------------------------------
+
+
+def _transfers_to_receive(user: Any) -> int:
+    from liudong.members import transfers
+
+    return transfers.to_receive(user).count() if work.is_staff(user) else 0
+
+
+def _transfers_back(user: Any) -> int:
+    from liudong.members import transfers
+
+    if not work.is_staff(user):
+        return 0
+    return transfers.refused(user).count() + transfers.letters_to_confirm(user).count()
+
+
+register(
+    Item(
+        "transfers",
+        _("Transfers to accept"),
+        "members:transfers",
+        _transfers_to_receive,
+        "to-receive",
+        22,
+    )
+)
+register(
+    Item(
+        "transfers_back",
+        _("Transfers refused, or letters to confirm"),
+        "members:transfers",
+        _transfers_back,
+        "outgoing",
+        32,
+    )
+)

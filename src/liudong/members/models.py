@@ -365,6 +365,12 @@ class Handoff(models.Model):
     )
     created_at = models.DateTimeField(_("raised"), auto_now_add=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    # A refused hand-off dismissed by its sender with a note (issue 12, item 10).
+    dismissed_at = models.DateTimeField(_("dismissed"), null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dismissal_note = models.CharField(_("note on dismissal"), max_length=500, blank=True)
 
     # The sender's side changes its hand-off; the receiving side answers it.
     scope_rule = ScopeRule(
@@ -435,3 +441,8 @@ class Alert(models.Model):
 
     def audit_org_path(self) -> str:
         return self.organization.path
+
+
+# Transfers of membership (组织关系转接): their own module, part of this app's models.
+from liudong.members.transfer_models import Transfer as Transfer  # noqa: E402
+from liudong.members.transfer_models import TransferState as TransferState  # noqa: E402

@@ -47,3 +47,38 @@ def panels_for(user: Any, member: Any) -> list[dict[str, Any]]:
                 }
             )
     return shown
+
+
+# --- the ledger's own panel: transfers of membership (issue 12, item 5) -----------------------
+
+
+def _transfers_panel(user: Any, member: Any) -> dict[str, Any] | None:
+    from liudong.core.scope import CHANGE, may
+    from liudong.members import transfers
+
+    rows = transfers.of_member(user, member)
+    may_start = (
+        member.home_organization_id is not None
+        and may(user, member, CHANGE)
+        and not any(t.state == "pending" for t in rows)
+    )
+    if not rows and not may_start:
+        return None
+    return {"member": member, "rows": rows[:5], "may_start": may_start}
+
+
+def _register_own() -> None:
+    from django.utils.translation import gettext_lazy as _
+
+    register(
+        Panel(
+            "transfers",
+            _("Transfer of membership"),
+            "members/panel_transfers.html",
+            _transfers_panel,
+            order=5,
+        )
+    )
+
+
+_register_own()

@@ -25,3 +25,11 @@ register(
     "member.registered_elsewhere",
     _("{actor} entered a person registered elsewhere in the city: the city resolves it"),
 )
+
+# Transfers of membership as a queue (issue 12, item 5) and dismissed hand-offs (item 10).
+register("transfer.start", _("{actor} sent a transfer of membership: {object}"))
+register("transfer.accept", _("{actor} accepted a transfer of membership: {object}"))
+register("transfer.refuse", _("{actor} refused a transfer of membership: {object}"))
+register("transfer.confirm", _("{actor} confirmed the introduction letter was received: {object}"))
+register("transfer.move", _("{actor} moved the membership of {object} to the receiving side"))
+register("handoff.dismiss", _("{actor} dismissed a refused hand-off with a note: {object}"))

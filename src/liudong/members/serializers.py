@@ -288,8 +288,17 @@ class HandoffSerializer(serializers.ModelSerializer):
             "resolved_by",
             "created_at",
             "resolved_at",
+            "dismissed_at",
+            "dismissal_note",
         ]
-        read_only_fields = ["state", "response", "created_at", "resolved_at"]
+        read_only_fields = [
+            "state",
+            "response",
+            "created_at",
+            "resolved_at",
+            "dismissed_at",
+            "dismissal_note",
+        ]
 
 
 class HandoffDoneSerializer(serializers.Serializer):
@@ -299,6 +308,12 @@ class HandoffDoneSerializer(serializers.Serializer):
 class HandoffRefuseSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=500, allow_blank=True, help_text="Required: why, for the sender."
+    )
+
+
+class HandoffDismissSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=500, allow_blank=True, help_text="Required: why the matter is closed."
     )
 
 

@@ -33,6 +33,7 @@ from liudong.members.models import (
     Handoff,
     HandoffKind,
 )
+from liudong.members.transfers import todo as transfers_todo
 
 FLOW_RELATED = (
     "member",
@@ -369,6 +370,7 @@ def todo(request: HttpRequest) -> HttpResponse:
         context[name] = paged["object_list"]
         context[f"{name}_pager"] = paged
         context["counts"][name] = paged["page"].paginator.count
+    context.update(transfers_todo(user))
     context.update(
         {
             "alerts_by_kind": by_kind,

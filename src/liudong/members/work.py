@@ -99,7 +99,7 @@ def handoffs_to_rework(user: Any) -> QuerySet:
         created_at__gt=OuterRef("resolved_at"),
     )
     return (
-        _handoffs(user, state=HandoffState.REFUSED, flow__is_open=True)
+        _handoffs(user, state=HandoffState.REFUSED, flow__is_open=True, dismissed_at__isnull=True)
         .filter(_raised(user))
         .filter(~Exists(followed))
         .order_by("-resolved_at", "-id")

@@ -19,7 +19,9 @@ from liudong.members.actions.flows import (
 )
 from liudong.members.actions.handoffs import (
     complete_handoff,
+    dismiss_handoff,
     may_answer,
+    may_dismiss,
     raise_handoff,
     refuse_handoff,
 )
@@ -43,9 +45,25 @@ from liudong.members.actions.members import (
     prepare_member,
     update_member,
 )
+from liudong.members.actions.transfers import (
+    accept_transfer,
+    confirm_letter,
+    may_confirm,
+    may_receive,
+    refuse_transfer,
+    start_transfer,
+)
 
 __all__ = [
     "CLOSED",
+    "accept_transfer",
+    "confirm_letter",
+    "dismiss_handoff",
+    "may_confirm",
+    "may_dismiss",
+    "may_receive",
+    "refuse_transfer",
+    "start_transfer",
     "DIRECTIONS",
     "MEMBERSHIPS",
     "MEMBER_FIELDS",

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied
-from liudong.core.scope import may, user_of
-from liudong.members.actions._common import _open_record_for, _require_staff
+from liudong.core.scope import CHANGE, may, user_of
+from liudong.members.actions._common import _open_record_for, _require_staff, _require_visible
 from liudong.members.actions.contacts import _side_of
 from liudong.members.models import (
     FlowRecord,
@@ -105,5 +105,43 @@ def refuse_handoff(*, by: Any, handoff: Handoff, reason: str) -> Handoff:
     handoff.state, handoff.response = HandoffState.REFUSED, reason.strip()[:500]
     handoff.resolved_by, handoff.resolved_at = user_of(by), timezone.now()
     with audit.action("handoff.refuse", actor=by, reason=reason):
+        handoff.save()
+    return handoff
+
+
+def _why_not_dismiss(by: Any, handoff: Handoff) -> DomainError | None:
+    if not may(by, handoff, CHANGE):
+        return PermissionDenied(
+            "not_sender", _("Only the side that sent this hand-off can dismiss it.")
+        )
+    if handoff.state != HandoffState.REFUSED:
+        return DomainError(
+            "handoff_not_refused", _("Only a refused hand-off can be dismissed."), "state"
+        )
+    if handoff.dismissed_at is not None:
+        return DomainError("handoff_dismissed", _("This hand-off is already dismissed."), "state")
+    return None
+
+
+def may_dismiss(by: Any, handoff: Handoff) -> bool:
+    """Whether pages offer "dismiss" on a refused hand-off (the rule the action applies)."""
+    return _why_not_dismiss(by, handoff) is None
+
+
+@transaction.atomic
+def dismiss_handoff(*, by: Any, handoff: Handoff, note: str) -> Handoff:
+    """The sender closes a refused hand-off with a note (issue 12, item 10): it leaves the
+    sender's to-do list and bell; the refusal and the note stay on the record."""
+    _require_staff(by)
+    _require_visible(by, handoff)
+    handoff = Handoff.objects.select_for_update().get(pk=handoff.pk)
+    refusal = _why_not_dismiss(by, handoff)
+    if refusal is not None:
+        raise refusal
+    if not note.strip():
+        raise DomainError("note_required", _("Write a note: why the matter is closed."), "note")
+    handoff.dismissed_at, handoff.dismissed_by = timezone.now(), user_of(by)
+    handoff.dismissal_note = note.strip()[:500]
+    with audit.action("handoff.dismiss", actor=by, reason=note):
         handoff.save()
     return handoff

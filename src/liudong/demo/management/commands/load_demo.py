@@ -41,6 +41,9 @@ class Command(BaseCommand):
             f"Census: round “{census_round.name}” with "
             f"{census_round.submissions.count()} county submissions."
         )
+        from liudong.demo.transfers import build_transfers
+
+        build_transfers()
         from liudong.demo.statistics import build_demo as build_statistics
 
         made = build_statistics()
