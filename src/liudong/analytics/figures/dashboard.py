@@ -208,11 +208,13 @@ def _dashboard(
 
 
 def _co_managed(user: Any, org: Organization, flt: FigureFilter, from_rollup: bool) -> int:
-    """Other organizations' outflow members attached to stations in this subtree."""
+    """Members attached to stations in this subtree whom the totals count elsewhere: other
+    organizations' outflow members, and inflow members living in another county
+    (decision 95)."""
     if tree.is_everything(org):
         return 0
     ids = tuple(tree.subtree_ids(org))
-    found = reader.counts(
+    outflow = reader.counts(
         user,
         None,
         flt,
@@ -222,7 +224,21 @@ def _co_managed(user: Any, org: Organization, flt: FigureFilter, from_rollup: bo
         from_rollup=from_rollup,
         overdue=False,
     )
-    return reader.total(found)
+    inflow = reader.counts(
+        user,
+        None,
+        flt,
+        (),
+        where=(
+            ("direction", Direction.INFLOW),
+            ("inflow_organization_id__in", ids),
+            ("residence_organization_id__isnull", False),
+        ),
+        exclude=(("residence_organization_id__in", ids),),
+        from_rollup=from_rollup,
+        overdue=False,
+    )
+    return reader.total(outflow) + reader.total(inflow)
 
 
 def _alerts(user: Any, org: Organization) -> dict[str, int]:

@@ -210,6 +210,8 @@ def register_flow(
     with audit.action("flow.register", actor=by):
         flow.save()
         _sync_member_inflow(member, flow)
+    if flow.direction == Direction.INFLOW:  # the county of residence, set by the database
+        flow.refresh_from_db(fields=["residence_organization"])
     return flow
 
 

@@ -38,7 +38,7 @@ def raise_handoff(
     if to_organization is None:
         other = [
             o
-            for o in (flow.home_organization, flow.inflow_organization)
+            for o in (flow.home_organization, flow.inflow_organization, flow.residence_organization)
             if o is not None and o.pk != sender.pk
         ]
         if not other:
