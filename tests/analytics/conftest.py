@@ -69,13 +69,14 @@ def hand(db: Any, demo: Any) -> Hand:
     lost), 3 to 兰州城关 (out of city: managed ×3).
     Branch 2 (township 2): 2 to 崆峒 (out of county: managed, registered), 1 within the
     county (registered), 1 returned (closed: not counted).
-    The station: 2 inflow members from 西安 living in the county (managed, registered), and 1 of 泾川's members
-    attached (co-managed, counted for 泾川).
+    The station: 2 inflow members from 西安 living in the county (managed, registered), and
+    1 of 泾川's members attached (co-managed, counted for 泾川).
     """
     root = demo("620800")
     # Its place (安定区, no demo county there) is where its inflow members live: the county
     # of residence counts them (decision 95).
-    county = _org(root, "TEST-C", "测试县", OrgKind.COUNTY_COMMITTEE, place=Place.objects.get(code=HOME))
+    place = Place.objects.get(code=HOME)
+    county = _org(root, "TEST-C", "测试县", OrgKind.COUNTY_COMMITTEE, place=place)
     town1 = _org(county, "TEST-T1", "一镇", OrgKind.TOWNSHIP_COMMITTEE)
     town2 = _org(county, "TEST-T2", "二镇", OrgKind.TOWNSHIP_COMMITTEE)
     branch1 = _org(town1, "TEST-B1", "一村", OrgKind.BRANCH)
