@@ -16,9 +16,9 @@ from liudong.analytics.figures import definitions
 from liudong.core.scope import SYSTEM
 from liudong.members.models import Contact, FlowRecord
 from liudong.stations.models import CheckIn, Station
+from tests.members.helpers import make_member
 
 from .conftest import _flow
-from tests.members.helpers import make_member
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
