@@ -228,3 +228,15 @@ def test_a_bad_destination_changes_nothing(demo: Any) -> None:
         _inflow(demo, member, lives_in="620800")  # a city with counties is no place to live
     assert not FlowRecord.objects.filter(member=member).exists()
     assert Member.objects.get(pk=member.pk).residence_organization_id is None
+
+
+def test_the_api_names_the_county_of_residence(demo: Any, inflow: FlowRecord) -> None:
+    from rest_framework.test import APIClient
+
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(demo("user:jingchuan"))
+    flow = client.get(f"/api/v1/flow-records/{inflow.pk}/").json()
+    assert flow["residence_organization"] == "620821"
+    assert flow["inflow_organization"] == "620800-LD09"
+    member = client.get(f"/api/v1/members/{inflow.member_id}/").json()
+    assert member["residence_organization"] == "620821"

@@ -323,6 +323,12 @@ class FlowRecord(models.Model):
         org = self.home_organization if self.home_organization_id else self.inflow_organization
         return org.path if org is not None else ""
 
+    def sides(self) -> list[models.Model]:
+        """The record's sides in the order an actor speaks for them: home, the station's
+        (inflow side), the county where an inflow member lives (decision 95)."""
+        found = (self.home_organization, self.inflow_organization, self.residence_organization)
+        return [org for org in found if org is not None]
+
     @staticmethod
     def label(member: object, destination: object) -> str:
         """How a record is named (the audit trail's object), from its member and place."""
