@@ -13,9 +13,11 @@ from liudong.core.scope import SYSTEM
 from liudong.members.models import FlowRecord
 from liudong.orgs import actions as org_actions
 from liudong.orgs.models import Organization, OrgKind
+from liudong.regions.models import Place
 from tests.members.helpers import make_member
 
 LEFT = datetime.date(2024, 3, 1)
+HOME = "621102"  # the test county's place (定西市安定区)
 
 
 @dataclass
@@ -28,9 +30,9 @@ class Hand:
     station: Organization  # a mobile branch under the county (the station's branch)
 
 
-def _org(parent: Organization, code: str, name: str, kind: str) -> Organization:
+def _org(parent: Organization, code: str, name: str, kind: str, **extra: Any) -> Organization:
     return org_actions.create_organization(
-        by=SYSTEM, parent=parent, code=code, name=name, short_name=name, kind=kind
+        by=SYSTEM, parent=parent, code=code, name=name, short_name=name, kind=kind, **extra
     )
 
 
@@ -67,11 +69,14 @@ def hand(db: Any, demo: Any) -> Hand:
     lost), 3 to 兰州城关 (out of city: managed ×3).
     Branch 2 (township 2): 2 to 崆峒 (out of county: managed, registered), 1 within the
     county (registered), 1 returned (closed: not counted).
-    The station: 2 inflow members from 西安 (managed, registered), and 1 of 泾川's members
-    attached (co-managed, counted for 泾川).
+    The station: 2 inflow members from 西安 living in the county (managed, registered), and
+    1 of 泾川's members attached (co-managed, counted for 泾川).
     """
     root = demo("620800")
-    county = _org(root, "TEST-C", "测试县", OrgKind.COUNTY_COMMITTEE)
+    # Its place (安定区, no demo county there) is where its inflow members live: the county
+    # of residence counts them (decision 95).
+    place = Place.objects.get(code=HOME)
+    county = _org(root, "TEST-C", "测试县", OrgKind.COUNTY_COMMITTEE, place=place)
     town1 = _org(county, "TEST-T1", "一镇", OrgKind.TOWNSHIP_COMMITTEE)
     town2 = _org(county, "TEST-T2", "二镇", OrgKind.TOWNSHIP_COMMITTEE)
     branch1 = _org(town1, "TEST-B1", "一村", OrgKind.BRANCH)
@@ -117,7 +122,7 @@ def hand(db: Any, demo: Any) -> Hand:
             member(None),
             direction="inflow",
             origin="610113",
-            to="620826",
+            to=HOME,
             status=status,
             home_organization=None,
             inflow_organization=station,

@@ -22,7 +22,8 @@ def test_county_totals_and_coverage_by_province(hand: Any, demo: Any) -> None:
     board = _board(demo, hand.county)
     all_, inside, outside = (board.tallies[k] for k in ("all", "in_province", "out_of_province"))
     assert (all_.total, all_.managed, all_.registered, all_.lost) == (12, 7, 4, 1)
-    assert (inside.total, inside.managed, inside.coverage) == (8, 5, 62.5)
+    # Coverage in province: the county's own outflow only; its inflow is apart.
+    assert (inside.total, inside.managed, inside.coverage) == (6, 4, 66.7)
     assert (outside.total, outside.managed, outside.coverage) == (4, 2, 50.0)
     assert board.tallies["inflow"].total == 2
     assert board.tallies["outflow"].total == 10
@@ -128,9 +129,9 @@ def test_value_target_gap_and_light(hand: Any, demo: Any) -> None:
     coverage = {c.key: c for c in _board(demo, hand.county).coverage}
     inside, outside = coverage["in_province"], coverage["out_of_province"]
     assert (inside.value, float(inside.target), inside.gap, inside.light) == (
-        62.5,
+        66.7,
         100,
-        37.5,
+        33.3,
         "red",
     )
     assert (outside.value, float(outside.target), outside.gap, outside.light) == (

@@ -15,7 +15,13 @@ def _attributed(org: Any) -> int:
         FlowRecord.objects.filter(is_open=True)
         .filter(
             Q(direction="outflow", home_organization__path__startswith=org.path)
-            | Q(direction="inflow", inflow_organization__path__startswith=org.path)
+            # decision 95: an inflow member counts under the county where they live
+            | Q(direction="inflow", residence_organization__path__startswith=org.path)
+            | Q(
+                direction="inflow",
+                residence_organization__isnull=True,
+                inflow_organization__path__startswith=org.path,
+            )
         )
         .count()
     )

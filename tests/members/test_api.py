@@ -91,9 +91,14 @@ def test_member_list_and_detail_are_scoped(demo: Any, jc_member: Member, lt_memb
     assert lt_member.pk in seen_by_lingtai and jc_member.pk not in seen_by_lingtai
     county_path = demo("620821").path
     for member in Member.objects.filter(pk__in=seen_by_jingchuan).select_related(
-        "home_organization", "inflow_organization"
+        "home_organization", "inflow_organization", "residence_organization"
     ):
-        sides = [member.home_organization, member.inflow_organization]
+        # the county where an inflow member lives is a side too (decision 95)
+        sides = [
+            member.home_organization,
+            member.inflow_organization,
+            member.residence_organization,
+        ]
         assert any(org is not None and org.path.startswith(county_path) for org in sides)
     city = api(demo, "city")
     for member in (jc_member, lt_member):

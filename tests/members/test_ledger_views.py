@@ -176,10 +176,11 @@ def data(demo: Any) -> Ledger:
 
 
 def lingtai_only(flow: FlowRecord, county: Organization) -> bool:
-    """A record with no side in 泾川: 泾川 must never see it."""
+    """A record with no side in 泾川: 泾川 must never see it (the county where an inflow
+    member lives is a side, decision 95)."""
     return not any(
         org is not None and org.path.startswith(county.path)
-        for org in (flow.home_organization, flow.inflow_organization)
+        for org in (flow.home_organization, flow.inflow_organization, flow.residence_organization)
     )
 
 
@@ -273,10 +274,15 @@ def test_county_township_and_branch_filters_mean_the_subtree(data: Ledger, demo:
     assert data.zhangsan.pk in ids(rows)
     assert all(f.home_organization_id == branch.pk for f in rows)
 
-    # The inflow ledger filters by the receiving side.
+    # The inflow ledger filters by the receiving sides: the station's, and the county
+    # where the member lives (decision 95).
     rows = ledger_rows(city, "inflow", {"county": "620821"})
     assert data.inflow.pk in ids(rows) and data.lt_inflow.pk not in ids(rows)
-    assert all(f.inflow_organization.path.startswith(county.path) for f in rows)
+    assert all(
+        f.inflow_organization.path.startswith(county.path)
+        or (f.residence_organization and f.residence_organization.path.startswith(county.path))
+        for f in rows
+    )
 
 
 def test_destination_province_and_city_filters(data: Ledger) -> None:

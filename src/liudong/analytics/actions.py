@@ -200,7 +200,13 @@ def _write_snapshots(
     by: Any,
 ) -> dict[str, Any]:
     with transaction.atomic(), audit.action("analytics.snapshot", actor=by):
-        Snapshot.objects.filter(day=day, organization__in=orgs).delete()
+        same_day = Snapshot.objects.filter(day=day, organization__in=orgs)
+        if demo:
+            # Demo back-fill never replaces a measured snapshot (decision 96).
+            measured = set(same_day.filter(demo=False).values_list("organization_id", flat=True))
+            orgs = [o for o in orgs if o.pk not in measured]
+            same_day = same_day.filter(demo=True)
+        same_day.delete()  # a measured snapshot replaces the day's demo or measured one
         Snapshot.objects.bulk_create(
             [Snapshot(day=day, organization=o, figures=found[o.pk], demo=demo) for o in orgs]
         )

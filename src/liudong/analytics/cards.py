@@ -13,6 +13,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from liudong.analytics import figures
+from liudong.analytics.figures.definitions import definition
 from liudong.core.cards import BRANCH as BRANCH
 from liudong.core.cards import CITY as CITY
 from liudong.core.cards import COUNTY as COUNTY
@@ -65,11 +66,17 @@ def _members_found(ctx: CardContext) -> dict[str, Any]:
 
 
 def _liaison(ctx: CardContext) -> dict[str, Any]:
-    return {"value": ctx.board["outflow_under_liaison_stations"]}
+    return {
+        "value": ctx.board["outflow_under_liaison_stations"],
+        "definition": definition("outflow_under_liaison_stations").text,
+    }
 
 
 def _service(ctx: CardContext) -> dict[str, Any]:
-    return {"value": ctx.board["inflow_under_service_stations"]}
+    return {
+        "value": ctx.board["inflow_under_service_stations"],
+        "definition": definition("inflow_under_service_stations").text,
+    }
 
 
 def _stations(ctx: CardContext) -> dict[str, Any] | None:
@@ -88,7 +95,7 @@ def _coverage(key: str) -> Callable[[CardContext], Any]:
     def figure(ctx: CardContext) -> dict[str, Any] | None:
         for item in ctx.board["coverage"]:
             if item["key"] == key:
-                return item
+                return {**item, "definition": definition(key).text}
         return None
 
     return figure
@@ -201,6 +208,17 @@ register(
         levels=(CITY, COUNTY, BRANCH),
         width=THIRD,
         order=51,
+    )
+)
+register(
+    Card(
+        "coverage_inflow",
+        _("Inflow coverage"),
+        "analytics/cards/coverage_inflow.html",
+        _coverage("inflow"),
+        levels=(CITY, COUNTY),
+        width=THIRD,
+        order=52,
     )
 )
 register(

@@ -147,6 +147,16 @@ class FlowTally(models.Model):
         db_constraint=False,
         related_name="+",
     )
+    # The county where an inflow member lives (decision 95): the responsible side of an
+    # inflow record in the totals (the station's branch stays the attached side).
+    residence_organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("county of residence"),
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
     direction = models.CharField(_("direction"), max_length=8)
     flow_scope = models.CharField(_("flow scope"), max_length=16)
     status = models.CharField(_("status"), max_length=12)
@@ -160,7 +170,12 @@ class FlowTally(models.Model):
 
     # Derived from the ledger by the rollup; nobody changes it by hand.
     scope_rule = ScopeRule(
-        paths=("home_organization__path", "inflow_organization__path"), change=()
+        paths=(
+            "home_organization__path",
+            "inflow_organization__path",
+            "residence_organization__path",
+        ),
+        change=(),
     )
 
     class Meta:

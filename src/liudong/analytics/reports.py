@@ -76,6 +76,7 @@ class Report:
     total: dict[str, Any] = field(default_factory=dict)
     sum_of_rows: dict[str, Any] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)  # rows without a snapshot that month
+    demo: bool = False  # from a snapshot the demo back-filled, not measured (decision 96)
 
     @property
     def totals_match(self) -> bool:
@@ -96,6 +97,7 @@ class Report:
             "month": self.month,
             "as_of": self.as_of.isoformat(),
             "live": self.live,
+            "demo": self.demo,
             "columns": [k for k, _t in COLUMNS],
             "rows": self.rows,
             "total": self.total,
@@ -176,7 +178,7 @@ def _from_snapshots(user: Any, org: Organization, year: int, month: int) -> Repo
         latest.setdefault(snap.organization_id, snap)
     own = latest.get(org.pk)
     as_of = own.day if own else last
-    report = Report(org, year, month, as_of, False)
+    report = Report(org, year, month, as_of, False, demo=bool(own and own.demo))
     for child in children:
         snap = latest.get(child.pk)
         if snap is None:
@@ -227,6 +229,8 @@ def to_xlsx(report: Report) -> bytes:
     xlsx.write(ws, 1, 1, report.title).font = Font(bold=True, size=14)
     ws.cell(1, 1).alignment = Alignment(horizontal="center")
     source = "实时统计" if report.live else "月末快照"
+    if report.demo:
+        source += "，演示数据，非实测"
     xlsx.write(
         ws, 2, 1, f"统计截至 {report.as_of.isoformat()}（{source}）；纳管率 = 已纳管 ÷ 在册流动党员"
     )
@@ -276,6 +280,18 @@ def to_xlsx(report: Report) -> bytes:
     )
     if report.missing:
         xlsx.write(ws, check_row + 2, 2, "缺少当月快照：" + "、".join(report.missing))
+    # The written definitions (统计口径) of the figures, as on the page.
+    from django.utils import translation
+
+    from liudong.analytics.figures.definitions import definitions
+
+    with translation.override("zh-hans"):
+        written = [(str(d.name), d.text) for d in definitions()]
+    start = check_row + 4
+    xlsx.write(ws, start, 2, "统计口径").font = Font(bold=True)
+    for i, (name, text) in enumerate(written, start=1):
+        xlsx.write(ws, start + i, 2, name)
+        xlsx.write(ws, start + i, 3, text)
     ws.column_dimensions["A"].width = 6
     ws.column_dimensions["B"].width = 22
     for j in range(3, width + 1):

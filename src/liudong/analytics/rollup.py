@@ -1,7 +1,8 @@
 """The rollup (``FlowTally``): open flow records counted per key, kept by database triggers.
 
-Key: direction, flow scope, status, destination prefecture (4 digits), the home-side and
-the inflow-side organization (as on the record; NULL when absent). Every figure of a
+Key: direction, flow scope, status, destination prefecture (4 digits), the home-side, the
+inflow-side organization and the county of residence (as on the record; NULL when absent;
+analytics migration 0005). Every figure of a
 dashboard, the map's province and prefecture counts and the monthly report's live rows are
 sums over it; the responsible side (decision 21) is derived from the key when reading.
 
@@ -46,8 +47,9 @@ KEY = (
     "prefecture",
     "home_organization_id",
     "inflow_organization_id",
+    "residence_organization_id",
 )
-Key = tuple[str, str, str, str, int | None, int | None]
+Key = tuple[str, str, str, str, int | None, int | None, int | None]
 # The databases whose migration installs the triggers (others: figures from the records).
 TRIGGER_VENDORS = ("postgresql", "sqlite")
 

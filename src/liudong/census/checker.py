@@ -37,7 +37,7 @@ from liudong.members.models import (
 )
 from liudong.orgs.models import BRANCH_KINDS, Organization
 from liudong.regions import queries as regions
-from liudong.regions.models import Level, Place
+from liudong.regions.models import Place
 
 MAX_TEXT = 200  # a cell without a ledger field of its own (codes, places, organizations)
 # Ledger fields -> census columns, for the ledger's errors.
@@ -122,7 +122,8 @@ class FileContext:
                     self.organizations[_fold(text)] = org
                 if len(found) == 1:
                     self.organizations[_fold(name)] = org
-        self.counties = {p.code: p for p in Place.objects.filter(level=Level.COUNTY)}
+        # Where a stay may be: counties, and cities without counties (东莞; decision 97).
+        self.counties = {p.code: p for p in regions.settlements()}
         self.choices = {key: choice_lookup(key) for key in ("direction", "flow_scope", "status")}
         self._places: dict[str, Any] = {}
         self.codes: dict[tuple[str, str], str | CellProblem] = {}

@@ -26,6 +26,7 @@ from faker import Faker
 from faker.providers.person.zh_CN import Provider as ChineseNames
 
 from liudong.accounts.models import Role, User
+from liudong.analytics.figures.definitions import CONTACT_PERIOD_DAYS
 from liudong.core import audit, crypto
 from liudong.core.scope import SYSTEM
 from liudong.demo import tree
@@ -196,7 +197,8 @@ INFLOW_HOME_WEIGHTS: dict[str, float] = {
     "4101": 2,
     "5101": 2,
 }
-# Inflow members are attached to (or expected by) the four service stations (LD09–LD12).
+# Inflow members are attached to the four service stations (LD09–LD12), and live in the
+# county that INFLOW_COUNTY_WEIGHTS draws (their county of residence, decision 95).
 INFLOW_STATIONS: dict[str, dict[int, float]] = {
     "620802": {9: 5, 10: 3, 11: 2},
     "620881": {12: 1},
@@ -650,7 +652,19 @@ class _Builder:
         expected = None
         if reason == "study" or rng.random() < 0.12:
             expected = today + datetime.timedelta(days=rng.randint(30, 900))
-        return FlowRecord(
+        # Every member in a station city is served by their liaison station, as the written
+        # definition says (analytics.figures.definitions): attached there (above), or, not
+        # checked in, reached by the station's staff in the period (their latest contact is
+        # the station's, see contacts()); one the staff have not reached lately has checked
+        # in there instead (attached, awaiting management).
+        contacting_station = None
+        if plan.group == STATION_CITIES and inflow_org is None:
+            recent = today - datetime.timedelta(days=CONTACT_PERIOD_DAYS - 30)
+            if last_contact is not None and last_contact >= recent:
+                contacting_station = self.stations[station]
+            else:
+                inflow_org = self.stations[station]
+        record = FlowRecord(
             member=member,
             direction=Direction.INFLOW if plan.group == INFLOW else Direction.OUTFLOW,
             flow_scope=actions.flow_scope_between(origin, destination),
@@ -670,6 +684,8 @@ class _Builder:
             managed_on=managed_on,
             last_contact_on=last_contact,
         )
+        record.demo_contacting_station = contacting_station
+        return record
 
     def closed_flow(self, plan: _Plan, member: Member, current: FlowRecord) -> FlowRecord | None:
         """An earlier stay away, closed before the current one began."""
@@ -719,6 +735,7 @@ class _Builder:
             horizon = max(flow.left_on, flow.last_contact_on - datetime.timedelta(days=200))
         rows: list[Contact] = []
         day = flow.last_contact_on
+        station = getattr(flow, "demo_contacting_station", None)
         while day >= horizon and len(rows) < 5:
             method = _weighted(rng, METHOD_WEIGHTS)
             side = flow.home_organization or flow.inflow_organization
@@ -726,6 +743,8 @@ class _Builder:
                 side = flow.inflow_organization
             if flow.home_organization is None:
                 side = flow.inflow_organization
+            if station is not None and not rows:  # the latest: the station's staff
+                side = station
             rows.append(
                 Contact(
                     flow=flow,

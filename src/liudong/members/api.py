@@ -154,7 +154,7 @@ class MemberFilter(django_filters.FilterSet):
 )
 class MemberViewSet(ScopedModelViewSet):
     queryset = Member.objects.select_related(
-        "home_organization", "home_place", "inflow_organization"
+        "home_organization", "home_place", "inflow_organization", "residence_organization"
     )
     serializer_class = MemberSerializer
     filterset_class = MemberFilter
@@ -277,6 +277,7 @@ class FlowRecordViewSet(
         "destination_place",
         "home_organization",
         "inflow_organization",
+        "residence_organization",
     )
     serializer_class = FlowRecordSerializer
     filterset_class = FlowRecordFilter

@@ -91,6 +91,17 @@ class Member(models.Model):
         on_delete=models.PROTECT,
         related_name="inflow_members",
     )
+    # The county where an inflow member lives (流入地党组织, with the station): derived by
+    # the database (members migration 0006) from the open record's, so every writer keeps it.
+    residence_organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("county of residence"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="residing_members",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -104,12 +115,24 @@ class Member(models.Model):
     # Both sides see the member; master data (name, ID and phone numbers, home branch) is
     # the keeping side's: the home organization, or the inflow side for a member from
     # elsewhere (no home organization here). The station side records contacts instead.
+    # The county of residence of an inflow member sees them too (decision 95), and changes
+    # no master data.
     scope_rule = ScopeRule(
-        paths=("home_organization__path", "inflow_organization__path"),
+        paths=(
+            "home_organization__path",
+            "inflow_organization__path",
+            "residence_organization__path",
+        ),
         owner="user",
         change=(KEEPING_SIDE,),
     )
-    audit_ignore = ("name_pinyin", "id_number_index", "phone_index", "updated_at")
+    audit_ignore = (
+        "name_pinyin",
+        "id_number_index",
+        "phone_index",
+        "updated_at",
+        "residence_organization",
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -182,6 +205,18 @@ class FlowRecord(models.Model):
         on_delete=models.PROTECT,
         related_name="inflow_records",
     )
+    # For an inflow record: the county-level organization of the place where the member
+    # lives (the destination), a receiving side with the station (decision 95). Derived by
+    # database triggers (members migration 0006) under every writer; never written here.
+    residence_organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("county of residence"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="residing_records",
+    )
     status = models.CharField(
         _("status"),
         max_length=12,
@@ -199,16 +234,32 @@ class FlowRecord(models.Model):
 
     # The lifecycle of a stay (return, transfer, lost contact, found, suspend) is the
     # keeping side's; both sides log contacts, take the member in and hand work over.
+    # The county where an inflow member lives is a receiving side with the station
+    # (decision 95): it sees the record, logs contacts and hands work over, and changes
+    # nothing of the stay's lifecycle.
     scope_rule = ScopeRule(
-        paths=("home_organization__path", "inflow_organization__path"),
+        paths=(
+            "home_organization__path",
+            "inflow_organization__path",
+            "residence_organization__path",
+        ),
         owner="member__user",
         change=(KEEPING_SIDE,),
         acts={
-            "contact": ("home_organization__path", "inflow_organization__path"),
+            "contact": (
+                "home_organization__path",
+                "inflow_organization__path",
+                "residence_organization__path",
+            ),
             "check_in": ("home_organization__path", "inflow_organization__path"),
-            "handoff": ("home_organization__path", "inflow_organization__path"),
+            "handoff": (
+                "home_organization__path",
+                "inflow_organization__path",
+                "residence_organization__path",
+            ),
         },
     )
+    audit_ignore = ("residence_organization",)
 
     class Meta:
         ordering = ["-left_on", "-id"]
@@ -272,6 +323,12 @@ class FlowRecord(models.Model):
         org = self.home_organization if self.home_organization_id else self.inflow_organization
         return org.path if org is not None else ""
 
+    def sides(self) -> list[models.Model]:
+        """The record's sides in the order an actor speaks for them: home, the station's
+        (inflow side), the county where an inflow member lives (decision 95)."""
+        found = (self.home_organization, self.inflow_organization, self.residence_organization)
+        return [org for org in found if org is not None]
+
     @staticmethod
     def label(member: object, destination: object) -> str:
         """How a record is named (the audit trail's object), from its member and place."""
@@ -305,7 +362,11 @@ class Contact(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_rule = ScopeRule(
-        paths=("flow__home_organization__path", "flow__inflow_organization__path"),
+        paths=(
+            "flow__home_organization__path",
+            "flow__inflow_organization__path",
+            "flow__residence_organization__path",
+        ),
         owner="flow__member__user",
         change=("organization__path",),  # the side that logged it
     )

@@ -156,7 +156,13 @@ def ledger_rows(
     for ids in org_subtree_ids(user, flt):
         # The subtree as ids (one small query) so the partial ledger indexes answer, instead
         # of a LIKE through a join on every flow record.
-        rows = rows.filter(**{f"{side_fk}_id__in": ids})
+        if ledger.direction == Direction.INFLOW:
+            # The county where an inflow member lives receives them too (decision 95).
+            rows = rows.filter(
+                Q(inflow_organization_id__in=ids) | Q(residence_organization_id__in=ids)
+            )
+        else:
+            rows = rows.filter(**{f"{side_fk}_id__in": ids})
     if flt.province:
         rows = rows.filter(**{f"{ledger.place}__startswith": flt.province[:2]})
     if flt.city:
@@ -188,6 +194,7 @@ def member_rows(
         rows = rows.filter(
             Q(home_organization__path__startswith=path)
             | Q(inflow_organization__path__startswith=path)
+            | Q(residence_organization__path__startswith=path)
         )
     open_flows = FlowRecord.objects.filter(member=OuterRef("pk"), is_open=True)
     if flt.status == "none":

@@ -68,6 +68,7 @@ class MemberSerializer(serializers.ModelSerializer):
     home_organization_label = serializers.CharField(source="home_label", read_only=True)
     home_place = serializers.SlugRelatedField(slug_field="code", read_only=True)
     inflow_organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    residence_organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
     open_flow = serializers.SerializerMethodField(
         help_text="Id of the member's open flow record, if any."
     )
@@ -93,6 +94,7 @@ class MemberSerializer(serializers.ModelSerializer):
             "home_organization_label",
             "home_place",
             "inflow_organization",
+            "residence_organization",
             "open_flow",
             "created_at",
             "updated_at",
@@ -154,6 +156,7 @@ class FlowRecordSerializer(serializers.ModelSerializer):
     reason = CodeField("flow_reason", read_only=True)
     home_organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
     inflow_organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    residence_organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = FlowRecord
@@ -174,6 +177,7 @@ class FlowRecordSerializer(serializers.ModelSerializer):
             "home_contact",
             "home_organization",
             "inflow_organization",
+            "residence_organization",
             "status",
             "status_changed_on",
             "status_reason",

@@ -119,8 +119,8 @@ def handoffs_answered_lately(user: Any, days: int = RECENT_DAYS) -> QuerySet:
 def side_of(user: Any, flow: FlowRecord) -> Any:
     """The side of the record the user speaks for (home first), as the actions decide it."""
     scope = scope_of(user)
-    for org in (flow.home_organization, flow.inflow_organization):
-        if org is not None and scope.covers_path(org.path):
+    for org in flow.sides():
+        if scope.covers_path(org.path):
             return org
     return None
 
@@ -128,11 +128,7 @@ def side_of(user: Any, flow: FlowRecord) -> Any:
 def other_sides(user: Any, flow: FlowRecord) -> list[Any]:
     """Where a hand-off from the user's side on this record can go."""
     mine = side_of(user, flow)
-    return [
-        org
-        for org in (flow.home_organization, flow.inflow_organization)
-        if org is not None and (mine is None or org.pk != mine.pk)
-    ]
+    return [org for org in flow.sides() if mine is None or org.pk != mine.pk]
 
 
 def may_answer(user: Any, handoff: Handoff) -> bool:

@@ -126,6 +126,32 @@ def place_names() -> Callable[[str], tuple[str, str | None]]:
     return names
 
 
+def is_settlement(place: Any) -> bool:
+    """Whether a place is where someone can live as far as the ledger goes (a destination,
+    an origin): a county-level place, or a prefecture-level city that has no county-level
+    children in GB/T 2260 (东莞 441900, 中山 442000, 嘉峪关 620200, 儋州 460400).
+    ``place``: a :class:`Place` or a code."""
+    if place is None:
+        return False
+    code = str(getattr(place, "code", place))
+    level = getattr(place, "level", None)
+    index = _get_index()
+    node = index.nodes.get(code)
+    if level is None:
+        level = node.level if node is not None else None
+    if level == Level.COUNTY:
+        return True
+    return level == Level.PREFECTURE and code not in index.with_children
+
+
+def settlements() -> QuerySet:
+    """The places :func:`is_settlement` accepts, as a queryset (pickers, look-up tables)."""
+    index = _get_index()
+    return Place.objects.filter(
+        Q(level=Level.COUNTY) | (Q(level=Level.PREFECTURE) & ~Q(code__in=index.with_children))
+    )
+
+
 def invalidate_index() -> None:
     """After places change: every process rebuilds its index on next use (shared cache)."""
     global _index

@@ -110,7 +110,9 @@ def traffic_light(value: float | None, target: Decimal | float | None) -> str:
 
 
 def coverage_figures(tallies: Mapping[str, Tally], target: Target) -> list[Coverage]:
-    """Coverage in province, out of province and in all, with the targets that apply."""
+    """Coverage of the own outflow members in province and out of province (with the
+    targets that apply), inflow coverage apart, and all open records (the written
+    definitions: ``analytics.figures.definitions``)."""
     return [
         Coverage("in_province", _("In province"), tallies["in_province"], target.in_province),
         Coverage(
@@ -119,5 +121,6 @@ def coverage_figures(tallies: Mapping[str, Tally], target: Target) -> list[Cover
             tallies["out_of_province"],
             target.out_of_province,
         ),
+        Coverage("inflow", _("Inflow"), tallies["inflow"], None),
         Coverage("all", _("All open records"), tallies["all"], None),
     ]

@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from liudong.analytics.figures import reader, tree
+from liudong.analytics.figures import definitions, reader, tree
 from liudong.analytics.figures.coverage import (
     INFLOW_KEY,
     SCOPE_KEYS,
@@ -25,7 +25,7 @@ from liudong.analytics.figures.coverage import (
 )
 from liudong.analytics.figures.filters import FigureFilter
 from liudong.analytics.figures.rows import ROW_DIMENSIONS, OrgRow, grouped, org_rows
-from liudong.analytics.figures.stations import StationFigures, catchments, own_station, stations_in
+from liudong.analytics.figures.stations import StationFigures, own_station, stations_in
 from liudong.analytics.figures.targets import Target, target_for
 from liudong.core import compiled
 from liudong.core.scope import gate_key, visible_to
@@ -44,8 +44,8 @@ class Dashboard:
     tallies: dict[str, Tally]
     by_scope: dict[str, Tally]
     by_province: dict[str, Tally]
-    liaison_catchment: Tally
-    service_catchment: Tally
+    liaison_catchment: Tally  # served by the liaison stations (definitions.served)
+    service_catchment: Tally  # served by the service stations
     co_managed: int
     stations: list[StationFigures]
     alerts: dict[str, int]
@@ -88,6 +88,7 @@ class Dashboard:
             "target": self.target.as_dict(),
             "outflow_under_liaison_stations": self.liaison_catchment.total,
             "inflow_under_service_stations": self.service_catchment.total,
+            "definitions": {d.key: d.as_dict() for d in definitions.definitions()},
             "co_managed_at_our_stations": self.co_managed,
             "stations": {
                 "total": len(self.stations),
@@ -161,28 +162,26 @@ def _dashboard(
             from_rollup=summed,
         )
         stations = own_station(user, org, from_rollup=stations_summed)
-    areas = catchments(user, org)
     # One pass over the cube's rows fills every tally of the page.
     province = tree.home_province()
     tallies = {k: Tally() for k in ("all", "in_province", "out_of_province", "outflow", "inflow")}
     by_scope = {key: Tally() for key in SCOPE_KEYS}
     by_province: dict[str, Tally] = defaultdict(Tally)
-    liaison, service = Tally(), Tally()
-    liaison_areas, service_areas = areas["liaison"], areas["service"]
     for direction, scope, status, prefecture, n, overdue in cube:
         tallies["all"].add(status, n, overdue)
-        side = "in_province" if prefecture.startswith(province) else "out_of_province"
-        tallies[side].add(status, n, overdue)
         if direction == Direction.OUTFLOW:
+            # Coverage in and out of province: the organization's own outflow members only
+            # (the written definitions, analytics.figures.definitions).
+            side = "in_province" if prefecture.startswith(province) else "out_of_province"
+            tallies[side].add(status, n, overdue)
             tallies["outflow"].add(status, n, overdue)
             by_scope.setdefault(scope, Tally()).add(status, n, overdue)
             by_province[prefecture[:2]].add(status, n, overdue)
-            if prefecture in liaison_areas:
-                liaison.add(status, n, overdue)
         elif direction == Direction.INFLOW:
             tallies["inflow"].add(status, n, overdue)
-            if prefecture in service_areas:
-                service.add(status, n, overdue)
+    # Served by the stations: the relationship the definition names, not the destination.
+    liaison = definitions.served(user, org, definitions.LIAISON, flt, today=today)
+    service = definitions.served(user, org, definitions.SERVICE, flt, today=today)
     by_scope[INFLOW_KEY] = tallies["inflow"]
     return Dashboard(
         organization=org,
@@ -208,11 +207,13 @@ def _dashboard(
 
 
 def _co_managed(user: Any, org: Organization, flt: FigureFilter, from_rollup: bool) -> int:
-    """Other organizations' outflow members attached to stations in this subtree."""
+    """Members attached to stations in this subtree whom the totals count elsewhere: other
+    organizations' outflow members, and inflow members living in another county
+    (decision 95)."""
     if tree.is_everything(org):
         return 0
     ids = tuple(tree.subtree_ids(org))
-    found = reader.counts(
+    outflow = reader.counts(
         user,
         None,
         flt,
@@ -222,7 +223,21 @@ def _co_managed(user: Any, org: Organization, flt: FigureFilter, from_rollup: bo
         from_rollup=from_rollup,
         overdue=False,
     )
-    return reader.total(found)
+    inflow = reader.counts(
+        user,
+        None,
+        flt,
+        (),
+        where=(
+            ("direction", Direction.INFLOW),
+            ("inflow_organization_id__in", ids),
+            ("residence_organization_id__isnull", False),
+        ),
+        exclude=(("residence_organization_id__in", ids),),
+        from_rollup=from_rollup,
+        overdue=False,
+    )
+    return reader.total(outflow) + reader.total(inflow)
 
 
 def _alerts(user: Any, org: Organization) -> dict[str, int]:

@@ -59,7 +59,8 @@ DIMENSIONS = (
     "province",  # the destination's first 2 digits
     "area",  # see Area
     "inflow_organization_id",
-    "side",  # the responsible side's organization id (home for outflow, inflow-side else)
+    "side",  # the responsible side's organization id (decision 95: home for outflow; for
+    # inflow the county of residence, or the inflow side where the record has none)
 )
 # What each source's selection gives the outer statement (the records' place columns are
 # added by need: an index covers only what a read names).
@@ -70,6 +71,7 @@ TALLY_COLUMNS = (
     "prefecture",
     "home_organization_id",
     "inflow_organization_id",
+    "residence_organization_id",
     "n",
     "overdue",
 )
@@ -80,6 +82,7 @@ RECORD_COLUMNS = (
     DESTINATION,
     "home_organization_id",
     "inflow_organization_id",
+    "residence_organization_id",
     "last_contact_on",
     "left_on",
 )
@@ -305,12 +308,15 @@ def _row_join(org: Organization | None, children: list[Organization] | None) -> 
 
 
 def _side() -> str:
-    """SQL: the responsible side's organization id of ``t`` (decision 21)."""
+    """SQL: the responsible side's organization id of ``t`` (decisions 21 and 95): the home
+    organization of an outflow record; the county of residence of an inflow record, or its
+    inflow side where it has none (a place without a county committee here)."""
     quote = connection.ops.quote_name
     return (
         f"CASE t.{quote('direction')} WHEN '{Direction.OUTFLOW}' "
         f"THEN t.{quote('home_organization_id')} WHEN '{Direction.INFLOW}' "
-        f"THEN t.{quote('inflow_organization_id')} END"
+        f"THEN COALESCE(t.{quote('residence_organization_id')}, "
+        f"t.{quote('inflow_organization_id')}) END"
     )
 
 

@@ -50,10 +50,10 @@ class OrgRow:
         self, direction: str, scope: str, status: str, in_province: int, n: int, overdue: int
     ) -> None:
         self.all.add(status, n, overdue)
-        (self.in_province if in_province else self.out_of_province).add(status, n, overdue)
         if direction == Direction.INFLOW:
-            self.inflow.add(status, n, overdue)
+            self.inflow.add(status, n, overdue)  # inflow coverage is a figure of its own
         else:
+            (self.in_province if in_province else self.out_of_province).add(status, n, overdue)
             self.outflow.setdefault(scope, Tally()).add(status, n, overdue)
 
     def merge(self, other: OrgRow) -> None:

@@ -1,4 +1,5 @@
-"""Stations in the figures: the open stations of a subtree, their members, the catchments."""
+"""Stations in the figures: the open stations of a subtree and their members (who a station
+serves is written in ``analytics.figures.definitions``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db.models import Q, QuerySet
 
 from liudong.analytics.figures import reader, tree
 from liudong.core import compiled
-from liudong.core.scope import gate_key, sees_all, visible_to
+from liudong.core.scope import gate_key, visible_to
 from liudong.orgs.models import Organization
 
 
@@ -151,21 +152,3 @@ def own_station(user: Any, org: Organization, *, from_rollup: bool) -> list[Stat
     return [s for s in found if s.branch_code == org.code] or stations_in(
         user, org, from_rollup=from_rollup
     )
-
-
-def catchments(user: Any, org: Organization) -> dict[str, set[str]]:
-    """The prefectures (4 digits) hosting open stations of each kind, city-wide: members
-    living there are "under" those stations whichever county runs them."""
-    from liudong.stations.models import Station, StationStatus
-
-    found: dict[str, set[str]] = {"liaison": set(), "service": set()}
-    if tree.is_everything(org) and sees_all(user):
-        # Every open station, as read for the page already.
-        pairs = [(s.kind, s.place_id) for s in open_stations(user, org)]
-    else:
-        pairs = list(
-            Station.objects.filter(status=StationStatus.OPEN).values_list("kind", "place_id")
-        )
-    for kind, place in pairs:
-        found.setdefault(kind, set()).add(place[:4])
-    return found

@@ -195,8 +195,16 @@ def side_condition(org: Organization, basis: str = RESPONSIBLE) -> Q | None:
     ids = subtree_ids(org)
     if basis == ATTACHED:
         return Q(inflow_organization_id__in=ids)
-    return Q(direction=Direction.OUTFLOW, home_organization_id__in=ids) | Q(
-        direction=Direction.INFLOW, inflow_organization_id__in=ids
+    # Decision 95: an inflow record counts once, under the county where the member lives
+    # (the station's branch where the record has no county of residence).
+    return (
+        Q(direction=Direction.OUTFLOW, home_organization_id__in=ids)
+        | Q(direction=Direction.INFLOW, residence_organization_id__in=ids)
+        | Q(
+            direction=Direction.INFLOW,
+            residence_organization_id__isnull=True,
+            inflow_organization_id__in=ids,
+        )
     )
 
 

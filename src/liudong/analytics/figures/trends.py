@@ -53,8 +53,15 @@ def snapshot_figures(row: OrgRow) -> dict[str, int]:
     }
 
 
+DEMO, MEASURED = "demo", "measured"
+
+
 def trend(user: Any, org: Organization, *, days: int = 400) -> dict[str, Any]:
-    """Coverage over time from the snapshots of the organization, with the target lines."""
+    """Coverage over time from the snapshots of the organization, with the target lines.
+
+    Each point says where it comes from (decision 96): ``"measured"``, kept by the daily
+    job from the ledger, or ``"demo"``, back-filled by the demo loader; ``sources`` gives
+    the span and number of points of each, for the page to say which is which."""
     since = timezone.localdate() - datetime.timedelta(days=days)
     snapshots = visible_to(
         user, Snapshot.objects.filter(organization=org, day__gte=since).order_by("day")
@@ -67,6 +74,7 @@ def trend(user: Any, org: Organization, *, days: int = 400) -> dict[str, Any]:
             {
                 "day": snap.day.isoformat(),
                 "demo": snap.demo,
+                "source": DEMO if snap.demo else MEASURED,
                 "found": f.get("found", 0),
                 "in_province": _percent(f.get("in_province_managed"), f.get("in_province")),
                 "out_of_province": _percent(
@@ -77,7 +85,14 @@ def trend(user: Any, org: Organization, *, days: int = 400) -> dict[str, Any]:
                 "target_out_of_province": float(target.out_of_province),
             }
         )
-    return {"organization": org.code, "points": points}
+    sources: dict[str, dict[str, Any]] = {}
+    for point in points:
+        span = sources.setdefault(
+            point["source"], {"first": point["day"], "last": point["day"], "points": 0}
+        )
+        span["last"] = point["day"]
+        span["points"] += 1
+    return {"organization": org.code, "points": points, "sources": sources}
 
 
 def _percent(part: Any, whole: Any) -> float | None:

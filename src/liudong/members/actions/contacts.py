@@ -27,9 +27,10 @@ from liudong.orgs.models import Organization
 
 
 def _side_of(by: Any, flow: FlowRecord) -> Organization:
-    """Which side of the record the actor speaks for: the one in their scope (home first)."""
-    for org in (flow.home_organization, flow.inflow_organization):
-        if org is not None and scope_of(by).covers_path(org.path):
+    """Which side of the record the actor speaks for: the one in their scope (home first,
+    then the station's, then the county where an inflow member lives: decision 95)."""
+    for org in flow.sides():
+        if scope_of(by).covers_path(org.path):
             return org
     raise ScopeError("not_found", _("Not found, or not within your organization's scope."))
 

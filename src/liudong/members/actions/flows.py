@@ -24,6 +24,7 @@ from liudong.members.models import (
     Member,
 )
 from liudong.orgs.models import Organization
+from liudong.regions.queries import is_settlement
 
 # --- flow records -----------------------------------------------------------------------
 
@@ -75,10 +76,13 @@ def check_flow_values(
         raise DomainError(
             "destination_required", _("Enter where the member lives now."), "destination_place"
         )
-    if destination_place.level != 3 or origin.level != 3:
+    if not is_settlement(destination_place) or not is_settlement(origin):
         raise DomainError(
             "place_not_county",
-            _("Places must be counties (districts), e.g. 610113 雁塔区."),
+            _(
+                "Places must be counties (districts), or cities without counties such as "
+                "441900 东莞市; e.g. 610113 雁塔区."
+            ),
             "destination_place",
         )
     codes.validate("flow_reason", reason, field="reason")
@@ -206,6 +210,8 @@ def register_flow(
     with audit.action("flow.register", actor=by):
         flow.save()
         _sync_member_inflow(member, flow)
+    if flow.direction == Direction.INFLOW:  # the county of residence, set by the database
+        flow.refresh_from_db(fields=["residence_organization"])
     return flow
 
 

@@ -36,11 +36,7 @@ def raise_handoff(
         raise DomainError("kind_invalid", _("Choose what you ask for."), "kind")
     sender = _side_of(by, flow)
     if to_organization is None:
-        other = [
-            o
-            for o in (flow.home_organization, flow.inflow_organization)
-            if o is not None and o.pk != sender.pk
-        ]
+        other = [o for o in flow.sides() if o.pk != sender.pk]
         if not other:
             raise DomainError(
                 "no_other_side",
