@@ -183,7 +183,7 @@ def backward(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0003_ledger_covering_indexes'),
+        ('members', '0004_transfer_queue_and_handoff_dismissal'),
         ('orgs', '0001_initial'),
     ]
 
