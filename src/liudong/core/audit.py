@@ -356,7 +356,7 @@ def _snapshot_sql(model: type[models.Model]) -> str:
 
     quote = connection.ops.quote_name
     parts = []
-    for name, attname, masked in _snapshot_plan(model):
+    for name, _attname, masked in _snapshot_plan(model):
         column = quote(model._meta.get_field(name).column)
         value = (
             f"CASE WHEN COALESCE(t.{column}, '') <> '' THEN '{SENSITIVE_MARK}' ELSE '' END"
