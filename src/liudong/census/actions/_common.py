@@ -88,7 +88,7 @@ def staged_rows_of(submission: Any) -> Iterator[dict[str, Any]]:
     try:
         rows = _staged_rows(submission.staged_file)
         head = next(rows, None)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, DomainError) as exc:  # gone, damaged, not this key's
         raise _stale_staging() from exc
     if (
         not isinstance(head, dict)
