@@ -155,7 +155,9 @@ def test_the_commit_never_reads_the_workbook_and_writes_what_it_wrote_before(
     assert kinds.count(("update", "member")) + kinds.count(("update", "flowrecord")) == 2
 
 
-def test_every_new_objects_audit_row_shows_the_row_written(two_files: Any, monkeypatch: Any) -> None:
+def test_every_new_objects_audit_row_shows_the_row_written(
+    two_files: Any, monkeypatch: Any
+) -> None:
     """Whichever path built them (SQL on PostgreSQL), the snapshots are :func:`snapshot`'s."""
     submission, _ids = two_files
     mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
