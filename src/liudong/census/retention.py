@@ -12,6 +12,10 @@ A file is kept while it can still be used, then deleted (decision 54):
 - a file in the folder that no submission names (an upload cut off before its row was
   written): after a day.
 
+The dry run's staged rows (the checked rows the commit writes from, decision 92) go sooner:
+at the commit itself, whatever the period above, and when a later file supersedes them;
+otherwise with the upload.
+
 The database keeps what the round's progress needs (counts, problems, conflicts with their
 encrypted row); the error workbook falls back to the list of problems once the file is gone.
 This module says what is due; ``census.actions.purge_files`` deletes it.

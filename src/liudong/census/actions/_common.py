@@ -19,6 +19,10 @@ log = logging.getLogger("liudong.census.actions")
 
 
 WRITE_BATCH = 1000
+# Rows per call of the ledger's writer at commit: big enough that its fixed costs (the
+# lookups, one COPY per table) are shared, small enough that memory stays flat.
+COMMIT_BATCH = 5000
+STAGED = "staged"  # the first line of a staged file: whose rows, checked from which file
 
 
 class LedgerChanged(DomainError):
@@ -62,6 +66,48 @@ def _staged_rows(name: str, *, purpose: str = "staged") -> Iterator[dict[str, An
                 yield json.loads(line)
     if pending.strip():
         yield json.loads(pending)
+
+
+def staged_header(submission: Any) -> bytes:
+    """The staged file's first line: the submission and the sha256 of the file its rows were
+    checked from, so rows staged from another or a replaced file are never committed."""
+    head = {STAGED: submission.pk, "sha256": submission.file_sha256}
+    return json.dumps(head).encode() + b"\n"
+
+
+class StaleStaging(LedgerChanged):
+    """The staged rows are not this submission's file's (missing, replaced, another's)."""
+
+
+def staged_rows_of(submission: Any) -> Iterator[dict[str, Any]]:
+    """The checked rows the dry run staged for ``submission``, after its header line was
+    found to name this submission and its file's sha256; else :class:`StaleStaging` (the
+    file is checked again: the commit never writes rows it cannot tie to the file)."""
+    if not submission.staged_file:
+        raise _stale_staging()
+    try:
+        rows = _staged_rows(submission.staged_file)
+        head = next(rows, None)
+    except (OSError, ValueError, DomainError) as exc:  # gone, damaged, not this key's
+        raise _stale_staging() from exc
+    if (
+        not isinstance(head, dict)
+        or head.get(STAGED) != submission.pk
+        or head.get("sha256") != submission.file_sha256
+    ):
+        raise _stale_staging()
+    yield from rows
+
+
+def _stale_staging() -> StaleStaging:
+    return StaleStaging(
+        "staged_rows_stale",
+        _(
+            "The checked rows kept for this file do not match it any more: the file was "
+            "checked again. Look at the preview and commit again."
+        ),
+        "state",
+    )
 
 
 def _batches(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:

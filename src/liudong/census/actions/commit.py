@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 from liudong.census import files, progress
 from liudong.census.actions import bulk
 from liudong.census.actions._common import (
-    WRITE_BATCH,
+    COMMIT_BATCH,
     LedgerChanged,
     _batches,
     _require,
     _require_county,
-    _staged_rows,
     log,
+    staged_rows_of,
 )
 from liudong.census.actions.dry_run import _finish, run_dry_run
 from liudong.census.actions.submissions import mark_interrupted
@@ -106,6 +106,10 @@ def run_commit(pk: int) -> CensusSubmission:
     progress.clear(pk)
     if not getattr(settings, "LIUDONG_CENSUS_KEEP_FILES_DAYS", 0):
         discard_files(submission)
+    else:  # the upload is kept a while; its staged rows are spent
+        files.delete(submission.staged_file)
+        CensusSubmission.objects.filter(pk=submission.pk).update(staged_file="")
+        submission.staged_file = ""
     return submission
 
 
@@ -128,7 +132,8 @@ def _write_ledger(submission: CensusSubmission, by: Any, report: Any) -> dict[st
     done = 0
     counts: Counter[str] = Counter()
     report(Phase.WRITING, 0, total, force=True)
-    for batch in _batches(_staged_rows(submission.staged_file), WRITE_BATCH):
+    # From the rows the dry run staged: the workbook is not read again (one read per file).
+    for batch in _batches(staged_rows_of(submission), COMMIT_BATCH):
         counts += bulk.write(batch, by=by, county_path=county_path, today=today)
         done += len(batch)
         report(Phase.WRITING, done, total)

@@ -11,7 +11,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from liudong.census import files, importer, progress, reader
-from liudong.census.actions._common import WRITE_BATCH, _batches, _staged_rows, log
+from liudong.census.actions._common import (
+    WRITE_BATCH,
+    _batches,
+    _staged_rows,
+    log,
+    staged_header,
+)
 from liudong.census.actions.submissions import _clear_results, _drop_open_claims
 from liudong.census.checker import FileContext
 from liudong.census.columns import BY_KEY
@@ -165,6 +171,7 @@ def _dry_run(submission: CensusSubmission) -> CensusSubmission:
     )
     _clear_results(submission)
     staged = files.EncryptedWriter(purpose="staged")
+    staged.write(staged_header(submission))
     claims = files.EncryptedWriter(purpose="claims")
     counts: Counter[str] = Counter()
     entries: list[tuple[Any, ...]] = []

@@ -15,6 +15,7 @@ holds it equal to :func:`create_member`, :func:`update_member` and :func:`regist
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import gc
 from collections.abc import Iterable, Iterator, Sequence
@@ -94,7 +95,12 @@ def write_rows(
             _update(ctx, rows, old[start : start + BATCH], today, out, events, within)
         if audited and events:
             if verb:
-                events = [(kind, verb, *rest) for kind, _verb, *rest in events]
+                events = [
+                    dataclasses.replace(e, verb=verb)
+                    if isinstance(e, audit.FromRows)
+                    else (e[0], verb, *e[2:])
+                    for e in events
+                ]
             with audit.action(verb or "", actor=by):
                 out.audit_rows = audit.record_many(events)
     return out
@@ -183,6 +189,9 @@ def _create(
             )
             flows.append((i, f))
         members.append((i, m))
+    # PostgreSQL builds the new objects' audit snapshots from the inserted rows themselves
+    # (audit.FROM_ROW); elsewhere they are built here, from the same values.
+    in_sql = audit.sql_snapshots()
     prepare = _preparer(Member, MEMBER_COLUMNS)
     ids = insert_rows(Member, MEMBER_COLUMNS, [prepare(m) for _i, m in members], returning_ids=True)
     names = {}
@@ -190,7 +199,10 @@ def _create(
         m["id"] = out.member_ids[i] = pk
         names[i] = (pk, m["name"])
         out.members_created += 1
-        events.append(_member_event(ctx, "create", "member.create", m))
+        if not in_sql:
+            events.append(_member_event(ctx, "create", "member.create", m))
+    if in_sql:
+        events.append(_created_in_sql(Member, "member.create", ids))
     prepare = _preparer(FlowRecord, FLOW_COLUMNS)
     for group, is_open in ((history, False), (flows, True)):
         for i, f in group:
@@ -198,14 +210,48 @@ def _create(
         flow_ids = insert_rows(
             FlowRecord, FLOW_COLUMNS, [prepare(f) for _i, f in group], returning_ids=True
         )
+        if in_sql:
+            events.append(_created_in_sql(FlowRecord, "flow.register", flow_ids))
         for (i, f), pk in zip(group, flow_ids, strict=True):
             f["id"] = pk
-            events.append(_flow_event(ctx, "create", "flow.register", f, names[i][1]))
+            if not in_sql:
+                events.append(_flow_event(ctx, "create", "flow.register", f, names[i][1]))
             if is_open:
                 out.flow_ids[i] = pk
                 out.flows_registered += 1
             else:
                 out.history_ids.setdefault(i, []).append(pk)
+
+
+def _created_in_sql(model: type, verb: str, ids: list[int]) -> audit.FromRows:
+    """The ``create`` audit rows of the objects ``ids`` just inserted, built in SQL: the
+    same rows :func:`_member_event` and :func:`_flow_event` build in Python (named by the
+    member, or "member → destination"; the path of the home side, else the inflow side)."""
+    from django.db import connection
+
+    from liudong.orgs.models import Organization
+    from liudong.regions.models import Place
+
+    quote = connection.ops.quote_name
+    orgs = quote(Organization._meta.db_table)
+    path = (
+        f"COALESCE((SELECT o.path FROM {orgs} o WHERE o.id = t.home_organization_id), "
+        f"(SELECT o.path FROM {orgs} o WHERE o.id = t.inflow_organization_id), '')"
+    )
+    if model is Member:
+        return audit.FROM_ROW("create", verb, model, tuple(ids), "t.name", path)
+    label = FlowRecord.label("__m__", "__p__").replace("'", "''")
+    before, middle = label.split("__m__")[0], label.split("__m__")[1].split("__p__")[0]
+    return audit.FROM_ROW(
+        "create",
+        verb,
+        model,
+        tuple(ids),
+        f"'{before}' || m.name || '{middle}' || p.name",
+        path,
+        f"JOIN {quote(Member._meta.db_table)} m ON m.id = t.member_id "
+        f"JOIN {quote(Place._meta.db_table)} p ON p.code = t.destination_place_id",
+    )
 
 
 # --- members in the ledger ------------------------------------------------------------------

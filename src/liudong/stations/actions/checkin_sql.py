@@ -140,6 +140,8 @@ def aware(value: Any) -> Any:
 # --- the insert ---------------------------------------------------------------------------
 
 _CHECK_IN_COLUMNS = [f for f in CheckIn._meta.concrete_fields if not f.primary_key]
+
+
 @functools.cache
 def _audit_columns() -> tuple[Any, ...]:
     """The audit row's columns but its id (read on first use: the model loads after this
