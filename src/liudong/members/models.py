@@ -44,6 +44,17 @@ class FlowStatus(models.TextChoices):
 OPEN_STATUSES = (FlowStatus.REGISTERED, FlowStatus.MANAGED, FlowStatus.LOST)
 
 
+class KeepContact(models.TextChoices):
+    """The way of keeping contact agreed in the pre-departure talk (外出前谈话)."""
+
+    PHONE = "phone", _("Phone calls")
+    WECHAT = "wechat", _("WeChat")
+    PLATFORM = "platform", _("This platform (check-in and reports)")
+    STATION = "station", _("Through a liaison station")
+    LETTER = "letter", _("Letters or e-mail")
+    OTHER = "other", _("Other")
+
+
 class Member(models.Model):
     name = models.CharField(_("name"), max_length=40)
     name_pinyin = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
@@ -196,6 +207,30 @@ class FlowRecord(models.Model):
     managed_on = models.DateField(_("managed since"), null=True, blank=True)
     last_contact_on = models.DateField(_("last contact"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Before departure (外出前, issue 12 item 6): the pre-departure talk, the mobile member
+    # activity certificate (流动党员活动证) issued and the agreed way of keeping contact.
+    # Text columns default to '' in the database, so set-based inserts may leave them out.
+    briefed_on = models.DateField(_("pre-departure talk on"), null=True, blank=True)
+    briefed_by = models.CharField(
+        _("pre-departure talk by"), max_length=60, blank=True, default="", db_default=""
+    )
+    briefing_notes = models.CharField(
+        _("pre-departure talk notes"), max_length=500, blank=True, default="", db_default=""
+    )
+    certificate_number = models.CharField(
+        _("activity certificate number"), max_length=40, blank=True, default="", db_default=""
+    )
+    keep_contact = models.CharField(
+        _("way of keeping contact"),
+        max_length=12,
+        choices=KeepContact.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    keep_contact_detail = models.CharField(
+        _("keeping contact: details"), max_length=200, blank=True, default="", db_default=""
+    )
 
     # The lifecycle of a stay (return, transfer, lost contact, found, suspend) is the
     # keeping side's; both sides log contacts, take the member in and hand work over.
@@ -412,6 +447,21 @@ class Alert(models.Model):
     )
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # Escalation (issue 12 item 7): unresolved past LIUDONG_ALERT_ESCALATE_DAYS, the alert
+    # goes up to the organization above (branch → township → county); `escalation_note`
+    # says why it went past a level or could not go up (no administrator there).
+    escalated_to = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("escalated to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalated_alerts",
+    )
+    escalated_at = models.DateField(_("escalated on"), null=True, blank=True)
+    escalation_note = models.CharField(
+        _("escalation note"), max_length=300, blank=True, default="", db_default=""
+    )
 
     scope_rule = ScopeRule(paths=("organization__path",), change=("organization__path",))
 

@@ -47,3 +47,28 @@ def panels_for(user: Any, member: Any) -> list[dict[str, Any]]:
                 }
             )
     return shown
+
+
+# --- the ledger's own panels (issue 12 items 6 and 7) --------------------------------------
+
+
+def _register_own() -> None:
+    from django.utils.translation import gettext_lazy as _
+
+    from liudong.members import panels_own
+
+    register(
+        Panel(
+            "before_departure",
+            _("Before departure"),
+            "members/panel_before_departure.html",
+            panels_own.before_departure,
+            order=4,
+        )
+    )
+    register(
+        Panel("alerts", _("Open alerts"), "members/panel_alerts.html", panels_own.alerts_panel, 5)
+    )
+
+
+_register_own()
