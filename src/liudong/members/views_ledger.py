@@ -127,6 +127,7 @@ OUTFLOW_COLUMNS = [
     Column(gettext_lazy("Employer or address")),
     Column(gettext_lazy("Reason"), "reason"),
     Column(gettext_lazy("Left on"), "left_on"),
+    Column(gettext_lazy("Before departure")),  # talk and activity certificate (issue 12, 6)
     Column(gettext_lazy("Station"), "station"),
     Column(gettext_lazy("Status"), "status"),
     Column(gettext_lazy("Last contact"), "last_contact"),
