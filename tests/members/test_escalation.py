@@ -303,5 +303,8 @@ def test_lost_for_six_months_offers_the_suspension_with_its_rule(
     member_page = login("jingchuan").get(f"/ledger/members/{member.pk}/").content.decode()
     assert "予以停止党籍" in member_page
     assert f"/ledger/flows/{flow.pk}/transition/?target=suspended" in member_page
+    # The suspension page quotes the rule it rests on; nothing changed by opening it.
+    form = login("jingchuan").get(f"/ledger/flows/{flow.pk}/transition/?target=suspended")
+    assert "予以停止党籍" in form.content.decode()
     # The inflow side (another county) is not offered what it may not do.
     assert f'data-offer="{flow.pk}"' not in login("lingtai").get("/ledger/alerts/").content.decode()
