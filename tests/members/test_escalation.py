@@ -308,3 +308,18 @@ def test_lost_for_six_months_offers_the_suspension_with_its_rule(
     assert "予以停止党籍" in form.content.decode()
     # The inflow side (another county) is not offered what it may not do.
     assert f'data-offer="{flow.pk}"' not in login("lingtai").get("/ledger/alerts/").content.decode()
+
+
+def test_the_city_sees_them_by_county_a_township_by_branch(
+    alert: Alert, demo: Any, township: Any, branch: Any
+) -> None:
+    from liudong.members import alert_board
+
+    rows = Alert.objects.filter(pk=alert.pk)
+    (by_county,) = alert_board.breakdown(rows, None)
+    assert by_county.line.org == demo("620821")
+    assert [line.org for line in by_county.branches] == [branch]
+    (by_township,) = alert_board.breakdown(rows, demo("620821").pk)
+    assert by_township.line.org == township
+    (own,) = alert_board.breakdown(rows, township.pk)
+    assert own.line.org == branch and own.branches == []

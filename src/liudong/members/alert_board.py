@@ -101,25 +101,29 @@ class Group:
     branches: list[Line] = field(default_factory=list)
 
 
-def _group_of(org: Organization, parents: dict[int, Organization]) -> Organization:
-    """The township an organization belongs to; else the organization right under the
-    county; else the organization itself."""
+def _group_of(
+    org: Organization, parents: dict[int, Organization], viewer: int | None
+) -> Organization:
+    """The row an organization's alerts are counted under: the level right below the
+    viewer's own organization (a county: its townships; a township: its branches); for a
+    viewer above the tree's branches (the city's department), the county."""
     ids = [int(p) for p in org.path.strip("/").split("/") if p]
     chain = [parents[i] for i in ids if i in parents]
+    at = next((i for i, o in enumerate(chain) if o.pk == viewer), None)
+    if at is not None:
+        return chain[at + 1] if at + 1 < len(chain) else org
     for o in chain:
-        if o.kind == OrgKind.TOWNSHIP_COMMITTEE:
+        if o.kind == OrgKind.COUNTY_COMMITTEE:
             return o
-    for i, o in enumerate(chain):
-        if o.kind == OrgKind.COUNTY_COMMITTEE and i + 1 < len(chain):
-            return chain[i + 1]
     return org
 
 
 _ESCALATED = ExpressionWrapper(Q(escalated_to__isnull=False), output_field=BooleanField())
 
 
-def breakdown(rows: QuerySet[Alert]) -> list[Group]:
-    """Open alerts counted by township and branch (the responsible organization)."""
+def breakdown(rows: QuerySet[Alert], viewer: int | None = None) -> list[Group]:
+    """Open alerts counted by the level below the viewer's organization (``viewer``: its
+    id; for a county, townships) and, under each, by responsible organization (branch)."""
     counts = (
         rows.annotate(up=_ESCALATED)
         .values("organization", "kind", "up")
@@ -136,7 +140,7 @@ def breakdown(rows: QuerySet[Alert]) -> list[Group]:
     branches: dict[int, Line] = {}
     for c in counts:
         org = orgs[c["organization"]]
-        top = _group_of(org, parents)
+        top = _group_of(org, parents, viewer)
         group = groups.setdefault(top.pk, Group(Line(top)))
         group.line.add(c["kind"], bool(c["up"]), c["n"])
         if org.pk != top.pk:

@@ -20,7 +20,8 @@ PAGE_SIZE = 25
 @login_required
 @opens_for(work.is_staff)
 def alerts(request: HttpRequest) -> HttpResponse:
-    """Open alerts in scope: by township and branch, then each alert; filterable by kind,
+    """Open alerts in scope: by township and branch (for a county; the level below the
+    viewer's organization in general), then each alert; filterable by kind,
     escalation state and organization (``?kind=``, ``?state=``, ``?org=``)."""
     user = request.user
     flt = alert_board.read_filters(user, request.GET)
@@ -34,7 +35,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
         "flt": flt,
         "kinds": AlertKind.choices,
         "states": list(alert_board.STATES.items()),
-        "groups": alert_board.breakdown(rows),
+        "groups": alert_board.breakdown(rows, getattr(user, "organization_id", None)),
         "total": page["page"].paginator.count,
         "escalated_to_me": mine.order_by("escalated_at", "id")[:50],
         "offers": offers[:50],
