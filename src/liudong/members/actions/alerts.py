@@ -102,7 +102,7 @@ def escalate_alerts(*, by: Any, today: datetime.date | None = None) -> dict[str,
             "escalation_note": alert.escalation_note,
         }
         changes = {k: [_plain(before[k]), _plain(after[k])] for k in after if before[k] != after[k]}
-        path = (alert.escalated_to or alert.organization).path
+        path = alert.organization.path  # the branch and every level above it see the row
         events.append(("update", "alert.escalate", Alert, alert.pk, str(alert), path, changes))
     if changed:
         Alert.objects.bulk_update(changed, ["escalated_to", "escalated_at", "escalation_note"])
