@@ -38,6 +38,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
         "groups": alert_board.breakdown(rows, getattr(user, "organization_id", None)),
         "total": page["page"].paginator.count,
         "escalated_to_me": mine.order_by("escalated_at", "id")[:50],
+        "escalated_count": mine.count(),
         "offers": offers[:50],
         "offers_count": offers.count(),
         "escalate_days": escalation.escalate_days(),
