@@ -157,6 +157,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "liudong.scan_alerts",
         "schedule": crontab(hour=2, minute=30),  # Asia/Shanghai, before the working day
     },
+    "escalate-alerts-daily": {
+        "task": "liudong.escalate_alerts",
+        "schedule": crontab(hour=2, minute=45),  # after the alert scan
+    },
     "census-purge-files-daily": {
         "task": "census.purge_files",
         "schedule": crontab(hour=3, minute=30),
@@ -191,6 +195,9 @@ LIUDONG_POSTER_FONT = os.environ.get("LIUDONG_POSTER_FONT", "")
 # --- Ledger -------------------------------------------------------------------------------
 LIUDONG_CONTACT_OVERDUE_DAYS = int(os.environ.get("LIUDONG_CONTACT_OVERDUE_DAYS", "90"))
 LIUDONG_LOST_SUGGEST_DAYS = int(os.environ.get("LIUDONG_LOST_SUGGEST_DAYS", "180"))
+# Days an overdue-contact or lost-contact alert stays unresolved at one level before it
+# goes to the organization above (branch → township → county; decision 100).
+LIUDONG_ALERT_ESCALATE_DAYS = int(os.environ.get("LIUDONG_ALERT_ESCALATE_DAYS", "14"))
 # Census imports (see docs/operations.md): limits on uploaded workbooks, a job's heartbeat
 # age after which it counts as killed, and how long uploaded files are kept after a commit.
 LIUDONG_CENSUS_MAX_ROWS = int(os.environ.get("LIUDONG_CENSUS_MAX_ROWS", "200000"))

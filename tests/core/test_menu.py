@@ -64,6 +64,7 @@ def test_menu_groups_and_entries_keep_their_order(demo: Any) -> None:
             "members:ledger_inflow",
             "members:member_list",
             "members:todo",
+            "members:alerts",
             "members:transfers",
             "stations:list",
             "stations:check_ins",

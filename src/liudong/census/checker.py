@@ -58,6 +58,13 @@ FIELD_TO_COLUMN = {
     "reason": "reason",
     "left_on": "left_on",
     "expected_return_on": "expected_return_on",
+    # before departure (issue 12 item 6): the same names
+    "briefed_on": "briefed_on",
+    "briefed_by": "briefed_by",
+    "briefing_notes": "briefing_notes",
+    "certificate_number": "certificate_number",
+    "keep_contact": "keep_contact",
+    "keep_contact_detail": "keep_contact_detail",
 }
 
 
@@ -68,6 +75,10 @@ MAX_LENGTH = {
     "home_organization_name": Member._meta.get_field("home_organization_name").max_length,
     "destination_address": FlowRecord._meta.get_field("destination_address").max_length,
     "employer": FlowRecord._meta.get_field("employer").max_length,
+    **{
+        key: FlowRecord._meta.get_field(key).max_length
+        for key in ("briefed_by", "briefing_notes", "certificate_number", "keep_contact_detail")
+    },
 }
 
 
@@ -124,7 +135,9 @@ class FileContext:
                     self.organizations[_fold(name)] = org
         # Where a stay may be: counties, and cities without counties (东莞; decision 97).
         self.counties = {p.code: p for p in regions.settlements()}
-        self.choices = {key: choice_lookup(key) for key in ("direction", "flow_scope", "status")}
+        self.choices = {
+            key: choice_lookup(key) for key in ("direction", "flow_scope", "status", "keep_contact")
+        }
         self._places: dict[str, Any] = {}
         self.codes: dict[tuple[str, str], str | CellProblem] = {}
 
@@ -352,6 +365,7 @@ _RESOLVED = (
     ("direction", _choice),
     ("flow_scope", _choice),
     ("status", _choice),
+    ("keep_contact", _choice),
     ("organization", None),
     ("origin", None),
     ("destination", None),
@@ -476,6 +490,7 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
         expected_return_on=values["expected_return_on"],
         inflow_organization=inflow_org,
         today=ctx.today,
+        before_departure=_before_departure(values, resolved),
     )
     if resolved["flow_scope"] and resolved["flow_scope"] != flow["flow_scope"]:
         problems.append(
@@ -521,7 +536,27 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
         "expected_return_on": expected.isoformat() if expected else None,
         "inflow_organization": inflow_org.pk if inflow_org is not None else None,
         "status": status,
+        **_before_departure_values(flow),
     }
+
+
+# --- before departure (issue 12 item 6): optional columns, checked by the ledger's rule ---
+
+_DEPARTURE_TEXT = ("briefed_by", "briefing_notes", "certificate_number", "keep_contact_detail")
+
+
+def _before_departure(values: dict[str, Any], resolved: dict[str, Any]) -> dict[str, Any]:
+    given = {key: values.get(key) or "" for key in _DEPARTURE_TEXT}
+    return given | {
+        "briefed_on": values.get("briefed_on"),
+        "keep_contact": resolved.get("keep_contact") or "",
+    }
+
+
+def _before_departure_values(flow: dict[str, Any]) -> dict[str, Any]:
+    day = flow.get("briefed_on")
+    out = {key: flow.get(key) or "" for key in (*_DEPARTURE_TEXT, "keep_contact")}
+    return out | {"briefed_on": day.isoformat() if day else None}
 
 
 def _has(row: CheckedRow, key: str) -> bool:

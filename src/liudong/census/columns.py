@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from liudong.members.models import Direction, FlowScope, FlowStatus
+from liudong.members.models import Direction, FlowScope, FlowStatus, KeepContact
 
 DATA_SHEET = "摸排数据"
 EXAMPLE_SHEET = "填写示例"
@@ -129,12 +129,52 @@ COLUMNS: tuple[Column, ...] = (
         width=12,
         help=_("For new records only; empty means registered."),
     ),
+    *(  # before departure (外出前, issue 12 item 6): optional, for new records
+        Column(
+            "briefed_on",
+            "外出前谈话日期",
+            _("Pre-departure talk on"),
+            False,
+            "date",
+            width=12,
+            aliases=("谈话日期",),
+            help=_("Optional: the day of the talk before leaving, on or before the day they left."),
+        ),
+        Column("briefed_by", "谈话人", _("Talk held by"), False, width=10),
+        Column("briefing_notes", "谈话内容", _("Talk notes"), False, width=28),
+        Column(
+            "certificate_number",
+            "流动党员活动证编号",
+            _("Activity certificate number"),
+            False,
+            width=18,
+            aliases=("活动证编号", "流动党员活动证号"),
+        ),
+        Column(
+            "keep_contact",
+            "联系方式约定",
+            _("Way of keeping contact"),
+            False,
+            "choice",
+            width=14,
+            help=_("Optional: the way of keeping contact agreed before leaving."),
+        ),
+        Column(
+            "keep_contact_detail",
+            "联系约定说明",
+            _("Keeping contact: details"),
+            False,
+            width=24,
+            help=_("No phone numbers here."),
+        ),
+    ),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
 CHOICES: dict[str, Any] = {
     "direction": Direction,
     "flow_scope": FlowScope,
     "status": (FlowStatus.REGISTERED, FlowStatus.MANAGED, FlowStatus.LOST),
+    "keep_contact": KeepContact,
 }
 
 

@@ -40,7 +40,7 @@ FLOW_COMPARED = (
     "left_on",
     "expected_return_on",
 )
-DATES = {"joined_on", "left_on", "expected_return_on", "birth_date"}
+DATES = {"joined_on", "left_on", "expected_return_on", "birth_date", "briefed_on"}
 
 
 @dataclass

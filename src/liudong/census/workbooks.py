@@ -61,7 +61,7 @@ def _lists(ctx: FileContext) -> dict[str, list[str]]:
             "education": [label for _code, label in codes.choices("education")],
             "reason": [label for _code, label in codes.choices("flow_reason")],
         }
-    for key in ("direction", "flow_scope", "status"):
+    for key in ("direction", "flow_scope", "status", "keep_contact"):
         lists[key] = [label for _value, label in choice_values(key)]
     lists["organization"] = ctx.organization_names or [ctx.county.name]
     return lists
@@ -369,7 +369,10 @@ def results(census_round: Any, county: Organization, *, reveal: bool) -> bytes:
                 ("reason", "flow_reason"),
             )
         }
-        choice = {key: dict(choice_values(key)) for key in ("direction", "flow_scope", "status")}
+        choice = {
+            key: dict(choice_values(key))
+            for key in ("direction", "flow_scope", "status", "keep_contact")
+        }
     for chunk in _chunks(members.iterator(chunk_size=2000), 2000):
         flows = {
             f.member_id: f
@@ -422,5 +425,12 @@ def _result_row(
             "expected_return_on": flow.expected_return_on,
             "flow_scope": choice["flow_scope"].get(flow.flow_scope),
             "status": choice["status"].get(flow.status, ""),
+            # before departure (issue 12 item 6)
+            "briefed_on": flow.briefed_on,
+            "briefed_by": flow.briefed_by,
+            "briefing_notes": flow.briefing_notes,
+            "certificate_number": flow.certificate_number,
+            "keep_contact": choice["keep_contact"].get(flow.keep_contact, ""),
+            "keep_contact_detail": flow.keep_contact_detail,
         }
     return [values.get(c.key) for c in COLUMNS]

@@ -57,3 +57,31 @@ register(
         32,
     )
 )
+
+
+# --- alerts that reach someone (issue 12 item 7) ------------------------------------------
+
+
+def _alerts_mine(user: Any) -> int:
+    from liudong.members import alert_board
+
+    return alert_board.on_my_side(user).count() if work.is_staff(user) else 0
+
+
+def _alerts_escalated(user: Any) -> int:
+    from liudong.members import alert_board
+
+    return alert_board.escalated_to_me(user).count() if work.is_staff(user) else 0
+
+
+register(Item("alerts", _("Alerts on your side"), "members:alerts", _alerts_mine, "", 40))
+register(
+    Item(
+        "alerts_escalated",
+        _("Alerts escalated to you"),
+        "members:alerts",
+        _alerts_escalated,
+        "escalated",
+        45,
+    )
+)

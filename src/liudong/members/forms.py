@@ -18,7 +18,7 @@ from django.utils.translation import pgettext_lazy
 from liudong.codes.forms import CodeChoiceField
 from liudong.core.errors import DomainError
 from liudong.core.scope import visible_to
-from liudong.members.models import Direction, Member, Membership
+from liudong.members.models import Direction, KeepContact, Member, Membership
 from liudong.members.queries import STATION_KINDS
 from liudong.orgs.models import BRANCH_KINDS, Organization
 from liudong.regions import queries as places
@@ -201,6 +201,39 @@ class FlowForm(forms.Form):
         required=False,
         help_text=_("Leave empty for the member's home place."),
     )
+    # Before departure (外出前; issue 12 item 6): all optional, checked by the action.
+    briefed_on = _date(
+        _("Pre-departure talk on"),
+        required=False,
+        help_text=_("The talk with the member before leaving (on or before the day they left)."),
+    )
+    briefed_by = forms.CharField(label=_("Talk held by"), max_length=60, required=False)
+    briefing_notes = forms.CharField(
+        label=_("Talk notes"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What was agreed; no ID numbers or phone numbers."),
+    )
+    certificate_number = forms.CharField(
+        label=_("Activity certificate number"),
+        max_length=40,
+        required=False,
+        help_text=_(
+            "The number of the mobile member activity certificate (流动党员活动证) issued."
+        ),
+    )
+    keep_contact = forms.ChoiceField(
+        label=_("Way of keeping contact"),
+        choices=[("", "—"), *KeepContact.choices],
+        required=False,
+    )
+    keep_contact_detail = forms.CharField(
+        label=_("Keeping contact: details"),
+        max_length=200,
+        required=False,
+        help_text=_("E.g. a call on the first Sunday of each month; no phone numbers."),
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -218,6 +251,9 @@ class FlowForm(forms.Form):
                 data["destination_address"] = typed[:200]
         data["destination_address"] = data.get("destination_address") or ""
         data["employer"] = data.get("employer") or ""
+        for key in ("briefed_by", "briefing_notes", "certificate_number", "keep_contact"):
+            data[key] = data.get(key) or ""
+        data["keep_contact_detail"] = data.get("keep_contact_detail") or ""
         return data
 
 

@@ -12,6 +12,7 @@ for order, (url_name, label, icon) in enumerate(
         ("members:ledger_inflow", _("Inflow"), "box-arrow-in-down"),
         ("members:member_list", _("All members"), "person-vcard"),
         ("members:todo", _("To-do and alerts"), "bell"),
+        ("members:alerts", _("Alerts by organization"), "exclamation-triangle"),
         ("members:transfers", _("Transfers"), "arrow-left-right"),
     ),
     start=1,

@@ -44,6 +44,17 @@ class FlowStatus(models.TextChoices):
 OPEN_STATUSES = (FlowStatus.REGISTERED, FlowStatus.MANAGED, FlowStatus.LOST)
 
 
+class KeepContact(models.TextChoices):
+    """The way of keeping contact agreed in the pre-departure talk (外出前谈话)."""
+
+    PHONE = "phone", _("Phone calls")
+    WECHAT = "wechat", _("WeChat")
+    PLATFORM = "platform", _("This platform (check-in and reports)")
+    STATION = "station", _("Through a liaison station")
+    LETTER = "letter", _("Letters or e-mail")
+    OTHER = "other", _("Other")
+
+
 class Member(models.Model):
     name = models.CharField(_("name"), max_length=40)
     name_pinyin = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
@@ -231,6 +242,30 @@ class FlowRecord(models.Model):
     managed_on = models.DateField(_("managed since"), null=True, blank=True)
     last_contact_on = models.DateField(_("last contact"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Before departure (外出前, issue 12 item 6): the pre-departure talk, the mobile member
+    # activity certificate (流动党员活动证) issued and the agreed way of keeping contact.
+    # Text columns default to '' in the database, so set-based inserts may leave them out.
+    briefed_on = models.DateField(_("pre-departure talk on"), null=True, blank=True)
+    briefed_by = models.CharField(
+        _("pre-departure talk by"), max_length=60, blank=True, default="", db_default=""
+    )
+    briefing_notes = models.CharField(
+        _("pre-departure talk notes"), max_length=500, blank=True, default="", db_default=""
+    )
+    certificate_number = models.CharField(
+        _("activity certificate number"), max_length=40, blank=True, default="", db_default=""
+    )
+    keep_contact = models.CharField(
+        _("way of keeping contact"),
+        max_length=12,
+        choices=KeepContact.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    keep_contact_detail = models.CharField(
+        _("keeping contact: details"), max_length=200, blank=True, default="", db_default=""
+    )
 
     # The lifecycle of a stay (return, transfer, lost contact, found, suspend) is the
     # keeping side's; both sides log contacts, take the member in and hand work over.

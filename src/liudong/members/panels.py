@@ -67,8 +67,13 @@ def _transfers_panel(user: Any, member: Any) -> dict[str, Any] | None:
     return {"member": member, "rows": rows[:5], "may_start": may_start}
 
 
+# --- the ledger's own panels: before departure, alerts (issue 12 items 6 and 7) ----------
+
+
 def _register_own() -> None:
     from django.utils.translation import gettext_lazy as _
+
+    from liudong.members import panels_own
 
     register(
         Panel(
@@ -78,6 +83,18 @@ def _register_own() -> None:
             _transfers_panel,
             order=5,
         )
+    )
+    register(
+        Panel(
+            "before_departure",
+            _("Before departure"),
+            "members/panel_before_departure.html",
+            panels_own.before_departure,
+            order=4,
+        )
+    )
+    register(
+        Panel("alerts", _("Open alerts"), "members/panel_alerts.html", panels_own.alerts_panel, 6)
     )
 
 

@@ -20,6 +20,7 @@ register("handoff.done", _("{actor} answered a hand-off: {object}"))
 register("handoff.refuse", _("{actor} refused a hand-off: {object}"))
 register("alert.resolve", _("{actor} resolved an alert: {object}"))
 register("alert.scan", _("The alert scan ran"))
+register("alert.escalate", _("{actor} escalated an alert to the organization above: {object}"))
 register("ledger.export", _("{actor} exported the ledger"))
 register(
     "member.registered_elsewhere",

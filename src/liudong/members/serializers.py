@@ -18,6 +18,7 @@ from liudong.members.models import (
     Direction,
     FlowRecord,
     Handoff,
+    KeepContact,
     Member,
     Membership,
 )
@@ -148,6 +149,17 @@ class RevealSerializer(serializers.Serializer):
 # --- flow records -----------------------------------------------------------------------
 
 
+# Before departure (issue 12 item 6): read with the record, optional when registering it.
+BEFORE_DEPARTURE = [
+    "briefed_on",
+    "briefed_by",
+    "briefing_notes",
+    "certificate_number",
+    "keep_contact",
+    "keep_contact_detail",
+]
+
+
 class FlowRecordSerializer(serializers.ModelSerializer):
     member_name = serializers.CharField(source="member.name", read_only=True)
     origin_place = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -186,6 +198,7 @@ class FlowRecordSerializer(serializers.ModelSerializer):
             "closed_on",
             "last_contact_on",
             "created_at",
+            *BEFORE_DEPARTURE,
         ]
         read_only_fields = fields
 
@@ -209,6 +222,21 @@ class FlowRecordCreateSerializer(serializers.Serializer):
     inflow_organization = serializers.CharField(
         required=False, allow_null=True, help_text=CODE_HELP
     )
+    briefed_on = serializers.DateField(
+        required=False, allow_null=True, help_text="Day of the pre-departure talk."
+    )
+    briefed_by = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    briefing_notes = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    certificate_number = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="Number of the mobile member activity certificate (流动党员活动证) issued.",
+    )
+    keep_contact = serializers.ChoiceField(
+        choices=KeepContact.choices, required=False, allow_blank=True
+    )
+    keep_contact_detail = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -326,6 +354,7 @@ class AlertSerializer(serializers.ModelSerializer):
     member_name = serializers.CharField(source="flow.member.name", read_only=True)
     organization = serializers.SlugRelatedField(slug_field="code", read_only=True)
     resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    escalated_to = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Alert
@@ -341,6 +370,9 @@ class AlertSerializer(serializers.ModelSerializer):
             "resolved_by",
             "resolved_on",
             "note",
+            "escalated_to",
+            "escalated_at",
+            "escalation_note",
         ]
         read_only_fields = fields
 

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from liudong.members import views_alerts
 from liudong.members import views_work as views
 
 urlpatterns = [
@@ -10,5 +11,6 @@ urlpatterns = [
     path("flows/<int:pk>/handoffs/new/", views.handoff_create, name="handoff_create"),
     path("handoffs/<int:pk>/done/", views.handoff_done, name="handoff_done"),
     path("handoffs/<int:pk>/refuse/", views.handoff_refuse, name="handoff_refuse"),
+    path("alerts/", views_alerts.alerts, name="alerts"),
     path("alerts/<int:pk>/resolve/", views.alert_resolve, name="alert_resolve"),
 ]

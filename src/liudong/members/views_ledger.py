@@ -29,7 +29,7 @@ from liudong.core.decorators import shows
 from liudong.core.errors import DomainError
 from liudong.core.paging import paginate
 from liudong.core.scope import CHANGE, can_see, get_visible_or_404, may, visible_to
-from liudong.members import actions, export, queries, search
+from liudong.members import actions, escalation, export, queries, search
 from liudong.members.filters import (
     FLOW_DEFAULT_SORT,
     FLOW_SORTS,
@@ -127,6 +127,7 @@ OUTFLOW_COLUMNS = [
     Column(gettext_lazy("Employer or address")),
     Column(gettext_lazy("Reason"), "reason"),
     Column(gettext_lazy("Left on"), "left_on"),
+    Column(gettext_lazy("Before departure")),  # talk and activity certificate (issue 12, 6)
     Column(gettext_lazy("Station"), "station"),
     Column(gettext_lazy("Status"), "status"),
     Column(gettext_lazy("Last contact"), "last_contact"),
@@ -598,4 +599,7 @@ def flow_transition(request: HttpRequest, pk: int) -> HttpResponse:
         "status_label": flow.get_status_display(),
         "tag_class": status_tag(flow.status),
     }
+    if step is not None and step.key == "suspended":  # the rule it rests on (issue 12, 7)
+        context["suspension_rule"] = escalation.SUSPENSION_RULE
+        context["suspension_source"] = escalation.SUSPENSION_RULE_SOURCE
     return render(request, "members/flow_transition.html", context)

@@ -320,7 +320,7 @@ def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     alert = get_visible_or_404(
         request.user,
         Alert.objects.select_related(
-            "flow__member", "flow__destination_place__parent", "organization"
+            "flow__member", "flow__destination_place__parent", "organization", "escalated_to"
         ),
         pk=pk,
     )

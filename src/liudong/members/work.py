@@ -145,7 +145,7 @@ def open_alerts(user: Any, kind: str = "") -> QuerySet:
     if kind:
         alerts = alerts.filter(kind=kind)
     return alerts.select_related(
-        "flow__member", "flow__destination_place__parent", "organization"
+        "flow__member", "flow__destination_place__parent", "organization", "escalated_to"
     ).order_by("kind", "raised_on", "id")
 
 

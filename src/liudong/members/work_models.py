@@ -157,6 +157,21 @@ class Alert(models.Model):
     )
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # Escalation (issue 12 item 7): unresolved past LIUDONG_ALERT_ESCALATE_DAYS, the alert
+    # goes up to the organization above (branch → township → county); `escalation_note`
+    # says why it went past a level or could not go up (no administrator there).
+    escalated_to = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("escalated to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalated_alerts",
+    )
+    escalated_at = models.DateField(_("escalated on"), null=True, blank=True)
+    escalation_note = models.CharField(
+        _("escalation note"), max_length=300, blank=True, default="", db_default=""
+    )
 
     scope_rule = ScopeRule(paths=("organization__path",), change=("organization__path",))
 

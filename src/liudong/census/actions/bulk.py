@@ -24,6 +24,11 @@ FLOW_KEYS = (
     "direction", "origin_place", "destination_place", "destination_address", "employer",
     "reason", "left_on", "expected_return_on", "inflow_organization",
 )  # fmt: skip
+# Before departure (issue 12 item 6): new records only; absent from rows staged before.
+DEPARTURE_KEYS = (
+    "briefed_on", "briefed_by", "briefing_notes", "certificate_number", "keep_contact",
+    "keep_contact_detail",
+)  # fmt: skip
 # A compared column and the member's fields it stands for.
 MEMBER_CHANGES = {
     "phone_index": ("phone", "phone_index", "phone_masked"),
@@ -55,7 +60,11 @@ _FLOW_PLAN = tuple((name, name in importer.DATES) for name in FLOW_KEYS)
 
 
 def _new_stay(v: dict[str, Any]) -> dict[str, Any]:
-    return {name: _date(v[name]) if is_date else v[name] for name, is_date in _FLOW_PLAN}
+    stay = {name: _date(v[name]) if is_date else v[name] for name, is_date in _FLOW_PLAN}
+    for name in DEPARTURE_KEYS:
+        value = v.get(name)
+        stay[name] = _date(value) if name == "briefed_on" else (value or "")
+    return stay
 
 
 def ledger_row(staged: dict[str, Any], reason: str | None = None) -> ledger.LedgerRow:

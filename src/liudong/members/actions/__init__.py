@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from liudong.accounts.phones import clean_phone
 from liudong.members.actions._common import CLOSED, TRANSITIONS
-from liudong.members.actions.alerts import resolve_alert, responsible_organization
+from liudong.members.actions.alerts import (
+    escalate_alerts,
+    resolve_alert,
+    responsible_organization,
+)
 from liudong.members.actions.bulk import STALE, LedgerRow, Written, write_rows
 from liudong.members.actions.contacts import log_contact
 from liudong.members.actions.flows import (
@@ -92,6 +96,7 @@ __all__ = [
     "raise_handoff",
     "refuse_handoff",
     "register_flow",
+    "escalate_alerts",
     "resolve_alert",
     "responsible_organization",
     "suspend_membership",

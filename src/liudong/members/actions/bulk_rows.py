@@ -31,6 +31,14 @@ MEMBER_KEYS = (
 FLOW_KEYS = (
     "direction", "origin_place", "destination_place", "destination_address", "employer",
     "reason", "left_on", "expected_return_on", "home_contact", "inflow_organization",
+    # before departure (optional; issue 12 item 6)
+    "briefed_on", "briefed_by", "briefing_notes", "certificate_number", "keep_contact",
+    "keep_contact_detail",
+)  # fmt: skip
+# Text facts a row may leave out: stored as '' (as the columns' database default).
+_BLANK_TEXT = (
+    "destination_address", "employer", "briefed_by", "briefing_notes", "certificate_number",
+    "keep_contact", "keep_contact_detail",
 )  # fmt: skip
 STATE_KEYS = (
     "status", "status_changed_on", "status_reason", "managed_on", "last_contact_on", "closed_on",
@@ -140,8 +148,8 @@ def _flow_values(
 ) -> dict[str, Any]:
     """A new record's columns (by attname): the facts, the derived fields, the state."""
     values = {attname: facts.get(k) for k, attname in _FLOW_ATTNAMES}
-    values["destination_address"] = values["destination_address"] or ""
-    values["employer"] = values["employer"] or ""
+    for key in _BLANK_TEXT:
+        values[key] = values[key] or ""
     values["flow_scope"] = flow_scope_between(facts["origin_place"], facts["destination_place"])
     values["home_organization_id"] = home_organization_id
     status = facts.get("status") or row.status
@@ -166,7 +174,8 @@ FLOW_COLUMNS = (
     "destination_address", "employer", "reason", "left_on", "expected_return_on",
     "home_contact_id", "home_organization_id", "inflow_organization_id", "status", "is_open",
     "status_changed_on", "status_reason", "closed_on", "managed_on", "last_contact_on",
-    "created_at",
+    "created_at", "briefed_on", "briefed_by", "briefing_notes", "certificate_number",
+    "keep_contact", "keep_contact_detail",
 )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from liudong.core import audit
 from liudong.core.errors import DomainError
 from liudong.core.scope import CHANGE
 from liudong.members.actions._common import _check_date, _require_may, _require_staff, _today
+from liudong.members.actions.departure import BEFORE_DEPARTURE_KEYS, check_before_departure
 from liudong.members.actions.derive import entry_state, inflow_side
 from liudong.members.actions.members import DIRECTIONS
 from liudong.members.models import (
@@ -56,6 +57,7 @@ def check_flow_values(
     inflow_organization: Organization | None = None,
     member_inflow_organization: Callable[[], Organization | None] | None = None,
     today: datetime.date | None = None,
+    before_departure: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ledger's rules for a new stay away (the five facts), on plain values: the
     member's birth date, home organization and home place, and the record's facts (places
@@ -65,7 +67,9 @@ def check_flow_values(
 
     ``member_inflow_organization``: where the member's inflow side is read from, if the
     record names none and the member's branch is elsewhere; ``today``: as in
-    :func:`check_member_values`.
+    :func:`check_member_values`; ``before_departure``: the pre-departure talk, the activity
+    certificate and the way of keeping contact (all optional,
+    :func:`~liudong.members.actions.departure.check_before_departure`).
     """
     if direction not in DIRECTIONS:
         raise DomainError("direction_invalid", _("Choose outflow or inflow."), "direction")
@@ -112,20 +116,27 @@ def check_flow_values(
             _("An inflow record needs the organization or station that receives the member."),
             "inflow_organization",
         )
-    return {
-        "direction": direction,
-        "flow_scope": flow_scope_between(origin.code, destination_place.code),
-        "origin_place": origin,
-        "destination_place": destination_place,
-        "destination_address": destination_address.strip(),
-        "employer": employer.strip(),
-        "reason": reason,
-        "left_on": left_on,
-        "expected_return_on": expected_return_on,
-        "home_contact": home_contact,
-        "home_organization": home_organization,
-        "inflow_organization": inflow_organization,
-    } | _registered(today)
+    departure = check_before_departure(
+        before_departure or {}, left_on=left_on, birth_date=birth_date, today=today
+    )
+    return (
+        departure
+        | {
+            "direction": direction,
+            "flow_scope": flow_scope_between(origin.code, destination_place.code),
+            "origin_place": origin,
+            "destination_place": destination_place,
+            "destination_address": destination_address.strip(),
+            "employer": employer.strip(),
+            "reason": reason,
+            "left_on": left_on,
+            "expected_return_on": expected_return_on,
+            "home_contact": home_contact,
+            "home_organization": home_organization,
+            "inflow_organization": inflow_organization,
+        }
+        | _registered(today)
+    )
 
 
 def _registered(today: datetime.date) -> dict[str, Any]:
@@ -146,6 +157,7 @@ def prepare_flow(
     expected_return_on: datetime.date | None = None,
     home_contact: Any = None,
     inflow_organization: Organization | None = None,
+    before_departure: dict[str, Any] | None = None,
 ) -> FlowRecord:
     """Check the five facts of a new stay away and return the unsaved open record.
 
@@ -167,6 +179,7 @@ def prepare_flow(
         home_contact=home_contact,
         inflow_organization=inflow_organization,
         member_inflow_organization=lambda: member.inflow_organization,
+        before_departure=before_departure,
     )
     return FlowRecord(member=member, **values)
 
@@ -186,8 +199,14 @@ def register_flow(
     expected_return_on: datetime.date | None = None,
     home_contact: Any = None,
     inflow_organization: Organization | None = None,
+    **before_departure: Any,
 ) -> FlowRecord:
-    """Register one stay away (the "five facts"); a member has one open record at a time."""
+    """Register one stay away (the "five facts"); a member has one open record at a time.
+    ``before_departure``: optional ``briefed_on``, ``briefed_by``, ``briefing_notes``,
+    ``certificate_number``, ``keep_contact``, ``keep_contact_detail`` (issue 12 item 6)."""
+    unknown = set(before_departure) - set(BEFORE_DEPARTURE_KEYS)
+    if unknown:
+        raise TypeError(f"register_flow() got unexpected keyword arguments {sorted(unknown)}")
     _require_staff(by)
     _require_may(by, member, CHANGE)
     member = Member.objects.select_for_update().get(pk=member.pk)
@@ -206,6 +225,7 @@ def register_flow(
         expected_return_on=expected_return_on,
         home_contact=home_contact,
         inflow_organization=inflow_organization,
+        before_departure=before_departure,
     )
     with audit.action("flow.register", actor=by):
         flow.save()

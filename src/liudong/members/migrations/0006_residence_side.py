@@ -183,7 +183,7 @@ def backward(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0004_transfer_queue_and_handoff_dismissal'),
+        ('members', '0005_predeparture_and_alert_escalation'),
         ('orgs', '0001_initial'),
     ]
 
