@@ -35,7 +35,7 @@ from liudong.members.models import (
     Member,
     Membership,
 )
-from liudong.orgs.models import BRANCH_KINDS, Organization
+from liudong.orgs.models import BRANCH_KINDS, Organization, OrgKind
 from liudong.regions import queries as regions
 from liudong.regions.models import Level, Place
 
@@ -122,6 +122,18 @@ class FileContext:
                     self.organizations[_fold(text)] = org
                 if len(found) == 1:
                     self.organizations[_fold(name)] = org
+        # Stations (mobile members' branches) are resolved city-wide: an inflow member living
+        # in this county may be served by a station the city seat runs.
+        city_path = county.parent.path if county.parent_id else county.path
+        self.stations: dict[str, Organization] = {}
+        stations = Organization.objects.filter(
+            path__startswith=city_path, kind=OrgKind.MOBILE_BRANCH, active=True
+        ).order_by("code")
+        for station in stations:
+            for text in (station.code, f"{station.name}({station.code})"):
+                self.stations[_fold(text)] = station
+            self.stations.setdefault(_fold(station.name), station)
+        self.station_names = [s.name for s in stations]
         self.counties = {p.code: p for p in Place.objects.filter(level=Level.COUNTY)}
         self.choices = {key: choice_lookup(key) for key in ("direction", "flow_scope", "status")}
         self._places: dict[str, Any] = {}
@@ -323,6 +335,19 @@ def _organization(ctx: FileContext, raw: str) -> Organization | None:
     return org
 
 
+def _station(ctx: FileContext, raw: str) -> Organization | None:
+    if not raw:
+        return None
+    station = ctx.stations.get(_fold(raw))
+    if station is None:
+        raise CellProblem(
+            "station_unknown",
+            _("“%(text)s” is not a station of the city: pick from the drop-down.")
+            % {"text": raw[:60]},
+        )
+    return station
+
+
 def check_row(ctx: FileContext, row_number: int, raw: dict[str, Any]) -> CheckedRow:
     """Check one data row (``raw``: column key -> cell value as openpyxl gives it)."""
     row = CheckedRow(row_number)
@@ -352,6 +377,7 @@ _RESOLVED = (
     ("flow_scope", _choice),
     ("status", _choice),
     ("organization", None),
+    ("station", None),
     ("origin", None),
     ("destination", None),
 )
@@ -378,6 +404,8 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
             problems.append(Problem(key, exc.code, exc.message))
             values[key] = None if special else ""
     for column in _REQUIRED:
+        if column.key == "organization" and values["station"] and _inflow(ctx, values):
+            continue  # an inflow member attached to a station: the station receives them
         if values[column.key] in ("", None) and not _has(row, column.key):
             problems.append(
                 Problem(
@@ -397,6 +425,8 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
                     resolved[key] = read(ctx, key, value)
                 elif key == "organization":
                     resolved[key] = _organization(ctx, value)
+                elif key == "station":
+                    resolved[key] = _station(ctx, value)
                 else:
                     resolved[key] = ctx.place(value)
             except CellProblem as exc:
@@ -412,6 +442,7 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
         return
     direction = resolved["direction"] or Direction.OUTFLOW
     org = resolved["organization"]
+    station = resolved["station"]
     fields: dict[str, Any] = {
         "name": values["name"],
         "id_number": values["id_number"],
@@ -427,7 +458,7 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
         fields["home_organization"] = org
         fields["home_organization_name"] = ""
         fields["home_place"] = org.place if org is not None else None
-        inflow_org = None
+        inflow_org = station
         origin = resolved["origin"] or (org.place if org is not None else None)
         destination = resolved["destination"]
         if destination is None:
@@ -450,7 +481,7 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
         fields["home_organization"] = None
         fields["home_organization_name"] = name[:120]
         fields["home_place"] = resolved["origin"]
-        inflow_org = org
+        inflow_org = station or org
         origin = resolved["origin"]
         if origin is None:
             raise DomainError(
@@ -521,6 +552,11 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
         "inflow_organization": inflow_org.pk if inflow_org is not None else None,
         "status": status,
     }
+
+
+def _inflow(ctx: FileContext, values: dict[str, Any]) -> bool:
+    raw = values.get("direction")
+    return bool(raw) and ctx.choices["direction"].get(_fold(raw)) == Direction.INFLOW
 
 
 def _has(row: CheckedRow, key: str) -> bool:

@@ -77,7 +77,10 @@ COLUMNS: tuple[Column, ...] = (
         "organization",
         width=30,
         aliases=("党组织", "所在党支部"),
-        help=_("Outflow: the branch holding the membership. Inflow: the receiving branch."),
+        help=_(
+            "Outflow: the branch holding the membership. Inflow: the receiving branch "
+            "(may stay empty when the station column names the station)."
+        ),
     ),
     Column(
         "home_organization_name",
@@ -128,6 +131,20 @@ COLUMNS: tuple[Column, ...] = (
         "choice",
         width=12,
         help=_("For new records only; empty means registered."),
+    ),
+)
+COLUMNS += (
+    # The station the member is attached to, anywhere in the city (not only the county's):
+    # an inflow member living here is often served by a station of the city seat.
+    Column(
+        "station",
+        "联系服务站",
+        _("Station"),
+        False,
+        "station",
+        width=26,
+        aliases=("服务站", "联络站", "所在服务站", "所在联络站"),
+        help=_("Optional: the liaison or service station the member is attached to."),
     ),
 )
 BY_KEY = {c.key: c for c in COLUMNS}

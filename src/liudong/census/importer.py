@@ -90,11 +90,21 @@ def checked_chunks(
         yield chunk, chunk[-1].row_number
 
 
-def _in_scope(member: Member, county_path: str) -> bool:
+def _in_scope(
+    member: Member, county_path: str, flow: FlowRecord | None = None, place: str | None = None
+) -> bool:
+    """Whether the county may report on the member: its own (home or receiving side), or an
+    inflow member living in the county (their open inflow record's destination is the
+    county), whichever station of the city serves them."""
     for org in (member.home_organization, member.inflow_organization):
         if org is not None and org.path.startswith(county_path):
             return True
-    return False
+    return (
+        flow is not None
+        and place is not None
+        and flow.direction == "inflow"
+        and flow.destination_place_id == place
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -188,11 +198,12 @@ def sort_chunk(submission: CensusSubmission, rows: list[CheckedRow]) -> Sorted:
     members = existing_members(indexes)
     flows = open_flows(list(members.values()))
     others = claims_elsewhere(submission, indexes)
-    county_path = submission.county.path
+    county_path, place = submission.county.path, submission.county.place_id
     for row in good:
         member = members.get(row.id_number_index)
         other = others.get(row.id_number_index)
-        if (member is not None and not _in_scope(member, county_path)) or (
+        flow = flows.get(member.pk) if member is not None else None
+        if (member is not None and not _in_scope(member, county_path, flow, place)) or (
             member is None and other is not None
         ):
             result.conflicts.append((row, member.pk if member else None, other))
@@ -201,7 +212,6 @@ def sort_chunk(submission: CensusSubmission, rows: list[CheckedRow]) -> Sorted:
         if member is None:
             outcome, staged = "new", {"member": None, "flow": None}
         else:
-            flow = flows.get(member.pk)
             staged = {
                 "member": member.pk,
                 "member_changes": member_changes(member, row.values),
