@@ -194,7 +194,9 @@ def test_a_commit_records_its_counts_and_a_row_per_object(run_file: Any, branch:
     ids = fresh_ids(4)
     submission = run_file(workbook_bytes([row(id_number=i, organization=branch.name) for i in ids]))
     commit(submission)
-    (event,) = AuditEvent.objects.filter(verb="census.commit", kind="action")
+    (event,) = AuditEvent.objects.filter(
+        verb="census.commit", kind="action", object_id=str(submission.pk)
+    )
     assert '"members_created": 4' in event.detail
     # …and, through the ledger's writer, one row per member and per record it wrote.
     created = AuditEvent.objects.filter(verb="census.commit", kind="create")

@@ -123,7 +123,8 @@ def workbook(rows: Sequence[dict[str, Any]]) -> bytes:
 
 
 def file_name(county: Organization, census_round: CensusRound) -> str:
-    return f"{county.name}{census_round.name}.xlsx"
+    place = county.place.name if county.place_id else county.name
+    return f"{place}摸排表（{census_round.name}）.xlsx"
 
 
 def county_users() -> dict[int, User]:
