@@ -9,8 +9,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from liudong.census.models import (
-    CensusEntry,
     CensusConflict,
+    CensusEntry,
     CensusRound,
     CensusSubmission,
     ConflictState,

@@ -173,9 +173,7 @@ def import_ledger(
     by_county: dict[str, list[int]] = defaultdict(list)
     for n, (member, flow) in enumerate(zip(members, flows, strict=True)):
         by_county[county_of(member, flow)].append(n)
-    counties = {
-        o.code: o for o in Organization.objects.filter(kind=OrgKind.COUNTY_COMMITTEE)
-    }
+    counties = {o.code: o for o in Organization.objects.filter(kind=OrgKind.COUNTY_COMMITTEE)}
     admins = county_users()
     city = User.objects.filter(username="city").first()
     census_round = census.open_round(
