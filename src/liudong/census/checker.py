@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
 
+from liudong.census import keys
 from liudong.census.columns import BY_KEY, COLUMNS, choice_lookup
 from liudong.codes import queries as codes
 from liudong.core import crypto
@@ -135,6 +136,10 @@ class FileContext:
             self.stations.setdefault(_fold(station.name), station)
         self.station_names = [s.name for s in stations]
         self.counties = {p.code: p for p in Place.objects.filter(level=Level.COUNTY)}
+        self.records: dict[int, FlowRecord] = {}  # a chunk's keyed records (census.keys)
+        # A keyed row's own organizations, which stand even outside the county (a member
+        # received here whose membership is elsewhere in the city): this row's only.
+        self.row_organizations: dict[str, Organization] = {}
         self.choices = {key: choice_lookup(key) for key in ("direction", "flow_scope", "status")}
         self._places: dict[str, Any] = {}
         self.codes: dict[tuple[str, str], str | CellProblem] = {}
@@ -325,7 +330,7 @@ def _choice(ctx: FileContext, key: str, raw: str) -> str:
 def _organization(ctx: FileContext, raw: str) -> Organization | None:
     if not raw:
         return None
-    org = ctx.organizations.get(_fold(raw))
+    org = ctx.organizations.get(_fold(raw)) or ctx.row_organizations.get(_fold(raw))
     if org is None:
         raise CellProblem(
             "organization_unknown",
@@ -351,10 +356,19 @@ def _station(ctx: FileContext, raw: str) -> Organization | None:
 def check_row(ctx: FileContext, row_number: int, raw: dict[str, Any]) -> CheckedRow:
     """Check one data row (``raw``: column key -> cell value as openpyxl gives it)."""
     row = CheckedRow(row_number)
+    expected = None
+    ctx.row_organizations = {}
+    if keys.keyed(raw):  # an exported ledger read back: the row its key names, edited
+        raw, expected, refused = keys.prepare(ctx, raw)
+        if refused is not None:
+            row.problems.append(Problem(*refused))
+            return row
     try:
         _check(ctx, row, raw)
     except DomainError as exc:  # the ledger's rules, one at a time
         row.problems.append(Problem(FIELD_TO_COLUMN.get(exc.field or ""), exc.code, exc.message))
+    if expected is not None and row.ok and row.id_number_index != expected:
+        row.problems.append(Problem("id_number", "record_key_mismatch", keys.mismatch()))
     return row
 
 

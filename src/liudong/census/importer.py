@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from liudong.census import keys
 from liudong.census.checker import CheckedRow, FileContext, Problem, check_row
 from liudong.census.models import CensusEntry, CensusSubmission, SubmissionState
 from liudong.census.reader import Sheet
@@ -58,8 +59,29 @@ def checked_chunks(
 ) -> Iterator[tuple[list[CheckedRow], int]]:
     """Checked rows in chunks, with the last row number read; duplicates within the file
     (``seen``: index -> first row) are rejected with the row they repeat."""
+    for raws in _raw_chunks(sheet.rows()):
+        keys.load(ctx, raws)  # the records the chunk's keyed rows name, in one query
+        yield _checked(ctx, sheet, seen, raws), raws[-1][0]
+
+
+def _raw_chunks(
+    rows: Iterator[tuple[int, dict[str, Any]]],
+) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+    chunk: list[tuple[int, dict[str, Any]]] = []
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) >= CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _checked(
+    ctx: FileContext, sheet: Sheet, seen: dict[str, int], raws: list[tuple[int, dict[str, Any]]]
+) -> list[CheckedRow]:
     chunk: list[CheckedRow] = []
-    for number, raw in sheet.rows():
+    for number, raw in raws:
         row = check_row(ctx, number, raw)
         for key, ref in sheet.merged.get(number, ()):
             row.problems.append(
@@ -83,28 +105,14 @@ def checked_chunks(
             else:
                 seen[row.id_number_index[:32]] = number
         chunk.append(row)
-        if len(chunk) >= CHUNK_ROWS:
-            yield chunk, number
-            chunk = []
-    if chunk:
-        yield chunk, chunk[-1].row_number
+    return chunk
 
 
-def _in_scope(
-    member: Member, county_path: str, flow: FlowRecord | None = None, place: str | None = None
-) -> bool:
-    """Whether the county may report on the member: its own (home or receiving side), or an
-    inflow member living in the county (their open inflow record's destination is the
-    county), whichever station of the city serves them."""
+def _in_scope(member: Member, county_path: str) -> bool:
     for org in (member.home_organization, member.inflow_organization):
         if org is not None and org.path.startswith(county_path):
             return True
-    return (
-        flow is not None
-        and place is not None
-        and flow.direction == "inflow"
-        and flow.destination_place_id == place
-    )
+    return False
 
 
 def _plain(value: Any) -> Any:
@@ -198,12 +206,11 @@ def sort_chunk(submission: CensusSubmission, rows: list[CheckedRow]) -> Sorted:
     members = existing_members(indexes)
     flows = open_flows(list(members.values()))
     others = claims_elsewhere(submission, indexes)
-    county_path, place = submission.county.path, submission.county.place_id
+    county_path = submission.county.path
     for row in good:
         member = members.get(row.id_number_index)
         other = others.get(row.id_number_index)
-        flow = flows.get(member.pk) if member is not None else None
-        if (member is not None and not _in_scope(member, county_path, flow, place)) or (
+        if (member is not None and not _in_scope(member, county_path)) or (
             member is None and other is not None
         ):
             result.conflicts.append((row, member.pk if member else None, other))
@@ -212,6 +219,7 @@ def sort_chunk(submission: CensusSubmission, rows: list[CheckedRow]) -> Sorted:
         if member is None:
             outcome, staged = "new", {"member": None, "flow": None}
         else:
+            flow = flows.get(member.pk)
             staged = {
                 "member": member.pk,
                 "member_changes": member_changes(member, row.values),
