@@ -95,7 +95,7 @@ def test_a_tampered_key_is_refused_row_by_row(demo: Any, run_file: Any) -> None:
     sheet.cell(2, header["工作单位"]).value = "篡改"
     submission = run_file(_bytes(book))
     problem = submission.problems.get(row_number=2)
-    assert problem.code == "record_key_invalid" and "altered" in problem.message
+    assert problem.code == "record_key_invalid" and "记录键被改动" in problem.message
     assert submission.rows_rejected == 1 and submission.rows_updated == 0
     assert submission.rows_unchanged == sheet.max_row - 2
 
@@ -116,11 +116,14 @@ def test_another_countys_member_is_refused_and_nothing_is_written(demo: Any, run
 
 
 def test_a_keyed_row_keeps_its_member(demo: Any, run_file: Any) -> None:
-    from .conftest import fresh_ids
+    from .conftest import id_number
 
     book = _export(demo, "jingchuan")
     sheet, header = _rows(book)
-    (other,) = fresh_ids(1)
+    member = _flow_of(sheet, header, 2).member
+    # Another valid number, of the member's sex and birth date: only the person differs.
+    other = id_number(birth=f"{member.birth_date:%Y%m%d}", sex="1" if member.sex == "1" else "2")
+    assert other != member.id_number
     sheet.cell(2, header["公民身份号码"]).value = other
     submission = run_file(_bytes(book))
     problem = submission.problems.get(row_number=2)
