@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from liudong.census import queries
 from liudong.census.models import CensusRound
+from liudong.core.decorators import shows
 from liudong.core.scope import visible_to
 
 
@@ -48,6 +49,7 @@ def rounds(request: Request) -> Response:
     )
 
 
+@shows(CensusRound)
 @extend_schema(summary="One census round", responses=OpenApiTypes.OBJECT)
 @api_view(["GET"])
 def round_detail(request: Request, pk: int) -> Response:
