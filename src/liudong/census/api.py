@@ -33,6 +33,7 @@ def _rounds(user: Any) -> Any:
 
 @extend_schema(
     summary="Census rounds: members found, complete, each county's state",
+    operation_id="census_rounds_list",
     responses=OpenApiTypes.OBJECT,
 )
 @api_view(["GET"])
@@ -50,7 +51,9 @@ def rounds(request: Request) -> Response:
 
 
 @shows(CensusRound)
-@extend_schema(summary="One census round", responses=OpenApiTypes.OBJECT)
+@extend_schema(
+    summary="One census round", operation_id="census_rounds_retrieve", responses=OpenApiTypes.OBJECT
+)
 @api_view(["GET"])
 def round_detail(request: Request, pk: int) -> Response:
     user = _require(request)
