@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("liudong.accounts.api_urls")),
     path("", include("liudong.members.api_urls")),
     path("", include("liudong.stations.api_urls")),
+    path("", include("liudong.census.api_urls")),
     path("", include("liudong.analytics.api_urls")),
 ]
 

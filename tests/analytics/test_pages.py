@@ -20,6 +20,8 @@ def test_demo_city_dashboard_matches_the_demo_ledger(login: Any) -> None:
     counts = ledger.ledger_counts()
     body = login("city").get("/api/v1/analytics/dashboard/").json()
     open_records = counts["open_registered"] + counts["open_managed"] + counts["open_lost"]
+    assert body["members_open"] == open_records
+    # The census figure: the demo ledger entered through the demo round, every member found.
     assert body["members_found"] == open_records
     assert body["outflow_under_liaison_stations"] == counts["outflow_station_cities"]
     assert body["inflow_under_service_stations"] == counts["inflow"]
@@ -89,7 +91,7 @@ def test_distribution_areas_link_to_the_ledger(login: Any) -> None:
     assert "province=610000" in shaanxi["ledger_url"] and "county=620821" in shaanxi["ledger_url"]
     total = sum(a["total"] for a in body["areas"])
     outflow = login("jingchuan").get("/api/v1/analytics/dashboard/?direction=outflow").json()
-    assert total == outflow["members_found"]
+    assert total == outflow["members_open"]
 
 
 def test_map_boundaries_are_served_small_and_cached(login: Any) -> None:

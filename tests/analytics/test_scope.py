@@ -31,14 +31,14 @@ def test_county_dashboard_counts_only_its_subtree(login: Any, demo: Any) -> None
     jingchuan, lingtai = demo("620821"), demo("620822")
     body = login("jingchuan").get("/api/v1/analytics/dashboard/").json()
     assert body["organization"]["code"] == "620821"
-    assert body["members_found"] == _attributed(jingchuan) > 0
+    assert body["members_open"] == _attributed(jingchuan) > 0
     lingtai_body = login("lingtai").get("/api/v1/analytics/dashboard/").json()
-    assert lingtai_body["members_found"] == _attributed(lingtai) > 0
+    assert lingtai_body["members_open"] == _attributed(lingtai) > 0
     city = login("city").get("/api/v1/analytics/dashboard/").json()
     rows = {r["organization"]: r["found"] for r in city["rows"]}
-    assert rows["620821"] == body["members_found"]
-    assert rows["620822"] == lingtai_body["members_found"]
-    assert sum(rows.values()) == city["members_found"]
+    assert rows["620821"] == body["members_open"]
+    assert rows["620822"] == lingtai_body["members_open"]
+    assert sum(rows.values()) == city["members_open"]
 
 
 def test_county_cannot_ask_for_another_county(login: Any) -> None:

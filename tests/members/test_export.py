@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from liudong.accounts.models import CAPABILITIES, Role
 from liudong.core.models import AuditEvent
 from liudong.members import export
+from liudong.members.keys import read_key
 from liudong.members.queries import ledger_rows
 
 from .test_ledger_views import Ledger, build_ledger, lingtai_only
@@ -183,7 +184,7 @@ def test_sheet_format_key_headers_dates_frozen_widths(login: Any, data: Ledger) 
     assert header[0] == export.KEY_HEADER == "记录键"
     assert {"姓名", "公民身份号码", "手机号码", "流入地", "外出日期", "状态"} <= set(header)
     assert sheet.column_dimensions["A"].hidden is True
-    assert all(re.fullmatch(r"F\d+/M\d+", r[export.KEY_HEADER]) for r in rows)
+    assert all(re.fullmatch(r"F\d+/M\d+:[\w-]+", r[export.KEY_HEADER]) for r in rows)
     assert sheet.freeze_panes == "C2"
     assert sheet.column_dimensions["D"].width >= 20  # the ID number fits
     row = next(r for r in rows if r[export.KEY_HEADER] == export.row_key(data.zhaoliu))
@@ -197,7 +198,9 @@ def test_sheet_format_key_headers_dates_frozen_widths(login: Any, data: Ledger) 
 
 def test_key_column_names_flow_and_member(data: Ledger) -> None:
     flow = data.zhangsan
-    assert export.row_key(flow) == f"F{flow.pk}/M{flow.member_id}"
+    # Signed (issue 12, item 9): the census reads back exactly the record it names.
+    assert read_key(export.row_key(flow)) == (flow.pk, flow.member_id)
+    assert export.row_key(flow).startswith(f"F{flow.pk}/M{flow.member_id}:")
 
 
 def test_too_many_rows_are_refused_with_a_message(login: Any, data: Ledger, settings: Any) -> None:

@@ -25,3 +25,10 @@ class AnalyticsConfig(AppConfig):
         # A ledger write makes the cached dashboard figures stale (bulk writes: the TTL).
         post_save.connect(bump_version, sender=FlowRecord, dispatch_uid="analytics-flow-save")
         post_delete.connect(bump_version, sender=FlowRecord, dispatch_uid="analytics-flow-del")
+        # A census file committed (or its state changed) may complete a round: the
+        # dashboard's members_found is the latest complete round's (decision 102).
+        from liudong.census.models import CensusSubmission
+
+        post_save.connect(
+            bump_version, sender=CensusSubmission, dispatch_uid="analytics-census-save"
+        )

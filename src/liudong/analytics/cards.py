@@ -60,6 +60,8 @@ def _members_found(ctx: CardContext) -> dict[str, Any]:
     b = ctx.board
     return {
         "value": b["members_found"],
+        "open": b.get("members_open", b["members_found"]),
+        "round": (b.get("members_found_round") or {}).get("name", ""),
         "outflow": b["totals"]["outflow"]["total"],
         "inflow": b["totals"]["inflow"]["total"],
     }

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
 
+from liudong.census import keys
 from liudong.census.columns import BY_KEY, COLUMNS, choice_lookup
 from liudong.codes import queries as codes
 from liudong.core import crypto
@@ -35,7 +36,7 @@ from liudong.members.models import (
     Member,
     Membership,
 )
-from liudong.orgs.models import BRANCH_KINDS, Organization
+from liudong.orgs.models import BRANCH_KINDS, Organization, OrgKind
 from liudong.regions import queries as regions
 from liudong.regions.models import Place
 
@@ -133,8 +134,24 @@ class FileContext:
                     self.organizations[_fold(text)] = org
                 if len(found) == 1:
                     self.organizations[_fold(name)] = org
+        # Stations (mobile members' branches) are resolved city-wide: an inflow member living
+        # in this county may be served by a station the city seat runs.
+        city_path = county.parent.path if county.parent_id else county.path
+        self.stations: dict[str, Organization] = {}
+        stations = Organization.objects.filter(
+            path__startswith=city_path, kind=OrgKind.MOBILE_BRANCH, active=True
+        ).order_by("code")
+        for station in stations:
+            for text in (station.code, f"{station.name}({station.code})"):
+                self.stations[_fold(text)] = station
+            self.stations.setdefault(_fold(station.name), station)
+        self.station_names = [s.name for s in stations]
         # Where a stay may be: counties, and cities without counties (东莞; decision 97).
         self.counties = {p.code: p for p in regions.settlements()}
+        self.records: dict[int, FlowRecord] = {}  # a chunk's keyed records (census.keys)
+        # A keyed row's own organizations, which stand even outside the county (a member
+        # received here whose membership is elsewhere in the city): this row's only.
+        self.row_organizations: dict[str, Organization] = {}
         self.choices = {
             key: choice_lookup(key) for key in ("direction", "flow_scope", "status", "keep_contact")
         }
@@ -327,7 +344,7 @@ def _choice(ctx: FileContext, key: str, raw: str) -> str:
 def _organization(ctx: FileContext, raw: str) -> Organization | None:
     if not raw:
         return None
-    org = ctx.organizations.get(_fold(raw))
+    org = ctx.organizations.get(_fold(raw)) or ctx.row_organizations.get(_fold(raw))
     if org is None:
         raise CellProblem(
             "organization_unknown",
@@ -337,13 +354,35 @@ def _organization(ctx: FileContext, raw: str) -> Organization | None:
     return org
 
 
+def _station(ctx: FileContext, raw: str) -> Organization | None:
+    if not raw:
+        return None
+    station = ctx.stations.get(_fold(raw))
+    if station is None:
+        raise CellProblem(
+            "station_unknown",
+            _("“%(text)s” is not a station of the city: pick from the drop-down.")
+            % {"text": raw[:60]},
+        )
+    return station
+
+
 def check_row(ctx: FileContext, row_number: int, raw: dict[str, Any]) -> CheckedRow:
     """Check one data row (``raw``: column key -> cell value as openpyxl gives it)."""
     row = CheckedRow(row_number)
+    expected = None
+    ctx.row_organizations = {}
+    if keys.keyed(raw):  # an exported ledger read back: the row its key names, edited
+        raw, expected, refused = keys.prepare(ctx, raw)
+        if refused is not None:
+            row.problems.append(Problem(*refused))
+            return row
     try:
         _check(ctx, row, raw)
     except DomainError as exc:  # the ledger's rules, one at a time
         row.problems.append(Problem(FIELD_TO_COLUMN.get(exc.field or ""), exc.code, exc.message))
+    if expected is not None and row.ok and row.id_number_index != expected:
+        row.problems.append(Problem("id_number", "record_key_mismatch", keys.mismatch()))
     return row
 
 
@@ -367,6 +406,7 @@ _RESOLVED = (
     ("status", _choice),
     ("keep_contact", _choice),
     ("organization", None),
+    ("station", None),
     ("origin", None),
     ("destination", None),
 )
@@ -393,6 +433,8 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
             problems.append(Problem(key, exc.code, exc.message))
             values[key] = None if special else ""
     for column in _REQUIRED:
+        if column.key == "organization" and values["station"] and _inflow(ctx, values):
+            continue  # an inflow member attached to a station: the station receives them
         if values[column.key] in ("", None) and not _has(row, column.key):
             problems.append(
                 Problem(
@@ -412,6 +454,8 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
                     resolved[key] = read(ctx, key, value)
                 elif key == "organization":
                     resolved[key] = _organization(ctx, value)
+                elif key == "station":
+                    resolved[key] = _station(ctx, value)
                 else:
                     resolved[key] = ctx.place(value)
             except CellProblem as exc:
@@ -427,6 +471,7 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
         return
     direction = resolved["direction"] or Direction.OUTFLOW
     org = resolved["organization"]
+    station = resolved["station"]
     fields: dict[str, Any] = {
         "name": values["name"],
         "id_number": values["id_number"],
@@ -442,7 +487,7 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
         fields["home_organization"] = org
         fields["home_organization_name"] = ""
         fields["home_place"] = org.place if org is not None else None
-        inflow_org = None
+        inflow_org = station
         origin = resolved["origin"] or (org.place if org is not None else None)
         destination = resolved["destination"]
         if destination is None:
@@ -465,7 +510,7 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
         fields["home_organization"] = None
         fields["home_organization_name"] = name[:120]
         fields["home_place"] = resolved["origin"]
-        inflow_org = org
+        inflow_org = station or org
         origin = resolved["origin"]
         if origin is None:
             raise DomainError(
@@ -557,6 +602,11 @@ def _before_departure_values(flow: dict[str, Any]) -> dict[str, Any]:
     day = flow.get("briefed_on")
     out = {key: flow.get(key) or "" for key in (*_DEPARTURE_TEXT, "keep_contact")}
     return out | {"briefed_on": day.isoformat() if day else None}
+
+
+def _inflow(ctx: FileContext, values: dict[str, Any]) -> bool:
+    raw = values.get("direction")
+    return bool(raw) and ctx.choices["direction"].get(_fold(raw)) == Direction.INFLOW
 
 
 def _has(row: CheckedRow, key: str) -> bool:

@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from liudong.census import keys
 from liudong.census.checker import CheckedRow, FileContext, Problem, check_row
 from liudong.census.models import CensusEntry, CensusSubmission, SubmissionState
 from liudong.census.reader import Sheet
@@ -58,8 +59,29 @@ def checked_chunks(
 ) -> Iterator[tuple[list[CheckedRow], int]]:
     """Checked rows in chunks, with the last row number read; duplicates within the file
     (``seen``: index -> first row) are rejected with the row they repeat."""
+    for raws in _raw_chunks(sheet.rows()):
+        keys.load(ctx, raws)  # the records the chunk's keyed rows name, in one query
+        yield _checked(ctx, sheet, seen, raws), raws[-1][0]
+
+
+def _raw_chunks(
+    rows: Iterator[tuple[int, dict[str, Any]]],
+) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+    chunk: list[tuple[int, dict[str, Any]]] = []
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) >= CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _checked(
+    ctx: FileContext, sheet: Sheet, seen: dict[str, int], raws: list[tuple[int, dict[str, Any]]]
+) -> list[CheckedRow]:
     chunk: list[CheckedRow] = []
-    for number, raw in sheet.rows():
+    for number, raw in raws:
         row = check_row(ctx, number, raw)
         for key, ref in sheet.merged.get(number, ()):
             row.problems.append(
@@ -83,11 +105,7 @@ def checked_chunks(
             else:
                 seen[row.id_number_index[:32]] = number
         chunk.append(row)
-        if len(chunk) >= CHUNK_ROWS:
-            yield chunk, number
-            chunk = []
-    if chunk:
-        yield chunk, chunk[-1].row_number
+    return chunk
 
 
 def _in_scope(member: Member, county_path: str) -> bool:

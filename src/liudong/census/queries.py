@@ -6,16 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from liudong.census.models import (
     CensusConflict,
+    CensusEntry,
     CensusRound,
     CensusSubmission,
     ConflictState,
     SubmissionState,
 )
 from liudong.core.scope import visible_to
+from liudong.members.models import Member
 from liudong.orgs.models import Organization, OrgKind
 
 TAGS = {
@@ -127,3 +129,124 @@ def round_progress(user: Any, census_round: CensusRound) -> tuple[list[CountyPro
         "conflicts_open": sum(r.conflicts_open for r in result),
     }
     return result, totals
+
+
+# --- the read API's figures (issue 12, item 3) ------------------------------------------------
+
+FOUND_OUTCOMES = ("new", "updated", "unchanged")
+
+
+@dataclass
+class RoundFigures:
+    """A round as the API gives it: people found (committed members, in the reader's scope),
+    whether every county committed, and each county's state."""
+
+    round: CensusRound
+    members_found: int = 0
+    complete: bool = False
+    counties: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        r = self.round
+        return {
+            "id": r.pk,
+            "name": r.name,
+            "state": r.state,
+            "deadline": r.deadline.isoformat(),
+            "opened_at": r.opened_at.isoformat() if r.opened_at else None,
+            "closed_at": r.closed_at.isoformat() if r.closed_at else None,
+            "members_found": self.members_found,
+            "complete": self.complete,
+            "counties": self.counties,
+        }
+
+
+def _committed_counties(round_ids: list[int]) -> dict[int, set[int]]:
+    """Round -> the counties with a committed file in it (every county, not only the
+    reader's: whether a round is complete is a fact of the round)."""
+    found: dict[int, set[int]] = {pk: set() for pk in round_ids}
+    rows = CensusSubmission.objects.filter(
+        round_id__in=round_ids, state=SubmissionState.COMMITTED
+    ).values_list("round_id", "county_id")
+    for round_id, county_id in rows:
+        found[round_id].add(county_id)
+    return found
+
+
+def all_counties() -> set[int]:
+    return set(
+        Organization.objects.filter(kind=OrgKind.COUNTY_COMMITTEE, active=True).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def members_found(user: Any, round_id: int, org_path: str = "") -> int:
+    """People found by a round: distinct persons in the committed files the user may see.
+    ``org_path``: only within this organization: the files of the counties under it; for an
+    organization below a county, the found persons whose home or receiving side is in it
+    (the caller checked that the organization is within the user's scope)."""
+    every = CensusSubmission.objects.filter(round_id=round_id, state=SubmissionState.COMMITTED)
+    committed = visible_to(user, every)
+    entries = CensusEntry.objects.filter(outcome__in=FOUND_OUTCOMES)
+    if org_path:
+        under = committed.filter(county__path__startswith=org_path)
+        if under.exists():
+            committed = under
+        else:
+            ours = Member.objects.filter(
+                Q(home_organization__path__startswith=org_path)
+                | Q(inflow_organization__path__startswith=org_path)
+            ).values("id_number_index")
+            entries = entries.filter(id_number_index__in=ours)
+            committed = every
+    entries = entries.filter(submission__in=committed.values("pk"))
+    return entries.values("id_number_index").distinct().count()
+
+
+def round_figures(user: Any, rounds: list[CensusRound]) -> list[RoundFigures]:
+    """The rounds with their figures, scoped through the gate."""
+    ids = [r.pk for r in rounds]
+    committed = _committed_counties(ids)
+    every = all_counties()
+    counties = list(counties_for(user))
+    subs: dict[tuple[int, int], list[CensusSubmission]] = {}
+    for sub in submissions(user).filter(round_id__in=ids).order_by("uploaded_at", "id"):
+        subs.setdefault((sub.round_id, sub.county_id), []).append(sub)
+    result = []
+    for census_round in rounds:
+        figures = RoundFigures(census_round)
+        figures.complete = bool(every) and every <= committed[census_round.pk]
+        figures.members_found = members_found(user, census_round.pk)
+        for county in counties:
+            files = subs.get((census_round.pk, county.pk), [])
+            current = [s for s in files if s.state != SubmissionState.SUPERSEDED]
+            latest = current[-1] if current else None
+            figures.counties.append(
+                {
+                    "code": county.code,
+                    "name": county.name,
+                    "status": latest.state if latest else "not_submitted",
+                    "committed": any(s.state == SubmissionState.COMMITTED for s in files),
+                    "files": len(files),
+                    "rows_committed": sum(
+                        s.rows_found for s in files if s.state == SubmissionState.COMMITTED
+                    ),
+                }
+            )
+        result.append(figures)
+    return result
+
+
+def latest_complete_round(rounds: Any = None) -> CensusRound | None:
+    """The most recent round every county committed (the highest id among them)."""
+    every = all_counties()
+    if not every:
+        return None
+    qs = CensusRound.objects.order_by("-id") if rounds is None else rounds
+    candidates = list(qs.values_list("pk", flat=True))
+    committed = _committed_counties(candidates)
+    for pk in candidates:
+        if every <= committed[pk]:
+            return CensusRound.objects.get(pk=pk)
+    return None

@@ -239,12 +239,15 @@ def _map_sheet(workbook: Any, facts: Facts, kind: str) -> Sheet:
         if key in positions:
             raise DomainError(
                 "header_repeated",
-                _("The column “%(column)s” appears twice.") % {"column": BY_KEY[key].header},
+                _("The column “%(column)s” appears twice.")
+                % {"column": BY_KEY[key].header if key in BY_KEY else str(value)[:40]},
                 "file",
             )
         positions[key] = index
     missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
-    if missing:
+    # An exported ledger read back: its keyed rows take what it lacks from their records
+    # (census.keys); a row without a key is checked as any row, column by column.
+    if missing and "record_key" not in positions:
         raise DomainError(
             "headers_required",
             _("Required columns are missing: %(columns)s. Keep the template's headers.")

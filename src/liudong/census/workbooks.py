@@ -64,6 +64,8 @@ def _lists(ctx: FileContext) -> dict[str, list[str]]:
     for key in ("direction", "flow_scope", "status", "keep_contact"):
         lists[key] = [label for _value, label in choice_values(key)]
     lists["organization"] = ctx.organization_names or [ctx.county.name]
+    if ctx.station_names:
+        lists["station"] = ctx.station_names
     return lists
 
 

@@ -1,5 +1,7 @@
-"""The demo's census: one open round, "2024 第二轮摸排", with counties at every stage, so the
-city's progress page (调度推进) shows real figures. Submissions list existing demo members
+"""The demo's census: after the first round (which built the ledger, see
+:mod:`liudong.demo.census_import`), one open round, "2024 第二轮摸排", with counties at every
+stage (committed, checked, a file refused, one replaced by a later file, not yet submitted),
+so the city's progress page (调度推进) shows real figures. Submissions list existing demo members
 as "unchanged" rows (the ledger's figures stay the seed's), a few rejected rows with their
 problems, and one person claimed by both 泾川 and 灵台 in each direction."""
 
@@ -35,6 +37,7 @@ PLAN: dict[str, tuple[str, str, int]] = {
     "620826": ("jingning", SubmissionState.VALIDATED, 1),
     "620825": ("zhuanglang", SubmissionState.REJECTED, 0),
 }
+SUPERSEDED_IN = "620826"  # 静宁's first file of the round was replaced by its second
 PROBLEMS = [
     ("公民身份号码", "B", "id_number_check", "身份证号码最后一位校验不符：请检查是否输错。"),
     ("流动原因", "O", "required", "“流动原因”为必填项。"),
@@ -123,9 +126,34 @@ def _build(today: datetime.date) -> CensusRound:
         subs[code] = sub
     _claim(subs["620821"], "620822")
     _claim(subs["620822"], "620821")
+    _superseded(subs[SUPERSEDED_IN])
     with audit.action("demo.census"):
         audit.record("action", census_round, detail=f"demo census: {len(subs)} submissions")
     return census_round
+
+
+def _superseded(later: CensusSubmission) -> None:
+    """The county's first file of the round, replaced by its later one before any commit
+    (the progress page lists it in the county's history as replaced)."""
+    uploaded = later.uploaded_at - datetime.timedelta(days=2, hours=3)
+    sub = CensusSubmission.objects.create(
+        round=later.round,
+        county=later.county,
+        file_name=f"{later.county.place.name if later.county.place_id else ''}摸排表（初稿）.xlsx",
+        file_size=max(later.file_size - 3_000, 10_000),
+        uploaded_by=later.uploaded_by,
+        state=SubmissionState.SUPERSEDED,
+        phase=Phase.DONE,
+        language="zh-hans",
+    )
+    sub.uploaded_at = uploaded
+    sub.rows_total = sub.rows_done = later.rows_total - 3
+    sub.rows_unchanged = max(0, later.rows_unchanged - 9)
+    sub.rows_rejected = sub.rows_total - sub.rows_unchanged
+    sub.problem_count = sub.rows_rejected
+    sub.validated_at = sub.heartbeat_at = uploaded + datetime.timedelta(minutes=2)
+    sub.message = "已由同一轮次的新文件替换。"
+    sub.save()
 
 
 def _claim(sub: CensusSubmission, other_code: str) -> None:

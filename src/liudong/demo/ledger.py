@@ -918,6 +918,7 @@ def build_ledger(
 
 @transaction.atomic
 def _build(total: int, seed: int, today: datetime.date) -> None:
+    from liudong.demo import census_import
     from liudong.members import alerts
 
     builder = _Builder(total, seed, today)
@@ -947,7 +948,8 @@ def _build(total: int, seed: int, today: datetime.date) -> None:
         if plan.history
     }
     history = {n: f for n, f in history.items() if f is not None}
-    _write(members, flows, history, today)
+    # Through the census importer, county by county (issue 12, item 3).
+    census_import.write(members, flows, history, today)
     all_flows = list(history.values()) + flows
     contacts = [c for flow in all_flows for c in builder.contacts(flow)]
     Contact.objects.bulk_create(contacts, batch_size=2000)

@@ -1,9 +1,10 @@
 """Export a ledger view to .xlsx: exactly the filtered rows, scoped, masked unless revealed.
 
 The sheet is a data format as much as a report: Chinese headers like the paper ledger, a
-hidden key column ("F123/M45": flow record and member) so a re-import updates rather than
-duplicates, dates as dates, the header row frozen. Written in openpyxl's write-only mode,
-row by row from a database cursor, so a county's whole ledger fits in little memory.
+hidden key column (flow record and member, signed: :mod:`liudong.members.keys`) so a
+re-import through the census updates exactly the rows it names rather than duplicating
+them, dates as dates, the header row frozen. Written in openpyxl's write-only mode, row by
+row from a database cursor, so a county's whole ledger fits in little memory.
 
 Every cell goes through the project's one cell writer (:mod:`liudong.core.xlsx`): text that
 a spreadsheet could take for a formula is stored as text, never evaluated.
@@ -23,6 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from liudong.codes import queries as codes
 from liudong.core import audit, masking, xlsx
+from liudong.members import keys
 from liudong.members.filters import LedgerFilter
 from liudong.members.models import Direction, FlowRecord, FlowScope, FlowStatus, Membership
 from liudong.members.queries import Ledger, get_ledger, ledger_rows
@@ -42,7 +44,8 @@ def row_key(flow: FlowRecord) -> str:
 
 
 def key_of(flow_id: int, member_id: int) -> str:
-    return f"F{flow_id}/M{member_id}"
+    """Signed (:mod:`liudong.members.keys`): the census takes back exactly these rows."""
+    return keys.record_key(flow_id, member_id)
 
 
 # The columns read per row: plain values (no model instances), so a big export spends its

@@ -52,6 +52,16 @@ class Dashboard:
     target: Target
     rows: list[OrgRow]
     rows_total: OrgRow | None
+    # The census figure (issue 12, item 3): people found by the most recent complete round.
+    census: dict[str, Any] | None = None
+
+    @property
+    def members_found(self) -> int:
+        """People found by the latest complete census round (in this organization); the
+        open records (在册, ``members_open``) when no round is complete yet."""
+        if self.census is None:
+            return self.tallies["all"].total
+        return int(self.census["members_found"])
 
     @property
     def coverage(self) -> list[Coverage]:
@@ -81,7 +91,9 @@ class Dashboard:
             "basis": self.basis,
             "filters": self.filters.params(),
             "day": self.today.isoformat(),
-            "members_found": self.tallies["all"].total,
+            "members_found": self.members_found,
+            "members_open": self.tallies["all"].total,
+            "members_found_round": self.census,
             "totals": {k: t.as_dict() for k, t in self.tallies.items()},
             "by_scope": {k: t.as_dict() for k, t in self.by_scope.items()},
             "coverage": [c.as_dict() for c in self.coverage],
@@ -203,7 +215,20 @@ def _dashboard(
         ),
         rows=rows,
         rows_total=rows_total,
+        census=census_found(user, org),
     )
+
+
+def census_found(user: Any, org: Organization) -> dict[str, Any] | None:
+    """The latest complete census round and the people it found within ``org`` (counties
+    under it; below a county, the found people whose home or receiving side is in it)."""
+    from liudong.census import queries as census
+
+    latest = census.latest_complete_round()
+    if latest is None:
+        return None
+    found = census.members_found(user, latest.pk, org_path=org.path)
+    return {"id": latest.pk, "name": latest.name, "members_found": found}
 
 
 def _co_managed(user: Any, org: Organization, flt: FigureFilter, from_rollup: bool) -> int:

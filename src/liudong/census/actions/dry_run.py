@@ -20,7 +20,7 @@ from liudong.census.actions._common import (
 )
 from liudong.census.actions.submissions import _clear_results, _drop_open_claims
 from liudong.census.checker import FileContext
-from liudong.census.columns import BY_KEY
+from liudong.census.columns import BY_KEY, KEY_HEADER
 from liudong.census.models import (
     CensusConflict,
     CensusEntry,
@@ -38,10 +38,11 @@ from liudong.members import elsewhere
 
 def _problem(submission: CensusSubmission, sheet: Any, row: int | None, key: Any, p: Any) -> Any:
     column = BY_KEY.get(key or "")
+    header = column.header if column else KEY_HEADER if key == "record_key" else ""
     return CensusProblem(
         submission=submission,
         row_number=row,
-        column=column.header if column else "",
+        column=header,
         column_letter=sheet.letter(key) if sheet is not None and row else "",
         code=p.code[:40],
         message=p.message[:500],

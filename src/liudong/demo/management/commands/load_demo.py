@@ -36,6 +36,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         counts = ledger.build_ledger(total=options["members"])
         self._print_counts(counts, time.perf_counter() - started)
+        self._print_demo_round()
         census_round = census.build_census()
         self.stdout.write(
             f"Census: round “{census_round.name}” with "
@@ -61,6 +62,23 @@ class Command(BaseCommand):
         for login in logins:
             self.stdout.write(f"  {login.username:<14} {login.role:<17} {login.organization}")
         self._print_member_phones()
+
+    def _print_demo_round(self) -> None:
+        from liudong.census import queries
+        from liudong.census.models import CensusRound
+        from liudong.core.scope import SYSTEM
+        from liudong.demo.census_import import ROUND_NAME
+
+        found = CensusRound.objects.filter(name=ROUND_NAME).first()
+        if found is None:  # a ledger loaded before the demo entered through the census
+            return
+        (figures,) = queries.round_figures(SYSTEM, [found])
+        files = found.submissions.filter(state="committed").count()
+        self.stdout.write(
+            f"Census: the ledger entered through round “{found.name}”: {files} county files "
+            f"committed, {figures.members_found} members found"
+            f"{' (complete)' if figures.complete else ''}."
+        )
 
     def _print_member_phones(self) -> None:
         from liudong.accounts.models import Role, User
