@@ -15,6 +15,7 @@ from liudong.census.columns import COLUMNS, template_header
 from liudong.census.models import CensusSubmission
 from liudong.core.errors import DomainError
 from liudong.core.scope import SYSTEM
+from liudong.members.idnumber import check_character
 from liudong.members.models import Member
 
 from .conftest import fresh_ids, row, upload, workbook_bytes
@@ -138,10 +139,15 @@ def test_merged_cells_reject_their_rows(run_file: Any, branch: Any) -> None:
 
 
 def _digits_only() -> str:
-    """A fresh ID number whose check character is a digit (one ending in X is no number)."""
-    while not (good := fresh_ids(1)[0]).isdigit():
-        pass
-    return good
+    """A fresh ID number whose check character is a digit (one ending in X is no number) and
+    whose number, once kept as a double, is no valid ID number (1 in 11 would be)."""
+    while True:
+        good = fresh_ids(1)[0]
+        if not good.isdigit():
+            continue
+        damaged = f"{int(float(good)):018d}"
+        if check_character(damaged[:17]) != damaged[17]:
+            return good
 
 
 def test_id_number_stored_as_float_is_explained(run_file: Any, branch: Any) -> None:

@@ -15,8 +15,9 @@ from django.utils import timezone
 from liudong.accounts.models import PhoneCode
 from liudong.analytics import figures
 from liudong.analytics.figures import definitions
+from liudong.census.models import CensusConflict, CensusRound, CensusSubmission
 from liudong.demo import checkins, ledger, tree
-from liudong.members.models import Alert, Contact, FlowRecord, Handoff, Member
+from liudong.members.models import Alert, Contact, FlowRecord, Handoff, Member, Transfer
 from liudong.stations.models import CheckIn
 
 pytestmark = pytest.mark.django_db
@@ -26,10 +27,13 @@ def _full_demo() -> None:
     """The full-size demo ledger instead of the small one (rolled back after the test)."""
     CheckIn.objects.all().delete()
     PhoneCode.objects.filter(member__isnull=False).delete()
-    for model in (Alert, Handoff, Contact):
+    for model in (Transfer, Alert, Handoff, Contact):
         model.objects.all().delete()
     FlowRecord.objects.all().delete()
     Member.objects.all().delete()
+    # The demo ledger enters through the census (decision 102): its rounds go with it.
+    for model in (CensusConflict, CensusSubmission, CensusRound):
+        model.objects.all().delete()
     ledger._build(ledger.FULL_TOTAL, tree.SEED, timezone.localdate())
     checkins.build_check_ins(seed=tree.SEED)
     cache.clear()
