@@ -369,7 +369,7 @@ def test_lifecycle_endpoints(demo: Any, jc_flow: FlowRecord) -> None:
     returned = client.post(f"{url}return/", {"on": "2025-01-20", "reason": "返乡"})
     assert returned.status_code == 200, returned.content
     assert returned.json()["is_open"] is False and returned.json()["closed_on"] == "2025-01-20"
-    _error(client.post(f"{url}transfer/", {"reason": "x"}), 400, "transition_not_allowed", "status")
+    _error(client.post(f"{url}transfer/", {"reason": "x"}), 400, "use_transfers")
     verbs = set(
         AuditEvent.objects.filter(
             content_type__model="flowrecord", object_id=str(jc_flow.pk)
@@ -381,8 +381,16 @@ def test_lifecycle_endpoints(demo: Any, jc_flow: FlowRecord) -> None:
 def test_transfer_and_suspend_endpoints(demo: Any, jc_member: Member, lt_member: Member) -> None:
     jingchuan, lingtai = api(demo, "jingchuan"), api(demo, "lingtai")
     transfer = make_flow(demo("user:jingchuan"), jc_member)
-    done = jingchuan.post(f"{FLOWS}{transfer.pk}/transfer/", {"reason": "转入西安雁塔区"})
-    assert done.status_code == 200 and done.json()["status"] == "transferred"
+    # The old door closed the record without the receiving side: it now points to the queue.
+    _error(
+        jingchuan.post(f"{FLOWS}{transfer.pk}/transfer/", {"reason": "转入西安雁塔区"}),
+        400,
+        "use_transfers",
+    )
+    transfer.refresh_from_db()
+    assert transfer.is_open
+    _error(lingtai.post(f"{FLOWS}{transfer.pk}/transfer/", {"reason": "x"}), 404, "not_found")
+    actions.mark_transferred(by=demo("user:jingchuan"), flow=transfer, reason="转入西安雁塔区")
     suspend = make_flow(demo("user:lingtai"), lt_member)
     _error(
         lingtai.post(f"{FLOWS}{suspend.pk}/suspend/", {"reason": "x"}),

@@ -7,6 +7,7 @@ import datetime
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from liudong.accounts.models import CAPABILITIES, Role
@@ -151,10 +152,11 @@ def test_member_role_gets_403_even_on_their_own_record(login: Any, data: Ledger,
 def test_steps_offered_are_those_the_status_allows(login: Any, data: Ledger) -> None:
     client = login("jingchuan")
     html = client.get(detail(data.zhaoliu.member_id)).content.decode()  # registered
-    for step in ("check_in", "returned", "transferred", "lost"):
+    for step in ("check_in", "returned", "lost"):
         assert f'id="step-{step}"' in html, step
-    for step in ("found", "suspended"):
+    for step in ("found", "suspended", "transferred"):  # a transfer: the queue (decision 98)
         assert f'id="step-{step}"' not in html, step
+    assert reverse("members:transfer_create", args=[data.zhaoliu.member_id]) in html
     html = client.get(detail(data.wangwu.member_id)).content.decode()  # lost contact
     for step in ("found", "returned", "suspended"):
         assert f'id="step-{step}"' in html, step
@@ -252,8 +254,12 @@ def test_illegal_transition_is_refused_and_nothing_changes(login: Any, data: Led
 
 def test_step_errors_go_under_their_fields(login: Any, data: Ledger) -> None:
     client = login("jingchuan")
-    response = transition(client, data.zhaoliu, target="transferred")
-    assert field_errors(response, "reason")  # a transfer needs a reason
+    # A transfer of membership is not a step of its own: its form is the queue's.
+    response = transition(client, data.zhaoliu, target="transferred", reason="转出")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("members:transfer_create", args=[data.zhaoliu.member_id])
+    data.zhaoliu.refresh_from_db()
+    assert data.zhaoliu.is_open
     tomorrow = (TODAY() + datetime.timedelta(days=1)).isoformat()
     response = transition(client, data.zhaoliu, target="returned", on=tomorrow)
     assert field_errors(response, "on")

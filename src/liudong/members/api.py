@@ -360,11 +360,18 @@ class FlowRecordViewSet(
     @extend_schema(
         request=TransitionSerializer,
         responses=FlowRecordSerializer,
-        summary="Membership transferred; the record closes (reason required)",
+        summary="Replaced by /api/v1/transfers/: always refused with `use_transfers`",
+        deprecated=True,
     )
     @action(detail=True, methods=["post"])
     def transfer(self, request: Request, pk: Any = None, version: Any = None) -> Response:
-        return self._transition(request, actions.mark_transferred)
+        # A transfer of membership waits for the receiving side (decision 98): no door
+        # closes the record without the queue.
+        self.get_object()  # what the caller may not see stays a 404
+        raise DomainError(
+            "use_transfers",
+            _("A transfer of membership goes through the transfers: POST /api/v1/transfers/."),
+        )
 
     @extend_schema(
         request=TransitionSerializer,

@@ -349,13 +349,6 @@ STEPS: dict[str, Step] = {
         Step("found", gettext_lazy("Found again"), "person-check", _plain(actions.mark_found)),
         Step("returned", gettext_lazy("Returned"), "house-door", _plain(actions.mark_returned)),
         Step(
-            "transferred",
-            gettext_lazy("Transferred"),
-            "arrow-left-right",
-            _plain(actions.mark_transferred),
-            True,
-        ),
-        Step(
             "lost",
             gettext_lazy("Lost contact"),
             "question-circle",
@@ -399,7 +392,6 @@ def steps_allowed(flow: FlowRecord | None, user: Any = None) -> list[Step]:
         "found": flow.status == FlowStatus.LOST
         and bool(allowed & {FlowStatus.MANAGED, FlowStatus.REGISTERED}),
         "returned": FlowStatus.RETURNED in allowed,
-        "transferred": FlowStatus.TRANSFERRED in allowed,
         "lost": FlowStatus.LOST in allowed,
         "suspended": FlowStatus.SUSPENDED in allowed,
     }
@@ -568,6 +560,9 @@ def flow_transition(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     target = (request.POST.get("target") or request.GET.get("target") or "").strip()
+    if target == FlowStatus.TRANSFERRED:
+        # A transfer of membership goes through the queue (decision 98): its own form.
+        return redirect("members:transfer_create", flow.member_id)
     step = step_for(target, flow)
     if step is not None and not may(request.user, flow, step.act):
         raise PermissionDenied  # the lifecycle is the home side's; check-in is either side's
