@@ -81,7 +81,7 @@ def ours(user: Any, root: Any, *, from_rollup: bool | None = None) -> dict[str, 
     return {
         "overdue": board["totals"]["all"]["overdue"],
         "row_overdue": {r["organization"]: r["overdue"] for r in board["rows"]},
-        "found": board["members_found"],
+        "found": board["members_open"],  # the census figure needs a round: the open count
         "liaison": board["outflow_under_liaison_stations"],
         "service": board["inflow_under_service_stations"],
         "rows": {r["organization"]: r["found"] for r in board["rows"]},
@@ -107,7 +107,7 @@ def filtered(user: Any, root: Any) -> dict[str, Any]:
     flt = figures.FigureFilter(reason=FILTER_REASON, period=filter_period())
     board = figures.dashboard(user, root, flt).as_dict()
     return {
-        "found": board["members_found"],
+        "found": board["members_open"],  # the census figure needs a round: the open count
         "overdue": board["totals"]["all"]["overdue"],
         "rows": {r["organization"]: (r["found"], r["overdue"]) for r in board["rows"]},
         "managed": board["totals"]["all"]["managed"],
@@ -229,9 +229,12 @@ def limit(
     """The hand-written answer: ``sql`` is the raw GROUP BY over the records, or (with
     ``fix``, the overdue correction) the sum over the rollup."""
     from django.db import connection
+    from django.utils import timezone
 
-    from liudong.analytics.figures import tuned_for_aggregates
+    from liudong.analytics.figures import definitions, tuned_for_aggregates
     from liudong.members.overdue import overdue_cutoff
+
+    since = timezone.localdate() - datetime.timedelta(days=definitions.CONTACT_PERIOD_DAYS)
 
     table = "analytics_flowtally" if fix else "members_flowrecord"
     count = "sum(n)" if fix else "count(*)"
@@ -252,10 +255,27 @@ def limit(
                 cursor.fetchall()
             rows = [row[:7] for row in rows]
         cursor.execute(
-            "SELECT s.code, s.kind, s.place_id, s.lng, s.lat, o.code FROM stations_station s "
+            "SELECT s.code, s.kind, s.place_id, s.lng, s.lat, o.code, s.id, s.branch_id "
+            "FROM stations_station s "
             "JOIN orgs_organization o ON o.id = s.branch_id WHERE s.status = 'open'"
         )
         stations = cursor.fetchall()
+        # Served by a station (analytics/figures/definitions.py, decision 95): attached to its
+        # branch, an active check-in there, or a contact by its branch in the last year.
+        served = {}
+        for kind, direction in (("liaison", "outflow"), ("service", "inflow")):
+            ids = [row[6] for row in stations if row[1] == kind]
+            kind_branches = [row[7] for row in stations if row[1] == kind]
+            cursor.execute(
+                "SELECT count(*) FROM members_flowrecord f WHERE f.is_open AND f.direction = %s "
+                "AND (f.inflow_organization_id = ANY(%s) OR EXISTS (SELECT 1 FROM "
+                "stations_checkin c WHERE c.flow_id = f.id AND c.status IN ('pending', "
+                "'confirmed') AND c.station_id = ANY(%s)) OR EXISTS (SELECT 1 FROM "
+                "members_contact k WHERE k.flow_id = f.id AND k.organization_id = ANY(%s) "
+                "AND k.contacted_on >= %s))",
+                [direction, kind_branches, ids, kind_branches, since],
+            )
+            served[kind] = cursor.fetchone()[0]
         cursor.execute(
             f"SELECT inflow_organization_id, status, {count} FROM {table} "
             f"WHERE {where} AND inflow_organization_id = ANY(%s) GROUP BY 1, 2",
@@ -268,20 +288,16 @@ def limit(
         cursor.fetchall()
         cursor.execute("SELECT * FROM analytics_coveragetarget")
         cursor.fetchall()
-    liaison_prefectures = {p[:4] for _c, kind, p, *_rest in stations if kind == "liaison"}
-    service_prefectures = {p[:4] for _c, kind, p, *_rest in stations if kind == "service"}
     found = sum(r[5] for r in rows)
     by_row: dict[Any, int] = {}
     provinces: dict[str, int] = {}
-    liaison = service = managed = 0
+    managed = 0
     for key, direction, _scope, status, prefecture, n, _overdue in rows:
         by_row[key] = by_row.get(key, 0) + n
         managed += n if status == "managed" else 0
         if direction == "outflow":
             provinces[prefecture[:2]] = provinces.get(prefecture[:2], 0) + n
-            liaison += n if prefecture in liaison_prefectures else 0
-        elif prefecture in service_prefectures:
-            service += n
+    liaison, service = served["liaison"], served["service"]
     return {"found": found, "liaison": liaison, "service": service, "by_row": by_row,
             "provinces": provinces, "managed": managed}  # fmt: skip
 
