@@ -131,3 +131,27 @@ def test_every_headline_figure_has_one_written_definition(login: Any) -> None:
         assert body["definitions"][key]["text"], key
     page = login("city").get("/statistics/dashboard/").content.decode()
     assert 'data-definition="outflow_under_liaison_stations"' in page
+
+
+def test_the_fast_count_is_the_definitions_records_counted_once(demo: Any, branch: Any) -> None:
+    """``served`` counts from the union of the served ids: a record that is attached,
+    checked in and contacted at once counts once, as in ``served_records``."""
+    station, lanzhou = demo("620800-LD05"), _station(demo, "620800-LD05")
+    every, checked, contacted, twice, alone = (_member_in_yanta(branch, n) for n in range(20, 25))
+    FlowRecord.objects.filter(pk=every.pk).update(inflow_organization=station, status="managed")
+    for flow in (every, checked, twice):
+        CheckIn.objects.create(member=flow.member, flow=flow, station=lanzhou, status="pending")
+    for flow in (every, contacted, twice, twice):
+        Contact.objects.create(flow=flow, contacted_on=TODAY, method="phone", organization=station)
+    city, county = demo("user:city"), demo("620821")
+    records = definitions.served_records(city, county, definitions.LIAISON)
+    expected: dict[str, int] = {}
+    for status in records.values_list("status", flat=True):
+        expected[status] = expected.get(status, 0) + 1
+    tally = definitions.served(city, county, definitions.LIAISON)
+    assert alone.pk not in set(records.values_list("pk", flat=True))
+    assert {every.pk, checked.pk, contacted.pk, twice.pk} <= set(
+        records.values_list("pk", flat=True)
+    )
+    assert tally.total == sum(expected.values())
+    assert tally.managed == expected.get("managed", 0) >= 1
