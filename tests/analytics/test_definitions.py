@@ -134,8 +134,9 @@ def test_every_headline_figure_has_one_written_definition(login: Any) -> None:
 
 
 def test_the_fast_count_is_the_definitions_records_counted_once(demo: Any, branch: Any) -> None:
-    """``served`` counts from the union of the served ids: a record that is attached,
-    checked in and contacted at once counts once, as in ``served_records``."""
+    """``served`` (the dashboard's count) counts a record that is attached, checked in
+    and contacted at once only once, as ``served_records`` lists it: a guard for any
+    faster form of the count."""
     station, lanzhou = demo("620800-LD05"), _station(demo, "620800-LD05")
     every, checked, contacted, twice, alone = (_member_in_yanta(branch, n) for n in range(20, 25))
     FlowRecord.objects.filter(pk=every.pk).update(inflow_organization=station, status="managed")

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from liudong.analytics.figures import reader
 from liudong.analytics.figures.coverage import Tally
 from liudong.analytics.figures.filters import FigureFilter
-from liudong.members.models import Contact, Direction, FlowRecord
+from liudong.members.models import Contact, Direction
 from liudong.orgs.models import Organization
 
 # The period of "a recorded contact by its staff": a year up to the day of the figures.
@@ -173,27 +173,6 @@ def served_records(
     )
 
 
-def _served_ids(kind: str, since: datetime.date) -> QuerySet:
-    """The ids of the records the open stations of ``kind`` serve, as one ``UNION`` of three
-    small sets: open records attached to their branches (the partial index on the
-    receiving side), active check-ins there, contacts by their branches on or after
-    ``since``."""
-    from liudong.stations.models import ACTIVE_CHECK_IN, CheckIn, Station, StationStatus
-
-    stations = Station.objects.filter(status=StationStatus.OPEN, kind=kind)
-    branches = list(
-        stations.filter(branch__isnull=False).values_list("branch_id", flat=True).order_by()
-    )
-    attached = FlowRecord.objects.filter(is_open=True, inflow_organization_id__in=branches)
-    checked_in = CheckIn.objects.filter(station__in=stations, status__in=ACTIVE_CHECK_IN)
-    contacted = Contact.objects.filter(organization_id__in=branches, contacted_on__gte=since)
-    return (
-        attached.order_by()
-        .values("id")
-        .union(checked_in.order_by().values("flow_id"), contacted.order_by().values("flow_id"))
-    )
-
-
 def served(
     user: Any,
     org: Organization,
@@ -202,17 +181,10 @@ def served(
     *,
     today: datetime.date | None = None,
 ) -> Tally:
-    """:func:`served_records` counted by status, driven from the served ids
-    (:func:`_served_ids`) rather than by testing every open record against the three
-    relationships (an ``OR`` of sub-queries no index answers). The same records as
-    :func:`served_condition` (a test)."""
-    today = today or timezone.localdate()
-    since = today - datetime.timedelta(days=CONTACT_PERIOD_DAYS)
-    direction = Direction.OUTFLOW if kind == LIAISON else Direction.INFLOW
-    records = reader.open_records(user, org, flt).filter(direction=direction)
+    """:func:`served_records` counted by status."""
     tally = Tally()
     rows = (
-        records.filter(pk__in=_served_ids(kind, since))
+        served_records(user, org, kind, flt, today=today)
         .values_list("status")
         .annotate(n=Count("id"))
         .order_by()
