@@ -108,13 +108,6 @@ def _checked(
     return chunk
 
 
-def _in_scope(member: Member, county_path: str) -> bool:
-    for org in (member.home_organization, member.inflow_organization):
-        if org is not None and org.path.startswith(county_path):
-            return True
-    return False
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime.date):
         return value.isoformat()
@@ -210,7 +203,7 @@ def sort_chunk(submission: CensusSubmission, rows: list[CheckedRow]) -> Sorted:
     for row in good:
         member = members.get(row.id_number_index)
         other = others.get(row.id_number_index)
-        if (member is not None and not _in_scope(member, county_path)) or (
+        if (member is not None and not keys.in_county(member, county_path)) or (
             member is None and other is not None
         ):
             result.conflicts.append((row, member.pk if member else None, other))

@@ -55,12 +55,12 @@ def load(ctx: Any, raws: list[tuple[int, dict[str, Any]]]) -> None:
     ctx.records = _flows(wanted) if wanted else {}
 
 
-def owns(county: Any, flow: FlowRecord) -> bool:
-    """Whether the county may change the record's member: its home or receiving side is in
-    the county (as the census's matching rule, :func:`liudong.census.importer._in_scope`)."""
-    member = flow.member
+def in_county(member: Any, county_path: str) -> bool:
+    """Whether a county may change this member through the census: the organization holding
+    the membership or the receiving one is in the county. The census's one matching rule,
+    for unkeyed rows (:mod:`liudong.census.importer`) and keyed ones alike."""
     for org in (member.home_organization, member.inflow_organization):
-        if org is not None and org.path.startswith(county.path):
+        if org is not None and org.path.startswith(county_path):
             return True
     return False
 
@@ -146,7 +146,7 @@ def prepare(ctx: Any, raw: dict[str, Any]) -> tuple[dict[str, Any], str | None, 
         flow = ctx.records[flow_id] = _flows({flow_id}).get(flow_id)  # type: ignore[assignment]
     if flow is None or flow.member_id != member_id:
         return raw, None, ("record_key", "record_gone", _record_gone())
-    if not owns(ctx.county, flow):
+    if not in_county(flow.member, ctx.county.path):
         return raw, None, (None, "record_not_yours", _not_yours())
     if not flow.is_open:
         return raw, None, (None, "record_closed", _record_closed())

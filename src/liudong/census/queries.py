@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from liudong.census.models import (
     CensusConflict,
@@ -16,7 +16,7 @@ from liudong.census.models import (
     ConflictState,
     SubmissionState,
 )
-from liudong.core.scope import visible_to
+from liudong.core.scope import Scope, ScopeKind, rule_for, scope_filter, visible_to
 from liudong.members.models import Member
 from liudong.orgs.models import Organization, OrgKind
 
@@ -194,10 +194,9 @@ def members_found(user: Any, round_id: int, org_path: str = "") -> int:
         if under.exists():
             committed = under
         else:
-            ours = Member.objects.filter(
-                Q(home_organization__path__startswith=org_path)
-                | Q(inflow_organization__path__startswith=org_path)
-            ).values("id_number_index")
+            # The members this organization sees, by the gate's own rule for members.
+            within = scope_filter(Scope(ScopeKind.SUBTREE, roots=(org_path,)), rule_for(Member))
+            ours = Member.objects.filter(within).values("id_number_index")
             entries = entries.filter(id_number_index__in=ours)
             committed = every
     entries = entries.filter(submission__in=committed.values("pk"))

@@ -28,7 +28,6 @@ from faker.providers.person.zh_CN import Provider as ChineseNames
 from liudong.accounts.models import Role, User
 from liudong.analytics.figures.definitions import CONTACT_PERIOD_DAYS
 from liudong.core import audit, crypto
-from liudong.core.scope import SYSTEM
 from liudong.demo import tree
 from liudong.members import actions
 from liudong.members.idnumber import check_character
@@ -821,54 +820,6 @@ class _Builder:
                 handoff.resolved_at = min(now, raised + datetime.timedelta(days=rng.randint(1, 10)))
             rows.append(handoff)
         return rows
-
-
-MEMBER_KEYS = (
-    "name", "sex", "ethnicity", "birth_date", "id_number", "id_number_index",
-    "id_number_masked", "phone", "phone_index", "phone_masked", "education", "joined_on",
-    "membership", "home_organization_name",
-)  # fmt: skip
-FLOW_KEYS = (
-    "direction", "destination_address", "employer", "reason", "left_on", "expected_return_on",
-    "status", "status_changed_on", "status_reason", "managed_on", "last_contact_on",
-    "closed_on",
-)  # fmt: skip
-
-
-def _stay(flow: FlowRecord) -> dict[str, Any]:
-    values = {name: getattr(flow, name) for name in FLOW_KEYS}
-    values["origin_place"] = flow.origin_place_id
-    values["destination_place"] = flow.destination_place_id
-    values["inflow_organization"] = flow.inflow_organization_id
-    return values
-
-
-def _write(
-    members: list[Member],
-    flows: list[FlowRecord],
-    history: dict[int, FlowRecord],
-    today: datetime.date,
-) -> None:
-    """Members, their open records and their closed earlier ones through the ledger's writer
-    (which derives the search key, flow scopes, the records' home side and the members'
-    inflow side); the made objects get their keys, for contacts and hand-offs."""
-    rows = []
-    for n, (member, flow) in enumerate(zip(members, flows, strict=True)):
-        values = {name: getattr(member, name) for name in MEMBER_KEYS}
-        values["home_organization"] = member.home_organization_id
-        values["home_place"] = member.home_place_id
-        values["user"] = member.user_id
-        earlier = [_stay(history[n])] if n in history else []
-        rows.append(actions.LedgerRow(member=values, flow=_stay(flow), history=earlier))
-    # The load is one audit row (below), not one per member: its stays began long ago.
-    written = actions.write_rows(rows, by=SYSTEM, audited=False, today=today)
-    for n, (member, flow) in enumerate(zip(members, flows, strict=True)):
-        member.pk = flow.member_id = written.member_ids[n]
-        member.inflow_organization_id = flow.inflow_organization_id
-        flow.pk = written.flow_ids[n]
-        if n in history:
-            history[n].pk, history[n].member_id = written.history_ids[n][0], member.pk
-        member._state.adding = flow._state.adding = False
 
 
 def _count_open(flows: Any) -> dict[str, int]:
