@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _inserts(queries_run: Any) -> list[str]:
-    table = Notification._meta.db_table
-    return [q["sql"] for q in queries_run if q["sql"].startswith("INSERT") and table in q["sql"]]
+    into = f"INSERT INTO {connection.ops.quote_name(Notification._meta.db_table)}"
+    return [q["sql"] for q in queries_run if into in q["sql"]]
 
 
 def test_many_recipients_in_one_insert(demo: Any, hello_kind: str) -> None:
@@ -33,6 +33,8 @@ def test_many_recipients_in_one_insert(demo: Any, hello_kind: str) -> None:
         written = actions.notify(staff, hello_kind, params={"name": "x"}, by=SYSTEM)
     assert written == expected
     assert len(_inserts(run.captured_queries)) == 1
+    if connection.vendor == "postgresql":  # the audit row in the same statement
+        assert len(run.captured_queries) == 1
     assert Notification.objects.filter(kind=hello_kind).count() == expected
     notified = Notification.objects.filter(kind=hello_kind).values_list("recipient", flat=True)
     assert set(notified) == set(staff.values_list("pk", flat=True))
