@@ -98,6 +98,14 @@ def relocate_station(
         raise DomainError(
             "too_long", _("At most %(limit)d characters.") % {"limit": 200}, "address"
         )
+    same = (place.pk, address, lng, lat) == (
+        station.place_id,
+        station.address,
+        station.lng,
+        station.lat,
+    )
+    if same:
+        raise DomainError("same_location", _("This is where the station already is."), "address")
     on = _day(on, station)
     current = StationLocation.objects.filter(station=station, to_on__isnull=True).first()
     if current is not None and on <= current.from_on:
@@ -107,14 +115,6 @@ def relocate_station(
             % {"date": current.from_on.isoformat()},
             "on",
         )
-    same = (place.pk, address, lng, lat) == (
-        station.place_id,
-        station.address,
-        station.lng,
-        station.lat,
-    )
-    if same:
-        raise DomainError("same_location", _("This is where the station already is."), "address")
     with audit.action("station.relocate", actor=by, reason=reason):
         if current is not None:
             current.to_on = on - datetime.timedelta(days=1)
