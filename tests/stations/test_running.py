@@ -173,7 +173,11 @@ def test_relocation_keeps_the_history(demo):
     station.refresh_from_db()
     assert (station.place_id, station.address) == ("610104", "西安市莲湖区新址")
     old, new = station.locations.order_by("from_on")
-    assert (old.address, old.lng, old.to_on) == (FIELDS["address"], 108.95, datetime.date(2026, 5, 31))
+    assert (old.address, old.lng, old.to_on) == (
+        FIELDS["address"],
+        108.95,
+        datetime.date(2026, 5, 31),
+    )
     assert (new.from_on, new.to_on, new.reason) == (moved_on, None, "租约到期")
     assert "station.relocate" in verbs(station)
     with pytest.raises(DomainError) as error:  # before the last move
