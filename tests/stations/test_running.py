@@ -409,3 +409,19 @@ def test_another_county_sees_no_location_and_may_change_none(demo):
     assert not visible_to(jingchuan, lingtai).exists()
     assert not may(jingchuan, lingtai.first(), "change")
     assert visible_to(demo("user:station05"), StationLocation.objects.all()).count() == 1
+
+
+def test_a_hand_off_is_sent_only_for_a_side_in_the_senders_scope(demo):
+    from liudong.members.models import HandoffKind
+
+    station = Station.objects.get(code="620800-ST05")  # 泾川's, in Xi'an
+    flow = attach(demo, station, "620822")  # a 灵台 member
+    with pytest.raises(DomainError) as error:  # 泾川 speaking for 灵台's branch
+        ledger.raise_handoff(
+            by=demo("user:jingchuan"),
+            flow=flow,
+            kind=HandoffKind.VISIT,
+            from_organization=flow.home_organization,
+        )
+    assert error.value.code == "sender_not_a_side"
+    assert not Handoff.objects.filter(flow=flow).exists()

@@ -176,3 +176,34 @@ def test_close_page_says_what_blocks_it(login, demo):
     response = client.post(f"/stations/{station.pk}/close/", {"reason": "撤并"})
     assert response.status_code == 200
     assert Station.objects.get(pk=station.pk).status == StationStatus.OPEN
+
+
+def test_the_planned_station_opens_from_its_page(login):
+    station = Station.objects.get(code="620800-ST13")
+    client = login("city")
+    detail = client.get(f"/stations/{station.pk}/")
+    assert b'data-action="open-planned"' in detail.content
+    assert client.get(f"/stations/{station.pk}/open/").status_code == 200
+    response = client.post(f"/stations/{station.pk}/open/", {})
+    assert response.status_code == 302
+    station.refresh_from_db()
+    assert station.status == StationStatus.OPEN and station.branch_id is not None
+
+
+def test_relocate_and_suspend_pages(login):
+    station = Station.objects.get(code="620800-ST05")
+    client = login("jingchuan")
+    moved = client.post(
+        f"/stations/{station.pk}/relocate/",
+        {"place": "610104", "address": "莲湖区新址 1 号", "lng": "108.93", "lat": "34.27"},
+    )
+    assert moved.status_code == 302
+    detail = client.get(f"/stations/{station.pk}/").content.decode()
+    assert "莲湖区新址 1 号" in detail
+    assert station.locations.count() == 2
+    refused = client.post(f"/stations/{station.pk}/suspend/", {"reason": ""})
+    assert refused.status_code == 200 and refused.context["form"].errors["reason"]
+    done = client.post(f"/stations/{station.pk}/suspend/", {"reason": "装修"})
+    assert done.status_code == 302
+    station.refresh_from_db()
+    assert station.status == StationStatus.SUSPENDED

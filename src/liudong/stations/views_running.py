@@ -30,6 +30,11 @@ from liudong.stations.models import Station, StationStatus
 from liudong.stations.views import _station
 
 
+def _data(request: HttpRequest) -> Any:
+    """The posted form (bound even when empty: a step whose fields are all optional)."""
+    return request.POST if request.method == "POST" else None
+
+
 def may_open_stations(user: Any) -> bool:
     """Whether the page offers "Open a station" (the action checks again)."""
     return bool(getattr(user, "is_authenticated", False) and user.can("orgs.manage"))
@@ -52,7 +57,7 @@ def station_open(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     organizations = _running_organizations(request.user)
     form = StationOpenForm(
-        request.POST or None,
+        _data(request),
         organizations=organizations,
         initial={"organization": organizations.first(), "services": []},
     )
@@ -85,7 +90,7 @@ def station_edit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         raise PermissionDenied
     initial = {name: getattr(station, name) for name in only}
-    form = StationFactsForm(request.POST or None, only=only, initial=initial)
+    form = StationFactsForm(_data(request), only=only, initial=initial)
     if request.method == "POST" and form.is_valid():
         with acting(request, success=_("The station is changed."), form=form) as act:
             actions.update_station(by=request.user, station=station, **form.cleaned_data)
@@ -100,7 +105,7 @@ def station_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def station_relocate(request: HttpRequest, pk: int) -> HttpResponse:
     station = _station(request, pk)
     _require_change(request, station)
-    form = RelocateForm(request.POST or None, initial={"place": station.place})
+    form = RelocateForm(_data(request), initial={"place": station.place})
     if request.method == "POST" and form.is_valid():
         with acting(request, success=_("The station's new address is recorded."), form=form) as act:
             actions.relocate_station(by=request.user, station=station, **form.cleaned_data)
@@ -154,7 +159,7 @@ def station_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     station = _station(request, pk)
     _require_change(request, station)
     title, button, done = STEPS[step]
-    form = StatusForm(request.POST or None)
+    form = StatusForm(_data(request))
     if step == "open_planned":
         del form.fields["reason"]
     if request.method == "POST" and form.is_valid():
@@ -185,7 +190,7 @@ def station_staff(request: HttpRequest, pk: int) -> HttpResponse:
             role__in=(Role.STATION_STAFF, Role.BRANCH_SECRETARY), is_active=True
         ).exclude(organization=station.branch_id),
     ).order_by("username")
-    form = StaffForm(request.POST or None, users=users)
+    form = StaffForm(_data(request), users=users)
     if request.method == "POST" and form.is_valid():
         values = form.cleaned_data
         with acting(request, success=_("The account now works for the station."), form=form) as act:

@@ -39,7 +39,7 @@ def _require_running(by: Any, station: Station) -> Station:
             "not_running_side", _("Only the organization running the station can do this.")
         )
     return (
-        Station.objects.select_for_update()
+        Station.objects.select_for_update(of=("self",))
         .select_related("organization", "branch")
         .get(pk=station.pk)
     )
