@@ -207,3 +207,19 @@ def test_relocate_and_suspend_pages(login):
     assert done.status_code == 302
     station.refresh_from_db()
     assert station.status == StationStatus.SUSPENDED
+
+
+def test_a_member_scanning_a_suspended_station_is_told_so_and_cannot_check_in(demo):
+    from django.test import Client
+
+    from liudong.stations import actions
+
+    station = Station.objects.get(code="620800-ST05")
+    actions.suspend_station(by=demo("user:jingchuan"), station=station, reason="装修")
+    user, _member, _flow = member_with_account(demo)
+    client = Client()
+    client.force_login(user)
+    page = client.get(f"/s/{station.qr_token}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "本站点暂停服务" in page.content.decode()
+    client.post(f"/s/{station.qr_token}/", {"method": "qr"})
+    assert not station.check_ins.filter(member__user=user).exists()
