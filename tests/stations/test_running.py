@@ -384,11 +384,12 @@ def test_attach_an_existing_staff_account_and_refuse_a_member(demo):
     secretary = demo("user:secretary_jc")
     moved = actions.assign_staff(by=demo("user:jingchuan"), station=station, user=secretary)
     assert (moved.role, moved.organization_id) == (Role.STATION_STAFF, station.branch_id)
-    with pytest.raises(DomainError) as error:
-        actions.assign_staff(
-            by=demo("user:jingchuan"), station=station, user=demo("user:member_jc")
-        )
-    assert error.value.code == "not_staff_account"
+    for account in ("member_jc", "jingchuan"):  # a member's, an administrator's
+        with pytest.raises(DomainError) as error:
+            actions.assign_staff(
+                by=demo("user:jingchuan"), station=station, user=demo(f"user:{account}")
+            )
+        assert error.value.code == "not_staff_account"
 
 
 def test_another_county_and_staff_cannot_assign_staff(demo):

@@ -262,9 +262,10 @@ def assign_staff(
     if not by.can("users.manage"):
         raise PermissionDenied("forbidden", _("You may not manage user accounts."))
     if user is not None:
-        if user.role == Role.MEMBER or getattr(user, "is_superuser", False):
+        movable = (Role.STATION_STAFF, Role.BRANCH_SECRETARY)
+        if user.role not in movable or getattr(user, "is_superuser", False):
             raise DomainError(
-                "not_staff_account", _("Choose a staff account, not a member's."), "user"
+                "not_staff_account", _("Choose a station staff or branch secretary's account."), "user"
             )
         staff = accounts.update_user(
             by=by, user=user, role=Role.STATION_STAFF, organization=station.branch
