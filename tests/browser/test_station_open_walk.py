@@ -88,7 +88,22 @@ def test_city_opens_a_station_and_it_is_on_the_list_and_the_map(
         }"""
     )
     assert NAME in markers
+    page.goto(f"{base}/statistics/map/?area=620000")  # 甘肃: the new marker in 天水
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(800)  # the markers' ripple settles
     _shot(page, "5-map")
+
+    # 6. Closing a station whose check-ins await an answer: the page says so, and refuses.
+    busy = Station.objects.get(code="620800-ST05")
+    assert busy.check_ins.filter(status="pending").exists()
+    page.goto(f"{base}/stations/{busy.pk}/close/")
+    assert "待处理" in page.locator("[data-blocking]").inner_text()
+    page.fill("textarea[name=reason]", "撤并")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "待处理" in page.locator(".invalid-feedback, .alert-danger").first.inner_text()
+    assert Station.objects.get(pk=busy.pk).status == StationStatus.OPEN
+    _shot(page, "6-close-refused")
     assert not outside, outside
     assert not errors, errors
     context.close()

@@ -162,7 +162,10 @@ class StatusForm(forms.Form):
         label=_("Reason"), max_length=200, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     on = forms.DateField(
-        label=_("On"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Effective on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Empty: today."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

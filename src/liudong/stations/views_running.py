@@ -171,7 +171,8 @@ def station_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if step == "close" and station.status != StationStatus.CLOSED:
         from liudong.stations.queries import members_of
 
-        context["blocking"] = reasons_not_to_close(station)
+        # After a refused POST the refusal says the same above the form.
+        context["blocking"] = reasons_not_to_close(station) if request.method == "GET" else []
         context["handing_back"] = members_of(request.user, station).attached
     return _form_page(request, str(title), form, **context)
 

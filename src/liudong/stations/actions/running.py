@@ -265,7 +265,9 @@ def assign_staff(
         movable = (Role.STATION_STAFF, Role.BRANCH_SECRETARY)
         if user.role not in movable or getattr(user, "is_superuser", False):
             raise DomainError(
-                "not_staff_account", _("Choose a station staff or branch secretary's account."), "user"
+                "not_staff_account",
+                _("Choose a station staff or branch secretary's account."),
+                "user",
             )
         staff = accounts.update_user(
             by=by, user=user, role=Role.STATION_STAFF, organization=station.branch
