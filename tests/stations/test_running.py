@@ -426,3 +426,22 @@ def test_a_hand_off_is_sent_only_for_a_side_in_the_senders_scope(demo):
         )
     assert error.value.code == "sender_not_a_side"
     assert not Handoff.objects.filter(flow=flow).exists()
+
+
+def test_a_move_on_the_day_of_opening_corrects_the_address(demo):
+    station = open_station(demo)  # opened today
+    actions.relocate_station(
+        by=demo("user:jingchuan"),
+        station=station,
+        place=Place.objects.get(code="610113"),
+        address="西安市雁塔区小寨东路 1 号（更正）",
+        lng=108.951,
+        lat=34.221,
+    )
+    (location,) = station.locations.all()
+    assert (location.address, location.lng, location.to_on) == (
+        "西安市雁塔区小寨东路 1 号（更正）",
+        108.951,
+        None,
+    )
+    assert Station.objects.get(pk=station.pk).address == location.address

@@ -87,7 +87,8 @@ def relocate_station(
     reason: str = "",
 ) -> Station:
     """The station moves: its current location ends the day before ``on``, the new one
-    starts on ``on`` (the history stays, shown on its page)."""
+    starts on ``on`` (the history stays, shown on its page). On the very day the current
+    one started, the move corrects it instead."""
     station = _require_running(by, station)
     _require_status(station, "relocate")
     lng, lat = check_location(place, lng, lat)
@@ -108,26 +109,28 @@ def relocate_station(
         raise DomainError("same_location", _("This is where the station already is."), "address")
     on = _day(on, station)
     current = StationLocation.objects.filter(station=station, to_on__isnull=True).first()
-    if current is not None and on <= current.from_on:
+    if current is not None and on < current.from_on:
         raise DomainError(
             "date_before_last_move",
             _("The move must come after the station's last move (%(date)s).")
             % {"date": current.from_on.isoformat()},
             "on",
         )
+    values = {"place": place, "address": address, "lng": lng, "lat": lat}
     with audit.action("station.relocate", actor=by, reason=reason):
-        if current is not None:
-            current.to_on = on - datetime.timedelta(days=1)
-            current.save(update_fields=["to_on"])
-        StationLocation.objects.create(
-            station=station,
-            place=place,
-            address=address,
-            lng=lng,
-            lat=lat,
-            from_on=on,
-            reason=reason.strip()[:200],
-        )
+        if current is not None and on == current.from_on:
+            # The same day as the last move (or the opening): a correction of that address.
+            for name, value in values.items():
+                setattr(current, name, value)
+            current.reason = reason.strip()[:200] or current.reason
+            current.save()
+        else:
+            if current is not None:
+                current.to_on = on - datetime.timedelta(days=1)
+                current.save(update_fields=["to_on"])
+            StationLocation.objects.create(
+                station=station, from_on=on, reason=reason.strip()[:200], **values
+            )
         station.place, station.address, station.lng, station.lat = place, address, lng, lat
         station.save()
     return station
