@@ -445,3 +445,19 @@ def test_a_move_on_the_day_of_opening_corrects_the_address(demo):
         None,
     )
     assert Station.objects.get(pk=station.pk).address == location.address
+
+
+def test_a_check_in_at_a_closed_station_is_not_confirmed(demo):
+    from liudong.stations.models import CheckInStatus
+
+    station = open_station(demo)
+    user, _member, _flow = member_with_account(demo)
+    check_in, _ = actions.request_check_in(by=user, station=station)
+    # Asked in the instant of closing: the station's row says closed, the check-in pending.
+    Station.objects.filter(pk=station.pk).update(status=StationStatus.CLOSED)
+    with pytest.raises(DomainError) as error:
+        actions.confirm_check_in(by=demo("user:jingchuan"), check_in=check_in)
+    assert error.value.code == "station_closed"
+    actions.refuse_check_in(by=demo("user:jingchuan"), check_in=check_in, reason="站点已撤销")
+    check_in.refresh_from_db()
+    assert check_in.status == CheckInStatus.REFUSED
