@@ -334,6 +334,7 @@ def test_station_staff_cannot_close(demo):
 def test_the_demo_planned_station_opens_with_one_action(demo):
     station = Station.objects.get(code="620800-ST13")
     assert station.status == StationStatus.PLANNED and station.branch is None
+    assert not station.check_ins.exists()  # the demo's check-ins are at open stations
     assert not may(demo("user:jingchuan"), station, "change")
     opened = actions.open_planned_station(by=demo("user:city"), station=station)
     assert opened.status == StationStatus.OPEN
