@@ -110,6 +110,7 @@ KEEPER = {
     "members.Transfer": "from_organization__path",  # the sender (the receiver accepts)
     "stations.Station": "organization__path",  # the organization running it
     "stations.CheckIn": "station__branch__path",  # the station answers
+    "stations.StationLocation": "station__organization__path",  # as its station
 }
 
 
