@@ -107,18 +107,17 @@ def served_drift() -> int:
 
 def _served_mend(*, dry: bool) -> int:
     """Count (``dry``) or mend the records whose ``last_served_on`` differs from the rule
-    (the migration's SQL), where it may be other than NULL."""
+    (the migration's SQL, set-based)."""
     vendor = connection.vendor
     if vendor not in TRIGGER_VENDORS:
         return 0
-    now = _SERVED_SQL.served("members_flowrecord")
-    which = f"({_SERVED_SQL.candidates()}) AND last_served_on {_SERVED_SQL.differs(vendor)} {now}"
     with connection.cursor() as cursor:
-        if dry:
-            cursor.execute(f"SELECT count(*) FROM members_flowrecord WHERE {which}")
-            return int(cursor.fetchone()[0])
-        cursor.execute(_SERVED_SQL.recompute(vendor, _SERVED_SQL.candidates()))
-        return max(cursor.rowcount, 0)
+        cursor.execute(f"SELECT count(*) FROM ({_SERVED_SQL.wrong(vendor)}) w")
+        found = int(cursor.fetchone()[0])
+        if found and not dry:
+            for statement in _SERVED_SQL.mend(vendor):
+                cursor.execute(statement)
+    return found
 
 
 def _late(anchor: datetime.date | None) -> Q:
