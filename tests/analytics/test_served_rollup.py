@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from liudong.analytics import rollup
+from liudong.analytics import figures, rollup
 from liudong.analytics.figures import FigureFilter, definitions
 from liudong.analytics.figures.coverage import Tally
 from liudong.analytics.figures.dashboard import served_tallies
@@ -55,10 +55,14 @@ def _assert_parity(demo: Any, today: datetime.date, step: str) -> None:
         (city, demo("620800"), FigureFilter(reason="work")),  # from the records
         (city, demo("620821"), FigureFilter(direction="inflow")),
     ]
-    for user, org, flt in views:
+    for n, (user, org, flt) in enumerate(views):
         written = _written(user, org, flt, today)
         for rolled in (True, False):
             assert _fast(user, org, flt, today, rolled) == written, (step, org.code, flt, rolled)
+            if n in (0, 2, 4):  # the dashboard reads them with its cube
+                board = figures.dashboard(user, org, flt, today=today, from_rollup=rolled)
+                shown = [_figures(board.liaison_catchment), _figures(board.service_catchment)]
+                assert shown == written, (step, org.code, flt, rolled)
     assert rollup.matches_records(), step
 
 

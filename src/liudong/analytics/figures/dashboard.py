@@ -155,12 +155,25 @@ def _dashboard(
     # The stations' members are not filtered: the rollup answers them whatever the filter.
     stations_summed = reader.use_rollup(user, None, from_rollup)
     rows, rows_total = ([], None)
+    # Served by the stations: the relationship the definition names, not the destination;
+    # its fast form, counted in the same read (the records' last_served_on, in the rollup;
+    # decision 125).
+    since = rollup.served_since(today)
     if basis == tree.RESPONSIBLE:
         # One read answers everything: the rows, the totals, the scopes and the areas.
         children = tree.child_rows_of(org)
         row_data = reader.counts(
-            user, org, flt, ROW_DIMENSIONS, basis=basis, children=children, from_rollup=summed
+            user,
+            org,
+            flt,
+            ROW_DIMENSIONS,
+            basis=basis,
+            children=children,
+            from_rollup=summed,
+            served_since=since,
         )
+        liaison, service = _served(row_data, 1, 3)
+        row_data = [r[:-1] for r in row_data]
         sums, cube = grouped(row_data, tree.home_province())
         if with_rows:
             rows, rows_total = org_rows(user, org, flt, today=today, data=row_data, sums=sums)
@@ -173,7 +186,10 @@ def _dashboard(
             ("direction", "flow_scope", "status", "prefecture"),
             basis=basis,
             from_rollup=summed,
+            served_since=since,
         )
+        liaison, service = _served(cube, 0, 2)
+        cube = [r[:-1] for r in cube]
         stations = own_station(user, org, from_rollup=stations_summed)
     # One pass over the cube's rows fills every tally of the page.
     province = tree.home_province()
@@ -192,9 +208,6 @@ def _dashboard(
             by_province[prefecture[:2]].add(status, n, overdue)
         elif direction == Direction.INFLOW:
             tallies["inflow"].add(status, n, overdue)
-    # Served by the stations: the relationship the definition names, not the destination;
-    # its fast form (the records' last_served_on, counted in the rollup; decision 125).
-    liaison, service = served_tallies(user, org, flt, today, from_rollup=summed)
     by_scope[INFLOW_KEY] = tallies["inflow"]
     return Dashboard(
         organization=org,
@@ -230,16 +243,30 @@ def served_tallies(
 ) -> tuple[Tally, Tally]:
     """The outflow served by the liaison stations and the inflow served by the service
     stations on ``today``, by status: :func:`definitions.served` (the written rule) in
-    its fast form, :func:`reader.served_counts`."""
+    its fast form, the last count of :func:`reader.counts` (``served_since``); the
+    dashboard reads them with its cube."""
+    found = reader.counts(
+        user,
+        org,
+        flt,
+        ("direction", "status"),
+        from_rollup=reader.use_rollup(user, flt, from_rollup),
+        overdue=False,
+        served_since=rollup.served_since(today),
+    )
+    return _served(found, 0, 1)
+
+
+def _served(rows: list[tuple[Any, ...]], direction: int, status: int) -> tuple[Tally, Tally]:
+    """The served counts (each row's last value) of :func:`reader.counts`'s rows by
+    kind: (outflow served by the liaison stations, inflow by the service stations)."""
     liaison, service = Tally(), Tally()
-    since = rollup.served_since(today)
-    for direction, status, n in reader.served_counts(
-        user, org, flt, since, from_rollup=from_rollup
-    ):
-        if direction == Direction.OUTFLOW:
-            liaison.add(status, n)
-        elif direction == Direction.INFLOW:
-            service.add(status, n)
+    for r in rows:
+        if r[-1]:
+            if r[direction] == Direction.OUTFLOW:
+                liaison.add(r[status], r[-1])
+            elif r[direction] == Direction.INFLOW:
+                service.add(r[status], r[-1])
     return liaison, service
 
 
