@@ -306,7 +306,7 @@ class FlowRecord(models.Model):
             ),
         },
     )
-    audit_ignore = ("residence_organization",)
+    audit_ignore = ("residence_organization", "last_served_on")
 
     class Meta:
         ordering = ["-left_on", "-id"]

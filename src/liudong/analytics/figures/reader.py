@@ -390,18 +390,20 @@ def _from_rollup(
             source, params = selected
             exprs = _expressions(dimensions, False, ask.area, row)
             picked = "".join(f"{e}, " for e in exprs)
+            statements, fix_params = [], []
+            # One statement: each part is answered from its own covering index; its first
+            # column names the count it corrects (1 overdue, 2 served) with the step's sign.
             for slot, bounds in fixes:
                 halves = rollup.correction_sql(bounds, "t") if slot == 1 else _served_sql(bounds)
-                statements, fix_params = [], []
-                # One statement: each half is answered from its own covering index.
                 for condition, condition_params in halves:
                     statements.append(
-                        f"SELECT {picked}COUNT(*) FROM {source} AND {condition}{_grouping(exprs)}"
+                        f"SELECT {slot * bounds[2]}, {picked}COUNT(*) FROM {source} "
+                        f"AND {condition}{_grouping(exprs)}"
                     )
                     fix_params += params + condition_params
-                cursor.execute(" UNION ALL ".join(statements), fix_params)
-                for *key, n in cursor.fetchall():
-                    totals.setdefault(tuple(key), [0, 0, 0])[slot] += bounds[2] * n
+            cursor.execute(" UNION ALL ".join(statements), fix_params)
+            for step, *key, n in cursor.fetchall():
+                totals.setdefault(tuple(key), [0, 0, 0])[abs(step)] += n if step > 0 else -n
     return [
         (*key, n, overdue, *([served_n] if served else []))
         for key, (n, overdue, served_n) in totals.items()
