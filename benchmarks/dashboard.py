@@ -17,7 +17,8 @@ administrator:
   same rollup — the tally's rows summed by county row, the row found by joining the
   responsible side's id to a list of (organization, row) pairs (as ours finds it), the
   overdue correction from the records' covering indexes, plus the small reads the page
-  needs (stations and their attached members, alerts, organizations, targets); the
+  needs (stations and their attached members, alerts, organizations, targets, the latest
+  complete census round: the census figure of issue 12); the
   served-by-a-station counts (decisions 125–127) as ``sum(served)`` in the same statement
   (with the tally's served period start) and the day's correction from the records'
   ``last_served_on`` (``analytics_served_idx``) — ours reads them in a statement of its own;
@@ -177,6 +178,15 @@ def written_rule_served() -> dict[str, int]:
             )
             served[kind] = cursor.fetchone()[0]
     return served
+
+
+LATEST_ROUND = (
+    "SELECT r.id FROM census_censusround r WHERE EXISTS (SELECT 1 FROM orgs_organization o "
+    "WHERE o.kind = 'county_committee' AND o.active) AND NOT EXISTS (SELECT 1 FROM "
+    "orgs_organization o WHERE o.kind = 'county_committee' AND o.active AND NOT EXISTS "
+    "(SELECT 1 FROM census_censussubmission s WHERE s.round_id = r.id AND s.county_id = o.id "
+    "AND s.state = 'committed')) ORDER BY r.id DESC LIMIT 1"
+)
 
 
 def limit_sql(root: Any) -> tuple[str, list[Any]]:
@@ -340,6 +350,10 @@ def limit(
         )
         cursor.fetchall()
         cursor.execute("SELECT kind, count(*) FROM members_alert WHERE NOT resolved GROUP BY kind")
+        cursor.fetchall()
+        # The census figure (issue 12 item 3): the latest round every county committed (none
+        # in this data: the open count stands for it, as in ours).
+        cursor.execute(LATEST_ROUND)
         cursor.fetchall()
         cursor.execute("SELECT id, path, code, name, kind FROM orgs_organization")
         cursor.fetchall()
