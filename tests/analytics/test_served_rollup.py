@@ -54,12 +54,13 @@ def _assert_parity(demo: Any, today: datetime.date, step: str) -> None:
         (city, demo("620800"), FigureFilter(status="managed")),  # the rollup answers
         (city, demo("620800"), FigureFilter(reason="work")),  # from the records
         (city, demo("620821"), FigureFilter(direction="inflow")),
+        (city, demo("620800-LD05"), None),  # a station's branch: the attached side
     ]
     for n, (user, org, flt) in enumerate(views):
         written = _written(user, org, flt, today)
         for rolled in (True, False):
             assert _fast(user, org, flt, today, rolled) == written, (step, org.code, flt, rolled)
-            if n in (0, 2, 4):  # the dashboard reads them with its cube
+            if n in (0, 2, 4, 6):  # the dashboard reads them with its cube
                 board = figures.dashboard(user, org, flt, today=today, from_rollup=rolled)
                 shown = [_figures(board.liaison_catchment), _figures(board.service_catchment)]
                 assert shown == written, (step, org.code, flt, rolled)

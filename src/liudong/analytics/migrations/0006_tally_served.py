@@ -88,12 +88,12 @@ def expected(vendor: str) -> str:
 
 def wrong(vendor: str) -> str:
     """SQL: (id, v) of the records whose ``last_served_on`` differs from the rule's."""
-    want = expected(vendor)
     return (
-        f"SELECT e.id, e.v FROM ({want}) e JOIN members_flowrecord f ON f.id = e.id "
+        f"WITH e AS MATERIALIZED ({expected(vendor)}) "
+        "SELECT e.id, e.v FROM e JOIN members_flowrecord f ON f.id = e.id "
         f"WHERE f.last_served_on {differs(vendor)} e.v UNION ALL "
         "SELECT f.id, NULL FROM members_flowrecord f WHERE f.last_served_on IS NOT NULL "
-        f"AND NOT EXISTS (SELECT 1 FROM ({want}) e WHERE e.id = f.id)"
+        "AND NOT EXISTS (SELECT 1 FROM e WHERE e.id = f.id)"
     )
 
 
@@ -117,10 +117,11 @@ def mend(vendor: str) -> list[str]:
 def _station_records(old_id: str, old_branch: str, new_id: str, new_branch: str) -> str:
     """The records a station's change may touch: its branch's, its check-ins', its
     branch's contacts' (the station's ids and branch ids before and after, SQL values)."""
-    return (
-        f"inflow_organization_id IN ({old_branch}, {new_branch}) "
-        f"OR id IN (SELECT flow_id FROM stations_checkin WHERE station_id IN ({old_id}, {new_id})) "
-        "OR id IN (SELECT flow_id FROM members_contact "
+    return (  # one list of ids, each part from its own index
+        "id IN (SELECT id FROM members_flowrecord "
+        f"WHERE inflow_organization_id IN ({old_branch}, {new_branch}) "
+        f"UNION SELECT flow_id FROM stations_checkin WHERE station_id IN ({old_id}, {new_id}) "
+        "UNION SELECT flow_id FROM members_contact "
         f"WHERE organization_id IN ({old_branch}, {new_branch}))"
     )
 
@@ -337,6 +338,7 @@ def _sqlite_rows(table: str, when: str) -> list[str]:
 
 
 _SQLITE_FLOW = "id = NEW.id"
+_OLD_STATION, _NEW_STATION = ("OLD.id", "OLD.branch_id"), ("NEW.id", "NEW.branch_id")
 SQLITE_FORWARD = [
     "CREATE TRIGGER members_flowrecord_served_insert AFTER INSERT ON members_flowrecord "
     "WHEN NEW.inflow_organization_id IS NOT NULL OR NEW.last_served_on IS NOT NULL "
@@ -349,13 +351,13 @@ SQLITE_FORWARD = [
     *_sqlite_rows("members_contact", _AT_STATION),
     *_sqlite_rows("stations_checkin", ""),
     "CREATE TRIGGER stations_station_served_insert AFTER INSERT ON stations_station BEGIN "
-    f"{recompute('sqlite', _station_records('NEW.id', 'NEW.branch_id', 'NEW.id', 'NEW.branch_id'))}; END",
+    f"{recompute('sqlite', _station_records(*_NEW_STATION, *_NEW_STATION))}; END",
     "CREATE TRIGGER stations_station_served_delete AFTER DELETE ON stations_station BEGIN "
-    f"{recompute('sqlite', _station_records('OLD.id', 'OLD.branch_id', 'OLD.id', 'OLD.branch_id'))}; END",
+    f"{recompute('sqlite', _station_records(*_OLD_STATION, *_OLD_STATION))}; END",
     "CREATE TRIGGER stations_station_served_update AFTER UPDATE ON stations_station "
     "WHEN NEW.status IS NOT OLD.status OR NEW.kind IS NOT OLD.kind "
     "OR NEW.branch_id IS NOT OLD.branch_id BEGIN "
-    f"{recompute('sqlite', _station_records('OLD.id', 'OLD.branch_id', 'NEW.id', 'NEW.branch_id'))}; END",
+    f"{recompute('sqlite', _station_records(*_OLD_STATION, *_NEW_STATION))}; END",
 ]
 SQLITE_BACKWARD = [
     f"DROP TRIGGER IF EXISTS {name}"
