@@ -18,10 +18,10 @@ administrator:
   responsible side's id to a list of (organization, row) pairs (as ours finds it), the
   overdue correction from the records' covering indexes, plus the small reads the page
   needs (stations and their attached members, alerts, organizations, targets, the latest
-  complete census round: the census figure of issue 12); the
-  served-by-a-station counts (decisions 125–127) as ``sum(served)`` in the same statement
-  (with the tally's served period start) and the day's correction from the records'
-  ``last_served_on`` (``analytics_served_idx``) — ours reads them in a statement of its own;
+  complete census round: the census figure of issue 12); the served-by-a-station counts
+  (decisions 125–127) as ``sum(served)`` in the same statement (with the tally's served
+  period start) and the day's correction from the records' ``last_served_on``
+  (``analytics_served_idx``), as ours reads them;
 - **the limit with a ``CASE``** (shown, the issue's first limit, not the target's ratio
   since the fifth round): the same sums with the row found by a ``CASE`` over the
   counties' id lists — a dearer form for the database and the client (its id arrays are
