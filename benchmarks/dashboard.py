@@ -139,7 +139,7 @@ ANCHORS = (
 # Served by a station, the day's correction: records whose last_served_on lies between the
 # tally's period start and today's (analytics_served_idx), by direction.
 SERVED_FIX = (
-    "SELECT direction, count(*) FROM members_flowrecord WHERE is_open "
+    "SELECT NULL, direction, NULL, NULL, NULL, count(*) FROM members_flowrecord WHERE is_open "
     "AND last_served_on >= %s AND last_served_on < %s GROUP BY direction"
 )
 
@@ -312,24 +312,29 @@ def limit(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
         if fix:
+            # The two corrections in one statement: overdue (between the anchor and today's
+            # cutoff) and served by a station (between the tally's period start, read in
+            # the same statement as its served sums, and today's); served rows have no scope.
+            statements, values = [], []
             anchor = rows[0][7] if rows else None
             cutoff = overdue_cutoff()
             if anchor is not None and anchor != cutoff:
                 low, high = sorted((anchor, cutoff))
-                cursor.execute(fix[0], [*fix[1], low, high, *fix[1], low, high])
-                cursor.fetchall()
-            # Served by a station: the tally's served sums (in the same statement, on its
-            # period start) corrected to today's by the records between the two.
+                statements.append(fix[0])
+                values += [*fix[1], low, high, *fix[1], low, high]
             by_direction = {"outflow": 0, "inflow": 0}
             for row in rows:
                 by_direction[row[1]] = by_direction.get(row[1], 0) + row[9]
             served_anchor = rows[0][8] if rows else None
+            sign = -1 if served_anchor is not None and served_anchor < since else 1
             if served_anchor is not None and served_anchor != since:
-                low, high = sorted((served_anchor, since))
-                sign = -1 if served_anchor < since else 1
-                cursor.execute(SERVED_FIX, [low, high])
-                for direction, n in cursor.fetchall():
-                    by_direction[direction] += sign * n
+                statements.append(SERVED_FIX)
+                values += sorted((served_anchor, since))
+            if statements:
+                cursor.execute(" UNION ALL ".join(statements), values)
+                for _row, direction, scope, _status, _prefecture, n in cursor.fetchall():
+                    if scope is None:
+                        by_direction[direction] += sign * n
             served = {"liaison": by_direction["outflow"], "service": by_direction["inflow"]}
         else:  # over the records: the served count in the same pass
             served = {
