@@ -60,10 +60,11 @@ def differs(vendor: str) -> str:
 def recompute(vendor: str, which: str) -> str:
     """An UPDATE that sets ``last_served_on`` of the records ``which`` selects (a condition
     on ``members_flowrecord``) where it differs."""
-    now = served("members_flowrecord")
-    return (
-        f"UPDATE members_flowrecord SET last_served_on = {now} "
-        f"WHERE ({which}) AND last_served_on {differs(vendor)} {now}"
+    return (  # the rule computed once a record, written where it differs
+        f"UPDATE members_flowrecord SET last_served_on = x.v FROM (SELECT r.id AS id, "
+        f"{served('r')} AS v FROM members_flowrecord r WHERE {which}) x "
+        f"WHERE members_flowrecord.id = x.id AND members_flowrecord.last_served_on "
+        f"{differs(vendor)} x.v"
     )
 
 
