@@ -460,7 +460,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("analytics", "0005_tally_residence"),
         ("members", "0007_served_by_station"),
-        ("stations", "0003_station_qr_token_unique"),
+        ("stations", "0004_station_running"),  # triggers after the table is remade (SQLite)
     ]
 
     operations = [
