@@ -79,11 +79,20 @@ def _source_key(source: models.Model | None) -> tuple[int | None, str]:
     return ContentType.objects.get_for_model(type(source)).pk, str(source.pk)
 
 
-def _audit_event(kind: str, source: Any) -> dict[str, Any]:
-    """The audit row of a call (its count filled in when the rows are known)."""
-    org_path = audit.organization_path_of(source) if source is not None else None
+def _audit_event(kind: str, source: Any, about: tuple[str, str] | None) -> dict[str, Any]:
+    """The audit row of a call (its count filled in when the rows are known); ``about``:
+    the source's organization path and name when the caller has them (else read)."""
+    if about is not None:
+        org_path, object_repr = about
+    else:
+        org_path = audit.organization_path_of(source) if source is not None else None
+        object_repr = None
     event = audit.event_values(
-        "create", source, changes={"kind": kind, "notifications": 0}, org_path=org_path
+        "create",
+        source,
+        changes={"kind": kind, "notifications": 0},
+        org_path=org_path,
+        object_repr=object_repr,
     )
     event["at"] = timezone.now()
     return event
@@ -106,7 +115,12 @@ def _audit_values(event: dict[str, Any]) -> tuple[list[str], list[Any]]:
 
 
 def _insert(
-    users: models.QuerySet, kind: str, params: dict[str, Any], link: str, source: Any
+    users: models.QuerySet,
+    kind: str,
+    params: dict[str, Any],
+    link: str,
+    source: Any,
+    about: tuple[str, str] | None = None,
 ) -> list[tuple[int, int]]:
     """A row per recipient not yet notified of this kind and source, and the call's audit
     row when any: one statement on PostgreSQL (the audit row's count from the insert's own
@@ -128,7 +142,7 @@ def _insert(
         chosen, chosen_params = users.query.sql_with_params()
     except EmptyResultSet:  # nobody named
         return []
-    event = _audit_event(kind, source)
+    event = _audit_event(kind, source, about)
     audit_columns, audit_values = _audit_values(event)
     # ``WHERE true``: SQLite reads ``ON CONFLICT`` after a bare ``FROM`` as a join's clause.
     insert = (
@@ -176,6 +190,7 @@ def notify(
     link: str = "",
     source: models.Model | None = None,
     by: Any,
+    about: tuple[str, str] | None = None,
 ) -> int:
     """Notify ``recipients`` (a query of users, users or user ids; inactive users are left
     out) of ``kind`` (declared in some app's ``notices.py``), with ``params`` for its text
@@ -185,6 +200,8 @@ def notify(
     The caller chooses recipients who may see what the parameters name (a station's staff
     for a check-in at the station, the member for their own): parameters carry names and
     codes only, never an ID or phone number (refused), and the link opens through the gate.
+    ``about``: the source's organization path and name for the audit row, when the caller
+    has them at hand (the check-in's hot path); else they are read from the source.
     """
     require_actor(by)
     if not kinds.known(kind):
@@ -199,7 +216,7 @@ def notify(
         contextlib.nullcontext() if one_statement else transaction.atomic(),
         audit.action("notification.send", actor=by),
     ):
-        written = _insert(users, kind, checked, link, source)
+        written = _insert(users, kind, checked, link, source, about)
     if written:
         from liudong.notifications import delivery
 
