@@ -52,6 +52,7 @@ class NotificationViewSet(
         return Response({"unread": queries.unread_count(request.user)})
 
     @extend_schema(
+        operation_id="notifications_read_some",
         summary="Mark some of mine read (others' ids are ignored)",
         request=MarkReadSerializer,
         responses=CountSerializer,
@@ -69,7 +70,12 @@ class NotificationViewSet(
         marked = actions.mark_all_read(request.user)
         return Response({"marked": marked, "unread": queries.unread_count(request.user)})
 
-    @extend_schema(summary="Mark this one read", request=None, responses=NotificationSerializer)
+    @extend_schema(
+        operation_id="notifications_read_one",
+        summary="Mark this one read",
+        request=None,
+        responses=NotificationSerializer,
+    )
     @action(detail=True, methods=["post"], url_path="read")
     def read_one(self, request: Request, pk: Any = None) -> Response:
         notification = self.get_object()
