@@ -127,3 +127,9 @@ def test_the_member_phone_home_shows_theirs(login: Any, demo: Any, hello_kind: s
     assert 'id="my-messages"' in html and mine.pk in _ids(html) and theirs.pk not in _ids(html)
     centre = client.get("/notifications/").content.decode()
     assert "m-tabbar" in centre and mine.pk in _ids(centre) and theirs.pk not in _ids(centre)
+
+
+def test_the_schema_documents_the_api(login: Any) -> None:
+    schema = login("station05").get("/api/schema/").content.decode()
+    for path in ("", "{id}/", "{id}/read/", "read/", "read-all/", "unread-count/"):
+        assert f"/api/v1/notifications/{path}:" in schema, path
