@@ -79,6 +79,12 @@ def test_refusals(demo: Any, hello_kind: str) -> None:
         actions.notify([user], hello_kind, params={"name": "x" * 201}, by=SYSTEM)
     with pytest.raises(TypeError):
         actions.notify([user], hello_kind, params={"name": {"nested": 1}}, by=SYSTEM)
+    from liudong.members.models import Member
+
+    with pytest.raises(TypeError):  # a member is not their account
+        actions.notify(Member.objects.all()[:3], hello_kind, by=SYSTEM)
+    with pytest.raises(TypeError):
+        actions.notify([Member.objects.first()], hello_kind, by=SYSTEM)
     for link in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
         with pytest.raises(ValueError):
             actions.notify([user], hello_kind, link=link, by=SYSTEM)

@@ -58,9 +58,14 @@ def _checked_link(link: str) -> str:
 def _recipients(recipients: Any) -> models.QuerySet:
     """The active users named: a query of users (read by the database), users or ids."""
     user_model = get_user_model()
-    if isinstance(recipients, models.QuerySet) and recipients.model is user_model:
+    if isinstance(recipients, models.QuerySet):
+        if recipients.model is not user_model:
+            raise TypeError(f"recipients are users, not {recipients.model._meta.label}")
         users = recipients
     else:
+        recipients = list(recipients)
+        if any(isinstance(r, models.Model) and not isinstance(r, user_model) for r in recipients):
+            raise TypeError("recipients are users or user ids (a member's account: member.user)")
         ids = {getattr(r, "pk", r) for r in recipients}
         users = user_model.objects.filter(pk__in=[i for i in ids if i is not None])
     return (
