@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liudong.core import audit, masking
+from liudong.core import audit, masking, prepared
 from liudong.core.errors import DomainError
 from liudong.core.scope import require_actor
 from liudong.notifications import kinds
@@ -126,10 +126,13 @@ def _insert(
     link: str,
     source: Any,
     about: tuple[str, str] | None = None,
+    prepare: bool = False,
 ) -> list[tuple[int, int]]:
     """A row per recipient not yet notified of this kind and source, and the call's audit
     row when any: one statement on PostgreSQL (the audit row's count from the insert's own
-    rows), two elsewhere. ``(id, recipient_id)`` of the rows written."""
+    rows), two elsewhere. ``(id, recipient_id)`` of the rows written. ``prepare``: the
+    statement's text is one of few (recipients named by a query, not a list of ids of any
+    length), so PostgreSQL prepares it once per connection."""
     type_id, source_id = _source_key(source)
     field = Notification._meta.get_field
     values = [
@@ -168,11 +171,15 @@ def _insert(
                 else "%s"
                 for column in audit_columns
             )
-            cursor.execute(
+            statement = (
                 f"WITH n AS ({insert}), a AS (INSERT INTO {audits} ({', '.join(audit_columns)}) "
-                f"SELECT {marks} WHERE EXISTS (SELECT 1 FROM n)) SELECT * FROM n",
-                [*values, *chosen_params, *audit_values],
+                f"SELECT {marks} WHERE EXISTS (SELECT 1 FROM n)) SELECT * FROM n"
             )
+            all_params = [*values, *chosen_params, *audit_values]
+            if prepare and "%%" not in statement:
+                prepared.execute(cursor, "liudong_notify", statement, all_params)
+            else:
+                cursor.execute(statement, all_params)
             return [(row[0], row[1]) for row in cursor.fetchall()]
         cursor.execute(insert, [*values, *chosen_params])
         written = [(row[0], row[1]) for row in cursor.fetchall()]
@@ -221,7 +228,8 @@ def notify(
         contextlib.nullcontext() if one_statement else transaction.atomic(),
         audit.action("notification.send", actor=by),
     ):
-        written = _insert(users, kind, checked, link, source, about)
+        prepare = isinstance(recipients, models.QuerySet)
+        written = _insert(users, kind, checked, link, source, about, prepare)
     if written:
         from liudong.notifications import delivery
 
