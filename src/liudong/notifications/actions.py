@@ -50,7 +50,7 @@ def _checked_params(params: Mapping[str, Any]) -> dict[str, Any]:
 def _checked_link(link: str) -> str:
     """A path within the site (``/stations/…``): never another site's address."""
     link = link or ""
-    if link and (not link.startswith("/") or link.startswith("//") or len(link) > 300):
+    if link and (not link.startswith("/") or link[1:2] in ("/", "\\") or len(link) > 300):
         raise ValueError(f"a notification links to a path of this site: {link!r}")
     return link
 
