@@ -128,7 +128,7 @@ def test_the_member_phone_home_shows_theirs(login: Any, demo: Any, hello_kind: s
     centre = client.get("/notifications/").content.decode()
     assert "m-tabbar" in centre and mine.pk in _ids(centre) and theirs.pk not in _ids(centre)
     unread = Notification.objects.filter(recipient=member, read_at=None).count()
-    assert f'data-figure="unread-tab">{unread}</span>' in centre
+    assert f'data-figure="unread-tab">{unread}</b>' in centre
 
 
 def test_the_schema_documents_the_api(login: Any) -> None:
