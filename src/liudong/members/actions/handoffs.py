@@ -10,12 +10,8 @@ from django.utils.translation import gettext as _
 
 from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied
-<<<<<<< HEAD
 from liudong.core.scope import CHANGE, may, scope_of, user_of
-=======
-from liudong.core.scope import CHANGE, may, user_of
 from liudong.members import notices
->>>>>>> notifications
 from liudong.members.actions._common import _open_record_for, _require_staff, _require_visible
 from liudong.members.actions.contacts import _side_of
 from liudong.members.models import (
