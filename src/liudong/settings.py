@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "liudong.accounts",
     "liudong.members",
     "liudong.stations",
+    "liudong.activities",
     "liudong.analytics",
     "liudong.census",
     "liudong.demo",
