@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from liudong.core.events import register
 
 register("activity.plan", _("{actor} planned the activity {object}"))
+register("activity.record_held", _("{actor} entered an activity held earlier: {object}"))
 register("activity.edit", _("{actor} changed the activity {object}"))
 register("activity.cancel", _("{actor} cancelled the activity {object}"))
 register("activity.summary", _("{actor} wrote the summary of the activity {object}"))

@@ -55,7 +55,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     when = request.GET.get("when", "")
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
-    rows = queries.with_counts(queries.activities_for(request.user))
+    rows = queries.with_counts(queries.activities_for(request.user)).order_by("-starts_at", "-id")
     now = timezone.now()
     if when == "coming":
         rows = rows.filter(ends_at__gt=now).order_by("starts_at", "id")

@@ -14,6 +14,7 @@ from liudong.activities.actions.planning import (
     cancel_activity,
     edit_activity,
     plan_activity,
+    record_held_activity,
     record_summary,
 )
 from liudong.activities.actions.signup import in_audience, sign_up, withdraw_sign_up
@@ -27,6 +28,7 @@ __all__ = [
     "mark_attendance",
     "plan_activity",
     "record_by_scan",
+    "record_held_activity",
     "record_summary",
     "set_volunteer_hours",
     "sign_up",

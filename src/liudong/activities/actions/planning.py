@@ -52,6 +52,23 @@ def require_organizer_side(by: Any, activity: Activity) -> None:
         )
 
 
+def require_organizer(by: Any, organizer: Organization) -> None:
+    """Staff plan activities for a branch (or a station's branch) within their scope."""
+    require_staff(by)
+    if organizer.kind not in ORGANIZER_KINDS:
+        raise DomainError(
+            "invalid_organizer",
+            _("Activities are held by a station's branch or a branch."),
+            "organizer",
+        )
+    if not scope_of(by).covers_path(organizer.path):
+        raise ScopeError(
+            "organizer_out_of_scope",
+            _("That organization is not within your scope."),
+            "organizer",
+        )
+
+
 def locked(activity: Activity) -> Activity:
     return (
         Activity.objects.select_for_update(of=("self",))
@@ -124,24 +141,32 @@ def _clean(fields: dict[str, Any], organizer: Organization) -> dict[str, Any]:
 @transaction.atomic
 def plan_activity(*, by: Any, organizer: Organization, **fields: Any) -> Activity:
     """A station's branch or a branch plans an activity (planned, not yet started)."""
-    require_staff(by)
-    if organizer.kind not in ORGANIZER_KINDS:
-        raise DomainError(
-            "invalid_organizer",
-            _("Activities are held by a station's branch or a branch."),
-            "organizer",
-        )
-    if not scope_of(by).covers_path(organizer.path):
-        raise ScopeError(
-            "organizer_out_of_scope",
-            _("That organization is not within your scope."),
-            "organizer",
-        )
+    require_organizer(by, organizer)
     values = _clean(fields, organizer)
     if values["starts_at"] <= timezone.now():
         raise DomainError("starts_in_past", _("Plan an activity that starts later."), "starts_at")
     with audit.action("activity.plan", actor=by):
         return Activity.objects.create(organizer=organizer, created_by=user_of(by), **values)
+
+
+@transaction.atomic
+def record_held_activity(
+    *, by: Any, organizer: Organization, summary: str = "", **fields: Any
+) -> Activity:
+    """Enter an activity held before (from a paper register, or before the platform): over
+    already; held with its summary, or awaiting it. Attendance is then marked by staff."""
+    require_organizer(by, organizer)
+    values = _clean(fields, organizer)
+    if values["ends_at"] > timezone.now():
+        raise DomainError(
+            "not_ended", _("Only an activity that is over can be entered afterwards."), "ends_at"
+        )
+    summary = (summary or "").strip()[:4000]
+    status = ActivityStatus.HELD if summary else ActivityStatus.PLANNED
+    with audit.action("activity.record_held", actor=by):
+        return Activity.objects.create(
+            organizer=organizer, created_by=user_of(by), summary=summary, status=status, **values
+        )
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liudong.activities.actions.planning import require_organizer_side
 from liudong.activities.models import Activity, ActivityStatus, Audience, SignUp
 from liudong.core import audit
 from liudong.core.errors import DomainError, ScopeError
@@ -55,11 +56,15 @@ def _locked(activity: Activity) -> Activity:
 
 
 @transaction.atomic
-def sign_up(*, by: Any, activity: Activity) -> SignUp:
-    """The member signs up: refused when cancelled or started, outside the audience, full,
-    or already signed up (one row per member, kept by the database)."""
-    member = member_of(by)
+def sign_up(*, by: Any, activity: Activity, member: Member | None = None) -> SignUp:
+    """The member signs up (or the organizer's staff for a member who asked them, e.g. by
+    phone): refused when cancelled or started, outside the audience, full, or already
+    signed up (one row per member, kept by the database)."""
     activity = _locked(activity)  # serializes sign-ups of one activity: the capacity holds
+    if member is None:
+        member = member_of(by)
+    else:
+        require_organizer_side(by, activity)
     if activity.status != ActivityStatus.PLANNED:
         raise DomainError(
             "not_open",
@@ -71,7 +76,7 @@ def sign_up(*, by: Any, activity: Activity) -> SignUp:
         raise DomainError("already_started", _("The activity has started: sign-up is closed."))
     require_audience(activity, member)
     if SignUp.objects.filter(activity=activity, member=member).exists():
-        raise DomainError("already_signed_up", _("You have already signed up."), None)
+        raise DomainError("already_signed_up", _("Already signed up for this activity."), None)
     if activity.capacity is not None and activity.sign_ups.count() >= activity.capacity:
         raise DomainError(
             "full",
@@ -82,7 +87,9 @@ def sign_up(*, by: Any, activity: Activity) -> SignUp:
         with transaction.atomic(), audit.action("activity.sign_up", actor=by):
             return SignUp.objects.create(activity=activity, member=member)
     except IntegrityError:  # a concurrent double tap
-        raise DomainError("already_signed_up", _("You have already signed up."), None) from None
+        raise DomainError(
+            "already_signed_up", _("Already signed up for this activity."), None
+        ) from None
 
 
 @transaction.atomic
