@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -20,4 +19,3 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime.datetime], date
 
     freeze(NOW)
     return freeze
-

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from liudong.accounts.models import User
 from liudong.activities import actions
 from liudong.activities.models import Activity, ActivityKind, Audience
-from liudong.accounts.models import User
 from liudong.stations import actions as stations
 from tests.stations.helpers import member_with_account, station
 

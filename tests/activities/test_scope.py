@@ -99,9 +99,10 @@ def test_the_home_side_sees_attendance_at_a_city_station(clock: Any, demo: Any) 
     assert activity.title in text
     api = _client(demo, "jingchuan").get(f"/api/v1/activity-attendance/?member={member.pk}")
     assert [row["id"] for row in api.json()["results"]] == [attendance.pk]
-    assert _client(demo, "lingtai").get(
-        reverse("members:member_detail", args=[member.pk])
-    ).status_code == 404
+    assert (
+        _client(demo, "lingtai").get(reverse("members:member_detail", args=[member.pk])).status_code
+        == 404
+    )
 
 
 def test_a_member_sees_their_own_attendance_only(held: dict[str, Any], demo: Any) -> None:

@@ -31,8 +31,12 @@ PAST = [
     (-9, 14, K.VOLUNTEER_SERVICE, "“红色驿站”社区志愿服务", ""),
 ]
 SUMMARIES = {
-    K.THEORY_STUDY: "集中学习会议精神，{n}名流动党员参加，结合务工实际交流学习体会，形成学习心得{n}篇。",
-    K.VOLUNTEER_SERVICE: "组织流动党员到社区开展志愿服务，{n}名党员参加，清理楼道、宣传政策，累计服务{h}小时。",
+    K.THEORY_STUDY: (
+        "集中学习会议精神，{n}名流动党员参加，结合务工实际交流学习体会，形成学习心得{n}篇。"
+    ),
+    K.VOLUNTEER_SERVICE: (
+        "组织流动党员到社区开展志愿服务，{n}名党员参加，清理楼道、宣传政策，累计服务{h}小时。"
+    ),
 }
 AWAITING = (-2, 15, K.SKILLS_TRAINING, "新就业群体职业技能培训（电工）")
 COMING = [
