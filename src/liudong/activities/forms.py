@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from liudong.activities.models import ActivityKind, Audience
 from liudong.orgs.models import Organization
@@ -32,7 +33,7 @@ class ActivityForm(forms.Form):
     ends_at = forms.DateTimeField(
         label=_("Ends (Beijing time)"), widget=DATETIME, input_formats=DATETIME_FORMATS
     )
-    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    place = forms.CharField(label=pgettext_lazy("activity", "Place"), max_length=200, required=False)
     online_link = forms.CharField(label=_("Online link"), max_length=300, required=False)
     capacity = forms.IntegerField(
         label=_("Capacity (empty: no limit)"), required=False, min_value=1, max_value=100000

@@ -65,7 +65,7 @@ class Activity(models.Model):
     title = models.CharField(_("title"), max_length=120)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
-    place = models.CharField(_("place"), max_length=200, blank=True)
+    place = models.CharField(pgettext_lazy("activity", "place"), max_length=200, blank=True)
     online_link = models.URLField(_("online link"), max_length=300, blank=True)
     capacity = models.PositiveIntegerField(
         _("capacity"), null=True, blank=True, help_text=_("Empty: no limit.")
@@ -184,7 +184,7 @@ class Attendance(models.Model):
         on_delete=models.PROTECT,
         related_name="activity_attendance",
     )
-    method = models.CharField(_("how"), max_length=8, choices=AttendanceMethod.choices)
+    method = models.CharField(pgettext_lazy("attendance", "how"), max_length=8, choices=AttendanceMethod.choices)
     volunteer_hours = models.DecimalField(
         _("volunteer hours"), max_digits=5, decimal_places=1, null=True, blank=True
     )

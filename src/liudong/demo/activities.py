@@ -41,8 +41,10 @@ SUMMARIES = {
 AWAITING = (-2, 15, K.SKILLS_TRAINING, "新就业群体职业技能培训（电工）")
 COMING = [
     (3, 19, K.DISCUSSION, "务工经验交流座谈会", Audience.STATION, 30),
-    (10, 9, K.PARTY_SPIRIT, "重温入党誓词主题党日", Audience.OPEN, 50),
+    (10, 9, K.PARTY_SPIRIT, "重温入党誓词主题党日", Audience.STATION, 50),
 ]
+# Stations whose coming party day is open to every member (the others: their own members).
+OPEN_AT = {1, 5}
 CANCELLED = (6, 14, K.SKILLS_TRAINING, "创业政策解读讲座", "主讲人临时出差，改期另行通知")
 AWAITING_AT = {1, 5, 6, 9}
 CANCELLED_AT = {2, 6}
@@ -92,9 +94,13 @@ def _past(by: Any, station: Station, members: list[Member], rng: random.Random) 
     return made
 
 
-def _coming(by: Any, station: Station, members: list[Member], rng: random.Random) -> int:
+def _coming(
+    by: Any, station: Station, members: list[Member], rng: random.Random, number: int
+) -> int:
     made = 0
     for days, hour, kind, title, audience, capacity in COMING:
+        if kind == K.PARTY_SPIRIT and number in OPEN_AT:
+            audience = Audience.OPEN
         activity = actions.plan_activity(
             by=by,
             organizer=station.branch,
@@ -124,7 +130,7 @@ def build_activities(seed: int = 20240701) -> dict[str, int]:
         by = staff.get(station.branch_id, SYSTEM)
         members = _attendees(station)
         counts["attendance"] += _past(by, station, members, rng)
-        counts["sign_ups"] += _coming(by, station, members, rng)
+        counts["sign_ups"] += _coming(by, station, members, rng, number)
         if number in AWAITING_AT:
             days, hour, kind, title = AWAITING
             activity = actions.record_held_activity(
