@@ -112,7 +112,6 @@ def test_member_signs_up_and_records_attendance_by_the_qr_link(
     county.goto(base + reverse("members:member_detail", args=[member.pk]))
     panel = county.locator("[data-panel=activities]")
     assert TITLE in panel.inner_text()
-    panel.scroll_into_view_if_needed()
     _shot(county, "7-member-page")
     assert not outside and not c_outside
     assert not errors and not c_errors
