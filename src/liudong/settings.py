@@ -338,6 +338,8 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "liudong.accounts.models.Role",
         "ContactMethodEnum": "liudong.members.models.ContactMethod",
         "CheckInMethodEnum": "liudong.stations.models.CheckInMethod",
+        "ActivityKindEnum": "liudong.activities.models.ActivityKind",
+        "ActivityStatusEnum": "liudong.activities.models.ActivityStatus",
     },
 }
 

@@ -18,14 +18,14 @@ from liudong.activities import actions, queries
 from liudong.activities.models import Activity, Attendance
 from liudong.activities.serializers import (
     ActivitySerializer,
+    ActivitySummarySerializer,
+    ActivityTokenSerializer,
     ActivityWriteSerializer,
     AttendanceSerializer,
-    MarkSerializer,
-    ReasonSerializer,
+    CancelReasonSerializer,
+    MarkAttendanceSerializer,
     SignUpSerializer,
     StaffActivitySerializer,
-    SummarySerializer,
-    TokenSerializer,
 )
 from liudong.core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from liudong.core.errors import DomainError, ScopeError
@@ -114,22 +114,24 @@ class ActivityViewSet(
             )
         return self._shown(actions.edit_activity(by=request.user, activity=activity, **values))
 
-    @extend_schema(summary="Cancel with a reason (staff)", request=ReasonSerializer)
+    @extend_schema(summary="Cancel with a reason (staff)", request=CancelReasonSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: Any = None) -> Response:
         activity = self.get_object()
-        body = ReasonSerializer(data=request.data)
+        body = CancelReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         reason = body.validated_data["reason"]
         return self._shown(
             actions.cancel_activity(by=request.user, activity=activity, reason=reason)
         )
 
-    @extend_schema(summary="The summary after the activity (staff)", request=SummarySerializer)
+    @extend_schema(
+        summary="The summary after the activity (staff)", request=ActivitySummarySerializer
+    )
     @action(detail=True, methods=["post"])
     def summary(self, request: Request, pk: Any = None) -> Response:
         activity = self.get_object()
-        body = SummarySerializer(data=request.data)
+        body = ActivitySummarySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         text = body.validated_data["summary"]
         return self._shown(actions.record_summary(by=request.user, activity=activity, summary=text))
@@ -155,7 +157,7 @@ class ActivityViewSet(
     @extend_schema(
         methods=["POST"],
         summary="Mark a member present (staff), with volunteer hours",
-        request=MarkSerializer,
+        request=MarkAttendanceSerializer,
         responses={201: AttendanceSerializer},
     )
     @action(detail=True, methods=["get", "post"])
@@ -164,7 +166,7 @@ class ActivityViewSet(
         if request.method == "GET":
             rows = queries.attendance_of(request.user, activity)
             return Response(AttendanceSerializer(rows, many=True).data)
-        body = MarkSerializer(data=request.data)
+        body = MarkAttendanceSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         member = Member.objects.filter(pk=body.validated_data["member"]).first()
         if member is None:
@@ -183,12 +185,12 @@ class ActivityViewSet(
 
     @extend_schema(
         summary="Record my attendance by the activity's QR token (the member, in its window)",
-        request=TokenSerializer,
+        request=ActivityTokenSerializer,
         responses={201: AttendanceSerializer},
     )
     @action(detail=False, methods=["post"])
     def attend(self, request: Request) -> Response:
-        body = TokenSerializer(data=request.data)
+        body = ActivityTokenSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         activity = queries.activity_by_token(body.validated_data["qr_token"])
         if activity is None:

@@ -33,7 +33,9 @@ class ActivityForm(forms.Form):
     ends_at = forms.DateTimeField(
         label=_("Ends (Beijing time)"), widget=DATETIME, input_formats=DATETIME_FORMATS
     )
-    place = forms.CharField(label=pgettext_lazy("activity", "Place"), max_length=200, required=False)
+    place = forms.CharField(
+        label=pgettext_lazy("activity", "Place"), max_length=200, required=False
+    )
     online_link = forms.CharField(label=_("Online link"), max_length=300, required=False)
     capacity = forms.IntegerField(
         label=_("Capacity (empty: no limit)"), required=False, min_value=1, max_value=100000

@@ -184,7 +184,9 @@ class Attendance(models.Model):
         on_delete=models.PROTECT,
         related_name="activity_attendance",
     )
-    method = models.CharField(pgettext_lazy("attendance", "how"), max_length=8, choices=AttendanceMethod.choices)
+    method = models.CharField(
+        pgettext_lazy("attendance", "how"), max_length=8, choices=AttendanceMethod.choices
+    )
     volunteer_hours = models.DecimalField(
         _("volunteer hours"), max_digits=5, decimal_places=1, null=True, blank=True
     )

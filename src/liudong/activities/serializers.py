@@ -70,19 +70,19 @@ class ActivityWriteSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class ReasonSerializer(serializers.Serializer):
+class CancelReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
-class SummarySerializer(serializers.Serializer):
+class ActivitySummarySerializer(serializers.Serializer):
     summary = serializers.CharField(max_length=4000)
 
 
-class TokenSerializer(serializers.Serializer):
+class ActivityTokenSerializer(serializers.Serializer):
     qr_token = serializers.CharField(max_length=32, help_text="The token of the QR link.")
 
 
-class MarkSerializer(serializers.Serializer):
+class MarkAttendanceSerializer(serializers.Serializer):
     member = serializers.IntegerField(min_value=1, help_text="The member's id.")
     volunteer_hours = serializers.DecimalField(
         max_digits=4, decimal_places=1, min_value=0, max_value=24, required=False, allow_null=True
