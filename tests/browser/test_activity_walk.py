@@ -113,5 +113,16 @@ def test_member_signs_up_and_records_attendance_by_the_qr_link(
     panel = county.locator("[data-panel=activities]")
     assert TITLE in panel.inner_text()
     _shot(county, "7-member-page")
-    assert not outside and not c_outside
-    assert not errors and not c_errors
+
+    # 6. A station's list (the demo's activities): the one awaiting its summary first.
+    _s, station, s_outside, s_errors = sign_in(browser, base, "station05")
+    station.goto(base + reverse("activities:list"))
+    assert station.locator("#awaiting-summary").count() == 1
+    _shot(station, "8-station-list")
+    first = station.locator("tr[data-activity] a").first
+    with station.expect_navigation():
+        first.click()
+    station.goto(station.url.rstrip("/") + "/poster/")
+    _shot(station, "9-poster")
+    assert not outside and not c_outside and not s_outside
+    assert not errors and not c_errors and not s_errors
