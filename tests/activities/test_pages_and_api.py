@@ -212,3 +212,13 @@ def test_every_verb_has_a_phrase() -> None:
     ):
         with translation.override("zh-hans"):
             assert phrase_for(verb, "update") is not None, verb
+
+
+def test_the_members_home_page_lists_coming_activities(clock: Any, demo: Any) -> None:
+    user, _member = attached_member(demo)
+    activity = planned(5)
+    page = _as(user).get(reverse("core:home"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'id="my-activities"' in text
+    assert reverse("activity_member:detail", args=[activity.pk]) in text
