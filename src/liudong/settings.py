@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "liudong.regions",
     "liudong.orgs",
     "liudong.accounts",
+    "liudong.notifications",
     "liudong.members",
     "liudong.stations",
     "liudong.activities",

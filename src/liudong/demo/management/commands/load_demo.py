@@ -61,6 +61,9 @@ class Command(BaseCommand):
                 f"{made_activities['attendance']} attendance, "
                 f"{made_activities['sign_ups']} sign-ups."
             )
+        from liudong.demo.notifications import build_notifications
+
+        self.stdout.write(f"Notifications: {build_notifications()} sent.")
         if options["quiet_logins"]:
             return
         self.stdout.write(
