@@ -167,6 +167,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "census.purge_files",
         "schedule": crontab(hour=3, minute=30),
     },
+    "remind-activities-daily": {
+        "task": "liudong.remind_activities",
+        "schedule": crontab(hour=18, minute=0),  # Asia/Shanghai: the evening before
+    },
     "snapshot-figures-daily": {
         "task": "liudong.snapshot_figures",
         "schedule": crontab(hour=23, minute=50),  # the day's figures, before midnight

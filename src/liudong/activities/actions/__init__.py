@@ -17,12 +17,14 @@ from liudong.activities.actions.planning import (
     record_held_activity,
     record_summary,
 )
+from liudong.activities.actions.reminders import due_tomorrow, send_reminders
 from liudong.activities.actions.signup import in_audience, sign_up, withdraw_sign_up
 
 __all__ = [
     "ACTIVITY_FIELDS",
     "ORGANIZER_KINDS",
     "cancel_activity",
+    "due_tomorrow",
     "edit_activity",
     "in_audience",
     "mark_attendance",
@@ -30,6 +32,7 @@ __all__ = [
     "record_by_scan",
     "record_held_activity",
     "record_summary",
+    "send_reminders",
     "set_volunteer_hours",
     "sign_up",
     "withdraw_sign_up",
