@@ -112,6 +112,7 @@ KEEPER = {
     "stations.CheckIn": "station__branch__path",  # the station answers
     "activities.SignUp": "activity__organizer__path",  # the organizer (the home side sees)
     "activities.Attendance": "activity__organizer__path",  # the organizer (the home side sees)
+    "stations.StationLocation": "station__organization__path",  # as its station
 }
 
 

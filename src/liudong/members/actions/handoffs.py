@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied
-from liudong.core.scope import CHANGE, may, user_of
+from liudong.core.scope import CHANGE, may, scope_of, user_of
 from liudong.members.actions._common import _open_record_for, _require_staff, _require_visible
 from liudong.members.actions.contacts import _side_of
 from liudong.members.models import (
@@ -30,11 +30,26 @@ def raise_handoff(
     kind: str,
     message: str = "",
     to_organization: Organization | None = None,
+    from_organization: Organization | None = None,
 ) -> Handoff:
+    """``from_organization``: the side the actor speaks for, when not the first of the
+    record's sides in their scope (a county closing its station hands the station's
+    records back: the station's branch is the sender)."""
     flow = _open_record_for(by, flow, "handoff")
     if kind not in HandoffKind.values:
         raise DomainError("kind_invalid", _("Choose what you ask for."), "kind")
     sender = _side_of(by, flow)
+    if from_organization is not None:
+        sides = {org.pk for org in flow.sides()}
+        if from_organization.pk not in sides or not scope_of(by).covers_path(
+            from_organization.path
+        ):
+            raise DomainError(
+                "sender_not_a_side",
+                _("Hand work over only for a side of this record within your scope."),
+                "from_organization",
+            )
+        sender = from_organization
     if to_organization is None:
         other = [o for o in flow.sides() if o.pk != sender.pk]
         if not other:
