@@ -163,7 +163,7 @@ def _branch_meetings() -> int:
             by=SYSTEM,
             organizer=branch,
             kind=K.BRANCH_MEETING,
-            title=f"{branch.name}支部党员大会（线上）",
+            title=f"{branch.name}党员大会（线上）",
             starts_at=_at(5, 20),
             ends_at=_at(5, 21),
             online_link="https://meeting.example.cn/j/20240701",
