@@ -11,7 +11,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from liudong.accounts.models import Role, User
 from liudong.core.scope import SYSTEM
+from liudong.members import notices as members_notices
+from liudong.members.models import Handoff, HandoffState
 from liudong.notifications import actions
 from liudong.notifications.models import Notification
 from liudong.notifications.recipients import staff_of
@@ -57,8 +60,44 @@ def build_notifications() -> int:
             source=check_in,
             by=SYSTEM,
         )
+    _hand_offs()
+    _notices()
     _read_the_older_half()
     return Notification.objects.count() - before
+
+
+def _hand_offs() -> None:
+    """The open hand-offs, told to the receiving side's staff as when they were raised."""
+    for handoff in (
+        Handoff.objects.filter(state=HandoffState.OPEN)
+        .select_related("flow__member", "from_organization", "to_organization")
+        .order_by("pk")
+    ):
+        members_notices.handoff_raised(handoff, by=SYSTEM)
+
+
+# Notices the demo members' home branches sent them (the older one read).
+NOTICES = [
+    ("请于本月底前通过手机提交年度思想汇报", "逾期未交的请与支部联系。"),
+    ("本月主题党日活动安排已发布", "请就近到流动党员服务站参加，或在线参加。"),
+]
+
+
+def _notices() -> None:
+    members = User.objects.filter(role=Role.MEMBER, username__startswith="member_")
+    for member in members.select_related("organization").order_by("username"):
+        if Notification.objects.filter(recipient=member, kind="org.notice").exists():
+            continue  # sent on an earlier run
+        org = member.organization
+        sender = (org.short_name or org.name) if org is not None else ""
+        for subject, text in NOTICES:
+            actions.notify(
+                [member],
+                "org.notice",
+                params={"sender": sender, "subject": subject, "text": text},
+                link=reverse("core:home"),
+                by=SYSTEM,
+            )
 
 
 def _read_the_older_half() -> None:

@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liudong.core import audit, masking
+from liudong.core import audit, masking, prepared
 from liudong.core.errors import DomainError
 from liudong.core.scope import require_actor
 from liudong.notifications import kinds
@@ -50,7 +50,7 @@ def _checked_params(params: Mapping[str, Any]) -> dict[str, Any]:
 def _checked_link(link: str) -> str:
     """A path within the site (``/stations/…``): never another site's address."""
     link = link or ""
-    if link and (not link.startswith("/") or link.startswith("//") or len(link) > 300):
+    if link and (not link.startswith("/") or link[1:2] in ("/", "\\") or len(link) > 300):
         raise ValueError(f"a notification links to a path of this site: {link!r}")
     return link
 
@@ -58,9 +58,14 @@ def _checked_link(link: str) -> str:
 def _recipients(recipients: Any) -> models.QuerySet:
     """The active users named: a query of users (read by the database), users or ids."""
     user_model = get_user_model()
-    if isinstance(recipients, models.QuerySet) and recipients.model is user_model:
+    if isinstance(recipients, models.QuerySet):
+        if recipients.model is not user_model:
+            raise TypeError(f"recipients are users, not {recipients.model._meta.label}")
         users = recipients
     else:
+        recipients = list(recipients)
+        if any(isinstance(r, models.Model) and not isinstance(r, user_model) for r in recipients):
+            raise TypeError("recipients are users or user ids (a member's account: member.user)")
         ids = {getattr(r, "pk", r) for r in recipients}
         users = user_model.objects.filter(pk__in=[i for i in ids if i is not None])
     return (
@@ -79,11 +84,20 @@ def _source_key(source: models.Model | None) -> tuple[int | None, str]:
     return ContentType.objects.get_for_model(type(source)).pk, str(source.pk)
 
 
-def _audit_event(kind: str, source: Any) -> dict[str, Any]:
-    """The audit row of a call (its count filled in when the rows are known)."""
-    org_path = audit.organization_path_of(source) if source is not None else None
+def _audit_event(kind: str, source: Any, about: tuple[str, str] | None) -> dict[str, Any]:
+    """The audit row of a call (its count filled in when the rows are known); ``about``:
+    the source's organization path and name when the caller has them (else read)."""
+    if about is not None:
+        org_path, object_repr = about
+    else:
+        org_path = audit.organization_path_of(source) if source is not None else None
+        object_repr = None
     event = audit.event_values(
-        "create", source, changes={"kind": kind, "notifications": 0}, org_path=org_path
+        "create",
+        source,
+        changes={"kind": kind, "notifications": 0},
+        org_path=org_path,
+        object_repr=object_repr,
     )
     event["at"] = timezone.now()
     return event
@@ -106,11 +120,19 @@ def _audit_values(event: dict[str, Any]) -> tuple[list[str], list[Any]]:
 
 
 def _insert(
-    users: models.QuerySet, kind: str, params: dict[str, Any], link: str, source: Any
+    users: models.QuerySet,
+    kind: str,
+    params: dict[str, Any],
+    link: str,
+    source: Any,
+    about: tuple[str, str] | None = None,
+    prepare: bool = False,
 ) -> list[tuple[int, int]]:
     """A row per recipient not yet notified of this kind and source, and the call's audit
     row when any: one statement on PostgreSQL (the audit row's count from the insert's own
-    rows), two elsewhere. ``(id, recipient_id)`` of the rows written."""
+    rows), two elsewhere. ``(id, recipient_id)`` of the rows written. ``prepare``: the
+    statement's text is one of few (recipients named by a query, not a list of ids of any
+    length), so PostgreSQL prepares it once per connection."""
     type_id, source_id = _source_key(source)
     field = Notification._meta.get_field
     values = [
@@ -128,7 +150,7 @@ def _insert(
         chosen, chosen_params = users.query.sql_with_params()
     except EmptyResultSet:  # nobody named
         return []
-    event = _audit_event(kind, source)
+    event = _audit_event(kind, source, about)
     audit_columns, audit_values = _audit_values(event)
     # ``WHERE true``: SQLite reads ``ON CONFLICT`` after a bare ``FROM`` as a join's clause.
     insert = (
@@ -149,11 +171,15 @@ def _insert(
                 else "%s"
                 for column in audit_columns
             )
-            cursor.execute(
+            statement = (
                 f"WITH n AS ({insert}), a AS (INSERT INTO {audits} ({', '.join(audit_columns)}) "
-                f"SELECT {marks} WHERE EXISTS (SELECT 1 FROM n)) SELECT * FROM n",
-                [*values, *chosen_params, *audit_values],
+                f"SELECT {marks} WHERE EXISTS (SELECT 1 FROM n)) SELECT * FROM n"
             )
+            all_params = [*values, *chosen_params, *audit_values]
+            if prepare and "%%" not in statement:
+                prepared.execute(cursor, "liudong_notify", statement, all_params)
+            else:
+                cursor.execute(statement, all_params)
             return [(row[0], row[1]) for row in cursor.fetchall()]
         cursor.execute(insert, [*values, *chosen_params])
         written = [(row[0], row[1]) for row in cursor.fetchall()]
@@ -176,6 +202,7 @@ def notify(
     link: str = "",
     source: models.Model | None = None,
     by: Any,
+    about: tuple[str, str] | None = None,
 ) -> int:
     """Notify ``recipients`` (a query of users, users or user ids; inactive users are left
     out) of ``kind`` (declared in some app's ``notices.py``), with ``params`` for its text
@@ -185,6 +212,8 @@ def notify(
     The caller chooses recipients who may see what the parameters name (a station's staff
     for a check-in at the station, the member for their own): parameters carry names and
     codes only, never an ID or phone number (refused), and the link opens through the gate.
+    ``about``: the source's organization path and name for the audit row, when the caller
+    has them at hand (the check-in's hot path); else they are read from the source.
     """
     require_actor(by)
     if not kinds.known(kind):
@@ -199,7 +228,8 @@ def notify(
         contextlib.nullcontext() if one_statement else transaction.atomic(),
         audit.action("notification.send", actor=by),
     ):
-        written = _insert(users, kind, checked, link, source)
+        prepare = isinstance(recipients, models.QuerySet)
+        written = _insert(users, kind, checked, link, source, about, prepare)
     if written:
         from liudong.notifications import delivery
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import F, QuerySet
 
 from liudong.core.scope import visible_to
+from liudong.notifications import kinds
 from liudong.notifications.models import Notification
 
 
@@ -23,3 +24,17 @@ def unread_count(user: Any) -> int:
         return 0
     unread = Notification.objects.filter(recipient=user.pk, read_at__isnull=True)
     return visible_to(user, unread).count()
+
+
+def told(rows: Any) -> list[dict[str, Any]]:
+    """Each notification with its title and body in the active language."""
+    shown = []
+    for row in rows:
+        title, body = kinds.render(row.kind, row.params)
+        shown.append({"notification": row, "title": title, "body": body})
+    return shown
+
+
+def latest(user: Any, limit: int = 5) -> list[dict[str, Any]]:
+    """The newest few, unread first, told: for the home pages."""
+    return told(mine(user)[:limit])

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied
 from liudong.core.scope import CHANGE, may, scope_of, user_of
+from liudong.members import notices
 from liudong.members.actions._common import _open_record_for, _require_staff, _require_visible
 from liudong.members.actions.contacts import _side_of
 from liudong.members.models import (
@@ -69,6 +70,7 @@ def raise_handoff(
     )
     with audit.action("handoff.raise", actor=by):
         handoff.save()
+    notices.handoff_raised(handoff, by=by)
     return handoff
 
 
@@ -117,6 +119,7 @@ def refuse_handoff(*, by: Any, handoff: Handoff, reason: str) -> Handoff:
     handoff.resolved_by, handoff.resolved_at = user_of(by), timezone.now()
     with audit.action("handoff.refuse", actor=by, reason=reason):
         handoff.save()
+    notices.handoff_refused(handoff, by=by)
     return handoff
 
 

@@ -13,6 +13,7 @@ from liudong.core import audit
 from liudong.core.errors import DomainError, ScopeError
 from liudong.core.scope import SYSTEM
 from liudong.members import actions as ledger
+from liudong.stations import notices
 from liudong.stations.actions.stations import _require_station_side
 from liudong.stations.models import (
     CheckIn,
@@ -64,6 +65,7 @@ def confirm_check_in(*, by: Any, check_in: CheckIn, note: str = "") -> CheckIn:
         check_in.status = CheckInStatus.CONFIRMED
         check_in.decided_by, check_in.decided_at = by, timezone.now()
         check_in.save()
+    notices.check_in_answered(check_in, by=by)
     return check_in
 
 
@@ -83,6 +85,7 @@ def refuse_check_in(*, by: Any, check_in: CheckIn, reason: str) -> CheckIn:
         check_in.reason = reason[:200]
         check_in.decided_by, check_in.decided_at = by, timezone.now()
         check_in.save()
+    notices.check_in_answered(check_in, by=by)
     return check_in
 
 
