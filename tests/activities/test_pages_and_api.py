@@ -222,3 +222,14 @@ def test_the_members_home_page_lists_coming_activities(clock: Any, demo: Any) ->
     text = page.content.decode()
     assert 'id="my-activities"' in text
     assert reverse("activity_member:detail", args=[activity.pk]) in text
+
+
+def test_the_station_workbench_shows_the_weeks_activities(clock: Any, demo: Any) -> None:
+    activity = planned(5, starts_in=60)
+    later = planned(5, starts_in=10 * 24 * 60)
+    text = _as(staff_of(5)).get(reverse("core:home")).content.decode()
+    assert 'data-figure="workbench_activities"' in text
+    assert f'data-activity="{activity.pk}"' in text
+    assert f'data-activity="{later.pk}"' not in text  # beyond the week
+    other = _as(staff_of(6)).get(reverse("core:home")).content.decode()
+    assert f'data-activity="{activity.pk}"' not in other
