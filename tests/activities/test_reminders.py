@@ -32,7 +32,7 @@ def test_tomorrows_activity_is_reminded_once(clock: Any, demo: Any) -> None:
     assert mine.params["title"] == tomorrow.title
     assert "13800001111" not in mine.params["place"]
     assert mine.link.endswith(f"/m/activities/{tomorrow.pk}/")
-    assert not Notification.objects.filter(recipient=other).exists()  # did not sign up
+    assert not Notification.objects.filter(recipient=other, kind="activity.reminder").exists()
     assert Notification.objects.filter(
         recipient=staff_of(5), kind="activity.reminder_staff"
     ).exists()
