@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "liudong.notifications",
     "liudong.members",
     "liudong.stations",
+    "liudong.activities",
     "liudong.analytics",
     "liudong.census",
     "liudong.demo",
@@ -165,6 +166,10 @@ CELERY_BEAT_SCHEDULE = {
     "census-purge-files-daily": {
         "task": "census.purge_files",
         "schedule": crontab(hour=3, minute=30),
+    },
+    "remind-activities-daily": {
+        "task": "liudong.remind_activities",
+        "schedule": crontab(hour=18, minute=0),  # Asia/Shanghai: the evening before
     },
     "snapshot-figures-daily": {
         "task": "liudong.snapshot_figures",
@@ -347,6 +352,8 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "liudong.accounts.models.Role",
         "ContactMethodEnum": "liudong.members.models.ContactMethod",
         "CheckInMethodEnum": "liudong.stations.models.CheckInMethod",
+        "ActivityKindEnum": "liudong.activities.models.ActivityKind",
+        "ActivityStatusEnum": "liudong.activities.models.ActivityStatus",
     },
 }
 

@@ -24,6 +24,7 @@ api_v1 = [
     path("", include("liudong.notifications.api_urls")),
     path("", include("liudong.members.api_urls")),
     path("", include("liudong.stations.api_urls")),
+    path("", include("liudong.activities.api_urls")),
     path("", include("liudong.census.api_urls")),
     path("", include("liudong.analytics.api_urls")),
 ]
@@ -43,6 +44,8 @@ urlpatterns = [
     path("ledger/", include("liudong.members.urls")),
     path("stations/", include("liudong.stations.urls")),
     path("", include("liudong.stations.urls_member")),
+    path("activities/", include("liudong.activities.urls")),
+    path("", include("liudong.activities.urls_member")),
     path("statistics/", include("liudong.analytics.urls")),
     path("census/", include("liudong.census.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

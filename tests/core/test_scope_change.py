@@ -110,6 +110,8 @@ KEEPER = {
     "members.Transfer": "from_organization__path",  # the sender (the receiver accepts)
     "stations.Station": "organization__path",  # the organization running it
     "stations.CheckIn": "station__branch__path",  # the station answers
+    "activities.SignUp": "activity__organizer__path",  # the organizer (the home side sees)
+    "activities.Attendance": "activity__organizer__path",  # the organizer (the home side sees)
     "stations.StationLocation": "station__organization__path",  # as its station
 }
 

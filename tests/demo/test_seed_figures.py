@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from liudong.accounts.models import PhoneCode
+from liudong.activities.models import Attendance, SignUp
 from liudong.analytics import figures
 from liudong.analytics.figures import definitions
 from liudong.census.models import CensusConflict, CensusRound, CensusSubmission
@@ -26,6 +27,8 @@ pytestmark = pytest.mark.django_db
 def _full_demo() -> None:
     """The full-size demo ledger instead of the small one (rolled back after the test)."""
     CheckIn.objects.all().delete()
+    for model in (Attendance, SignUp):  # the demo's activities name members
+        model.objects.all().delete()
     PhoneCode.objects.filter(member__isnull=False).delete()
     for model in (Transfer, Alert, Handoff, Contact):
         model.objects.all().delete()

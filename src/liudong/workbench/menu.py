@@ -13,6 +13,7 @@ for order, key, label in (
     (10, "home", _("Home")),
     (20, "ledger", _("Ledger")),
     (30, "stations", _("Stations")),
+    (35, "activities", _("Activities")),
     (40, "analytics", _("Statistics")),
     (50, "census", _("Census")),
     (60, "orgs", _("Organizations")),

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from liudong.accounts.models import Role, User
+from liudong.activities import queries as activities
 from liudong.core import cards
 from liudong.core.events import tell
 from liudong.core.models import AuditEvent
@@ -76,6 +77,7 @@ def _member_home(user: Any) -> dict[str, Any]:
         "data_views": work.views_of_my_data(member, limit=20),
         "data_views_count": work.count_views_of_my_data(member),
         **_member_stations(member, my_flow),
+        "my_activities": activities.coming_for_member(member, limit=3),
         **_member_notifications(user),
     }
 

@@ -52,6 +52,15 @@ class Command(BaseCommand):
             f"Statistics: {made['targets']} coverage targets, {made['snapshots']} snapshots "
             "(a year of month-end demo history, then today's)."
         )
+        from liudong.demo.activities import build_activities
+
+        made_activities = build_activities()
+        if made_activities:
+            self.stdout.write(
+                f"Activities: {made_activities['activities']} at the stations and branches, "
+                f"{made_activities['attendance']} attendance, "
+                f"{made_activities['sign_ups']} sign-ups."
+            )
         from liudong.demo.notifications import build_notifications
 
         self.stdout.write(f"Notifications: {build_notifications()} sent.")

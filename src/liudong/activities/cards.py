@@ -1,0 +1,50 @@
+"""The station workbench's activities (its slot 40): today's and the week's activities of
+the station's side, soonest first, and those over awaiting their summary."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from liudong.activities import queries
+from liudong.activities.models import ActivityStatus
+from liudong.core.cards import STATION_HOME, WIDE, Card, CardContext, register
+from liudong.core.roles import Role
+
+WORKBENCH_ROWS = 8
+AHEAD = datetime.timedelta(days=7)
+
+
+def _coming(ctx: CardContext) -> dict[str, Any]:
+    now = timezone.now()
+    rows = queries.with_counts(
+        queries.changeable(ctx.user).filter(
+            status=ActivityStatus.PLANNED, ends_at__gt=now, starts_at__lt=now + AHEAD
+        )
+    ).select_related("organizer")
+    shown = list(rows.order_by("starts_at", "id")[:WORKBENCH_ROWS])
+    today = timezone.localdate()
+    for row in shown:
+        row.today = timezone.localtime(row.starts_at).date() == today
+    return {
+        "rows": shown,
+        "count": rows.count(),
+        "awaiting": queries.awaiting_summary(ctx.user).count(),
+    }
+
+
+register(
+    Card(
+        "workbench_activities",
+        _("Today's and this week's activities"),
+        "activities/workbench_activities.html",
+        _coming,
+        levels=(STATION_HOME,),
+        roles=(Role.STATION_STAFF,),
+        order=40,
+        width=WIDE,
+    )
+)
