@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "liudong.accounts",
     "liudong.members",
     "liudong.stations",
+    "liudong.assistance",
     "liudong.analytics",
     "liudong.census",
     "liudong.demo",
@@ -160,6 +161,10 @@ CELERY_BEAT_SCHEDULE = {
     "escalate-alerts-daily": {
         "task": "liudong.escalate_alerts",
         "schedule": crontab(hour=2, minute=45),  # after the alert scan
+    },
+    "escalate-service-requests-daily": {
+        "task": "liudong.escalate_service_requests",
+        "schedule": crontab(hour=7, minute=30),  # before the working day starts
     },
     "census-purge-files-daily": {
         "task": "census.purge_files",

@@ -1,0 +1,33 @@
+"""The member's page (staff side): the member's service requests, their state and outcome.
+The home side sees that they exist and how they ended; the text stays on the request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from liudong.assistance import queries
+from liudong.members.panels import Panel, register
+
+LIMIT = 20
+
+
+def member_requests(user: Any, member: Any) -> dict[str, Any] | None:
+    rows = list(
+        queries.requests(user).filter(member=member).order_by("-submitted_at", "-id")[: LIMIT + 1]
+    )
+    if not rows:
+        return None
+    return {"requests": rows[:LIMIT], "more": len(rows) > LIMIT, "kinds": queries.kind_labels()}
+
+
+register(
+    Panel(
+        "service_requests",
+        _("Service requests"),
+        "assistance/panel_requests.html",
+        member_requests,
+        order=20,
+    )
+)
