@@ -19,6 +19,7 @@ APPS_BELOW_WORKBENCH = [
     "liudong.members",
     "liudong.stations",
     "liudong.census",
+    "liudong.assistance",
     "liudong.analytics",
 ]
 
@@ -41,6 +42,7 @@ def test_contracts_are_the_architecture_layers_without_exceptions() -> None:
     order = [
         "liudong.workbench | liudong.demo",
         "liudong.analytics",
+        "liudong.assistance | (liudong.activities)",
         "liudong.stations | liudong.census",
         "liudong.members",
         "liudong.accounts",

@@ -68,6 +68,7 @@ def test_menu_groups_and_entries_keep_their_order(demo: Any) -> None:
             "members:transfers",
             "stations:list",
             "stations:check_ins",
+            "assistance:list",
             "analytics:dashboard",
             "analytics:map",
             "analytics:coverage",

@@ -110,6 +110,9 @@ KEEPER = {
     "members.Transfer": "from_organization__path",  # the sender (the receiver accepts)
     "stations.Station": "organization__path",  # the organization running it
     "stations.CheckIn": "station__branch__path",  # the station answers
+    "assistance.ServiceRequest": "station__branch__path",  # the station works on it
+    "assistance.RequestNote": "request__station__branch__path",
+    "assistance.RequestAttachment": "request__station__branch__path",
 }
 
 
