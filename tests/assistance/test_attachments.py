@@ -119,7 +119,9 @@ def test_too_many_files_and_closed_requests_are_refused(
     with pytest.raises(DomainError) as refused:
         actions.attach(by=asker[0], request=request, upload=upload(PDF, "b.pdf"))
     assert refused.value.code == "too_many_files"
-    closed = actions.refuse_request(by=staff, request=make_request(text="另一件事"), reason="不是本站")
+    closed = actions.refuse_request(
+        by=staff, request=make_request(text="另一件事"), reason="不是本站"
+    )
     with pytest.raises(DomainError) as refused:
         actions.attach(by=asker[0], request=closed, upload=upload(PDF, "c.pdf"))
     assert refused.value.code == "request_closed"
@@ -144,9 +146,7 @@ def test_the_file_url_is_refused_to_those_who_may_not_read_it(
             assert login(who).get(url).status_code == 404, (who, url)
 
 
-def test_upload_through_the_api_and_the_pages(
-    login: Any, make_request: Any, asker: Any
-) -> None:
+def test_upload_through_the_api_and_the_pages(login: Any, make_request: Any, asker: Any) -> None:
     request = make_request(kind="employment")
     api = login("station05")
     ok = api.post(

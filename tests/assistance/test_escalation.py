@@ -33,14 +33,20 @@ def test_not_accepted_in_time_escalates_to_the_county_running_the_station(
     request.refresh_from_db()
     assert request.escalated and request.escalated_to.code == "620821"  # 泾川 runs ST05
     assert request.escalated_at == request.accept_by + HOUR
-    assert AuditEvent.objects.filter(
-        verb="service_request.escalate", object_id=str(request.pk)
-    ).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            verb="service_request.escalate", object_id=str(request.pk)
+        ).count()
+        == 1
+    )
     # Once: a second run changes nothing.
     actions.escalate_overdue(by=SYSTEM, now=request.accept_by + 2 * HOUR)
-    assert AuditEvent.objects.filter(
-        verb="service_request.escalate", object_id=str(request.pk)
-    ).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            verb="service_request.escalate", object_id=str(request.pk)
+        ).count()
+        == 1
+    )
 
 
 def test_st01_escalates_to_the_city_working_committee_not_a_county(
@@ -88,9 +94,10 @@ def test_the_bell_shows_requests_to_accept_and_escalated_ones(
 
     keys = {item["key"] for item in items_for(staff)}
     assert {"service_requests", "service_requests_escalated"} <= keys
-    assert queries.to_answer_count(demo("user:station06")) == ServiceRequest.objects.filter(
-        station__code="620800-ST06", status="submitted"
-    ).count()
+    assert (
+        queries.to_answer_count(demo("user:station06"))
+        == ServiceRequest.objects.filter(station__code="620800-ST06", status="submitted").count()
+    )
 
 
 def test_the_command_and_the_task_escalate(make_request: Any, monkeypatch: Any) -> None:

@@ -58,10 +58,15 @@ def test_another_county_sees_nothing_and_may_change_nothing(
     assert client.get(f"/requests/{worked.pk}/").status_code == 404
     assert client.get(f"/api/v1/service-requests/{worked.pk}/").status_code == 404
     assert client.post(f"/requests/{worked.pk}/refuse/", {"refusal_reason": "x"}).status_code == 404
-    assert client.post(
-        f"/api/v1/service-requests/{worked.pk}/refuse/", {"refusal_reason": "x"}
-    ).status_code == 404
-    ids = [row["id"] for row in client.get("/api/v1/service-requests/?page_size=500").json()["results"]]
+    assert (
+        client.post(
+            f"/api/v1/service-requests/{worked.pk}/refuse/", {"refusal_reason": "x"}
+        ).status_code
+        == 404
+    )
+    ids = [
+        row["id"] for row in client.get("/api/v1/service-requests/?page_size=500").json()["results"]
+    ]
     assert worked.pk not in ids
     worked.refresh_from_db()
     assert worked.status == "resolved"

@@ -110,7 +110,10 @@ def test_staff_submit_for_a_member_only_at_their_own_station(
     assert refused.value.code == "member_required"
     with pytest.raises((ScopeError, PermissionDenied)):
         actions.submit_request(
-            by=demo("user:station06"), member=asker[1], station=st05, kind="policy",
+            by=demo("user:station06"),
+            member=asker[1],
+            station=st05,
+            kind="policy",
             description="问一下",
         )
 
@@ -132,8 +135,9 @@ def test_the_full_path_submit_accept_note_refer_resolve_rate(
     request = actions.rate_request(by=asker[0], request=request, rating=5, comment="谢谢")
     assert request.rating == 5 and request.rating_comment == "谢谢" and request.rated_at
     verbs = set(
-        AuditEvent.objects.filter(object_id=str(request.pk), verb__startswith="service_request.")
-        .values_list("verb", flat=True)
+        AuditEvent.objects.filter(
+            object_id=str(request.pk), verb__startswith="service_request."
+        ).values_list("verb", flat=True)
     )
     assert {"service_request.submit", "service_request.accept", "service_request.refer",
             "service_request.resolve", "service_request.rate"} <= verbs  # fmt: skip
@@ -177,9 +181,9 @@ def test_steps_out_of_order_are_refused(make_request: Any, staff: Any, asker: An
     ):
         assert _code(step) == "wrong_status"
     for bad in (0, 6, "five", None):
-        assert _code(lambda b=bad: actions.rate_request(by=asker[0], request=request, rating=b)) == (
-            "invalid_rating"
-        )
+        assert _code(
+            lambda b=bad: actions.rate_request(by=asker[0], request=request, rating=b)
+        ) == ("invalid_rating")
     actions.rate_request(by=asker[0], request=request, rating=3)
     assert _code(lambda: actions.rate_request(by=asker[0], request=request, rating=4)) == (
         "already_rated"
@@ -226,9 +230,14 @@ def test_who_may_work_on_a_request(demo: Any, make_request: Any, asker: Any, sta
 def test_the_assignee_must_work_for_the_station(demo: Any, make_request: Any, staff: Any) -> None:
     request = make_request()
     for wrong in ("station06", "lingtai"):
-        assert _code(
-            lambda w=wrong: actions.accept_request(by=staff, request=request, assignee=demo(f"user:{w}"))
-        ) == "assignee_not_station_side"
+        assert (
+            _code(
+                lambda w=wrong: actions.accept_request(
+                    by=staff, request=request, assignee=demo(f"user:{w}")
+                )
+            )
+            == "assignee_not_station_side"
+        )
     request.refresh_from_db()
     assert request.status == S.SUBMITTED
 

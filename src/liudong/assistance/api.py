@@ -185,6 +185,8 @@ class ServiceRequestViewSet(
         if found is None or not actions.open_attachment(request.user, found):
             raise Http404(_("Not found, or not within your organization's scope."))
         try:
-            return uploads.response(found.stored_as, name=found.name, content_type=found.content_type)
+            return uploads.response(
+                found.stored_as, name=found.name, content_type=found.content_type
+            )
         except (FileNotFoundError, ValueError) as exc:
             raise Http404(_("The file is no longer kept.")) from exc

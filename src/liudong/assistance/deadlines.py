@@ -45,7 +45,9 @@ def deadline_for(kind: str) -> Deadline:
     return base
 
 
-def deadlines(kind: str, submitted_at: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
+def deadlines(
+    kind: str, submitted_at: datetime.datetime
+) -> tuple[datetime.datetime, datetime.datetime]:
     """(accept by, resolve by) for a request of ``kind`` submitted at ``submitted_at``."""
     rule = deadline_for(kind)
     return (

@@ -57,9 +57,7 @@ class AcceptForm(StyledForm):
 
     def __init__(self, *args: Any, staff: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assigned_to"].choices = [
-            (u.pk, u.display_name or u.username) for u in staff
-        ]
+        self.fields["assigned_to"].choices = [(u.pk, u.display_name or u.username) for u in staff]
 
 
 class NoteForm(StyledForm):
@@ -98,9 +96,7 @@ class RateForm(StyledForm):
         choices=[(n, "★" * n) for n in range(5, 0, -1)],
         widget=forms.RadioSelect,
     )
-    rating_comment = forms.CharField(
-        label=_("Comment (optional)"), max_length=300, required=False
-    )
+    rating_comment = forms.CharField(label=_("Comment (optional)"), max_length=300, required=False)
 
 
 class FileForm(StyledForm):

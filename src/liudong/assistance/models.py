@@ -134,8 +134,7 @@ class ServiceRequest(models.Model):
         verbose_name_plural = _("service requests")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(rating__isnull=True)
-                | models.Q(rating__gte=1, rating__lte=5),
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
                 name="service_request_rating_1_to_5",
             ),
             models.CheckConstraint(

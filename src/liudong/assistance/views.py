@@ -84,7 +84,8 @@ def _detail_context(request: HttpRequest, obj: ServiceRequest, **forms: Any) -> 
         "may_read": may_read,
         "notes": list(obj.notes.select_related("author")) if may_read else [],
         "attachments": list(obj.attachments.all()) if may_read else [],
-        "accept_form": forms.get("accept") or AcceptForm(staff=staff, initial={"assigned_to": user.pk}),
+        "accept_form": forms.get("accept")
+        or AcceptForm(staff=staff, initial={"assigned_to": user.pk}),
         "note_form": forms.get("note") or NoteForm(),
         "refer_form": forms.get("refer") or ReferForm(),
         "resolve_form": forms.get("resolve") or ResolveForm(),
@@ -262,5 +263,3 @@ def new_for_member(request: HttpRequest) -> HttpResponse:
     return render(
         request, "assistance/request_new.html", {"form": form, "member": member}, status=status
     )
-
-

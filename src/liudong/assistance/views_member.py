@@ -48,9 +48,7 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     if gate is not None:
         return gate
     rows = list(queries.mine(request.user)[:50])
-    return render(
-        request, "assistance/m_list.html", {"rows": rows, "kinds": queries.kind_labels()}
-    )
+    return render(request, "assistance/m_list.html", {"rows": rows, "kinds": queries.kind_labels()})
 
 
 def _stations(request: HttpRequest) -> list[Station]:
@@ -103,7 +101,9 @@ def _own(request: HttpRequest, pk: int) -> ServiceRequest:
     return get_visible_or_404(request.user, queries.mine(request.user), pk=pk)
 
 
-def _render_detail(request: HttpRequest, obj: ServiceRequest, status: int = 200, **forms: Any) -> HttpResponse:
+def _render_detail(
+    request: HttpRequest, obj: ServiceRequest, status: int = 200, **forms: Any
+) -> HttpResponse:
     context = {
         "obj": obj,
         "kind_label": queries.kind_labels().get(obj.kind, obj.kind),

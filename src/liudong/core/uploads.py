@@ -10,6 +10,7 @@ the scope gate first hands them out with :func:`response`. Knows no domain app.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -177,10 +178,8 @@ def path_of(relative: str) -> Path:
 
 
 def remove(relative: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError, ValueError):
         path_of(relative).unlink()
-    except (FileNotFoundError, ValueError):
-        pass
 
 
 def response(relative: str, *, name: str, content_type: str) -> FileResponse:

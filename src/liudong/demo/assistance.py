@@ -145,7 +145,11 @@ def _member_logins(stations: list[Station], photo: bytes, now: datetime.datetime
         if flow is None:
             continue
         station = next(
-            (s for s in stations if s.branch_id == flow.inflow_organization_id and kind in s.services),
+            (
+                s
+                for s in stations
+                if s.branch_id == flow.inflow_organization_id and kind in s.services
+            ),
             next((s for s in stations if kind in s.services), None),
         )
         staff = _staff_of(station) if station else None
@@ -160,7 +164,9 @@ def _member_logins(stations: list[Station], photo: bytes, now: datetime.datetime
         )
         _advance(request, "resolved", staff, kind, photo)
         if rate:
-            actions.rate_request(by=user, request=request, rating=rate, comment="感谢联络站的帮助！")
+            actions.rate_request(
+                by=user, request=request, rating=rate, comment="感谢联络站的帮助！"
+            )
         made += 1
     return made
 

@@ -11,7 +11,6 @@ from liudong.core.errors import DomainError, PermissionDenied, ScopeError
 from liudong.core.scope import CHANGE, can_see, may, require_actor
 
 
-
 def locked(request: ServiceRequest) -> ServiceRequest:
     return (
         ServiceRequest.objects.select_for_update(of=("self",))

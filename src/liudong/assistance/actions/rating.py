@@ -35,7 +35,8 @@ def rate_request(
     comment = (comment or "").strip()
     if len(comment) > 300:
         raise DomainError(
-            "rating_comment_too_long", _("At most %(limit)s characters, please.") % {"limit": 300},
+            "rating_comment_too_long",
+            _("At most %(limit)s characters, please.") % {"limit": 300},
             "rating_comment",
         )
     with audit.action("service_request.rate", actor=by):

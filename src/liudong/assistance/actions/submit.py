@@ -82,9 +82,7 @@ def _check_station(by: Any, station: Station, kind: str) -> None:
         if not can_see(by, station):
             raise not_found()
         if not may(by, station, "staff"):
-            raise PermissionDenied(
-                "not_station_side", _("Only the station's staff can do this.")
-            )
+            raise PermissionDenied("not_station_side", _("Only the station's staff can do this."))
     if kind not in REQUEST_KINDS:
         raise DomainError("invalid_kind", _("Choose the kind of help you need."), "kind")
     if kind not in station.services and kind not in ALWAYS_OFFERED:
