@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,6 +27,7 @@ from liudong.assistance.models import RequestAttachment, RequestStatus, ServiceR
 from liudong.core import uploads
 from liudong.core.acting import acting
 from liudong.core.decorators import opens_for, shows
+from liudong.core.errors import DomainError
 from liudong.core.paging import paginate
 from liudong.core.scope import CHANGE, get_visible_or_404, may, restrict
 from liudong.members.models import Member
@@ -107,8 +109,17 @@ def _step(
     request: HttpRequest, pk: int, form_key: str, form: Any, run: Any, success: str
 ) -> HttpResponse:
     obj = _request(request, pk)
+
+    def show(exc: DomainError) -> None:
+        # Under the field when the form has it; otherwise (a step out of order, whose form
+        # the page no longer shows) as a message at the top.
+        if exc.field in form.fields:
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.error(request, exc.message)
+
     if form.is_valid():
-        with acting(request, success=success, form=form) as act:
+        with acting(request, success=success, show=show) as act:
             run(obj, form.cleaned_data)
         if act.ok:
             return redirect("assistance:detail", pk=obj.pk)

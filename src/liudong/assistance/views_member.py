@@ -131,7 +131,7 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
     obj = _own(request, pk)
     form = RateForm(request.POST)
     if form.is_valid():
-        with acting(request, success=_("Thank you for your rating."), form=form) as act:
+        with acting(request, success=_("Thank you for your rating.")) as act:
             actions.rate_request(
                 by=request.user,
                 request=obj,
@@ -153,7 +153,7 @@ def attach(request: HttpRequest, pk: int) -> HttpResponse:
     obj = _own(request, pk)
     form = FileForm(request.POST, request.FILES)
     if form.is_valid():
-        with acting(request, success=_("The file was added."), form=form) as act:
+        with acting(request, success=_("The file was added.")) as act:
             actions.attach(by=request.user, request=obj, upload=form.cleaned_data["file"])
         if act.ok:
             return redirect("assistance_m:detail", pk=obj.pk)
