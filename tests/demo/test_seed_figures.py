@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from liudong.accounts.models import PhoneCode
 from liudong.analytics import figures
+from liudong.assistance.models import RequestAttachment, ServiceRequest
 from liudong.analytics.figures import definitions
 from liudong.census.models import CensusConflict, CensusRound, CensusSubmission
 from liudong.demo import checkins, ledger, tree
@@ -25,6 +26,8 @@ pytestmark = pytest.mark.django_db
 
 def _full_demo() -> None:
     """The full-size demo ledger instead of the small one (rolled back after the test)."""
+    RequestAttachment.objects.all().delete()
+    ServiceRequest.objects.all().delete()
     CheckIn.objects.all().delete()
     PhoneCode.objects.filter(member__isnull=False).delete()
     for model in (Transfer, Alert, Handoff, Contact):
