@@ -149,8 +149,10 @@ def test_the_member_page_shows_the_requests_panel(demo: Any, make_request: Any, 
     for who in ("station05", "lingtai"):
         panels = {p["key"]: p for p in panels_for(demo(f"user:{who}"), asker[1])}
         assert [r.pk for r in panels["service_requests"]["context"]["requests"]] == [request.pk]
-    panels = {p["key"] for p in panels_for(demo("user:jingning"), asker[1])}
-    assert "service_requests" not in panels
+    panels = {p["key"]: p for p in panels_for(demo("user:jingning"), asker[1])}
+    assert not panels.get("service_requests", {}).get("context", {}).get("requests")
+    new_link = {p["key"]: p for p in panels_for(demo("user:station05"), asker[1])}
+    assert new_link["service_requests"]["context"]["new_url"].endswith(f"?member={asker[1].pk}")
     page = pytest.importorskip("django.test").Client()
     page.force_login(demo("user:lingtai"))
     html = page.get(f"/ledger/members/{asker[1].pk}/").content.decode()

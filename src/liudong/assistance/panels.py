@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from liudong.assistance import queries
@@ -17,9 +18,17 @@ def member_requests(user: Any, member: Any) -> dict[str, Any] | None:
     rows = list(
         queries.requests(user).filter(member=member).order_by("-submitted_at", "-id")[: LIMIT + 1]
     )
-    if not rows:
+    new_url = ""
+    if queries.works_at_a_station(user):
+        new_url = f"{reverse('assistance:new')}?member={member.pk}"
+    if not rows and not new_url:
         return None
-    return {"requests": rows[:LIMIT], "more": len(rows) > LIMIT, "kinds": queries.kind_labels()}
+    return {
+        "requests": rows[:LIMIT],
+        "more": len(rows) > LIMIT,
+        "kinds": queries.kind_labels(),
+        "new_url": new_url,
+    }
 
 
 register(

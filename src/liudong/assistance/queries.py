@@ -107,3 +107,12 @@ def staff_of_station(request: ServiceRequest) -> QuerySet:
         .exclude(role="member")
         .order_by("username")
     )
+
+
+def works_at_a_station(user: Any) -> bool:
+    """The user is staff of an open station (may open requests on a member's behalf)."""
+    from liudong.stations.models import Station, StationStatus
+
+    if not _staff(user):
+        return False
+    return restrict(user, Station.objects.filter(status=StationStatus.OPEN), "staff").exists()
