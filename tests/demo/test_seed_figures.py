@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from liudong.accounts.models import PhoneCode
 from liudong.analytics import figures
-from liudong.assistance.models import RequestAttachment, ServiceRequest
 from liudong.analytics.figures import definitions
+from liudong.assistance.models import RequestAttachment, ServiceRequest
 from liudong.census.models import CensusConflict, CensusRound, CensusSubmission
 from liudong.demo import checkins, ledger, tree
 from liudong.members.models import Alert, Contact, FlowRecord, Handoff, Member, Transfer
