@@ -63,11 +63,11 @@ class ServiceRequestViewSet(
 
     @extend_schema(
         summary="Open a request (a member for themselves; staff for a member)",
-        request=s.CreateSerializer,
+        request=s.ServiceRequestCreateSerializer,
         responses={201: s.ServiceRequestSerializer, 200: s.ServiceRequestSerializer},
     )
     def create(self, request: Request) -> Response:
-        body = s.CreateSerializer(data=request.data)
+        body = s.ServiceRequestCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         values = body.validated_data
         station = Station.objects.filter(code=values["station"]).first()
@@ -94,11 +94,11 @@ class ServiceRequestViewSet(
         body.is_valid(raise_exception=True)
         return body.validated_data
 
-    @extend_schema(summary="Accept and assign (station staff)", request=s.AcceptSerializer)
+    @extend_schema(summary="Accept and assign (station staff)", request=s.RequestAcceptSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: Any = None) -> Response:
         obj = self.get_object()
-        values = self._body(s.AcceptSerializer, request)
+        values = self._body(s.RequestAcceptSerializer, request)
         assignee = None
         if values.get("assigned_to") is not None:
             assignee = get_user_model().objects.filter(pk=values["assigned_to"]).first()
@@ -106,47 +106,55 @@ class ServiceRequestViewSet(
                 raise DomainError("invalid_assignee", _("Choose a staff member."), "assigned_to")
         return self._shape(actions.accept_request(by=request.user, request=obj, assignee=assignee))
 
-    @extend_schema(summary="Add a note (station staff)", request=s.NoteInSerializer)
+    @extend_schema(summary="Add a note (station staff)", request=s.RequestNoteInSerializer)
     @action(detail=True, methods=["post"])
     def note(self, request: Request, pk: Any = None) -> Response:
         obj = self.get_object()
-        values = self._body(s.NoteInSerializer, request)
+        values = self._body(s.RequestNoteInSerializer, request)
         actions.add_note(by=request.user, request=obj, text=values["text"])
         return self._shape(obj, status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Refer to a named partner (station staff)", request=s.ReferSerializer)
+    @extend_schema(
+        summary="Refer to a named partner (station staff)", request=s.RequestReferSerializer
+    )
     @action(detail=True, methods=["post"])
     def refer(self, request: Request, pk: Any = None) -> Response:
         obj = self.get_object()
-        values = self._body(s.ReferSerializer, request)
+        values = self._body(s.RequestReferSerializer, request)
         obj = actions.refer_request(
             by=request.user, request=obj, partner=values["referral_partner"], note=values["note"]
         )
         return self._shape(obj)
 
-    @extend_schema(summary="Resolve with an outcome (station staff)", request=s.ResolveSerializer)
+    @extend_schema(
+        summary="Resolve with an outcome (station staff)", request=s.RequestResolveSerializer
+    )
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: Any = None) -> Response:
         obj = self.get_object()
-        values = self._body(s.ResolveSerializer, request)
+        values = self._body(s.RequestResolveSerializer, request)
         return self._shape(
             actions.resolve_request(by=request.user, request=obj, outcome=values["outcome"])
         )
 
-    @extend_schema(summary="Refuse with a reason (station staff)", request=s.RefuseSerializer)
+    @extend_schema(
+        summary="Refuse with a reason (station staff)", request=s.RequestRefuseSerializer
+    )
     @action(detail=True, methods=["post"])
     def refuse(self, request: Request, pk: Any = None) -> Response:
         obj = self.get_object()
-        values = self._body(s.RefuseSerializer, request)
+        values = self._body(s.RequestRefuseSerializer, request)
         return self._shape(
             actions.refuse_request(by=request.user, request=obj, reason=values["refusal_reason"])
         )
 
-    @extend_schema(summary="Rate a resolved request once (the member)", request=s.RateSerializer)
+    @extend_schema(
+        summary="Rate a resolved request once (the member)", request=s.RequestRateSerializer
+    )
     @action(detail=True, methods=["post"])
     def rate(self, request: Request, pk: Any = None) -> Response:
         obj = self.get_object()
-        values = self._body(s.RateSerializer, request)
+        values = self._body(s.RequestRateSerializer, request)
         obj = actions.rate_request(
             by=request.user,
             request=obj,
@@ -157,8 +165,8 @@ class ServiceRequestViewSet(
 
     @extend_schema(
         summary="Upload an image (JPEG, PNG) or PDF (the member or station staff)",
-        request={"multipart/form-data": s.UploadSerializer},
-        responses={201: s.AttachmentSerializer},
+        request={"multipart/form-data": s.RequestUploadSerializer},
+        responses={201: s.RequestAttachmentSerializer},
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def attachments(self, request: Request, pk: Any = None) -> Response:
@@ -167,7 +175,7 @@ class ServiceRequestViewSet(
         if upload is None:
             raise DomainError("file_required", _("Choose a file."), "file")
         created = actions.attach(by=request.user, request=obj, upload=upload)
-        return Response(s.AttachmentSerializer(created).data, status=status.HTTP_201_CREATED)
+        return Response(s.RequestAttachmentSerializer(created).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Download an attachment (whoever may read the request's text)",

@@ -17,7 +17,7 @@ from liudong.assistance.models import (
 )
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class RequestAttachmentSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -28,7 +28,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return reverse("v1:service-request-download", args=[obj.request_id, obj.pk])
 
 
-class NoteSerializer(serializers.ModelSerializer):
+class RequestNoteSerializer(serializers.ModelSerializer):
     author = serializers.StringRelatedField()
 
     class Meta:
@@ -78,15 +78,15 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
     def get_notes(self, obj: ServiceRequest) -> list[dict[str, Any]] | None:
         if not self._may(obj) or not self.context.get("detail"):
             return None
-        return NoteSerializer(obj.notes.select_related("author"), many=True).data
+        return RequestNoteSerializer(obj.notes.select_related("author"), many=True).data
 
     def get_attachments(self, obj: ServiceRequest) -> list[dict[str, Any]] | None:
         if not self._may(obj) or not self.context.get("detail"):
             return None
-        return AttachmentSerializer(obj.attachments.all(), many=True).data
+        return RequestAttachmentSerializer(obj.attachments.all(), many=True).data
 
 
-class CreateSerializer(serializers.Serializer):
+class ServiceRequestCreateSerializer(serializers.Serializer):
     station = serializers.CharField(help_text="The station's code.")
     kind = serializers.ChoiceField(choices=REQUEST_KINDS)
     description = serializers.CharField(max_length=2000)
@@ -96,33 +96,33 @@ class CreateSerializer(serializers.Serializer):
     )
 
 
-class AcceptSerializer(serializers.Serializer):
+class RequestAcceptSerializer(serializers.Serializer):
     assigned_to = serializers.IntegerField(
         required=False, help_text="The staff user handling it (default: you)."
     )
 
 
-class NoteInSerializer(serializers.Serializer):
+class RequestNoteInSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=2000)
 
 
-class ReferSerializer(serializers.Serializer):
+class RequestReferSerializer(serializers.Serializer):
     referral_partner = serializers.CharField(max_length=120)
     note = serializers.CharField(max_length=1800, required=False, default="")
 
 
-class ResolveSerializer(serializers.Serializer):
+class RequestResolveSerializer(serializers.Serializer):
     outcome = serializers.CharField(max_length=500)
 
 
-class RefuseSerializer(serializers.Serializer):
+class RequestRefuseSerializer(serializers.Serializer):
     refusal_reason = serializers.CharField(max_length=300)
 
 
-class RateSerializer(serializers.Serializer):
+class RequestRateSerializer(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5)
     rating_comment = serializers.CharField(max_length=300, required=False, default="")
 
 
-class UploadSerializer(serializers.Serializer):
+class RequestUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
