@@ -56,7 +56,7 @@ def test_member_asks_for_legal_aid_staff_resolve_and_the_member_rates(
     assert width <= 390, width
     page.screenshot(path=str(screenshots / "request-1-ask.png"), full_page=True)
     with page.expect_navigation():
-        page.click("button[type=submit]")
+        page.click("#request-submit")
     request = ServiceRequest.objects.get(member__user=member_user, kind="legal_aid")
     assert page.locator("#request").get_attribute("data-status") == "submitted"
     assert request.attachments.count() == 1
@@ -73,6 +73,8 @@ def test_member_asks_for_legal_aid_staff_resolve_and_the_member_rates(
         staff_page.click("main button[type=submit]")
     staff_page.goto(f"{base}/requests/")
     assert staff_page.locator(f"#open tr[data-request='{request.pk}']").is_visible()
+    warning = staff_page.locator("#calendar-missing")
+    assert warning.count() == 0 or "2026" not in warning.inner_text()  # 2026 is seeded
     staff_page.screenshot(path=str(screenshots / "request-3-staff-list.png"), full_page=True)
     staff_page.goto(f"{base}/requests/{request.pk}/")
     assert TEXT in staff_page.locator("#description").inner_text()
@@ -92,7 +94,7 @@ def test_member_asks_for_legal_aid_staff_resolve_and_the_member_rates(
     page.check("input[name=rating][value='5']")
     page.fill("input[name=rating_comment]", "非常感谢！")
     with page.expect_navigation():
-        page.click("form[action$='/rate/'] button[type=submit]")
+        page.click("#rate-submit")
     assert "5★" in page.locator("#rating").inner_text()
     assert page.locator("form[action$='/rate/']").count() == 0
     page.screenshot(path=str(screenshots / "request-5-rated.png"), full_page=True)

@@ -118,3 +118,13 @@ def test_the_seed_is_idempotent() -> None:
 def test_negative_counts_are_refused() -> None:
     with pytest.raises(ValueError):
         workdays.add_working_days(D(2026, 1, 5), -1)
+
+
+def test_load_codes_puts_back_the_packages_days() -> None:
+    from django.core.management import call_command
+
+    CalendarDay.objects.filter(date__year=2026).delete()
+    assert workdays.calendar_missing(2026)
+    call_command("load_codes", verbosity=0)
+    assert not workdays.calendar_missing(2026)
+    assert not workdays.is_working_day(D(2026, 10, 1))
