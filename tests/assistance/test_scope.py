@@ -136,3 +136,17 @@ def test_the_member_sees_only_their_own(
     mine = login(asker[0].username).get("/api/v1/service-requests/").json()["results"]
     assert [row["id"] for row in mine] == [worked.pk]
     assert mine[0]["description"] == SECRET
+
+
+def test_lists_leave_out_sensitive_texts_the_detail_audits_them(
+    login: Any, worked: ServiceRequest
+) -> None:
+    client = login("station05")
+    before = AuditEvent.objects.filter(kind="reveal").count()
+    rows = client.get("/api/v1/service-requests/?page_size=500").json()["results"]
+    mine = next(row for row in rows if row["id"] == worked.pk)
+    assert mine["description"] is None
+    assert AuditEvent.objects.filter(kind="reveal").count() == before
+    detail = client.get(f"/api/v1/service-requests/{worked.pk}/").json()
+    assert detail["description"] == SECRET
+    assert AuditEvent.objects.filter(kind="reveal").count() == before + 1

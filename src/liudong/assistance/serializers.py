@@ -38,7 +38,9 @@ class RequestNoteSerializer(serializers.ModelSerializer):
 
 class ServiceRequestSerializer(serializers.ModelSerializer):
     """A request; ``description``, ``notes`` and ``attachments`` are null for a reader who
-    may see the request but not its text (the home side without the member's consent)."""
+    may see the request but not its text (the home side without the member's consent). In
+    lists a hardship or legal-aid text is null too (but for the member's own): it is read
+    on the request itself, and each such read is audited."""
 
     station_code = serializers.CharField(source="station.code", read_only=True)
     member_name = serializers.CharField(source="member.name", read_only=True)
@@ -71,6 +73,10 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
     def get_description(self, obj: ServiceRequest) -> str | None:
         if not self._may(obj):
             return None
+        reader = self._reader()
+        own = getattr(reader, "pk", None) is not None and obj.member.user_id == reader.pk
+        if obj.is_sensitive and not own and not self.context.get("detail"):
+            return None  # a sensitive text is read one request at a time, each read audited
         if self.context.get("audit_reads"):
             actions.record_read(self._reader(), obj)
         return obj.description
