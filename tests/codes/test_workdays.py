@@ -128,3 +128,49 @@ def test_load_codes_puts_back_the_packages_days() -> None:
     call_command("load_codes", verbosity=0)
     assert not workdays.calendar_missing(2026)
     assert not workdays.is_working_day(D(2026, 10, 1))
+
+
+def test_the_command_enters_a_years_announcement(tmp_path: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from liudong.core.models import AuditEvent
+
+    text = tmp_path / "2031.txt"
+    text.write_text(
+        "# 2031 (an example)\n2031-01-01 holiday 元旦\n"
+        "2031-10-01..2031-10-07 holiday 国庆节\n2031-09-28 workday 国庆节\n",
+        encoding="utf-8",
+    )
+    out = StringIO()
+    call_command("calendar", "import", str(text), "--dry-run", stdout=out)
+    assert workdays.calendar_missing(2031) and "9 days checked" in out.getvalue()
+    call_command("calendar", "import", str(text), stdout=out)
+    assert "added 9" in out.getvalue()
+    assert not workdays.calendar_missing(2031)
+    assert workdays.add_working_days(D(2031, 9, 30), 1) == D(2031, 10, 8)
+    assert AuditEvent.objects.filter(verb="calendar.set_days").exists()
+    call_command("calendar", "import", str(text), stdout=out)
+    assert "unchanged 9" in out.getvalue()
+    bad = tmp_path / "bad.txt"
+    bad.write_text("2031-02-30 holiday 错\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="Line 1"):
+        call_command("calendar", "import", str(bad))
+    bad.write_text("2031-02-01 party 错\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="Line 1"):
+        call_command("calendar", "import", str(bad))
+
+
+def test_only_the_city_administrator_sets_calendar_days(demo: Any) -> None:
+    from liudong.codes import actions
+    from liudong.core.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        actions.set_calendar_days(
+            by=demo("user:jingchuan"), days=[(D(2031, 1, 1), "holiday", "元旦")]
+        )
+    assert actions.set_calendar_days(
+        by=demo("user:city"), days=[(D(2031, 1, 1), "holiday", "元旦")]
+    ) == {"added": 1, "changed": 0, "unchanged": 0}
