@@ -14,8 +14,8 @@ counts from the next working day).
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import Any, overload
 
 from django.db.models.signals import post_delete, post_save
@@ -25,12 +25,21 @@ from django.utils import timezone
 MAX_SPAN_DAYS = 3660
 
 
-@lru_cache(maxsize=64)
+# Years read from the table, per process: {year: (read at, holidays, workdays, has rows)}.
+# A change in this process clears it at once (signals); other processes (web workers, the
+# job runner) read the table again after CACHE_SECONDS.
+CACHE_SECONDS = 300
+_cache: dict[int, tuple[float, frozenset[datetime.date], frozenset[datetime.date], bool]] = {}
+
+
 def _year(year: int) -> tuple[frozenset[datetime.date], frozenset[datetime.date], bool]:
-    """(holidays, adjusted working days, has rows) of one year, read once per process until
-    the table changes."""
+    """(holidays, adjusted working days, has rows) of one year."""
     from liudong.codes.models import CalendarDay, CalendarDayKind
 
+    now = time.monotonic()
+    kept = _cache.get(year)
+    if kept is not None and now - kept[0] < CACHE_SECONDS:
+        return kept[1], kept[2], kept[3]
     holidays: set[datetime.date] = set()
     workdays: set[datetime.date] = set()
     rows = CalendarDay.objects.filter(
@@ -38,11 +47,13 @@ def _year(year: int) -> tuple[frozenset[datetime.date], frozenset[datetime.date]
     ).values_list("date", "kind")
     for day, kind in rows:
         (workdays if kind == CalendarDayKind.WORKDAY else holidays).add(day)
-    return frozenset(holidays), frozenset(workdays), bool(holidays or workdays)
+    found = (frozenset(holidays), frozenset(workdays), bool(holidays or workdays))
+    _cache[year] = (now, *found)
+    return found
 
 
 def calendar_changed(**kwargs: Any) -> None:
-    _year.cache_clear()
+    _cache.clear()
 
 
 def connect_signals(model: type) -> None:
@@ -154,5 +165,5 @@ def seed_from_package(model: Any) -> int:
         if day not in have
     ]
     model.objects.bulk_create(rows, batch_size=500)
-    _year.cache_clear()
+    _cache.clear()
     return len(rows)
