@@ -174,3 +174,15 @@ def test_only_the_city_administrator_sets_calendar_days(demo: Any) -> None:
     assert actions.set_calendar_days(
         by=demo("user:city"), days=[(D(2031, 1, 1), "holiday", "元旦")]
     ) == {"added": 1, "changed": 0, "unchanged": 0}
+
+
+def test_another_processs_change_is_read_after_the_cache_time(monkeypatch: Any) -> None:
+    import time
+
+    assert workdays.is_working_day(D(2032, 10, 1))  # a Friday, no 2032 calendar yet
+    # A write that sends no signal stands for another process's change.
+    CalendarDay.objects.bulk_create([CalendarDay(date=D(2032, 10, 1), kind="holiday")])
+    assert workdays.is_working_day(D(2032, 10, 1))  # still the kept answer
+    later = time.monotonic() + workdays.CACHE_SECONDS + 1
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert not workdays.is_working_day(D(2032, 10, 1))
