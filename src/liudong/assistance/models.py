@@ -168,6 +168,12 @@ class ServiceRequest(models.Model):
     def is_sensitive(self) -> bool:
         return self.kind in SENSITIVE_KINDS
 
+    @property
+    def kind_label(self) -> str:
+        from liudong.codes import queries
+
+        return dict(queries.choices("service_kind")).get(self.kind, self.kind)
+
 
 class RequestNote(models.Model):
     """A note of the work on a request (a call made, a referral); staff only."""

@@ -26,7 +26,6 @@ def member_requests(user: Any, member: Any) -> dict[str, Any] | None:
     return {
         "requests": rows[:LIMIT],
         "more": len(rows) > LIMIT,
-        "kinds": queries.kind_labels(),
         "new_url": new_url,
     }
 

@@ -57,7 +57,6 @@ def request_list(request: HttpRequest) -> HttpResponse:
             .values_list("pk", flat=True)
         ),
         "escalated": [r for r in open_rows if r.escalated],
-        "kinds": queries.kind_labels(),
         "statuses": RequestStatus.choices,
         "status": status,
         "missing_years": queries.calendar_warning(*[r.due for r in open_rows]),
