@@ -48,7 +48,7 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     if gate is not None:
         return gate
     rows = list(queries.mine(request.user)[:50])
-    return render(request, "assistance/m_list.html", {"rows": rows, "kinds": queries.kind_labels()})
+    return render(request, "assistance/m_list.html", {"rows": rows})
 
 
 def _stations(request: HttpRequest) -> list[Station]:
