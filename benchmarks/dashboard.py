@@ -17,13 +17,20 @@ administrator:
   same rollup — the tally's rows summed by county row, the row found by joining the
   responsible side's id to a list of (organization, row) pairs (as ours finds it), the
   overdue correction from the records' covering indexes, plus the small reads the page
-  needs (stations and their attached members, alerts, organizations, targets);
+  needs (stations and their attached members, alerts, organizations, targets, the latest
+  complete census round: the census figure of issue 12); the served-by-a-station counts
+  (decisions 125–127) as ``sum(served)`` in the same statement (with the tally's served
+  period start) and the day's correction from the records' ``last_served_on``
+  (``analytics_served_idx``), as ours reads them;
 - **the limit with a ``CASE``** (shown, the issue's first limit, not the target's ratio
   since the fifth round): the same sums with the row found by a ``CASE`` over the
   counties' id lists — a dearer form for the database and the client (its id arrays are
   formatted as literals); ``case_limit_ms`` and ``ratio_case`` in the JSON line;
 - **without the rollup** (shown, not the target's ratio): ours computed from the records
-  and the hand-written GROUP BY over the 950,000 open records;
+  and the hand-written GROUP BY over the 950,000 open records, with served by a station
+  counted by the written rule itself (attached, an active check-in or a station contact in
+  the period: ``EXISTS`` over the check-ins and contacts), so the run also checks at full
+  size that the records' ``last_served_on`` and the tally agree with the rule;
 - **cached**: the dashboard API and the map's per-province API, answered from the cache;
 - **filtered** (``filtered_ms``, issue 11 item 4): the city dashboard uncached with a reason
   and a period filter (the builder's one reason, ``work``, and the whole year two years
@@ -124,6 +131,64 @@ def drill(user: Any, root: Any) -> dict[str, Any]:
     return {a["code"]: (a["total"], a["managed"], a["overdue"]) for a in found["areas"]}
 
 
+# The tally's two anchors, read with its sums: the overdue cutoff and the served period start.
+ANCHORS = (
+    "(SELECT day FROM analytics_flowtallyday WHERE id = 1), "
+    "(SELECT served_since FROM analytics_flowtallyday WHERE id = 1)"
+)
+# Served by a station, the day's correction: records whose last_served_on lies between the
+# tally's period start and today's (analytics_served_idx), by direction.
+SERVED_FIX = (
+    "SELECT NULL, direction, NULL, NULL, NULL, count(*) FROM members_flowrecord WHERE is_open "
+    "AND last_served_on >= %s AND last_served_on < %s GROUP BY direction"
+)
+
+
+def served_since() -> datetime.date:
+    """Today's start of the contact period of "served by a station"."""
+    from django.utils import timezone
+
+    from liudong.analytics.figures import definitions
+
+    return timezone.localdate() - datetime.timedelta(days=definitions.CONTACT_PERIOD_DAYS)
+
+
+def written_rule_served() -> dict[str, int]:
+    """Served by a station counted by the written rule itself, over the records, contacts,
+    check-ins and stations (analytics/figures/definitions.py, decision 95): attached to an
+    open station's branch, an active check-in there, or a contact by its branch in the
+    period. Not timed: the check that ``last_served_on`` and the tally agree with it."""
+    from django.db import connection
+
+    served = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, branch_id, kind FROM stations_station WHERE status = 'open'")
+        stations = cursor.fetchall()
+        for kind, direction in (("liaison", "outflow"), ("service", "inflow")):
+            ids = [row[0] for row in stations if row[2] == kind]
+            branches = [row[1] for row in stations if row[2] == kind and row[1]]
+            cursor.execute(
+                "SELECT count(*) FROM members_flowrecord f WHERE f.is_open AND f.direction = %s "
+                "AND (f.inflow_organization_id = ANY(%s) OR EXISTS (SELECT 1 FROM "
+                "stations_checkin c WHERE c.flow_id = f.id AND c.status IN ('pending', "
+                "'confirmed') AND c.station_id = ANY(%s)) OR EXISTS (SELECT 1 FROM "
+                "members_contact k WHERE k.flow_id = f.id AND k.organization_id = ANY(%s) "
+                "AND k.contacted_on >= %s))",
+                [direction, branches, ids, branches, served_since()],
+            )
+            served[kind] = cursor.fetchone()[0]
+    return served
+
+
+LATEST_ROUND = (
+    "SELECT r.id FROM census_censusround r WHERE EXISTS (SELECT 1 FROM orgs_organization o "
+    "WHERE o.kind = 'county_committee' AND o.active) AND NOT EXISTS (SELECT 1 FROM "
+    "orgs_organization o WHERE o.kind = 'county_committee' AND o.active AND NOT EXISTS "
+    "(SELECT 1 FROM census_censussubmission s WHERE s.round_id = r.id AND s.county_id = o.id "
+    "AND s.state = 'committed')) ORDER BY r.id DESC LIMIT 1"
+)
+
+
 def limit_sql(root: Any) -> tuple[str, list[Any]]:
     """The dashboard's one GROUP BY, by hand: rows by the counties' organization id lists."""
     from liudong.analytics import figures
@@ -147,10 +212,11 @@ def limit_sql(root: Any) -> tuple[str, list[Any]]:
         f"SELECT CASE {' '.join(whens)} END AS row_key, direction, flow_scope, status, "
         "substr(destination_place_id, 1, 4) AS prefecture, count(*), "
         "count(*) FILTER (WHERE last_contact_on < %s "
-        "OR (last_contact_on IS NULL AND left_on < %s)) "
+        "OR (last_contact_on IS NULL AND left_on < %s)), "
+        "count(*) FILTER (WHERE last_served_on >= %s) "
         "FROM members_flowrecord WHERE is_open GROUP BY 1, 2, 3, 4, 5"
     )
-    return sql, [*params, cutoff, cutoff]
+    return sql, [*params, cutoff, cutoff, served_since()]
 
 
 def tally_sql(root: Any) -> tuple[str, list[Any], str, list[Any]]:
@@ -176,7 +242,7 @@ def tally_sql(root: Any) -> tuple[str, list[Any], str, list[Any]]:
     case = f"CASE {' '.join(whens)} END"
     sql = (
         f"SELECT {case} AS row_key, direction, flow_scope, status, prefecture, sum(n), "
-        "sum(overdue), (SELECT day FROM analytics_flowtallyday WHERE id = 1) "
+        f"sum(overdue), {ANCHORS}, sum(served) "
         "FROM analytics_flowtally WHERE n <> 0 GROUP BY 1, 2, 3, 4, 5"
     )
     fix = (
@@ -205,7 +271,7 @@ def tally_join_sql(root: Any) -> tuple[str, list[Any], str, list[Any]]:
     join = f"LEFT JOIN (VALUES {pairs}) o ON o.column1 = {side}"
     sql = (
         "SELECT o.column2, direction, flow_scope, status, prefecture, sum(n), sum(overdue), "
-        "(SELECT day FROM analytics_flowtallyday WHERE id = 1) "
+        f"{ANCHORS}, sum(served) "
         f"FROM analytics_flowtally t {join} WHERE n <> 0 GROUP BY 1, 2, 3, 4, 5"
     )
     half = (
@@ -229,13 +295,11 @@ def limit(
     """The hand-written answer: ``sql`` is the raw GROUP BY over the records, or (with
     ``fix``, the overdue correction) the sum over the rollup."""
     from django.db import connection
-    from django.utils import timezone
 
-    from liudong.analytics.figures import definitions, tuned_for_aggregates
+    from liudong.analytics.figures import tuned_for_aggregates
     from liudong.members.overdue import overdue_cutoff
 
-    since = timezone.localdate() - datetime.timedelta(days=definitions.CONTACT_PERIOD_DAYS)
-
+    since = served_since()
     table = "analytics_flowtally" if fix else "members_flowrecord"
     count = "sum(n)" if fix else "count(*)"
     where = "n <> 0" if fix else "is_open"
@@ -243,39 +307,47 @@ def limit(
     # JIT); over the rollup ours runs without them, and so does the limit (four fewer
     # round trips: BEGIN, two SET LOCAL, COMMIT).
     tuned = nullcontext() if fix else tuned_for_aggregates()
+    served = {}
     with tuned, connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
         if fix:
+            # The two corrections in one statement: overdue (between the anchor and today's
+            # cutoff) and served by a station (between the tally's period start, read in
+            # the same statement as its served sums, and today's); served rows have no scope.
+            statements, values = [], []
             anchor = rows[0][7] if rows else None
             cutoff = overdue_cutoff()
             if anchor is not None and anchor != cutoff:
                 low, high = sorted((anchor, cutoff))
-                cursor.execute(fix[0], [*fix[1], low, high, *fix[1], low, high])
-                cursor.fetchall()
-            rows = [row[:7] for row in rows]
+                statements.append(fix[0])
+                values += [*fix[1], low, high, *fix[1], low, high]
+            by_direction = {"outflow": 0, "inflow": 0}
+            for row in rows:
+                by_direction[row[1]] = by_direction.get(row[1], 0) + row[9]
+            served_anchor = rows[0][8] if rows else None
+            sign = -1 if served_anchor is not None and served_anchor < since else 1
+            if served_anchor is not None and served_anchor != since:
+                statements.append(SERVED_FIX)
+                values += sorted((served_anchor, since))
+            if statements:
+                cursor.execute(" UNION ALL ".join(statements), values)
+                for _row, direction, scope, _status, _prefecture, n in cursor.fetchall():
+                    if scope is None:
+                        by_direction[direction] += sign * n
+            served = {"liaison": by_direction["outflow"], "service": by_direction["inflow"]}
+        else:  # over the records: the served count in the same pass
+            served = {
+                "liaison": sum(r[7] for r in rows if r[1] == "outflow"),
+                "service": sum(r[7] for r in rows if r[1] == "inflow"),
+            }
+        rows = [row[:7] for row in rows]
         cursor.execute(
             "SELECT s.code, s.kind, s.place_id, s.lng, s.lat, o.code, s.id, s.branch_id "
             "FROM stations_station s "
             "JOIN orgs_organization o ON o.id = s.branch_id WHERE s.status = 'open'"
         )
-        stations = cursor.fetchall()
-        # Served by a station (analytics/figures/definitions.py, decision 95): attached to its
-        # branch, an active check-in there, or a contact by its branch in the last year.
-        served = {}
-        for kind, direction in (("liaison", "outflow"), ("service", "inflow")):
-            ids = [row[6] for row in stations if row[1] == kind]
-            kind_branches = [row[7] for row in stations if row[1] == kind]
-            cursor.execute(
-                "SELECT count(*) FROM members_flowrecord f WHERE f.is_open AND f.direction = %s "
-                "AND (f.inflow_organization_id = ANY(%s) OR EXISTS (SELECT 1 FROM "
-                "stations_checkin c WHERE c.flow_id = f.id AND c.status IN ('pending', "
-                "'confirmed') AND c.station_id = ANY(%s)) OR EXISTS (SELECT 1 FROM "
-                "members_contact k WHERE k.flow_id = f.id AND k.organization_id = ANY(%s) "
-                "AND k.contacted_on >= %s))",
-                [direction, kind_branches, ids, kind_branches, since],
-            )
-            served[kind] = cursor.fetchone()[0]
+        cursor.fetchall()
         cursor.execute(
             f"SELECT inflow_organization_id, status, {count} FROM {table} "
             f"WHERE {where} AND inflow_organization_id = ANY(%s) GROUP BY 1, 2",
@@ -283,6 +355,10 @@ def limit(
         )
         cursor.fetchall()
         cursor.execute("SELECT kind, count(*) FROM members_alert WHERE NOT resolved GROUP BY kind")
+        cursor.fetchall()
+        # The census figure (issue 12 item 3): the latest round every county committed (none
+        # in this data: the open count stands for it, as in ours).
+        cursor.execute(LATEST_ROUND)
         cursor.fetchall()
         cursor.execute("SELECT id, path, code, name, kind FROM orgs_organization")
         cursor.fetchall()
@@ -330,10 +406,14 @@ def measure(args: argparse.Namespace, vendor: str) -> dict[str, Any]:
         Organization.objects.filter(code__startswith="620800-LD").values_list("pk", flat=True)
     )
     # In the day, the overdue anchor is the last night's cutoff: a day behind today's.
+    # So is the served period start (the day's correction of the served counts is read).
     anchor = overdue_cutoff() - datetime.timedelta(days=1)
-    summary = rollup.rebuild(by=SYSTEM, anchor=anchor)
+    since = rollup.served_since() - datetime.timedelta(days=1)
+    summary = rollup.rebuild(by=SYSTEM, anchor=anchor, since=since)
     say(f"  rollup checked: {summary['keys']} rows, drift {summary['drift_keys']} keys, "
-        f"anchor {summary['anchor']} (a day behind), {summary['seconds']} s")  # fmt: skip
+        f"{summary['served_mended']} records' last_served_on mended, anchors "
+        f"{summary['anchor']} and {summary['served_since']} (a day behind), "
+        f"{summary['seconds']} s")  # fmt: skip
     a = ours(city, root)
     b = limit(sql, params, branches, (fix, fix_params))
     c = limit(raw_sql, raw_params, branches)
@@ -347,6 +427,8 @@ def measure(args: argparse.Namespace, vendor: str) -> dict[str, Any]:
         )  # fmt: skip
         assert a["provinces"] == other["provinces"], "per-province counts differ"
     assert a == from_records, "the rollup's figures differ from the records'"
+    written = written_rule_served()
+    assert (a["liaison"], a["service"]) == (written["liaison"], written["service"]), written
     say(
         f"  answer: {a['found']} open records, {a['liaison']} outflow under liaison stations, "
         f"{a['service']} inflow under service stations, {len(a['provinces'])} provinces, "
@@ -478,7 +560,8 @@ def main() -> int:
                 cursor.execute("VACUUM (ANALYZE) members_flowrecord")
         filled = rollup.rebuild(by=SYSTEM)
         say(f"  rollup filled from the records (rebuild_tally): {filled['keys']} rows, "
-            f"{filled['records']} records, drift {filled['drift_keys']} keys: "
+            f"{filled['records']} records, drift {filled['drift_keys']} keys, "
+            f"{filled['served_mended']} records' last_served_on set: "
             f"{filled['seconds']} s")  # fmt: skip
         result = measure(args, vendor)
     finally:

@@ -29,6 +29,9 @@ def _load_reference_and_demo() -> None:
     from liudong.demo.statistics import build_demo as build_statistics
 
     build_statistics()
+    from liudong.demo.notifications import build_notifications
+
+    build_notifications()
 
 
 @pytest.fixture(scope="session")

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "liudong.regions",
     "liudong.orgs",
     "liudong.accounts",
+    "liudong.notifications",
     "liudong.members",
     "liudong.stations",
     "liudong.assistance",
@@ -183,6 +184,15 @@ LIUDONG_SMS_TOKEN = os.environ.get("LIUDONG_SMS_TOKEN", "")
 LIUDONG_SMS_SIGN = os.environ.get("LIUDONG_SMS_SIGN", "")
 LIUDONG_SMS_TEMPLATE = os.environ.get("LIUDONG_SMS_TEMPLATE", "")
 LIUDONG_SMS_TIMEOUT = float(os.environ.get("LIUDONG_SMS_TIMEOUT", "5"))
+# Notification kinds sent by SMS as well, each with the gateway's template:
+# "checkin.pending=SMS_0001,alerts.escalated=SMS_0002" (empty: none; liudong.notifications).
+LIUDONG_NOTIFY_SMS_KINDS = {
+    kind.strip(): (template.strip() or kind.strip())
+    for kind, _sep, template in (
+        item.partition("=") for item in os.environ.get("LIUDONG_NOTIFY_SMS_KINDS", "").split(",")
+    )
+    if kind.strip()
+}
 LIUDONG_PHONE_CODE_MINUTES = int(os.environ.get("LIUDONG_PHONE_CODE_MINUTES", "5"))
 LIUDONG_PHONE_CODE_RESEND_SECONDS = int(os.environ.get("LIUDONG_PHONE_CODE_RESEND_SECONDS", "60"))
 LIUDONG_PHONE_CODES_PER_PHONE_HOUR = int(os.environ.get("LIUDONG_PHONE_CODES_PER_PHONE_HOUR", "5"))

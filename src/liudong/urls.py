@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("liudong.regions.api_urls")),
     path("", include("liudong.orgs.api_urls")),
     path("", include("liudong.accounts.api_urls")),
+    path("", include("liudong.notifications.api_urls")),
     path("", include("liudong.members.api_urls")),
     path("", include("liudong.stations.api_urls")),
     path("", include("liudong.assistance.api_urls")),
@@ -36,6 +37,7 @@ urlpatterns = [
     # The workbench's home page keeps its name core:home: one namespace, two apps' pages.
     path("", include(([*workbench_urls.urlpatterns, *core_urls.urlpatterns], "core"))),
     path("accounts/", include("liudong.accounts.urls")),
+    path("notifications/", include("liudong.notifications.urls")),
     path("places/", include("liudong.regions.urls")),
     path("orgs/", include("liudong.orgs.urls")),
     path("codes/", include("liudong.codes.urls")),

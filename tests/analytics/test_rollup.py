@@ -37,8 +37,9 @@ def test_demo_load_leaves_the_tally_exact(demo: Any) -> None:
     assert FlowTally.objects.exists()
     _assert_exact("the demo load")
     counted = rollup.counted_from_records().values()
-    assert sum(n for n, _overdue in counted) == FlowRecord.objects.filter(is_open=True).count()
-    assert sum(overdue for _n, overdue in counted) > 0
+    assert sum(n for n, _o, _s in counted) == FlowRecord.objects.filter(is_open=True).count()
+    assert sum(overdue for _n, overdue, _s in counted) > 0
+    assert sum(served for _n, _o, served in counted) > 0
 
 
 def _insert_raw(member_id: int, **values: Any) -> None:

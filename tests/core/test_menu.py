@@ -58,6 +58,7 @@ def test_menu_groups_and_entries_keep_their_order(demo: Any) -> None:
         reverse(name)
         for name in (
             "core:home",
+            "notifications:centre",
             "members:ledger_out_of_province",
             "members:ledger_out_of_city",
             "members:ledger_out_of_county",

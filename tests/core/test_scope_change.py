@@ -113,6 +113,7 @@ KEEPER = {
     "assistance.ServiceRequest": "station__branch__path",  # the station works on it
     "assistance.RequestNote": "request__station__branch__path",
     "assistance.RequestAttachment": "request__station__branch__path",
+    "stations.StationLocation": "station__organization__path",  # as its station
 }
 
 

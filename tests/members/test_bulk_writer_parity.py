@@ -384,3 +384,39 @@ def test_the_same_refusals(demo: Any, branches: Any) -> None:
         assert state["refused"][1] == code, (code, state["refused"])
         assert not state["audit"], code
     assert FlowRecord.objects.get(pk=flow.pk).is_open
+
+
+def test_an_earlier_closed_stay_for_an_existing_member(demo: Any, branches: Any) -> None:
+    """A loader's history (the demo's earlier stays) for a member already in the ledger:
+    inserted closed, as given, with its own ``create`` audit row; an open one is refused
+    and nothing is written."""
+    county = demo("user:jingchuan")
+    member = make_member(county, branches[0], name="吴十一", phone="13800006666")
+    open_flow = make_flow(county, member)
+    earlier = _new_stay(member, _stay(left_on=datetime.date(2021, 5, 1)), branches[0])
+    earlier |= {
+        "status": "returned",
+        "status_changed_on": datetime.date(2022, 1, 10),
+        "closed_on": datetime.date(2022, 1, 10),
+    }
+    row = actions.LedgerRow(member={}, member_id=member.pk, history=[earlier])
+    mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    written = actions.write_rows([row], by=county)
+    (pk,) = written.history_ids[0]
+    closed = FlowRecord.objects.get(pk=pk)
+    assert (closed.member_id, closed.is_open, closed.status) == (member.pk, False, "returned")
+    assert closed.closed_on == datetime.date(2022, 1, 10)
+    assert FlowRecord.objects.get(member=member, is_open=True).pk == open_flow.pk
+    new_rows = AuditEvent.objects.filter(pk__gt=mark)
+    assert [(e.kind, e.verb, e.object_id) for e in new_rows] == [
+        ("create", "flow.register", str(pk))
+    ]
+
+    still_open = earlier | {"status": "managed", "closed_on": None}
+    before = FlowRecord.objects.count()
+    with pytest.raises(DomainError) as refused:
+        actions.write_rows(
+            [actions.LedgerRow(member={}, member_id=member.pk, history=[still_open])], by=county
+        )
+    assert refused.value.code == "history_open"
+    assert FlowRecord.objects.count() == before

@@ -67,8 +67,10 @@ def test_a_token_check_in_is_one_statement_and_writes_as_the_two(demo: Any) -> N
         response = api.post("/api/v1/check-ins/", {"station": "620800-ST05"})
     assert response.status_code == 201, response.content
     executed = _executed(made)
-    assert len(executed) == 1, "\n".join(executed)
+    # the check-in in one statement; the station's staff told in one more (decision 121)
+    assert len(executed) == 2, "\n".join(executed)
     assert executed[0].startswith("EXECUTE liudong_check_in_at_once_token_code")
+    assert executed[1].startswith("EXECUTE liudong_notify")  # prepared once per connection
     ours = CheckIn.objects.get(pk=response.json()["id"])
     assert (ours.member_id, ours.flow_id, ours.station_id) == (member.pk, flow.pk, station(5).pk)
     # The same request through the two statements (a caller's transaction: read, insert).

@@ -37,20 +37,25 @@ def test_a_check_in_is_two_statements_and_a_repeat_one(demo: Any) -> None:
         response = api.post("/api/v1/check-ins/", {"station": "620800-ST05"})
     assert response.status_code == 201, response.content
     sql = _statements(made)
-    # PostgreSQL prepares the hot path's two statements once per connection (not counted:
+    # PostgreSQL prepares the hot path's three statements once per connection (not counted:
     # an earlier test on this connection may have done it) and executes them by name.
     executed = [s for s in sql if not s.startswith("PREPARE ")]
-    assert len(sql) - len(executed) <= 2
+    assert len(sql) - len(executed) <= 3
+    told = 'INSERT INTO "notifications_notification"'  # the station's staff told (decision 121)
     if connection.vendor == "postgresql":
         # token, user, organization, member, open record (locked), station and active
-        # check-in in one read; the check-in and its audit row in one insert.
-        assert len(executed) == 2, "\n".join(sql)
+        # check-in in one read; the check-in and its audit row in one insert; the staff
+        # notified with its audit row in one more.
+        assert len(executed) == 3, "\n".join(sql)
         assert executed[0].startswith("EXECUTE liudong_check_in_read_token_code")
         assert executed[1].startswith("EXECUTE liudong_check_in_insert")
-    else:  # SQLite: no data-modifying CTE, so the audit row is a statement of its own
-        assert len(executed) == 3, "\n".join(sql)
+        assert executed[2].startswith("EXECUTE liudong_notify")  # prepared, as the two
+    else:  # SQLite: no data-modifying CTE, so the audit rows are statements of their own
+        assert len(executed) == 5, "\n".join(sql)
         assert executed[1].startswith("INSERT INTO stations_checkin")
         assert executed[2].startswith("INSERT INTO core_auditevent")
+        assert executed[3].startswith(told)
+        assert executed[4].startswith('INSERT INTO "core_auditevent"')
     row = AuditEvent.objects.get(verb="checkin.request", object_id=str(response.json()["id"]))
     assert row.actor_id == user.pk and row.actor_org_path == user.organization.path
     assert row.org_path == station(5).branch.path
@@ -72,7 +77,8 @@ def test_the_page_and_the_general_path_run_the_same_statements(demo: Any, monkey
         response = api.post("/api/v1/check-ins/", {"station": "620800-ST05"})
     assert response.status_code == 201, response.content
     sql = [s for s in _statements(made) if not s.startswith("PREPARE ")]
-    inserts = 1 if connection.vendor == "postgresql" else 2
+    # the check-in's insert(s), and the staff's notification (with its audit row)
+    inserts = 2 if connection.vendor == "postgresql" else 4
     # token with its user and organization; the station; the one read; the insert(s).
     assert len(sql) == 3 + inserts, "\n".join(sql)
     if connection.vendor == "postgresql":

@@ -72,7 +72,7 @@ def _creates(facts: checkin_sql.Facts) -> bool:
 
 def test_each_rules_sql_agrees_with_its_python(demo: Any) -> None:
     combos = _every_facts(demo)
-    assert len(combos) == 2 * 4 * 4 * 4 * 3
+    assert len(combos) == 2 * (1 + len(StationStatus.values)) * 4 * 4 * 3
     for rule in checkin.RULES:
         for facts in combos:
             in_sql = _holds(rule.sql, list(rule.params), facts)

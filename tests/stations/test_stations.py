@@ -12,7 +12,8 @@ from liudong.stations.models import Station, StationKind
 
 
 def test_demo_has_the_seeds_twelve_stations(demo):
-    stations = Station.objects.select_related("branch", "place__parent")
+    # The seed's twelve are open; the demo's thirteenth is planned (not yet open).
+    stations = Station.objects.select_related("branch", "place__parent").filter(status="open")
     assert stations.filter(kind=StationKind.LIAISON).count() == 8
     assert stations.filter(kind=StationKind.SERVICE).count() == 4
     liaison_cities = {s.place.parent.name for s in stations.filter(kind=StationKind.LIAISON)}
@@ -26,7 +27,8 @@ def test_demo_has_the_seeds_twelve_stations(demo):
 def test_a_county_sees_the_stations_it_runs_only(demo):
     jingchuan = visible_to(demo("user:jingchuan"), Station.objects.all())
     assert [s.name for s in jingchuan] == ["平凉市驻西安雁塔区流动党员联络站"]
-    assert visible_to(demo("user:city"), Station.objects.all()).count() == 12
+    assert visible_to(demo("user:city"), Station.objects.filter(status="open")).count() == 12
+    assert visible_to(demo("user:city"), Station.objects.all()).count() == 13  # one planned
     staff = visible_to(demo("user:station06"), Station.objects.all())
     assert [s.code for s in staff] == ["620800-ST06"]
 

@@ -1,4 +1,9 @@
-"""Sending one-time codes: a pluggable sender chosen by ``LIUDONG_SMS_BACKEND``.
+"""Sending one-time codes and general messages: a pluggable sender chosen by
+``LIUDONG_SMS_BACKEND``.
+
+A general message (a notification sent by SMS as well, ``liudong.notifications.delivery``)
+is a gateway template with its parameters, and the same text rendered, for gateways that
+take free text.
 
 ``ConsoleSender`` (the default) writes the code to the log with the phone masked, for the
 demo and tests. ``HttpGatewaySender`` posts JSON to an SMS gateway configured by settings
@@ -34,6 +39,14 @@ class SendError(Exception):
 class Sender(Protocol):
     def send(self, phone: str, code: str, *, minutes: int) -> None: ...
 
+    def send_message(
+        self, phone: str, *, template: str, params: dict[str, Any], text: str
+    ) -> None: ...
+
+
+# The latest general messages the console sender "sent": (masked phone, template, text).
+MESSAGES: deque[tuple[str, str, str]] = deque(maxlen=50)
+
 
 class ConsoleSender:
     """Logs the code with the phone masked. For the demo and development only."""
@@ -42,6 +55,13 @@ class ConsoleSender:
         masked = crypto.mask_phone(phone)
         OUTBOX.append((masked, code))
         logger.warning("Sign-in code for %s: %s (valid %d minutes)", masked, code, minutes)
+
+    def send_message(self, phone: str, *, template: str, params: dict[str, Any], text: str) -> None:
+        """Keeps the message for the demo; the log names the template and the masked phone
+        only (the text may name a member)."""
+        masked = crypto.mask_phone(phone)
+        MESSAGES.append((masked, template, text))
+        logger.warning("Message %s for %s", template, masked)
 
 
 class HttpGatewaySender:
@@ -69,7 +89,19 @@ class HttpGatewaySender:
         }
 
     def send(self, phone: str, code: str, *, minutes: int) -> None:
-        body = json.dumps(self.payload(phone, code, minutes)).encode()
+        self._post(phone, self.payload(phone, code, minutes))
+
+    def send_message(self, phone: str, *, template: str, params: dict[str, Any], text: str) -> None:
+        """Posts ``{"phone", "sign", "template", "params", "text"}``: the gateway's template
+        (the kind's, from ``LIUDONG_NOTIFY_SMS_KINDS``) with its parameters, and the text."""
+        payload = {
+            "phone": phone, "sign": self.sign, "template": template, "params": params,
+            "text": text,
+        }  # fmt: skip
+        self._post(phone, payload)
+
+    def _post(self, phone: str, payload: dict[str, Any]) -> None:
+        body = json.dumps(payload).encode()
         request = urllib.request.Request(self.url, data=body, method="POST")
         request.add_header("Content-Type", "application/json")
         if self.token:

@@ -25,6 +25,11 @@ class AnalyticsConfig(AppConfig):
         # A ledger write makes the cached dashboard figures stale (bulk writes: the TTL).
         post_save.connect(bump_version, sender=FlowRecord, dispatch_uid="analytics-flow-save")
         post_delete.connect(bump_version, sender=FlowRecord, dispatch_uid="analytics-flow-del")
+        # A station opened, moved, suspended or closed changes the map's markers and the
+        # station figures (issue 13, item 1).
+        from liudong.stations.models import Station
+
+        post_save.connect(bump_version, sender=Station, dispatch_uid="analytics-station-save")
         # A census file committed (or its state changed) may complete a round: the
         # dashboard's members_found is the latest complete round's (decision 102).
         from liudong.census.models import CensusSubmission

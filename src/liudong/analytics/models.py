@@ -167,6 +167,11 @@ class FlowTally(models.Model):
         default=0,
         help_text=_("Of them, last contact (or, never contacted, the start) before the anchor."),
     )
+    served = models.IntegerField(
+        _("served by a station on the anchor day"),
+        default=0,
+        help_text=_("Of them, served by a station of their kind in the period up to the anchor."),
+    )
 
     # Derived from the ledger by the rollup; nobody changes it by hand.
     scope_rule = ScopeRule(
@@ -200,6 +205,9 @@ class FlowTallyDay(models.Model):
     """
 
     day = models.DateField(_("anchor day"))
+    # The first day of the contact period of ``FlowTally.served`` (decision 126): a record
+    # counts as served there when its ``last_served_on`` is on or after it.
+    served_since = models.DateField(_("served since"), null=True)
 
     scope_rule = ScopeRule(public=True)
 

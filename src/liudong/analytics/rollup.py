@@ -15,6 +15,14 @@ the records whose last contact (or start) lies between the anchor and today's cu
 counted from covering partial indexes (``analytics_contact_overdue_idx``,
 ``analytics_never_contacted_idx``, migration 0003): about a day of records.
 
+Served by a station (``analytics.figures.definitions``: attached, checked in, or contacted by
+the station's branch in the period) is kept the same way (analytics migration 0006,
+decisions 125–127): each record carries ``last_served_on`` (kept by triggers on the records,
+contacts, check-ins and stations), the tally counts per key the records served in the period
+starting on ``FlowTallyDay.served_since``, and a reader corrects the days between that and
+today's period start from ``analytics_served_idx``. The rebuild checks and mends the
+records' ``last_served_on`` first (a load without triggers leaves it empty).
+
 Not in it: the filters it has no column for (reason, period), the map's county drill and
 the inflow members' origins; those read the records through covering partial indexes
 (migration 0004). The one reader of both is ``analytics.figures.reader``.
@@ -26,6 +34,7 @@ snapshot job and the demo load run it; so must any load that bypasses triggers).
 from __future__ import annotations
 
 import datetime
+import importlib
 import json
 import time
 from typing import Any
@@ -33,12 +42,16 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
+from django.utils import timezone
 
 from liudong.analytics.models import FlowTally, FlowTallyDay
 from liudong.core import audit
 from liudong.core.scope import by_organization
 from liudong.members.models import FlowRecord
 from liudong.members.overdue import overdue_cutoff, silent_before
+
+# The served rule in SQL lives once, in the migration that installs its triggers.
+_SERVED_SQL = importlib.import_module("liudong.analytics.migrations.0006_tally_served")
 
 KEY = (
     "direction",
@@ -67,6 +80,46 @@ def anchor_day() -> datetime.date | None:
     return FlowTallyDay.objects.filter(pk=1).values_list("day", flat=True).first()
 
 
+def served_anchor() -> datetime.date | None:
+    """The period start of ``FlowTally.served`` (records served on or after it count)."""
+    return FlowTallyDay.objects.filter(pk=1).values_list("served_since", flat=True).first()
+
+
+def served_since(today: datetime.date | None = None) -> datetime.date:
+    """The first day of the contact period of "served by a station" on ``today``."""
+    from liudong.analytics.figures.definitions import CONTACT_PERIOD_DAYS
+
+    today = today or timezone.localdate()
+    return today - datetime.timedelta(days=CONTACT_PERIOD_DAYS)
+
+
+def _served_at(since: datetime.date | None) -> Q:
+    if since is None:
+        return Q(pk__in=[])
+    return Q(last_served_on__gte=since)
+
+
+def served_drift() -> int:
+    """Records whose ``last_served_on`` differs from the rule's (0 when the triggers kept it
+    exact)."""
+    return _served_mend(dry=True)
+
+
+def _served_mend(*, dry: bool) -> int:
+    """Count (``dry``) or mend the records whose ``last_served_on`` differs from the rule
+    (the migration's SQL, set-based)."""
+    vendor = connection.vendor
+    if vendor not in TRIGGER_VENDORS:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({_SERVED_SQL.wrong(vendor)}) w")
+        found = int(cursor.fetchone()[0])
+        if found and not dry:
+            for statement in _SERVED_SQL.mend(vendor):
+                cursor.execute(statement)
+    return found
+
+
 def _late(anchor: datetime.date | None) -> Q:
     """Contact overdue on the day whose cutoff is ``anchor`` (the ledger's one rule,
     :func:`liudong.members.overdue.silent_before`; the records counted here are open)."""
@@ -75,46 +128,58 @@ def _late(anchor: datetime.date | None) -> Q:
     return silent_before(anchor)
 
 
-def counted_from_records(anchor: datetime.date | None = None) -> dict[Key, tuple[int, int]]:
+def counted_from_records(
+    anchor: datetime.date | None = None, since: datetime.date | None = None
+) -> dict[Key, tuple[int, int, int]]:
     """The tally as it should be: the open records counted per key (a full scan), with
-    those overdue on the anchor day (default: the stored one)."""
+    those overdue on the anchor day and those served in the period from ``since``
+    (defaults: the stored ones)."""
     anchor = anchor or anchor_day()
+    since = since or served_anchor()
     rows = (
         FlowRecord.objects.filter(is_open=True)
         .annotate(prefecture=Substr("destination_place_id", 1, 4))
         .values_list(*KEY)
-        .annotate(n=Count("id"), overdue=Count("id", filter=_late(anchor)))
+        .annotate(
+            n=Count("id"),
+            overdue=Count("id", filter=_late(anchor)),
+            served=Count("id", filter=_served_at(since)),
+        )
         .order_by()
     )
-    return {tuple(row[:-2]): (row[-2], row[-1]) for row in rows}  # type: ignore[misc]
+    return {tuple(row[:-3]): tuple(row[-3:]) for row in rows}  # type: ignore[misc]
 
 
-def stored() -> dict[Key, tuple[int, int, int]]:
-    """The tally as stored: key → (row id, n, overdue)."""
+def stored() -> dict[Key, tuple[int, int, int, int]]:
+    """The tally as stored: key → (row id, n, overdue, served)."""
     return {
-        tuple(row[1:-2]): (row[0], row[-2], row[-1])  # type: ignore[misc]
-        for row in FlowTally.objects.values_list("pk", *KEY, "n", "overdue").order_by()
+        tuple(row[1:-3]): (row[0], *row[-3:])  # type: ignore[misc]
+        for row in FlowTally.objects.values_list("pk", *KEY, "n", "overdue", "served").order_by()
     }
 
 
 def drift(
-    expected: dict[Key, tuple[int, int]], found: dict[Key, tuple[int, int, int]]
-) -> dict[Key, tuple[int, int]]:
+    expected: dict[Key, tuple[int, int, int]], found: dict[Key, tuple[int, int, int, int]]
+) -> dict[Key, tuple[int, int, int]]:
     """Keys whose stored counts differ from the records: key → stored − expected (records,
-    overdue)."""
+    overdue, served)."""
     out = {}
     for key in set(expected) | set(found):
-        n, overdue = expected.get(key, (0, 0))
-        _pk, n_found, overdue_found = found.get(key, (0, 0, 0))
-        if (n_found, overdue_found) != (n, overdue):
-            out[key] = (n_found - n, overdue_found - overdue)
-    return out
+        want = expected.get(key, (0, 0, 0))
+        have = found.get(key, (0, 0, 0, 0))[1:]
+        if tuple(have) != tuple(want):
+            out[key] = tuple(h - w for h, w in zip(have, want, strict=True))
+    return out  # type: ignore[return-value]
 
 
 @transaction.atomic
-def rebuild(*, by: Any, anchor: datetime.date | None = None) -> dict[str, Any]:
+def rebuild(
+    *, by: Any, anchor: datetime.date | None = None, since: datetime.date | None = None
+) -> dict[str, Any]:
     """Recount the tally from the records, mend what differs, drop rows at 0, and move the
-    overdue anchor to today's cutoff (``anchor``), so the live correction stays a day wide.
+    overdue anchor to today's cutoff (``anchor``) and the served one to today's period start
+    (``since``), so the live corrections stay a day wide. The records' ``last_served_on``
+    is checked and mended first (``served_mended``: how many differed from the rule).
 
     PostgreSQL: the tally is locked against writers (``EXCLUSIVE``; readers go on) while
     it is recounted; a ledger write waits at its trigger until this commits, then reads the
@@ -127,47 +192,57 @@ def rebuild(*, by: Any, anchor: datetime.date | None = None) -> dict[str, Any]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("LOCK TABLE analytics_flowtally IN EXCLUSIVE MODE")
-    old_anchor = anchor_day()
-    # The check: the stored counts against the records, on the stored anchor.
-    wrong = drift(counted_from_records(old_anchor), stored()) if old_anchor else {}
+    # The records' last_served_on first (mended through the triggers, which count it).
+    served_mended = _served_mend(dry=False)
+    old_anchor, old_since = anchor_day(), served_anchor()
+    # The check: the stored counts against the records, on the stored anchors.
+    wrong = drift(counted_from_records(old_anchor, old_since), stored()) if old_anchor else {}
     new_anchor = anchor or overdue_cutoff()
-    expected = counted_from_records(new_anchor)
+    new_since = since or served_since()
+    expected = counted_from_records(new_anchor, new_since)
     found = stored()
-    zero = [pk for key, (pk, _n, _o) in found.items() if key not in expected]
+    zero = [pk for key, (pk, *_counts) in found.items() if key not in expected]
     with audit.action("analytics.rebuild_tally", actor=by):
-        FlowTallyDay.objects.update_or_create(pk=1, defaults={"day": new_anchor})
+        FlowTallyDay.objects.update_or_create(
+            pk=1, defaults={"day": new_anchor, "served_since": new_since}
+        )
         with connection.cursor() as cursor:  # plain SQL: tally rows are not audited one by one
             for start in range(0, len(zero), 500):
                 chunk = zero[start : start + 500]
                 marks = ", ".join(["%s"] * len(chunk))
                 cursor.execute(f"DELETE FROM analytics_flowtally WHERE id IN ({marks})", chunk)
         new = []
-        for key, (n, overdue) in expected.items():
+        for key, (n, overdue, served) in expected.items():
             if key in found:
-                pk, was_n, was_overdue = found[key]
-                if (was_n, was_overdue) != (n, overdue):
-                    FlowTally.objects.filter(pk=pk).update(n=n, overdue=overdue)
+                pk, *was = found[key]
+                if tuple(was) != (n, overdue, served):
+                    FlowTally.objects.filter(pk=pk).update(n=n, overdue=overdue, served=served)
             else:
-                new.append(FlowTally(**dict(zip(KEY, key, strict=True)), n=n, overdue=overdue))
+                values = dict(zip(KEY, key, strict=True))
+                new.append(FlowTally(**values, n=n, overdue=overdue, served=served))
         FlowTally.objects.bulk_create(new, batch_size=1000)
         summary = {
             "keys": len(expected),
-            "records": sum(n for n, _o in expected.values()),
+            "records": sum(n for n, _o, _s in expected.values()),
             "drift_keys": len(wrong),
-            "drift_records": sum(abs(d) for d, _o in wrong.values()),
-            "drift_overdue": sum(abs(o) for _d, o in wrong.values()),
+            "drift_records": sum(abs(d) for d, _o, _s in wrong.values()),
+            "drift_overdue": sum(abs(o) for _d, o, _s in wrong.values()),
+            "drift_served": sum(abs(s) for _d, _o, s in wrong.values()),
+            "served_mended": served_mended,
             "removed_rows": len(zero),
             "anchor": new_anchor.isoformat(),
+            "served_since": new_since.isoformat(),
             "seconds": round(time.perf_counter() - started, 2),
         }
-        if wrong:
+        if wrong or served_mended:
             audit.record("action", detail="tally drift mended: " + json.dumps(summary))
     return summary
 
 
 def matches_records() -> bool:
-    """True when the stored tally equals the records' (tests, checks)."""
-    return not drift(counted_from_records(), stored())
+    """True when the stored tally equals the records' and every record's
+    ``last_served_on`` the rule's (tests, checks)."""
+    return not drift(counted_from_records(), stored()) and served_drift() == 0
 
 
 def correction_bounds(

@@ -73,3 +73,28 @@ def insert_rows(
             # the order RETURNING emits them in).
             ids += sorted(r[0] for r in cursor.fetchall())
         return ids
+
+
+def update_objects(
+    model: type[models.Model], objects: Sequence[models.Model], fields: Sequence[str]
+) -> int:
+    """Write ``fields`` of each of ``objects`` (model instances with a primary key): one
+    ``UPDATE … WHERE pk = %s`` per object, sent as one batch (``executemany``; pipelined on
+    PostgreSQL). The values go through each field's own preparation (encryption, dates),
+    as a save would; no signals. Returns the number of objects. The ORM's ``bulk_update``
+    builds one ``CASE`` per column over the whole batch instead, which the databases
+    evaluate row by row: several times slower for thousands of rows."""
+    if not objects or not fields:
+        return 0
+    db_fields = [model._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(f.column)} = %s" for f in db_fields)
+    pk = model._meta.pk
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(pk.column)} = %s"
+    rows = [
+        [f.get_db_prep_save(getattr(o, f.attname), connection) for f in db_fields] + [o.pk]
+        for o in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+    return len(rows)

@@ -31,6 +31,12 @@ from liudong.core.registry import Registry
 
 CITY, COUNTY, BRANCH, STATION = "city", "county", "branch", "station"
 LEVELS = (CITY, COUNTY, BRANCH, STATION)
+# The station staff's home page (the station workbench) is a list of cards too, at a level
+# of its own that no dashboard shows (a card names it in ``levels`` to appear there). Its
+# slots by ``order``: 10 check-ins to answer, 20 alerts, 30 service requests by deadline,
+# 40 today's and coming activities, 90 the latest notifications; an app fills a slot from
+# its own ``cards.py``.
+STATION_HOME = "station_home"
 SMALL = "col-6 col-xl-3"
 THIRD = "col-12 col-md-4"
 WIDE = "col-12 col-xl-6"

@@ -20,7 +20,13 @@ from liudong.core import audit
 from liudong.core.scope import SYSTEM
 from liudong.members.models import FlowRecord, FlowStatus
 from liudong.stations import actions
-from liudong.stations.models import CheckIn, CheckInMethod, CheckInStatus, Station
+from liudong.stations.models import (
+    CheckIn,
+    CheckInMethod,
+    CheckInStatus,
+    Station,
+    StationStatus,
+)
 
 PENDING_PER_STATION = 2
 REFUSALS = [
@@ -45,7 +51,9 @@ def build_check_ins(seed: int = 20240618) -> dict[str, int]:
     if CheckIn.objects.exists():
         return {}
     rng = random.Random(seed + 5)
-    stations = {s.branch_id: s for s in Station.objects.select_related("branch", "organization")}
+    # Open stations only (the planned one takes no check-ins).
+    running = Station.objects.filter(status=StationStatus.OPEN, branch__isnull=False)
+    stations = {s.branch_id: s for s in running.select_related("branch", "organization")}
     if not stations:
         return {}
     staff = {

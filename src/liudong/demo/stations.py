@@ -9,7 +9,7 @@ from liudong.core.scope import SYSTEM
 from liudong.orgs.models import Organization
 from liudong.regions.models import Place
 from liudong.stations import actions
-from liudong.stations.models import Station, StationKind
+from liudong.stations.models import Station, StationKind, StationStatus
 
 CITY_CODE = "620800"
 # The six services of a station (code table "service_kind").
@@ -158,8 +158,48 @@ STATIONS: list[DemoStation] = [
 ]
 
 
+# One station the siting planner proposed and nobody has opened yet (status planned, no
+# mobile branch): the city opens it with one action. Not counted as an open station.
+PLANNED = DemoStation(
+    "庄浪县驻天水流动党员联络站",
+    L,
+    "rep_office",
+    "庄浪县驻天水招商服务联络处",
+    "天水市秦州区民主西路庄浪县驻天水招商服务联络处",
+    (0.006, -0.004),
+    D(2027, 3, 1),
+)
+PLANNED_CODE = f"{CITY_CODE}-ST13"
+PLANNED_PLACE, PLANNED_BY = "620502", "620825"  # 天水 秦州区; set up by 庄浪县
+
+
+def build_planned_station() -> Station:
+    """The planned station (idempotent)."""
+    existing = Station.objects.filter(code=PLANNED_CODE).first()
+    if existing is not None:
+        return existing
+    place = Place.objects.get(code=PLANNED_PLACE)
+    return actions.create_station(
+        by=SYSTEM,
+        organization=Organization.objects.get(code=PLANNED_BY),
+        place=place,
+        code=PLANNED_CODE,
+        name=PLANNED.name,
+        kind=PLANNED.kind,
+        status=StationStatus.PLANNED,
+        host_kind=PLANNED.host_kind,
+        host_name=PLANNED.host_name,
+        address=PLANNED.address,
+        services=SERVICES,
+        opening_hours=HOURS,
+        lng=round((place.lng or 0) + PLANNED.offset[0], 6),
+        lat=round((place.lat or 0) + PLANNED.offset[1], 6),
+    )
+
+
 def build_stations() -> list[Station]:
-    """Create the 12 stations beside their mobile branches (idempotent)."""
+    """Create the 12 stations beside their mobile branches, and the planned one
+    (idempotent). Returns the 12."""
     stations = []
     for number, demo in enumerate(STATIONS, start=1):
         code = f"{CITY_CODE}-ST{number:02d}"
@@ -190,4 +230,5 @@ def build_stations() -> list[Station]:
                 opened_on=demo.opened_on,
             )
         )
+    build_planned_station()
     return stations

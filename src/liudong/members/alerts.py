@@ -31,8 +31,10 @@ from django.db import connections, transaction
 from django.db.models import (
     BooleanField,
     CharField,
+    Count,
     DateField,
     Exists,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -43,6 +45,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liudong.core import audit
+from liudong.core.scope import SYSTEM
+from liudong.members import notices
 from liudong.members.models import Alert, AlertKind, Contact, FlowRecord, FlowStatus
 from liudong.members.overdue import overdue_condition, overdue_cutoff, silence_cutoff, silent_before
 
@@ -139,6 +143,7 @@ def scan(
     lost_days = lost_days if lost_days is not None else lost_days_setting()
     counts: dict[str, int] = {}
     with transaction.atomic():
+        newest_before = Alert.objects.aggregate(newest=Max("pk"))["newest"] or 0
         for kind in (AlertKind.OVERDUE_CONTACT, AlertKind.SUGGEST_LOST, AlertKind.YEARLY_REPORT):
             counts[f"resolved_{kind}"] = _resolve(kind, today, lost_days)
             counts[f"raised_{kind}"] = _raise(kind, due(kind, today, lost_days), today)
@@ -146,4 +151,11 @@ def scan(
         detail: dict[str, Any] = {"today": today.isoformat(), **counts}
         with audit.action("alert.scan"):
             audit.record("action", detail="alert scan: " + json.dumps(detail))
+        raised = (
+            Alert.objects.filter(pk__gt=newest_before)
+            .values("organization")
+            .annotate(n=Count("pk"))
+            .values_list("organization", "n")
+        )
+        notices.alerts_reached("alerts.raised", dict(raised), by=SYSTEM)
     return counts

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -42,6 +44,8 @@ class FlowStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (FlowStatus.REGISTERED, FlowStatus.MANAGED, FlowStatus.LOST)
+# ``FlowRecord.last_served_on`` of a record attached to, or checked in at, a station.
+SERVED_ALWAYS = datetime.date(9999, 12, 31)
 
 
 class KeepContact(models.TextChoices):
@@ -241,6 +245,14 @@ class FlowRecord(models.Model):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     managed_on = models.DateField(_("managed since"), null=True, blank=True)
     last_contact_on = models.DateField(_("last contact"), null=True, blank=True, db_index=True)
+    # Served by a station (analytics.figures.definitions, decision 125): the last day an open
+    # station of the record's kind (liaison: outflow; service: inflow) served it: its
+    # branch's last contact, or SERVED_ALWAYS while the record is attached to the branch
+    # or checked in there; NULL never. Derived by database triggers (analytics migration
+    # 0006) under every writer; never written here.
+    last_served_on = models.DateField(
+        _("last served by a station"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Before departure (外出前, issue 12 item 6): the pre-departure talk, the mobile member
     # activity certificate (流动党员活动证) issued and the agreed way of keeping contact.
@@ -294,7 +306,7 @@ class FlowRecord(models.Model):
             ),
         },
     )
-    audit_ignore = ("residence_organization",)
+    audit_ignore = ("residence_organization", "last_served_on")
 
     class Meta:
         ordering = ["-left_on", "-id"]

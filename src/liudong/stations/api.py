@@ -27,12 +27,12 @@ from rest_framework.views import APIView
 
 from liudong.accounts import actions as accounts
 from liudong.core import audit, params
-from liudong.core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from liudong.core.api import ScopedViewSetMixin
 from liudong.core.errors import DomainError
 from liudong.core.middleware import client_ip
 from liudong.core.scope import CHANGE, restrict
 from liudong.stations import actions, queries
-from liudong.stations.models import CheckIn, CheckInMethod, CheckInStatus, Station
+from liudong.stations.models import CheckIn, CheckInMethod, CheckInStatus
 from liudong.stations.serializers import (
     CheckInRequestSerializer,
     CheckInSerializer,
@@ -41,32 +41,8 @@ from liudong.stations.serializers import (
     PhoneCodeSerializer,
     PhoneSerializer,
     ReasonSerializer,
-    StationSerializer,
     TokenSerializer,
 )
-
-
-@extend_schema_view(
-    list=extend_schema(summary="Stations in scope"),
-    retrieve=extend_schema(summary="One station"),
-)
-class StationViewSet(ScopedReadOnlyViewSet):
-    """Stations with their members (``attached``, ``managed``: the definitions of
-    ``stations.queries``, the numbers the station pages and dashboards show)."""
-
-    queryset = Station.objects.select_related("organization", "branch").order_by("code")
-    serializer_class = StationSerializer
-    filterset_fields = ["kind", "status"]
-    search_fields = ["name", "code", "host_name"]
-
-    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
-        if args:  # the page of stations (or the one) about to be shown: one count for all
-            shown = [args[0]] if isinstance(args[0], Station) else list(args[0])
-            kwargs.setdefault("context", self.get_serializer_context())
-            kwargs["context"]["members"] = queries.station_members(
-                self.request.user, [getattr(s, "branch_id", None) for s in shown]
-            )
-        return super().get_serializer(*args, **kwargs)
 
 
 class StationDirectoryView(APIView):

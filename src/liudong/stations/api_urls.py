@@ -6,9 +6,9 @@ from liudong.stations.api import (
     PhoneCodeView,
     PhoneTokenView,
     StationDirectoryView,
-    StationViewSet,
     check_ins,
 )
+from liudong.stations.api_stations import StationViewSet
 
 router = SimpleRouter()
 router.register("stations", StationViewSet, basename="station")

@@ -9,7 +9,8 @@ class StationsConfig(AppConfig):
 
     def ready(self) -> None:
         from liudong.core import audit
-        from liudong.stations.models import CheckIn, Station
+        from liudong.stations.models import CheckIn, Station, StationLocation
 
         audit.register(Station)
         audit.register(CheckIn)
+        audit.register(StationLocation)

@@ -7,8 +7,10 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from liudong.core.cards import Card, CardContext, register
+from liudong.core.cards import STATION_HOME, WIDE, Card, CardContext, register
+from liudong.core.roles import Role
 from liudong.core.scope import visible_to
+from liudong.stations import queries
 from liudong.stations.models import CheckIn, CheckInStatus
 
 
@@ -45,5 +47,30 @@ register(
         "stations/card_check_ins.html",
         _check_ins,
         order=45,
+    )
+)
+
+
+# --- the station workbench -----------------------------------------------------------------
+
+WORKBENCH_ROWS = 8
+
+
+def _to_answer(ctx: CardContext) -> dict[str, Any]:
+    """The check-ins awaiting this station's answer, oldest first."""
+    pending = queries.pending_for_station_side(ctx.user).select_related("member", "station")
+    return {"rows": list(pending[:WORKBENCH_ROWS]), "count": pending.count()}
+
+
+register(
+    Card(
+        "workbench_check_ins",
+        _("Check-ins awaiting your confirmation"),
+        "stations/workbench_check_ins.html",
+        _to_answer,
+        levels=(STATION_HOME,),
+        roles=(Role.STATION_STAFF,),
+        order=10,
+        width=WIDE,
     )
 )

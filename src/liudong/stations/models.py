@@ -24,6 +24,7 @@ class StationKind(models.TextChoices):
 class StationStatus(models.TextChoices):
     PLANNED = "planned", pgettext_lazy("station status", "Planned")
     OPEN = "open", pgettext_lazy("station status", "Open")
+    SUSPENDED = "suspended", pgettext_lazy("station status", "Suspended")
     CLOSED = "closed", pgettext_lazy("station status", "Closed")
 
 
@@ -70,7 +71,7 @@ class Station(models.Model):
     opened_on = models.DateField(_("opened on"), null=True, blank=True)
     status = models.CharField(
         _("status"),
-        max_length=8,
+        max_length=10,
         choices=StationStatus.choices,
         default=StationStatus.OPEN,
         db_index=True,
@@ -78,6 +79,12 @@ class Station(models.Model):
     # Services offered: codes of the "service_kind" table (the six of domain.md).
     services = models.JSONField(_("services offered"), default=list, blank=True)
     opening_hours = models.CharField(_("opening hours"), max_length=100, blank=True)
+    # The station's own telephone (an office line, not a person's: shown in full).
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    # The last change of status: when and why (suspended, reopened, closed).
+    status_changed_on = models.DateField(_("status changed on"), null=True, blank=True)
+    status_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
     qr_token = models.CharField(
         _("QR link token"), max_length=32, unique=True, default=new_qr_token, editable=False
     )
@@ -127,6 +134,55 @@ class Station(models.Model):
 
     def audit_org_path(self) -> str:
         return self.organization.path
+
+
+class StationLocation(models.Model):
+    """Where a station was: one row per address, the current one open-ended (``to_on``
+    empty). Opening writes the first; a relocation ends it and starts the next."""
+
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.PROTECT, related_name="locations"
+    )
+    place = models.ForeignKey(
+        "regions.Place", verbose_name=_("place"), on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.CharField(_("address"), max_length=200)
+    lng = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
+    from_on = models.DateField(_("from"))
+    to_on = models.DateField(_("until"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    scope_rule = ScopeRule(
+        paths=("station__organization__path", "station__branch__path"),
+        change=("station__organization__path",),
+    )
+
+    class Meta:
+        ordering = ["station", "-from_on", "-id"]
+        verbose_name = _("station location")
+        verbose_name_plural = _("station locations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station"],
+                condition=models.Q(to_on__isnull=True),
+                name="one_current_location_per_station",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lng__gte=-180, lng__lte=180, lat__gte=-90, lat__lte=90),
+                name="station_location_coordinates_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station}: {self.address}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("stations:detail", args=[self.station_id])
+
+    def audit_org_path(self) -> str:
+        return self.station.organization.path
 
 
 class CheckInStatus(models.TextChoices):

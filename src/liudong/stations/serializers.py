@@ -183,3 +183,112 @@ class MessageSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+
+
+# --- writes: opening, editing and running a station ----------------------------------------
+
+
+class StationLocationSerializer(serializers.Serializer):
+    place_code = serializers.CharField(source="place_id")
+    address = serializers.CharField()
+    lng = serializers.FloatField()
+    lat = serializers.FloatField()
+    from_on = serializers.DateField()
+    to_on = serializers.DateField(allow_null=True)
+    reason = serializers.CharField()
+
+
+class StationDetailSerializer(StationSerializer):
+    """One station with its contact phone, status history fields and addresses."""
+
+    locations = StationLocationSerializer(many=True, read_only=True)
+
+    class Meta(StationSerializer.Meta):
+        fields = [
+            *StationSerializer.Meta.fields,
+            "contact_phone",
+            "status_changed_on",
+            "status_reason",
+            "closed_on",
+            "locations",
+        ]
+
+
+class _PlaceFields(serializers.Serializer):
+    place = serializers.CharField(
+        max_length=12, help_text="The county-level place's GB/T 2260 code (610113)."
+    )
+    address = serializers.CharField(max_length=200)
+    lng = CoordinateField(axis="lng", limit=queries.LONGITUDE_LIMIT)
+    lat = CoordinateField(axis="lat", limit=queries.LATITUDE_LIMIT)
+
+
+class StationCreateSerializer(_PlaceFields):
+    code = serializers.CharField(max_length=32)
+    name = serializers.CharField(max_length=120)
+    kind = serializers.CharField(max_length=8, help_text="liaison or service")
+    organization = serializers.CharField(
+        max_length=60, help_text="Code of the organization that runs the station."
+    )
+    status = serializers.CharField(
+        max_length=10, required=False, help_text="open (default) or planned"
+    )
+    host_kind = serializers.CharField(max_length=20, help_text="code table host_site_kind")
+    host_name = serializers.CharField(max_length=120)
+    host_contact = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    host_telephone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    opening_hours = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    services = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        required=False,
+        help_text="codes of the code table service_kind",
+    )
+    contact_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+
+
+class StationUpdateSerializer(serializers.Serializer):
+    """A partial update: the running side any of these, the station's staff the opening
+    hours, services and contact phone."""
+
+    name = serializers.CharField(max_length=120, required=False)
+    kind = serializers.CharField(max_length=8, required=False)
+    host_kind = serializers.CharField(max_length=20, required=False)
+    host_name = serializers.CharField(max_length=120, required=False)
+    host_contact = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    host_telephone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    opening_hours = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    services = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
+    contact_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+
+
+class RelocateSerializer(_PlaceFields):
+    on = serializers.DateField(required=False, help_text="the day of the move (default today)")
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class StationStepSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    on = serializers.DateField(required=False, help_text="default today")
+
+
+class ClosedSerializer(serializers.Serializer):
+    station = StationDetailSerializer()
+    handoffs = serializers.IntegerField(help_text="hand-offs raised to the home sides")
+
+
+class StaffSerializer(serializers.Serializer):
+    user = serializers.IntegerField(
+        required=False, help_text="id of an existing staff account to move to the station"
+    )
+    username = serializers.CharField(max_length=150, required=False)
+    display_name = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    password = serializers.CharField(
+        max_length=128, required=False, write_only=True, style={"input_type": "password"}
+    )
+
+
+class StaffAccountSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    role = serializers.CharField()
+    organization_code = serializers.CharField(source="organization.code")

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from liudong.core.acting import acting
 from liudong.core.decorators import shows
 from liudong.core.paging import paginate
-from liudong.core.scope import get_visible_or_404, visible_to
+from liudong.core.scope import CHANGE, get_visible_or_404, may, visible_to
 from liudong.orgs.models import Organization
 from liudong.stations import actions, poster, queries
 from liudong.stations.forms import EstablishForm, RefuseForm
@@ -40,11 +40,12 @@ def checkin_url(request: HttpRequest, station: Station) -> str:
 def station_list(request: HttpRequest) -> HttpResponse:
     _staff(request)
     stations = queries.stations_for(request.user)
-    return render(
-        request,
-        "stations/station_list.html",
-        {"stations": stations, "pending_total": sum(s.pending for s in stations)},
-    )
+    context = {
+        "stations": stations,
+        "pending_total": sum(s.pending for s in stations),
+        "may_open": request.user.can("orgs.manage"),
+    }
+    return render(request, "stations/station_list.html", context)
 
 
 def _station(request: HttpRequest, pk: int) -> Station:
@@ -87,6 +88,9 @@ def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "checkin_url": checkin_url(request, station),
         "qr_svg": poster.qr_svg(checkin_url(request, station)),
         "may_answer": bool(pending) and queries.may_answer(request.user, pending[0]),
+        "may_change": may(request.user, station, CHANGE),
+        "may_edit": may(request.user, station, CHANGE) or may(request.user, station, "staff"),
+        "locations": list(station.locations.select_related("place__parent")),
     }
     return render(request, "stations/station_detail.html", context)
 
@@ -126,8 +130,6 @@ def rotate_qr(request: HttpRequest, pk: int) -> HttpResponse:
 @shows(Station)
 @require_http_methods(["GET", "POST"])
 def establish(request: HttpRequest, pk: int) -> HttpResponse:
-    from liudong.core.scope import CHANGE, may
-
     station = _station(request, pk)
     approvers = visible_to(
         request.user, Organization.objects.filter(kind__in=actions.APPROVING_KINDS)

@@ -11,10 +11,12 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from liudong.accounts.models import Role, User
+from liudong.core import cards
 from liudong.core.events import tell
 from liudong.core.models import AuditEvent
 from liudong.core.scope import ScopeKind, scope_of, visible_to
 from liudong.members import work
+from liudong.notifications import queries as notifications
 from liudong.orgs.models import Organization
 from liudong.stations import queries as stations
 
@@ -50,6 +52,9 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     if user.role == Role.STATION_STAFF:
         context["my_stations"] = _my_stations(user)
+        context["workbench_cards"] = cards.cards_for(
+            cards.CardContext(user, user.organization, cards.STATION_HOME, None, {})
+        )
     template = {
         Role.CITY_ADMIN: "core/home_city.html",
         Role.COUNTY_ADMIN: "core/home_county.html",
@@ -63,7 +68,7 @@ def _member_home(user: Any) -> dict[str, Any]:
     """A member's own open flow record and who has seen their personal data in full."""
     member = work.member_of(user)
     if member is None:
-        return {"member": None}
+        return {"member": None, **_member_notifications(user)}
     my_flow = work.open_flow_of(member)
     return {
         "member": member,
@@ -71,6 +76,15 @@ def _member_home(user: Any) -> dict[str, Any]:
         "data_views": work.views_of_my_data(member, limit=20),
         "data_views_count": work.count_views_of_my_data(member),
         **_member_stations(member, my_flow),
+        **_member_notifications(user),
+    }
+
+
+def _member_notifications(user: Any) -> dict[str, Any]:
+    """The member's newest messages, unread first (the phone's home page)."""
+    return {
+        "latest_notifications": notifications.latest(user, 5),
+        "unread_notifications": notifications.unread_count(user),
     }
 
 

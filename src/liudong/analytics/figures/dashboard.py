@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from liudong.analytics import rollup
 from liudong.analytics.figures import definitions, reader, tree
 from liudong.analytics.figures.coverage import (
     INFLOW_KEY,
@@ -44,7 +45,7 @@ class Dashboard:
     tallies: dict[str, Tally]
     by_scope: dict[str, Tally]
     by_province: dict[str, Tally]
-    liaison_catchment: Tally  # served by the liaison stations (definitions.served)
+    liaison_catchment: Tally  # served by the liaison stations (definitions.served's count)
     service_catchment: Tally  # served by the service stations
     co_managed: int
     stations: list[StationFigures]
@@ -154,12 +155,25 @@ def _dashboard(
     # The stations' members are not filtered: the rollup answers them whatever the filter.
     stations_summed = reader.use_rollup(user, None, from_rollup)
     rows, rows_total = ([], None)
+    # Served by the stations: the relationship the definition names, not the destination;
+    # its fast form, counted in the same read (the records' last_served_on, in the rollup;
+    # decision 125).
+    since = rollup.served_since(today)
     if basis == tree.RESPONSIBLE:
         # One read answers everything: the rows, the totals, the scopes and the areas.
         children = tree.child_rows_of(org)
         row_data = reader.counts(
-            user, org, flt, ROW_DIMENSIONS, basis=basis, children=children, from_rollup=summed
+            user,
+            org,
+            flt,
+            ROW_DIMENSIONS,
+            basis=basis,
+            children=children,
+            from_rollup=summed,
+            served_since=since,
         )
+        liaison, service = _served(row_data, 1, 3)
+        row_data = [r[:-1] for r in row_data]
         sums, cube = grouped(row_data, tree.home_province())
         if with_rows:
             rows, rows_total = org_rows(user, org, flt, today=today, data=row_data, sums=sums)
@@ -172,7 +186,10 @@ def _dashboard(
             ("direction", "flow_scope", "status", "prefecture"),
             basis=basis,
             from_rollup=summed,
+            served_since=since,
         )
+        liaison, service = _served(cube, 0, 2)
+        cube = [r[:-1] for r in cube]
         stations = own_station(user, org, from_rollup=stations_summed)
     # One pass over the cube's rows fills every tally of the page.
     province = tree.home_province()
@@ -191,9 +208,6 @@ def _dashboard(
             by_province[prefecture[:2]].add(status, n, overdue)
         elif direction == Direction.INFLOW:
             tallies["inflow"].add(status, n, overdue)
-    # Served by the stations: the relationship the definition names, not the destination.
-    liaison = definitions.served(user, org, definitions.LIAISON, flt, today=today)
-    service = definitions.served(user, org, definitions.SERVICE, flt, today=today)
     by_scope[INFLOW_KEY] = tallies["inflow"]
     return Dashboard(
         organization=org,
@@ -217,6 +231,43 @@ def _dashboard(
         rows_total=rows_total,
         census=census_found(user, org),
     )
+
+
+def served_tallies(
+    user: Any,
+    org: Organization,
+    flt: FigureFilter | None,
+    today: datetime.date,
+    *,
+    from_rollup: bool | None = None,
+) -> tuple[Tally, Tally]:
+    """The outflow served by the liaison stations and the inflow served by the service
+    stations on ``today``, by status: :func:`definitions.served` (the written rule) in
+    its fast form, the last count of :func:`reader.counts` (``served_since``); the
+    dashboard reads them with its cube."""
+    found = reader.counts(
+        user,
+        org,
+        flt,
+        ("direction", "status"),
+        from_rollup=reader.use_rollup(user, flt, from_rollup),
+        overdue=False,
+        served_since=rollup.served_since(today),
+    )
+    return _served(found, 0, 1)
+
+
+def _served(rows: list[tuple[Any, ...]], direction: int, status: int) -> tuple[Tally, Tally]:
+    """The served counts (each row's last value) of :func:`reader.counts`'s rows by
+    kind: (outflow served by the liaison stations, inflow by the service stations)."""
+    liaison, service = Tally(), Tally()
+    for r in rows:
+        if r[-1]:
+            if r[direction] == Direction.OUTFLOW:
+                liaison.add(r[status], r[-1])
+            elif r[direction] == Direction.INFLOW:
+                service.add(r[status], r[-1])
+    return liaison, service
 
 
 def census_found(user: Any, org: Organization) -> dict[str, Any] | None:

@@ -17,6 +17,11 @@ the place the member went to:
   :data:`CONTACT_PERIOD_DAYS` days up to the day of the figures).
 
 A member merely living in a city that has a station is not counted.
+
+:func:`served_records` is the written rule. The dashboard counts it in a fast form
+(decisions 125–127): each record's ``last_served_on``, kept by database triggers (analytics
+migration 0006), counted in the rollup; ``tests/analytics/test_served_rollup.py`` holds the
+two equal.
 """
 
 from __future__ import annotations

@@ -74,6 +74,7 @@ TALLY_COLUMNS = (
     "residence_organization_id",
     "n",
     "overdue",
+    "served",
 )
 RECORD_COLUMNS = (
     "direction",
@@ -86,6 +87,7 @@ RECORD_COLUMNS = (
     "last_contact_on",
     "left_on",
 )
+SERVED = "last_served_on"  # served by a station (analytics migration 0006)
 Lookups = tuple[tuple[str, Any], ...]  # hashable ORM lookups: (("direction", "outflow"), …)
 
 
@@ -180,6 +182,7 @@ def counts(
     from_rollup: bool | None = None,
     overdue: bool = True,
     read_whole: bool = True,
+    served_since: datetime.date | None = None,
 ) -> list[tuple[Any, ...]]:
     """Open records counted by ``dimensions`` (names of :data:`DIMENSIONS`): rows of
     (their values…, n, overdue today), groups at 0 left out.
@@ -190,7 +193,11 @@ def counts(
     dimension. From the rollup when :func:`use_rollup` says so (``from_rollup`` forces
     it), else from the records. ``overdue=False``: counts only (the overdue column 0);
     ``read_whole=False``: through the compiled selection even when it selects everything
-    (tests compare the two)."""
+    (tests compare the two). ``served_since``: each row ends with one more count, the
+    records served by a station of their kind in the period from that day (the fast form
+    of ``definitions.served_records``, the written rule: the records' ``last_served_on``
+    on or after it, kept by the triggers of analytics migration 0006; from the rollup, its
+    ``served`` counts on their period start and the day's correction)."""
     flt = flt or FigureFilter()
     basis = basis or (tree.basis_for(org) if org is not None else tree.RESPONSIBLE)
     assert ROW not in dimensions or (children is not None and basis == tree.RESPONSIBLE)
@@ -202,7 +209,7 @@ def counts(
         and sees_all(user)
     )
     whole = whole and (org is None or (basis == tree.RESPONSIBLE and tree.is_everything(org)))
-    ask = _Ask(user, org, flt, basis, area, where, exclude, whole, overdue)
+    ask = _Ask(user, org, flt, basis, area, where, exclude, whole, overdue, served_since)
     join, row = _row_join(org, children) if ROW in dimensions else ("", "")
     if summed:
         return _from_rollup(ask, dimensions, join, row)
@@ -221,6 +228,7 @@ class _Ask:
     exclude: Lookups
     whole: bool  # every row of the table: nothing to compile
     overdue: bool
+    served_since: datetime.date | None = None  # also count the records served since then
 
     def source(
         self, model: type[FlowTally] | type[FlowRecord], join: str
@@ -256,9 +264,10 @@ class _Ask:
 
     @property
     def record_columns(self) -> tuple[str, ...]:
+        columns = (*RECORD_COLUMNS, SERVED) if self.served_since else RECORD_COLUMNS
         if self.area and self.area.place != DESTINATION:
-            return (*RECORD_COLUMNS, self.area.place)
-        return RECORD_COLUMNS
+            return (*columns, self.area.place)
+        return columns
 
     def selection(self, model: type[FlowTally] | type[FlowRecord]) -> QuerySet:
         if model is FlowTally:
@@ -327,8 +336,10 @@ def _grouping(expressions: list[str]) -> str:
 def _from_rollup(
     ask: _Ask, dimensions: Sequence[str], join: str, row: str
 ) -> list[tuple[Any, ...]]:
-    """The tally's rows summed, the anchor day in the same statement (so a nightly rebuild
-    cannot fall between), then the overdue correction from the records' covering indexes."""
+    """The tally's rows summed, the anchor days in the same statement (so a nightly rebuild
+    cannot fall between), then the corrections from the records' covering indexes: overdue
+    (between the anchor and today's cutoff) and, asked, served (between the served period
+    start and ``ask.served_since``)."""
     quote = connection.ops.quote_name
     width = len(dimensions)
     exprs = _expressions(dimensions, True, ask.area, row)
@@ -338,40 +349,97 @@ def _from_rollup(
     source, params = selected
     day = quote(FlowTallyDay._meta.db_table)
     picked = "".join(f"{e}, " for e in exprs)
-    # The anchor day, when the overdue counts are wanted: read with the counts.
-    anchor_sql = f", (SELECT {quote('day')} FROM {day} WHERE {quote('id')} = 1)"
+    served = ask.served_since is not None
+    # The anchor days, when the overdue or served counts are wanted: read with the counts.
+    anchors = [quote("day")] * ask.overdue + [quote("served_since")] * served
+    extra = "".join(f", SUM(t.{quote('served')})" for _ in range(served)) + "".join(
+        f", (SELECT {a} FROM {day} WHERE {quote('id')} = 1)" for a in anchors
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {picked}SUM(t.{quote('n')}), SUM(t.{quote('overdue')})"
-            f"{anchor_sql if ask.overdue else ''} FROM {source}{_grouping(exprs)}",
+            f"SELECT {picked}SUM(t.{quote('n')}), SUM(t.{quote('overdue')}){extra} "
+            f"FROM {source}{_grouping(exprs)}",
             params,
         )
         found = cursor.fetchall()
-        if not ask.overdue:
-            return [(*r[:width], r[width], 0) for r in found if r[width]]
-        anchor = found[0][width + 2] if found else rollup.anchor_day()
-        if isinstance(anchor, str):  # SQLite gives the subquery's date as text
-            anchor = datetime.date.fromisoformat(anchor)
         totals: dict[tuple[Any, ...], list[int]] = {
-            tuple(r[:width]): [r[width] or 0, r[width + 1] or 0] for r in found
+            tuple(r[:width]): [
+                r[width] or 0,
+                (r[width + 1] or 0) if ask.overdue else 0,
+                (r[width + 2] or 0) if served else 0,
+            ]
+            for r in found
         }
-        bounds = rollup.correction_bounds(anchor, overdue_cutoff())
-        selected = ask.source(FlowRecord, join) if bounds is not None else None
-        if bounds is not None and selected is not None:
+        first = width + 2 + served  # where the anchor days start
+        fixes: list[tuple[int, tuple[datetime.date | None, datetime.date, int]]] = []
+        if ask.overdue:
+            anchor = _day(found[0][first]) if found else rollup.anchor_day()
+            bounds = rollup.correction_bounds(anchor, overdue_cutoff())
+            if bounds is not None:
+                fixes.append((1, bounds))
+        if served:
+            since = _day(found[0][first + ask.overdue]) if found else rollup.served_anchor()
+            bounds = _served_bounds(since, ask.served_since)
+            if bounds is not None:
+                if bounds[0] is None:  # no period start stored: every served record
+                    for counts in totals.values():
+                        counts[2] = 0
+                fixes.append((2, bounds))
+        selected = ask.source(FlowRecord, join) if fixes else None
+        if selected is not None:
             source, params = selected
             exprs = _expressions(dimensions, False, ask.area, row)
             picked = "".join(f"{e}, " for e in exprs)
             statements, fix_params = [], []
-            # One statement: each half is answered from its own covering index.
-            for condition, condition_params in rollup.correction_sql(bounds, "t"):
-                statements.append(
-                    f"SELECT {picked}COUNT(*) FROM {source} AND {condition}{_grouping(exprs)}"
-                )
-                fix_params += params + condition_params
+            # One statement: each part is answered from its own covering index; its first
+            # column names the count it corrects (1 overdue, 2 served) with the step's sign.
+            for slot, bounds in fixes:
+                halves = rollup.correction_sql(bounds, "t") if slot == 1 else _served_sql(bounds)
+                for condition, condition_params in halves:
+                    statements.append(
+                        f"SELECT {slot * bounds[2]}, {picked}COUNT(*) FROM {source} "
+                        f"AND {condition}{_grouping(exprs)}"
+                    )
+                    fix_params += params + condition_params
             cursor.execute(" UNION ALL ".join(statements), fix_params)
-            for *key, n in cursor.fetchall():
-                totals.setdefault(tuple(key), [0, 0])[1] += bounds[2] * n
-    return [(*key, n, overdue) for key, (n, overdue) in totals.items() if n]
+            for step, *key, n in cursor.fetchall():
+                totals.setdefault(tuple(key), [0, 0, 0])[abs(step)] += n if step > 0 else -n
+    return [
+        (*key, n, overdue, *([served_n] if served else []))
+        for key, (n, overdue, served_n) in totals.items()
+        if n
+    ]
+
+
+def _day(value: Any) -> datetime.date | None:
+    """A date read from a subquery (SQLite gives it as text)."""
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _served_bounds(
+    anchor: datetime.date | None, since: datetime.date
+) -> tuple[datetime.date | None, datetime.date, int] | None:
+    """The records that turn the tally's served counts (period from ``anchor``) into the
+    ones from ``since``: ``last_served_on`` in [low, high) with the sign of the step (low
+    None: every record served since ``high``, when no period start is stored); None when
+    the days agree."""
+    if anchor is None:
+        return None, since, 1
+    if anchor == since:
+        return None
+    return (anchor, since, -1) if anchor < since else (since, anchor, 1)
+
+
+def _served_sql(
+    bounds: tuple[datetime.date | None, datetime.date, int],
+) -> list[tuple[str, list[Any]]]:
+    """:func:`_served_bounds` as SQL over ``t`` (``analytics_served_idx`` answers it)."""
+    quote, adapt = connection.ops.quote_name, connection.ops.adapt_datefield_value
+    column = f"t.{quote(SERVED)}"
+    low, high, _sign = bounds
+    if low is None:
+        return [(f"{column} >= %s", [adapt(high)])]
+    return [(f"{column} >= %s AND {column} < %s", [adapt(low), adapt(high)])]
 
 
 def _from_records(
@@ -388,14 +456,19 @@ def _from_records(
     late = " OR ".join(f"({condition})" for condition, _p in halves) or "1 = 0"
     late_params = [p for _c, condition_params in halves for p in condition_params]
     picked = "".join(f"{e}, " for e in exprs)
+    served, served_params = "", []
+    if ask.served_since is not None:
+        column = f"t.{connection.ops.quote_name(SERVED)}"
+        served = f", SUM(CASE WHEN {column} >= %s THEN 1 ELSE 0 END)"
+        served_params = [connection.ops.adapt_datefield_value(ask.served_since)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {picked}COUNT(*), SUM(CASE WHEN {late} THEN 1 ELSE 0 END) "
+            f"SELECT {picked}COUNT(*), SUM(CASE WHEN {late} THEN 1 ELSE 0 END){served} "
             f"FROM {source}{_grouping(exprs)}",
-            late_params + params,
+            late_params + served_params + params,
         )
         found = cursor.fetchall()
-    return [(*r[:width], r[width], r[width + 1] or 0) for r in found if r[width]]
+    return [(*r[:width], r[width], *(c or 0 for c in r[width + 1 :])) for r in found if r[width]]
 
 
 @contextmanager

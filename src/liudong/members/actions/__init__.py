@@ -14,7 +14,7 @@ from liudong.members.actions.alerts import (
     responsible_organization,
 )
 from liudong.members.actions.bulk import STALE, LedgerRow, Written, write_rows
-from liudong.members.actions.contacts import log_contact
+from liudong.members.actions.contacts import log_contact, write_contacts
 from liudong.members.actions.flows import (
     check_flow_values,
     flow_scope_between,
@@ -85,6 +85,7 @@ __all__ = [
     "find_by_id_number",
     "flow_scope_between",
     "log_contact",
+    "write_contacts",
     "mark_found",
     "mark_lost",
     "mark_returned",

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from liudong.core import audit
 from liudong.core.errors import DomainError
 from liudong.core.scope import CHANGE, require_actor, user_of
-from liudong.members import escalation
+from liudong.members import escalation, notices
 from liudong.members.actions._common import _require_may, _require_staff, _today
 from liudong.members.models import (
     Alert,
@@ -109,6 +109,11 @@ def escalate_alerts(*, by: Any, today: datetime.date | None = None) -> dict[str,
     with audit.action("alert.escalate", actor=by):
         if events:
             audit.record_many(events)
+    reached: dict[int, int] = {}
+    for alert in changed:
+        if alert.escalated_to_id is not None and alert.escalated_at == today:
+            reached[alert.escalated_to_id] = reached.get(alert.escalated_to_id, 0) + 1
+    notices.alerts_reached("alerts.escalated", reached, by=by)
     return counts
 
 

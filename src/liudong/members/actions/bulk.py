@@ -23,9 +23,11 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from liudong.core import audit
-from liudong.core.bulk import insert_rows
+from liudong.core.bulk import insert_rows, update_objects
+from liudong.core.errors import DomainError
 from liudong.core.scope import CHANGE, VIEW, ScopeKind, restrict
 from liudong.members.actions._common import (
     _not_found,
@@ -302,6 +304,7 @@ def _update(
     changed_members: dict[int, Member] = {}
     changed_flows: dict[int, FlowRecord] = {}
     created: list[tuple[int, dict[str, Any]]] = []
+    history: list[tuple[int, dict[str, Any]]] = []
     for i in batch:
         row = rows[i]
         member = members.get(row.member_id)
@@ -334,6 +337,12 @@ def _update(
                 setattr(member, name, value)
                 member_fields.add(name)
         member_verb = "member.update" if changes else ""
+        for facts in row.history:
+            values = _flow_values(facts, member.home_organization_id, today, row)
+            if values["is_open"]:  # an earlier stay is a closed one (a loader's history)
+                raise DomainError("history_open", _("An earlier stay must be closed."), "flow")
+            values["member_id"] = member.pk
+            history.append((i, values))
         flow = flows.get(member.pk)
         flow_before = audit.snapshot(flow) if flow is not None else None
         flow_verb = ""
@@ -397,23 +406,29 @@ def _update(
         now = timezone.now()
         for member in changed_members.values():
             member.updated_at = now
-        fields = sorted(member_fields | {"updated_at"})
-        Member.objects.bulk_update(list(changed_members.values()), fields, batch_size=BATCH)
+        fields = sorted(_attname(n) for n in member_fields | {"updated_at"})
+        update_objects(Member, list(changed_members.values()), fields)
     if changed_flows:
-        fields = sorted(flow_fields)
-        FlowRecord.objects.bulk_update(list(changed_flows.values()), fields, batch_size=BATCH)
+        fields = sorted(_attname(n) for n in flow_fields)
+        update_objects(FlowRecord, list(changed_flows.values()), fields)
     out.members_updated += len(changed_members)
     out.flows_updated += len(changed_flows)
-    if created:
-        now = timezone.now()
-        prepare = _preparer(FlowRecord, FLOW_COLUMNS)
-        for _i, f in created:
+    now = timezone.now()
+    prepare = _preparer(FlowRecord, FLOW_COLUMNS)
+    for group, is_open in ((history, False), (created, True)):  # closed earlier stays first
+        if not group:
+            continue
+        for _i, f in group:
             f["created_at"] = now
         flow_ids = insert_rows(
-            FlowRecord, FLOW_COLUMNS, [prepare(f) for _i, f in created], returning_ids=True
+            FlowRecord, FLOW_COLUMNS, [prepare(f) for _i, f in group], returning_ids=True
         )
-        for (i, f), pk in zip(created, flow_ids, strict=True):
-            f["id"] = out.flow_ids[i] = pk
+        for (i, f), pk in zip(group, flow_ids, strict=True):
+            f["id"] = pk
             name = members[rows[i].member_id].name
             events.append(_flow_event(ctx, "create", "flow.register", f, name))
-            out.flows_registered += 1
+            if is_open:
+                out.flow_ids[i] = pk
+                out.flows_registered += 1
+            else:
+                out.history_ids.setdefault(i, []).append(pk)

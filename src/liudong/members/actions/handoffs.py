@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied
-from liudong.core.scope import CHANGE, may, user_of
+from liudong.core.scope import CHANGE, may, scope_of, user_of
+from liudong.members import notices
 from liudong.members.actions._common import _open_record_for, _require_staff, _require_visible
 from liudong.members.actions.contacts import _side_of
 from liudong.members.models import (
@@ -30,11 +31,26 @@ def raise_handoff(
     kind: str,
     message: str = "",
     to_organization: Organization | None = None,
+    from_organization: Organization | None = None,
 ) -> Handoff:
+    """``from_organization``: the side the actor speaks for, when not the first of the
+    record's sides in their scope (a county closing its station hands the station's
+    records back: the station's branch is the sender)."""
     flow = _open_record_for(by, flow, "handoff")
     if kind not in HandoffKind.values:
         raise DomainError("kind_invalid", _("Choose what you ask for."), "kind")
     sender = _side_of(by, flow)
+    if from_organization is not None:
+        sides = {org.pk for org in flow.sides()}
+        if from_organization.pk not in sides or not scope_of(by).covers_path(
+            from_organization.path
+        ):
+            raise DomainError(
+                "sender_not_a_side",
+                _("Hand work over only for a side of this record within your scope."),
+                "from_organization",
+            )
+        sender = from_organization
     if to_organization is None:
         other = [o for o in flow.sides() if o.pk != sender.pk]
         if not other:
@@ -54,6 +70,7 @@ def raise_handoff(
     )
     with audit.action("handoff.raise", actor=by):
         handoff.save()
+    notices.handoff_raised(handoff, by=by)
     return handoff
 
 
@@ -102,6 +119,7 @@ def refuse_handoff(*, by: Any, handoff: Handoff, reason: str) -> Handoff:
     handoff.resolved_by, handoff.resolved_at = user_of(by), timezone.now()
     with audit.action("handoff.refuse", actor=by, reason=reason):
         handoff.save()
+    notices.handoff_refused(handoff, by=by)
     return handoff
 
 

@@ -22,27 +22,47 @@ from liudong.stations.actions.review import (
     confirm_check_in,
     refuse_check_in,
 )
+from liudong.stations.actions.running import (
+    assign_staff,
+    close_station,
+    open_planned_station,
+    relocate_station,
+    reopen_station,
+    suspend_station,
+)
 from liudong.stations.actions.stations import (
     APPROVING_KINDS,
     BRANCH_MINIMUM_FULL_MEMBERS,
+    EDITABLE_FIELDS,
+    STAFF_EDITABLE_FIELDS,
     STATION_FIELDS,
     create_station,
     rotate_qr_token,
+    update_station,
 )
 
 __all__ = [
     "APPROVING_KINDS",
     "BRANCH_MINIMUM_FULL_MEMBERS",
+    "EDITABLE_FIELDS",
+    "STAFF_EDITABLE_FIELDS",
     "STATION_FIELDS",
+    "assign_staff",
     "cancel_check_in",
     "check_in_with_token",
     "check_out",
+    "close_station",
     "confirm_check_in",
     "create_station",
     "establish_branch",
     "full_members_of_branch",
+    "open_planned_station",
     "refuse_check_in",
     "register_own_flow",
+    "relocate_station",
+    "reopen_station",
     "request_check_in",
     "rotate_qr_token",
+    "suspend_station",
+    "update_station",
 ]

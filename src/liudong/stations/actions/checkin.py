@@ -25,6 +25,7 @@ from liudong.members import actions as ledger
 from liudong.members.models import Direction, FlowRecord, FlowStatus, Member
 from liudong.orgs.models import Organization
 from liudong.regions.models import Place
+from liudong.stations import notices
 from liudong.stations.actions import checkin_sql as sql
 from liudong.stations.models import CheckIn, CheckInMethod, CheckInStatus, Station, StationStatus
 
@@ -154,7 +155,23 @@ def check_in_with_token(
     )  # fmt: skip
 
 
-def _ask(
+def _told(asked: Asked | None) -> Asked | None:
+    """A new check-in is told to the station's staff (one statement more on PostgreSQL)."""
+    if asked is not None and asked.created:
+        f = asked.facts
+        notices.check_in_asked(
+            asked.check_in, member=f.member_name or "", station=f.station_name or "",
+            station_path=f.station_path or "",
+        )  # fmt: skip
+    return asked
+
+
+def _ask(**asked: Any) -> Asked | None:
+    """:func:`_ask_once`, and a new check-in told to the station's staff."""
+    return _told(_ask_once(**asked))
+
+
+def _ask_once(
     *,
     who: str,
     key: Any,

@@ -20,15 +20,13 @@ from __future__ import annotations
 
 import datetime
 import functools
-import re
-import weakref
-import zlib
 from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import GenericIPAddressField, JSONField
 from django.utils import timezone
 
+from liudong.core import prepared
 from liudong.core.authentication import token_valid_since
 from liudong.members.models import FlowRecord
 from liudong.stations.models import CheckIn, CheckInStatus
@@ -341,20 +339,6 @@ def read_and_insert(
     return Facts(*row[:-1]), row[-1]
 
 
-# --- prepared statements ------------------------------------------------------------------
+# --- prepared statements: core.prepared (shared with the notification of a new check-in) ---
 
-_PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
-
-
-def execute(cursor: Any, name: str, sql: str, params: list[Any]) -> None:
-    """Run ``sql`` with ``params``; on PostgreSQL as the prepared statement ``name``."""
-    if connection.vendor != "postgresql":
-        cursor.execute(sql, params)
-        return
-    name = f"{name}_{zlib.crc32(sql.encode()):08x}"  # another text, another statement
-    prepared = _PREPARED.setdefault(connection.connection, set())
-    if name not in prepared:
-        numbered = iter(range(1, len(params) + 1))
-        cursor.execute(f"PREPARE {name} AS " + re.sub("%s", lambda _m: f"${next(numbered)}", sql))
-        prepared.add(name)
-    cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+execute = prepared.execute

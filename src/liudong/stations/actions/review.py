@@ -13,10 +13,12 @@ from liudong.core import audit
 from liudong.core.errors import DomainError, ScopeError
 from liudong.core.scope import SYSTEM
 from liudong.members import actions as ledger
+from liudong.stations import notices
 from liudong.stations.actions.stations import _require_station_side
 from liudong.stations.models import (
     CheckIn,
     CheckInStatus,
+    StationStatus,
 )
 
 
@@ -44,6 +46,13 @@ def confirm_check_in(*, by: Any, check_in: CheckIn, note: str = "") -> CheckIn:
     check_in = _locked(check_in)
     _require_station_side(by, check_in.station)
     _require_pending(check_in)
+    if check_in.station.status == StationStatus.CLOSED:
+        # Only a check-in asked in the instant of closing can be here: refuse it instead.
+        raise DomainError(
+            "station_closed",
+            _("This station is closed: refuse the check-in so the member can go elsewhere."),
+            "status",
+        )
     with audit.action("checkin.confirm", actor=by, reason=note):
         # The ledger's lifecycle rule decides whether the record may become managed; the
         # station's right to answer was checked above (the record is not in its scope yet).
@@ -56,6 +65,7 @@ def confirm_check_in(*, by: Any, check_in: CheckIn, note: str = "") -> CheckIn:
         check_in.status = CheckInStatus.CONFIRMED
         check_in.decided_by, check_in.decided_at = by, timezone.now()
         check_in.save()
+    notices.check_in_answered(check_in, by=by)
     return check_in
 
 
@@ -75,6 +85,7 @@ def refuse_check_in(*, by: Any, check_in: CheckIn, reason: str) -> CheckIn:
         check_in.reason = reason[:200]
         check_in.decided_by, check_in.decided_at = by, timezone.now()
         check_in.save()
+    notices.check_in_answered(check_in, by=by)
     return check_in
 
 

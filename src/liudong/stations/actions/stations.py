@@ -1,21 +1,24 @@
-"""Stations: creating them and rotating their QR token."""
+"""Stations: opening (or planning) them, editing them and rotating their QR token."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liudong.codes import queries as codes
 from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
-from liudong.core.scope import can_see, may, require_actor, scope_of
+from liudong.core.scope import CHANGE, can_see, may, require_actor, scope_of
 from liudong.orgs.models import Organization, OrgKind
 from liudong.regions.models import Place
 from liudong.stations.models import (
     Station,
     StationKind,
+    StationLocation,
     StationStatus,
     new_qr_token,
 )
@@ -35,7 +38,24 @@ STATION_FIELDS = [
     "status",
     "services",
     "opening_hours",
+    "contact_phone",
 ]
+
+# What an edit may change (the place and coordinates change by relocation, the status by
+# its own actions, the code never: posters and the API name the station by it).
+EDITABLE_FIELDS = (
+    "name",
+    "kind",
+    "host_kind",
+    "host_name",
+    "host_contact",
+    "host_telephone",
+    "opening_hours",
+    "services",
+    "contact_phone",
+)
+# What the station's own staff may change (decision 106): the day-to-day facts members read.
+STAFF_EDITABLE_FIELDS = ("opening_hours", "services", "contact_phone")
 
 
 # A mobile branch needs at least this many full members before it is established.
@@ -51,19 +71,102 @@ APPROVING_KINDS = (
 )
 
 
-def _validate(fields: dict[str, Any], place: Place) -> None:
-    if fields.get("kind") not in StationKind.values:
-        raise DomainError("invalid_kind", _("Choose liaison or service station."), "kind")
-    codes.validate("host_site_kind", fields.get("host_kind", ""), field="host_kind")
-    lng, lat = fields.get("lng"), fields.get("lat")
-    if lng is None or lat is None or not (-180 <= lng <= 180 and -90 <= lat <= 90):
-        raise DomainError("invalid_coordinates", _("Longitude or latitude out of range."), "lng")
-    if place.level != 3:
+def check_location(place: Place | None, lng: Any, lat: Any) -> tuple[float, float]:
+    """A station's place (county-level) and coordinates: the one rule for opening and
+    relocating."""
+    if place is None or place.level != 3:
         raise DomainError("place_not_county", _("Choose a county-level place."), "place")
-    for service in fields.get("services") or []:
-        codes.validate("service_kind", service, field="services")
-    if fields.get("status", StationStatus.OPEN) not in StationStatus.values:
-        raise DomainError("invalid_status", _("Choose planned, open or closed."), "status")
+    for name, value, limit in (("lng", lng, 180), ("lat", lat, 90)):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise DomainError(
+                "invalid_coordinates", _("Give the longitude and latitude as numbers."), name
+            )
+        if not (math.isfinite(value) and -limit <= value <= limit):
+            raise DomainError("invalid_coordinates", _("Longitude or latitude out of range."), name)
+    return float(lng), float(lat)
+
+
+def _check_text(fields: dict[str, Any], name: str, *, required: bool = False) -> None:
+    if name not in fields:
+        if required:
+            raise DomainError("required", _("This field is required."), name)
+        return
+    value = fields[name]
+    value = "" if value is None else str(value).strip()
+    limit = Station._meta.get_field(name).max_length
+    if required and not value:
+        raise DomainError("required", _("This field is required."), name)
+    if limit and len(value) > limit:
+        raise DomainError("too_long", _("At most %(limit)d characters.") % {"limit": limit}, name)
+    fields[name] = value
+
+
+def check_station_values(fields: dict[str, Any], *, creating: bool) -> None:
+    """The station's own facts (not place or coordinates): kind, host, services, texts.
+    Cleans ``fields`` in place."""
+    if ("kind" in fields or creating) and fields.get("kind") not in StationKind.values:
+        raise DomainError("invalid_kind", _("Choose liaison or service station."), "kind")
+    if "host_kind" in fields or creating:
+        codes.validate("host_site_kind", fields.get("host_kind", ""), field="host_kind")
+    for name in ("name", "host_name"):
+        _check_text(fields, name, required=creating or name in fields)
+    for name in ("code", "address"):
+        if creating:
+            _check_text(fields, name, required=True)
+    for name in ("host_contact", "host_telephone", "opening_hours", "contact_phone"):
+        _check_text(fields, name)
+    if "services" in fields:
+        services = fields["services"] or []
+        if isinstance(services, str) or not isinstance(services, list | tuple):
+            raise DomainError("invalid_services", _("Choose the services offered."), "services")
+        for service in services:
+            codes.validate("service_kind", service, field="services")
+        fields["services"] = list(dict.fromkeys(services))
+
+
+def _validate(fields: dict[str, Any], place: Place) -> None:
+    check_station_values(fields, creating=True)
+    check_location(place, fields.get("lng"), fields.get("lat"))
+    if fields.get("status", StationStatus.OPEN) not in (StationStatus.OPEN, StationStatus.PLANNED):
+        raise DomainError("invalid_status", _("A new station is either planned or open."), "status")
+
+
+def require_running_side(by: Any, organization: Organization) -> None:
+    """The actor manages the organization tree (an administrator, or the system) and the
+    organization that runs the station lies in their scope."""
+    require_actor(by)
+    if not by.can("orgs.manage"):
+        raise PermissionDenied(
+            "forbidden", _("Only the city or a county's administrators run stations.")
+        )
+    if not scope_of(by).covers_path(organization.path):
+        raise ScopeError(
+            "organization_out_of_scope",
+            _("That organization is not within your scope."),
+            "organization",
+        )
+    if organization.kind not in APPROVING_KINDS:
+        raise DomainError(
+            "organization_not_committee",
+            _("A station is run by the city's bodies or a county-level committee."),
+            "organization",
+        )
+
+
+def make_branch(by: Any, station: Station) -> Organization:
+    """The station's organization node: its mobile branch, under the organization running
+    it (opening a station, or opening a planned one)."""
+    from liudong.orgs import actions as orgs
+
+    return orgs.create_organization(
+        by=by,
+        parent=station.organization,
+        code=f"{station.code}-BR",
+        name=_("%(station)s party branch") % {"station": station.name},
+        kind=OrgKind.MOBILE_BRANCH,
+        place=station.place,
+        address=station.address,
+    )
 
 
 def _require_station_side(by: Any, station: Station) -> None:
@@ -87,37 +190,69 @@ def create_station(
     branch: Organization | None = None,
     **fields: Any,
 ) -> Station:
-    """Open (or plan) a station run by ``organization``; ``branch`` is its mobile branch,
-    created under ``organization`` when not given."""
-    from liudong.orgs import actions as orgs
+    """Open (or plan) a station run by ``organization``.
 
+    An open station gets its organization node: ``branch``, its mobile branch, created
+    under ``organization`` when not given. A planned one (the siting planner's) has none
+    until :func:`~liudong.stations.actions.running.open_planned_station` opens it. Its
+    address is the first row of its location history.
+    """
     unknown = set(fields) - set(STATION_FIELDS)
     if unknown:
         raise TypeError(f"unknown station fields: {sorted(unknown)}")
+    require_running_side(by, organization)
     _validate(fields, place)
-    require_actor(by)
-    if not scope_of(by).covers_path(organization.path):
-        raise ScopeError(
-            "organization_out_of_scope",
-            _("That organization is not within your scope."),
-            "organization",
-        )
     if Station.objects.filter(code=fields["code"]).exists():
         raise DomainError("duplicate_code", _("A station with this code exists."), "code")
-    with audit.action("station.create", actor=by):
-        if branch is None:
-            branch = orgs.create_organization(
-                by=by,
-                parent=organization,
-                code=f"{fields['code']}-BR",
-                name=_("%(station)s party branch") % {"station": fields["name"]},
-                kind=OrgKind.MOBILE_BRANCH,
-                place=place,
-                address=fields.get("address", ""),
-            )
-        return Station.objects.create(
-            organization=organization, place=place, branch=branch, **fields
+    planned = fields.get("status") == StationStatus.PLANNED
+    if not planned:
+        fields.setdefault("opened_on", timezone.localdate())
+    with audit.action("station.plan" if planned else "station.create", actor=by):
+        station = Station(organization=organization, place=place, branch=branch, **fields)
+        if branch is None and not planned:
+            station.branch = make_branch(by, station)
+        station.save()
+        StationLocation.objects.create(
+            station=station,
+            place=place,
+            address=station.address,
+            lng=station.lng,
+            lat=station.lat,
+            from_on=station.opened_on or timezone.localdate(),
         )
+    return station
+
+
+@transaction.atomic
+def update_station(*, by: Any, station: Station, **changes: Any) -> Station:
+    """Change a station's facts: the organization running it (and those above) any of
+    :data:`EDITABLE_FIELDS`, its own staff the day-to-day ones (decision 106)."""
+    require_actor(by)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise DomainError("field_not_editable", _("This field cannot be changed here."), name)
+    if not can_see(by, station):
+        raise ScopeError("not_found", _("Not found, or not within your organization's scope."))
+    if not may(by, station, CHANGE):
+        staff_may = may(by, station, "staff") and getattr(by, "is_staff_role", False)
+        if not staff_may or set(changes) - set(STAFF_EDITABLE_FIELDS):
+            raise PermissionDenied(
+                "not_running_side",
+                _(
+                    "Only the organization running the station changes this; its staff "
+                    "change the opening hours, services and contact phone."
+                ),
+            )
+    check_station_values(changes, creating=False)
+    station = Station.objects.select_for_update().get(pk=station.pk)
+    if station.status == StationStatus.CLOSED:
+        raise DomainError("station_closed", _("This station is closed."), "status")
+    with audit.action("station.update", actor=by):
+        for name, value in changes.items():
+            setattr(station, name, value)
+        station.save()
+    return station
 
 
 @transaction.atomic

@@ -52,6 +52,9 @@ class Command(BaseCommand):
             f"Statistics: {made['targets']} coverage targets, {made['snapshots']} snapshots "
             "(a year of month-end demo history, then today's)."
         )
+        from liudong.demo.notifications import build_notifications
+
+        self.stdout.write(f"Notifications: {build_notifications()} sent.")
         if options["quiet_logins"]:
             return
         self.stdout.write(

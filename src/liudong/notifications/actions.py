@@ -1,0 +1,264 @@
+"""Notifying, and marking read: the notifications' only writers.
+
+:func:`notify` is set-based: one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` for every
+recipient, whatever their number, the recipients read by the database from the query that
+names them (so a station's staff are found and notified in one statement). With a source,
+a recipient gets one notification per kind and source: asking again adds nothing (the
+database's partial unique constraint decides, so two requests at once cannot double it).
+One audit row tells each call (decision 120).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liudong.core import audit, masking, prepared
+from liudong.core.errors import DomainError
+from liudong.core.scope import require_actor
+from liudong.notifications import kinds
+from liudong.notifications.models import Notification
+
+COLUMNS = ("recipient", "kind", "params", "link", "created_at", "source_type", "source_id")
+PARAM_MAX = 200  # characters of one parameter: names and codes, never free text
+
+
+def _checked_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Names, codes, counts and dates as text only; never an ID number or a phone number
+    (what the recipient may see in a list is not what may be stored in a message)."""
+    checked: dict[str, Any] = {}
+    for key, value in params.items():
+        if not isinstance(key, str):
+            raise TypeError(f"notification parameter names are text: {key!r}")
+        if value is not None and not isinstance(value, str | int | float | bool):
+            raise TypeError(f"notification parameter {key!r}: plain values only")
+        if isinstance(value, str) and (len(value) > PARAM_MAX or masking.mask_text(value) != value):
+            raise ValueError(f"notification parameter {key!r}: too long, or personal")
+        checked[key] = value
+    return checked
+
+
+def _checked_link(link: str) -> str:
+    """A path within the site (``/stations/…``): never another site's address."""
+    link = link or ""
+    if link and (not link.startswith("/") or link[1:2] in ("/", "\\") or len(link) > 300):
+        raise ValueError(f"a notification links to a path of this site: {link!r}")
+    return link
+
+
+def _recipients(recipients: Any) -> models.QuerySet:
+    """The active users named: a query of users (read by the database), users or ids."""
+    user_model = get_user_model()
+    if isinstance(recipients, models.QuerySet):
+        if recipients.model is not user_model:
+            raise TypeError(f"recipients are users, not {recipients.model._meta.label}")
+        users = recipients
+    else:
+        recipients = list(recipients)
+        if any(isinstance(r, models.Model) and not isinstance(r, user_model) for r in recipients):
+            raise TypeError("recipients are users or user ids (a member's account: member.user)")
+        ids = {getattr(r, "pk", r) for r in recipients}
+        users = user_model.objects.filter(pk__in=[i for i in ids if i is not None])
+    return (
+        users.filter(is_active=True)
+        .order_by()
+        .annotate(recipient_key=F("pk"))
+        .values("recipient_key")
+    )
+
+
+def _source_key(source: models.Model | None) -> tuple[int | None, str]:
+    if source is None:
+        return None, ""
+    if source.pk is None:
+        raise ValueError("a notification's source is a saved object")
+    return ContentType.objects.get_for_model(type(source)).pk, str(source.pk)
+
+
+def _audit_event(kind: str, source: Any, about: tuple[str, str] | None) -> dict[str, Any]:
+    """The audit row of a call (its count filled in when the rows are known); ``about``:
+    the source's organization path and name when the caller has them (else read)."""
+    if about is not None:
+        org_path, object_repr = about
+    else:
+        org_path = audit.organization_path_of(source) if source is not None else None
+        object_repr = None
+    event = audit.event_values(
+        "create",
+        source,
+        changes={"kind": kind, "notifications": 0},
+        org_path=org_path,
+        object_repr=object_repr,
+    )
+    event["at"] = timezone.now()
+    return event
+
+
+def _audit_values(event: dict[str, Any]) -> tuple[list[str], list[Any]]:
+    from liudong.core.models import AuditEvent
+
+    quote = connection.ops.quote_name
+    columns, values = [], []
+    for f in AuditEvent._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        value = event[f.name]
+        if f.is_relation:
+            value = value.pk if value is not None else None
+        columns.append(quote(f.column))
+        values.append(value if f.is_relation else f.get_db_prep_save(value, connection))
+    return columns, values
+
+
+def _insert(
+    users: models.QuerySet,
+    kind: str,
+    params: dict[str, Any],
+    link: str,
+    source: Any,
+    about: tuple[str, str] | None = None,
+    prepare: bool = False,
+) -> list[tuple[int, int]]:
+    """A row per recipient not yet notified of this kind and source, and the call's audit
+    row when any: one statement on PostgreSQL (the audit row's count from the insert's own
+    rows), two elsewhere. ``(id, recipient_id)`` of the rows written. ``prepare``: the
+    statement's text is one of few (recipients named by a query, not a list of ids of any
+    length), so PostgreSQL prepares it once per connection."""
+    type_id, source_id = _source_key(source)
+    field = Notification._meta.get_field
+    values = [
+        field("kind").get_db_prep_save(kind, connection),
+        field("params").get_db_prep_save(params, connection),
+        field("link").get_db_prep_save(link, connection),
+        field("created_at").get_db_prep_save(timezone.now(), connection),
+        type_id,
+        source_id,
+    ]
+    quote = connection.ops.quote_name
+    table = quote(Notification._meta.db_table)
+    columns = ", ".join(quote(field(name).column) for name in COLUMNS)
+    try:
+        chosen, chosen_params = users.query.sql_with_params()
+    except EmptyResultSet:  # nobody named
+        return []
+    event = _audit_event(kind, source, about)
+    audit_columns, audit_values = _audit_values(event)
+    # ``WHERE true``: SQLite reads ``ON CONFLICT`` after a bare ``FROM`` as a join's clause.
+    insert = (
+        f"INSERT INTO {table} ({columns}) "
+        f"SELECT chosen.{quote('recipient_key')}, %s, %s, %s, %s, %s, %s "
+        f"FROM ({chosen}) chosen WHERE true ON CONFLICT DO NOTHING RETURNING "
+        f"{quote('id')}, {quote('recipient_id')}"
+    )
+    from liudong.core.models import AuditEvent
+
+    audits = quote(AuditEvent._meta.db_table)
+    changes = quote(AuditEvent._meta.get_field("changes").column)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            marks = ", ".join(
+                "jsonb_set(%s, '{notifications}', to_jsonb((SELECT count(*) FROM n)))"
+                if column == changes
+                else "%s"
+                for column in audit_columns
+            )
+            statement = (
+                f"WITH n AS ({insert}), a AS (INSERT INTO {audits} ({', '.join(audit_columns)}) "
+                f"SELECT {marks} WHERE EXISTS (SELECT 1 FROM n)) SELECT * FROM n"
+            )
+            all_params = [*values, *chosen_params, *audit_values]
+            if prepare and "%%" not in statement:
+                prepared.execute(cursor, "liudong_notify", statement, all_params)
+            else:
+                cursor.execute(statement, all_params)
+            return [(row[0], row[1]) for row in cursor.fetchall()]
+        cursor.execute(insert, [*values, *chosen_params])
+        written = [(row[0], row[1]) for row in cursor.fetchall()]
+        if written:
+            event["changes"]["notifications"] = len(written)
+            _columns, audit_values = _audit_values(event)
+            marks = ", ".join(["%s"] * len(audit_columns))
+            cursor.execute(
+                f"INSERT INTO {audits} ({', '.join(audit_columns)}) VALUES ({marks})",
+                audit_values,
+            )
+        return written
+
+
+def notify(
+    recipients: Any,
+    kind: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    link: str = "",
+    source: models.Model | None = None,
+    by: Any,
+    about: tuple[str, str] | None = None,
+) -> int:
+    """Notify ``recipients`` (a query of users, users or user ids; inactive users are left
+    out) of ``kind`` (declared in some app's ``notices.py``), with ``params`` for its text
+    and ``link`` to the object. With ``source``, once per recipient, kind and source. The
+    number of notifications written; one audit row when any, as ``by`` (a user or SYSTEM).
+
+    The caller chooses recipients who may see what the parameters name (a station's staff
+    for a check-in at the station, the member for their own): parameters carry names and
+    codes only, never an ID or phone number (refused), and the link opens through the gate.
+    ``about``: the source's organization path and name for the audit row, when the caller
+    has them at hand (the check-in's hot path); else they are read from the source.
+    """
+    require_actor(by)
+    if not kinds.known(kind):
+        raise ValueError(f"no app declares the notification kind {kind!r} (notices.py)")
+    checked = _checked_params(params or {})
+    link = _checked_link(link)
+    users = _recipients(recipients)
+    # One statement on PostgreSQL needs no transaction of its own (autocommit keeps the
+    # check-in's hot path at one more round trip); SQLite's two statements get one.
+    one_statement = connection.vendor == "postgresql"
+    with (
+        contextlib.nullcontext() if one_statement else transaction.atomic(),
+        audit.action("notification.send", actor=by),
+    ):
+        prepare = isinstance(recipients, models.QuerySet)
+        written = _insert(users, kind, checked, link, source, about, prepare)
+    if written:
+        from liudong.notifications import delivery
+
+        delivery.after_commit(kind, [pk for pk, _recipient in written])
+    return len(written)
+
+
+def _ids(ids: Iterable[Any]) -> list[int]:
+    try:
+        return [int(i) for i in ids]
+    except (TypeError, ValueError):
+        raise DomainError("bad_notification", _("Choose notifications to mark as read.")) from None
+
+
+def _mark(user: Any, found: models.QuerySet) -> int:
+    require_actor(user)
+    with transaction.atomic(), audit.action("notification.read", actor=user):
+        count = found.filter(recipient=user.pk, read_at__isnull=True).update(read_at=timezone.now())
+        if count:
+            path = user.organization.path if getattr(user, "organization_id", None) else ""
+            audit.record("update", None, changes={"read": count}, org_path=path)
+    return count
+
+
+def mark_read(user: Any, ids: Iterable[Any]) -> int:
+    """Mark the user's own notifications ``ids`` read (others' ids are ignored): how many."""
+    return _mark(user, Notification.objects.filter(pk__in=_ids(ids)))
+
+
+def mark_all_read(user: Any) -> int:
+    """Mark every unread notification of the user read: how many."""
+    return _mark(user, Notification.objects.all())

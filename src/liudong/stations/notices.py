@@ -1,0 +1,79 @@
+"""The stations' notifications: a check-in awaiting the station, and its answer."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from liudong.core.scope import SYSTEM
+from liudong.notifications.actions import notify
+from liudong.notifications.kinds import Kind, register
+from liudong.notifications.recipients import staff_at
+from liudong.stations.models import CheckInStatus
+
+register(
+    Kind(
+        "checkin.pending",
+        _("{member} asks to check in at {station}"),
+        _("Confirm or refuse the check-in."),
+        order=10,
+    )
+)
+register(
+    Kind(
+        "checkin.confirmed",
+        _("Your check-in at {station} is confirmed"),
+        _("The station now serves you; its staff may contact you."),
+        order=11,
+    )
+)
+register(
+    Kind(
+        "checkin.refused",
+        _("Your check-in at {station} was refused"),
+        _("Open it to read the station's reason."),
+        order=12,
+    )
+)
+
+
+# --- who is told -------------------------------------------------------------------------
+
+
+@functools.cache
+def _to_answer_link() -> str:
+    return reverse("stations:check_ins") + "#to-answer"
+
+
+def check_in_asked(check_in: Any, *, member: str, station: str, station_path: str) -> int:
+    """The station's staff (the accounts of its side: its mobile branch, or the
+    organization running it while it has none) are told a check-in awaits them. On the
+    check-in's hot path: one statement on PostgreSQL (the staff found by the database)."""
+    return notify(
+        staff_at(station_path),
+        "checkin.pending",
+        params={"member": member, "station": station},
+        link=_to_answer_link(),
+        source=check_in,
+        by=SYSTEM,  # on the member's request
+        about=(station_path, f"{member} \u2192 {station}"),  # as the check-in's audit row
+    )
+
+
+def check_in_answered(check_in: Any, *, by: Any) -> int:
+    """The member is told the station confirmed or refused their check-in."""
+    user_id = check_in.member.user_id
+    if user_id is None:
+        return 0
+    kind = "checkin.confirmed" if check_in.status == CheckInStatus.CONFIRMED else "checkin.refused"
+    return notify(
+        [user_id],
+        kind,
+        params={"station": check_in.station.name},
+        link=reverse("checkin:detail", args=[check_in.pk]),
+        source=check_in,
+        by=by,
+    )
