@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from liudong.assistance import notify
 from liudong.assistance.deadlines import overdue_condition
 from liudong.assistance.models import ServiceRequest
 from liudong.core import audit
@@ -41,4 +42,5 @@ def escalate_overdue(*, by: Any, now: datetime.datetime | None = None) -> dict[s
             request.escalated_to = escalation_target(request)
             request.escalated_at = now
             request.save(update_fields=["escalated", "escalated_to", "escalated_at", "updated_at"])
+            notify.overdue(request, by=by)
     return {"escalated": len(due)}

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liudong.assistance import notify
 from liudong.assistance.actions.common import (
     locked,
     require_station_side,
@@ -49,6 +50,7 @@ def accept_request(*, by: Any, request: ServiceRequest, assignee: Any = None) ->
         request.assigned_to = assignee
         request.accepted_at = timezone.now()
         request.save()
+        notify.assigned(request, by=by)
     return request
 
 
@@ -107,6 +109,7 @@ def resolve_request(*, by: Any, request: ServiceRequest, outcome: str) -> Servic
         request.outcome = outcome
         request.resolved_at = timezone.now()
         request.save()
+        notify.resolved(request, by=by)
     return request
 
 
