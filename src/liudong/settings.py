@@ -352,6 +352,8 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "liudong.accounts.models.Role",
         "ContactMethodEnum": "liudong.members.models.ContactMethod",
         "CheckInMethodEnum": "liudong.stations.models.CheckInMethod",
+        "ServiceRequestStatusEnum": "liudong.assistance.models.RequestStatus",
+        "ServiceRequestKindEnum": "liudong.assistance.models.REQUEST_KINDS",
     },
 }
 
