@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "liudong.members",
     "liudong.stations",
     "liudong.activities",
+    "liudong.assistance",
     "liudong.analytics",
     "liudong.census",
     "liudong.demo",
@@ -162,6 +163,10 @@ CELERY_BEAT_SCHEDULE = {
     "escalate-alerts-daily": {
         "task": "liudong.escalate_alerts",
         "schedule": crontab(hour=2, minute=45),  # after the alert scan
+    },
+    "escalate-service-requests-daily": {
+        "task": "liudong.escalate_service_requests",
+        "schedule": crontab(hour=7, minute=30),  # before the working day starts
     },
     "census-purge-files-daily": {
         "task": "census.purge_files",
@@ -354,6 +359,8 @@ SPECTACULAR_SETTINGS = {
         "CheckInMethodEnum": "liudong.stations.models.CheckInMethod",
         "ActivityKindEnum": "liudong.activities.models.ActivityKind",
         "ActivityStatusEnum": "liudong.activities.models.ActivityStatus",
+        "ServiceRequestStatusEnum": "liudong.assistance.models.RequestStatus",
+        "ServiceRequestKindEnum": "liudong.assistance.models.REQUEST_KINDS",
     },
 }
 

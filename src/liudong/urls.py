@@ -25,6 +25,7 @@ api_v1 = [
     path("", include("liudong.members.api_urls")),
     path("", include("liudong.stations.api_urls")),
     path("", include("liudong.activities.api_urls")),
+    path("", include("liudong.assistance.api_urls")),
     path("", include("liudong.census.api_urls")),
     path("", include("liudong.analytics.api_urls")),
 ]
@@ -46,6 +47,8 @@ urlpatterns = [
     path("", include("liudong.stations.urls_member")),
     path("activities/", include("liudong.activities.urls")),
     path("", include("liudong.activities.urls_member")),
+    path("requests/", include("liudong.assistance.urls")),
+    path("", include("liudong.assistance.urls_member")),
     path("statistics/", include("liudong.analytics.urls")),
     path("census/", include("liudong.census.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -80,6 +80,7 @@ def fill_arguments(route: str, pattern: URLPattern, user: Any) -> str:
         "content_type_id": ContentType.objects.get_for_model(Organization).pk,
         "app_label": "orgs",
         "url": "orgs/",
+        "file_pk": 1,
     }
 
     def value(match: re.Match[str]) -> str:

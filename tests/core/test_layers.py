@@ -21,6 +21,7 @@ APPS_BELOW_WORKBENCH = [
     "liudong.stations",
     "liudong.census",
     "liudong.activities",
+    "liudong.assistance",
     "liudong.analytics",
 ]
 

@@ -71,6 +71,7 @@ def test_menu_groups_and_entries_keep_their_order(demo: Any) -> None:
             "stations:list",
             "stations:check_ins",
             "activities:list",
+            "assistance:list",
             "analytics:dashboard",
             "analytics:map",
             "analytics:coverage",

@@ -112,6 +112,9 @@ KEEPER = {
     "stations.CheckIn": "station__branch__path",  # the station answers
     "activities.SignUp": "activity__organizer__path",  # the organizer (the home side sees)
     "activities.Attendance": "activity__organizer__path",  # the organizer (the home side sees)
+    "assistance.ServiceRequest": "station__branch__path",  # the station works on it
+    "assistance.RequestNote": "request__station__branch__path",
+    "assistance.RequestAttachment": "request__station__branch__path",
     "stations.StationLocation": "station__organization__path",  # as its station
 }
 

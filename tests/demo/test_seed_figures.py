@@ -16,6 +16,7 @@ from liudong.accounts.models import PhoneCode
 from liudong.activities.models import Attendance, SignUp
 from liudong.analytics import figures
 from liudong.analytics.figures import definitions
+from liudong.assistance.models import RequestAttachment, ServiceRequest
 from liudong.census.models import CensusConflict, CensusRound, CensusSubmission
 from liudong.demo import checkins, ledger, tree
 from liudong.members.models import Alert, Contact, FlowRecord, Handoff, Member, Transfer
@@ -26,6 +27,8 @@ pytestmark = pytest.mark.django_db
 
 def _full_demo() -> None:
     """The full-size demo ledger instead of the small one (rolled back after the test)."""
+    RequestAttachment.objects.all().delete()
+    ServiceRequest.objects.all().delete()
     CheckIn.objects.all().delete()
     for model in (Attendance, SignUp):  # the demo's activities name members
         model.objects.all().delete()

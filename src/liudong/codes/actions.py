@@ -276,3 +276,36 @@ def _refresh(target: Code, source: Code) -> None:
     """Let the caller's instance show the saved state."""
     for field in (*EDITABLE_FIELDS, "builtin"):
         setattr(target, field, getattr(source, field))
+
+
+# --- the holiday calendar ---------------------------------------------------------------
+
+
+@transaction.atomic
+def set_calendar_days(*, by: Any, days: list[tuple[Any, str, str]]) -> dict[str, int]:
+    """Enter a year's announcement: each (date, kind, name) added or corrected; the days
+    already right are left alone. Only the city administrator or the system."""
+    from liudong.codes import workdays
+    from liudong.codes.models import CalendarDay, CalendarDayKind
+
+    require_manager(by)
+    counts = {"added": 0, "changed": 0, "unchanged": 0}
+    existing = {
+        d.date: d for d in CalendarDay.objects.filter(date__in=[day for day, _k, _n in days])
+    }
+    with audit.action("calendar.set_days", actor=by):
+        for day, kind, name in days:
+            if kind not in CalendarDayKind.values:
+                raise DomainError("calendar_bad_kind", _("Choose holiday or workday."), "kind")
+            found = existing.get(day)
+            if found is None:
+                CalendarDay.objects.create(date=day, kind=kind, name=name)
+                counts["added"] += 1
+            elif (found.kind, found.name) != (kind, name):
+                found.kind, found.name = kind, name
+                found.save()
+                counts["changed"] += 1
+            else:
+                counts["unchanged"] += 1
+    workdays.calendar_changed()
+    return counts

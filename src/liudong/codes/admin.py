@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from liudong.codes.models import Code, CodeTable
+from liudong.codes.models import CalendarDay, Code, CodeTable
 from liudong.core.admin import ScopedAdmin
 
 
@@ -42,3 +42,15 @@ class CodeAdmin(ScopedAdmin):
     list_filter = ("table", "active", "builtin")
     search_fields = ("code", "name", "name_en")
     ordering = ("table__key", "sort_order", "code")
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(ScopedAdmin):
+    """Each new year's State Council announcement is entered here: its holidays on weekdays
+    and its weekend days made working days (the package seeds the years it knows)."""
+
+    list_display = ("date", "kind", "name")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+    date_hierarchy = "date"
+    ordering = ("-date",)

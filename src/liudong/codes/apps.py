@@ -8,11 +8,14 @@ class CodesConfig(AppConfig):
     verbose_name = _("Code tables")
 
     def ready(self) -> None:
-        from liudong.codes.models import Code, CodeTable
+        from liudong.codes import workdays
+        from liudong.codes.models import CalendarDay, Code, CodeTable
         from liudong.core import audit
 
         audit.register(CodeTable)
         audit.register(Code)
+        audit.register(CalendarDay)
+        workdays.connect_signals(CalendarDay)
         self._connect_cache_invalidation(Code, CodeTable)
 
     @staticmethod

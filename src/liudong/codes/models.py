@@ -67,3 +67,33 @@ class Code(models.Model):
     @property
     def label(self) -> str:
         return (self.name_en or self.name) if (get_language() or "").startswith("en") else self.name
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Public holiday (no work)")
+    WORKDAY = "adjusted_workday", _("Adjusted working day (a weekend day worked)")
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the Monday–Friday rule: a public holiday on a weekday, or a weekend
+    day made a working day (调休), as the State Council's yearly announcement says.
+
+    Seeded from the ``chinesecalendar`` package for the years it covers; an administrator
+    adds each new year's announcement (Django admin, or ``liudong calendar import``). A
+    year without any row is worked Monday–Friday, and pages say the year is missing
+    (:func:`liudong.codes.workdays.calendar_missing`).
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=CalendarDayKind.choices)
+    name = models.CharField(_("name"), max_length=60, blank=True)
+
+    scope_rule = ScopeRule(public=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.get_kind_display()} {self.name}".strip()

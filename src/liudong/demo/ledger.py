@@ -864,6 +864,9 @@ def build_ledger(
     if not Member.objects.exists():
         _build(total, seed, today or timezone.localdate())
     checkins.build_check_ins(seed=seed)
+    from liudong.demo.assistance import build_requests
+
+    build_requests()
     return ledger_counts()
 
 

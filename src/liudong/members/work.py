@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from liudong.core import audit
 from liudong.core.scope import CHANGE, ScopeKind, allowed, scope_of, visible_to
@@ -36,6 +37,9 @@ from liudong.members.models import (
 
 RECENT_DAYS = 14
 DATA_VIEW_KINDS = ("reveal", "export")
+# Reveals of the member's data kept outside the Member row, named by the reveal's detail
+# (a service request's text: liudong.assistance.actions.text).
+OTHER_DATA_VIEWED = {"service_request.text": _("the text of a service request")}
 
 _HANDOFF_RELATED = (
     "flow__member",
@@ -230,6 +234,7 @@ def views_of_my_data(member: Member, limit: int | None = 50) -> QuerySet | list[
     paths = {e.actor_org_path for e in rows if e.actor_org_path}
     orgs = {o.path: o for o in Organization.objects.filter(path__in=paths)} if paths else {}
     labels = {f.name: str(f.verbose_name) for f in Member._meta.get_fields() if f.concrete}
+    labels.update({key: str(label) for key, label in OTHER_DATA_VIEWED.items()})
     for event in rows:
         actor = event.actor
         event.who = (actor.display_name or actor.username) if actor else event.actor_name
