@@ -357,6 +357,8 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "liudong.accounts.models.Role",
         "ContactMethodEnum": "liudong.members.models.ContactMethod",
         "CheckInMethodEnum": "liudong.stations.models.CheckInMethod",
+        "StationKindEnum": "liudong.stations.models.StationKind",
+        "StationStatusEnum": "liudong.stations.models.StationStatus",
         "ActivityKindEnum": "liudong.activities.models.ActivityKind",
         "ActivityStatusEnum": "liudong.activities.models.ActivityStatus",
         "ServiceRequestStatusEnum": "liudong.assistance.models.RequestStatus",
