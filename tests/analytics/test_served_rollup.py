@@ -155,7 +155,13 @@ def test_the_record_carries_the_rule(demo: Any) -> None:
     _contact(flow, station.branch, day)
     flow.refresh_from_db()
     assert flow.last_served_on == day
-    CheckIn.objects.create(member_id=flow.member_id, flow=flow, station=station)
+    # A pending check-in writes nothing to the record (the reader adds it, decision 128);
+    # confirmed, the record is served while it lasts.
+    check_in = CheckIn.objects.create(member_id=flow.member_id, flow=flow, station=station)
+    flow.refresh_from_db()
+    assert flow.last_served_on == day
+    check_in.status = "confirmed"
+    check_in.save()
     flow.refresh_from_db()
     assert flow.last_served_on == SERVED_ALWAYS
     CheckIn.objects.filter(flow=flow).update(status="cancelled")
