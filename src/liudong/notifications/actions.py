@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liudong.core import audit, masking, prepared
+from liudong.core import audit, compiled, masking, prepared
 from liudong.core.errors import DomainError
 from liudong.core.scope import require_actor
 from liudong.notifications import kinds
@@ -76,6 +76,21 @@ def _recipients(recipients: Any) -> models.QuerySet:
     )
 
 
+def _chosen(recipients: Any, key: Any) -> tuple[str, list[Any]] | None:
+    """The recipients' query as SQL and parameters (None: nobody named). ``key``: a
+    hashable naming everything the query is built from (a station's path), its compiled
+    form kept per process under it (``core.compiled``): built and compiled once, so
+    ``recipients`` may then be a function that builds the query."""
+    if key is None:
+        try:
+            return _recipients(recipients).query.sql_with_params()
+        except EmptyResultSet:
+            return None
+    build = recipients if callable(recipients) else lambda: recipients
+    found = compiled.statement(("notifications.recipients", key), lambda: _recipients(build()))
+    return None if found.sql is None else (found.sql, list(found.params))
+
+
 def _source_key(source: models.Model | None) -> tuple[int | None, str]:
     if source is None:
         return None, ""
@@ -120,7 +135,7 @@ def _audit_values(event: dict[str, Any]) -> tuple[list[str], list[Any]]:
 
 
 def _insert(
-    users: models.QuerySet,
+    chosen_sql: tuple[str, list[Any]] | None,
     kind: str,
     params: dict[str, Any],
     link: str,
@@ -146,10 +161,9 @@ def _insert(
     quote = connection.ops.quote_name
     table = quote(Notification._meta.db_table)
     columns = ", ".join(quote(field(name).column) for name in COLUMNS)
-    try:
-        chosen, chosen_params = users.query.sql_with_params()
-    except EmptyResultSet:  # nobody named
+    if chosen_sql is None:  # nobody named
         return []
+    chosen, chosen_params = chosen_sql
     event = _audit_event(kind, source, about)
     audit_columns, audit_values = _audit_values(event)
     # ``WHERE true``: SQLite reads ``ON CONFLICT`` after a bare ``FROM`` as a join's clause.
@@ -203,6 +217,7 @@ def notify(
     source: models.Model | None = None,
     by: Any,
     about: tuple[str, str] | None = None,
+    recipients_key: Any = None,
 ) -> int:
     """Notify ``recipients`` (a query of users, users or user ids; inactive users are left
     out) of ``kind`` (declared in some app's ``notices.py``), with ``params`` for its text
@@ -214,13 +229,20 @@ def notify(
     codes only, never an ID or phone number (refused), and the link opens through the gate.
     ``about``: the source's organization path and name for the audit row, when the caller
     has them at hand (the check-in's hot path); else they are read from the source.
+    ``recipients_key``: with ``recipients`` a query (or a function returning it), a
+    hashable naming every value it is built from (``("staff_at", path)``): its SQL is
+    built and compiled once per process and key (the check-in's hot path).
     """
     require_actor(by)
     if not kinds.known(kind):
         raise ValueError(f"no app declares the notification kind {kind!r} (notices.py)")
     checked = _checked_params(params or {})
     link = _checked_link(link)
-    users = _recipients(recipients)
+    if recipients_key is not None and not (
+        callable(recipients) or isinstance(recipients, models.QuerySet)
+    ):
+        raise TypeError("recipients_key names a query of users (or a function building it)")
+    chosen = _chosen(recipients, recipients_key)
     # One statement on PostgreSQL needs no transaction of its own (autocommit keeps the
     # check-in's hot path at one more round trip); SQLite's two statements get one.
     one_statement = connection.vendor == "postgresql"
@@ -228,8 +250,9 @@ def notify(
         contextlib.nullcontext() if one_statement else transaction.atomic(),
         audit.action("notification.send", actor=by),
     ):
-        prepare = isinstance(recipients, models.QuerySet)
-        written = _insert(users, kind, checked, link, source, about, prepare)
+        # Recipients named by a query: its text is one of few, prepared once per connection.
+        prepare = recipients_key is not None or isinstance(recipients, models.QuerySet)
+        written = _insert(chosen, kind, checked, link, source, about, prepare)
     if written:
         from liudong.notifications import delivery
 

@@ -53,13 +53,14 @@ def check_in_asked(check_in: Any, *, member: str, station: str, station_path: st
     organization running it while it has none) are told a check-in awaits them. On the
     check-in's hot path: one statement on PostgreSQL (the staff found by the database)."""
     return notify(
-        staff_at(station_path),
+        functools.partial(staff_at, station_path),  # built once per station (the key)
         "checkin.pending",
         params={"member": member, "station": station},
         link=_to_answer_link(),
         source=check_in,
         by=SYSTEM,  # on the member's request
         about=(station_path, f"{member} \u2192 {station}"),  # as the check-in's audit row
+        recipients_key=("staff_at", station_path),  # compiled once per station
     )
 
 
