@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -134,6 +134,122 @@ def _audit_values(event: dict[str, Any]) -> tuple[list[str], list[Any]]:
     return columns, values
 
 
+def _pg_ctes(
+    chosen: str,
+    values: list[str],
+    audit_columns: list[str],
+    computed: dict[str, str],
+    rows: str = "",
+) -> str:
+    """PostgreSQL: the notification rows and the call's audit row as two CTEs,
+    ``notified`` (returning ``id, recipient_id``) and ``notified_audit``: a row per
+    recipient of ``chosen`` (and of ``rows``, more ``FROM`` items of a caller's statement)
+    with ``values`` (SQL for kind, params, link, created_at, source type and id), the audit
+    row when any was written, its ``changes`` counting them; ``computed``: SQL for audit
+    columns (quoted names) the caller's statement computes (the others are ``%s``)."""
+    from liudong.core.models import AuditEvent
+
+    quote = connection.ops.quote_name
+    field = Notification._meta.get_field
+    changes = quote(AuditEvent._meta.get_field("changes").column)
+    marks = ", ".join(
+        "jsonb_set(%s, '{notifications}', to_jsonb((SELECT count(*) FROM notified)))"
+        if column == changes
+        else computed.get(column, "%s")
+        for column in audit_columns
+    )
+    return (
+        f"notified AS (INSERT INTO {quote(Notification._meta.db_table)} "
+        f"({', '.join(quote(field(name).column) for name in COLUMNS)}) "
+        f"SELECT chosen.{quote('recipient_key')}, {', '.join(values)} FROM ({chosen}) chosen"
+        f"{rows} WHERE true ON CONFLICT DO NOTHING RETURNING {quote('id')}, "
+        f"{quote('recipient_id')}), notified_audit AS (INSERT INTO "
+        f"{quote(AuditEvent._meta.db_table)} ({', '.join(audit_columns)}) SELECT {marks}"
+        f"{' FROM ' + rows.lstrip(', ') if rows else ''} WHERE EXISTS (SELECT 1 FROM notified))"
+    )
+
+
+class Within(NamedTuple):
+    """:func:`notify` as CTEs of a caller's one statement (:func:`notify_within`)."""
+
+    sql: str  # ``notified AS (…), notified_audit AS (…)``
+    params: list[Any]  # in the order of their ``%s``
+    kind: str
+
+
+def notify_within(
+    recipients: Any,
+    recipients_key: Any,
+    kind: str,
+    *,
+    params_sql: Mapping[str, str],
+    link: str = "",
+    source: type[models.Model],
+    source_id_sql: str,
+    by: Any,
+    about_sql: tuple[str, str],
+    rows: str,
+) -> Within:
+    """PostgreSQL: :func:`notify`'s one statement as two CTEs for a caller's statement, so
+    a write and its notification commit in one round trip (a new check-in: decision 129).
+    The same SQL as :func:`notify` (:func:`_pg_ctes`), the recipients' query compiled once
+    per ``recipients_key``; what the caller's statement computes is SQL over its own CTEs:
+    ``params_sql`` (parameter name → SQL; names and codes only, as :func:`notify`'s
+    parameters: the caller names columns of names), the source's id, the audit row's
+    organization path and object name (``about_sql``), and ``rows`` (more ``FROM`` items:
+    no row, no notification). The caller returns ``SELECT array_agg(id) FROM notified`` and
+    passes the ids to :func:`sent`."""
+    require_actor(by)
+    if not kinds.known(kind):
+        raise ValueError(f"no app declares the notification kind {kind!r} (notices.py)")
+    if not all(isinstance(k, str) and k.isidentifier() for k in params_sql):
+        raise TypeError("notification parameter names are identifiers")
+    chosen = _chosen(recipients, recipients_key)
+    assert chosen is not None, "a query of users"
+    field = Notification._meta.get_field
+    pairs = ", ".join(f"'{name}', {value}" for name, value in params_sql.items())
+    values = [
+        "%s", f"jsonb_build_object({pairs})", "%s", "%s", "%s", source_id_sql,
+    ]  # fmt: skip
+    with audit.action("notification.send", actor=by):
+        event = audit.event_values(
+            "create", None, changes={"kind": kind, "notifications": 0}, org_path="",
+            object_repr="",
+        )  # fmt: skip
+    event["at"] = timezone.now()
+    event["content_type"] = ContentType.objects.get_for_model(source)
+    from liudong.core.models import AuditEvent
+
+    quote = connection.ops.quote_name
+    column = {name: quote(AuditEvent._meta.get_field(name).column) for name in _ABOUT}
+    computed = dict(zip(column.values(), (*about_sql, source_id_sql), strict=True))
+    audit_columns, audit_values = _audit_values(event)
+    audit_params = [
+        v for c, v in zip(audit_columns, audit_values, strict=True) if c not in computed
+    ]
+    params = [
+        field("kind").get_db_prep_save(kind, connection),
+        _checked_link(link),
+        field("created_at").get_db_prep_save(timezone.now(), connection),
+        event["content_type"].pk,
+        *chosen[1],
+        *audit_params,
+    ]
+    return Within(_pg_ctes(chosen[0], values, audit_columns, computed, rows), params, kind)
+
+
+_ABOUT = ("org_path", "object_repr", "object_id")  # the audit columns of ``about_sql``, id
+
+
+def sent(within: Within, ids: list[int] | None) -> None:
+    """After a caller's statement with :func:`notify_within`'s CTEs: the rows it wrote
+    (``array_agg(id)`` of ``notified``) go on as :func:`notify`'s do."""
+    if ids:
+        from liudong.notifications import delivery
+
+        delivery.after_commit(within.kind, list(ids))
+
+
 def _insert(
     chosen_sql: tuple[str, list[Any]] | None,
     kind: str,
@@ -176,18 +292,10 @@ def _insert(
     from liudong.core.models import AuditEvent
 
     audits = quote(AuditEvent._meta.db_table)
-    changes = quote(AuditEvent._meta.get_field("changes").column)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            marks = ", ".join(
-                "jsonb_set(%s, '{notifications}', to_jsonb((SELECT count(*) FROM n)))"
-                if column == changes
-                else "%s"
-                for column in audit_columns
-            )
             statement = (
-                f"WITH n AS ({insert}), a AS (INSERT INTO {audits} ({', '.join(audit_columns)}) "
-                f"SELECT {marks} WHERE EXISTS (SELECT 1 FROM n)) SELECT * FROM n"
+                f"WITH {_pg_ctes(chosen, ['%s'] * 6, audit_columns, {})} SELECT * FROM notified"
             )
             all_params = [*values, *chosen_params, *audit_values]
             if prepare and "%%" not in statement:
