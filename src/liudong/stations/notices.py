@@ -52,8 +52,10 @@ def _to_answer_link() -> str:
 
 def check_in_asked(check_in: Any, *, member: str, station: str, station_path: str) -> int:
     """The station's staff (the accounts of its side: its mobile branch, or the
-    organization running it while it has none) are told a check-in awaits them. On the
-    check-in's hot path: one statement on PostgreSQL (the staff found by the database)."""
+    organization running it while it has none) are told a check-in awaits them: one
+    statement on PostgreSQL (the staff found by the database), the recipients' query
+    compiled once per station. The one-statement check-in path tells them inside its own
+    statement instead (:func:`check_in_asked_within`)."""
     return notify(
         functools.partial(staff_at, station_path),  # built once per station (the key)
         "checkin.pending",

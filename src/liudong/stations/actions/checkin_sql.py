@@ -11,6 +11,8 @@ token path):
 - one insert that locks the record, checks it again (still open, same status), writes the
   check-in (none if another request's active check-in is there: the partial unique
   constraint, waited for) and its audit row (one statement on PostgreSQL, two on SQLite).
+  On PostgreSQL's one-statement path the station's staff are told in the same statement
+  (the notification's CTEs, ``notifications.actions.notify_within``; decision 129).
 
 Values are always bound, never formatted in. On PostgreSQL each statement is prepared once
 per connection and executed by name (planning a ten-table join costs more than running it).
