@@ -8,6 +8,12 @@ station, insert the check-in row and its audit row, commit. On PostgreSQL that i
 prepared statement in autocommit (a data-modifying CTE: read, insert, audit), on SQLite
 one transaction of a read and two inserts. It applies no rule beyond what the statement
 itself needs (a repeat finds the one-active constraint and inserts nothing: 200).
+
+Since issue 13 item 4 (decision 121) a new check-in must also tell the station's staff: the
+limit writes their notification rows in the same statement (one more CTE on PostgreSQL,
+one more insert on SQLite: the staff found by the database from the station's side path,
+as the product finds them), decision 129. Left out: the notification's own audit row and
+its parameter checks, which the product writes and makes.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from liudong.core import audit
 from liudong.core.authentication import token_valid_since
+from liudong.core.roles import STAFF_ROLES
 
 _READ = """
 SELECT u.id AS user_id, u.username, COALESCE(uo.path, '') AS actor_org_path,
@@ -42,6 +49,15 @@ LEFT JOIN orgs_organization so ON so.id = s.organization_id
 WHERE t.key = %s AND t.created >= %s
 """
 
+_STAFF = ", ".join(f"'{role}'" for role in sorted(STAFF_ROLES))
+# The station's staff told of the new check-in (``c``, ``r``): a row each.
+_NOTIFY = f"""
+INSERT INTO notifications_notification
+  (recipient_id, kind, params, link, created_at, source_type_id, source_id)
+SELECT u.id, 'checkin.pending', {{params}}, %s, %s, %s, {{source}}
+FROM {{rows}} JOIN orgs_organization o ON o.path = {{path}}
+JOIN accounts_user u ON u.organization_id = o.id AND u.is_active AND u.role IN ({_STAFF})
+ON CONFLICT DO NOTHING"""
 _CHECK_IN_COLUMNS = (
     "member_id, flow_id, station_id, status, method, distance_km, reason, requested_at, "
     "decided_at, decided_by_id, ended_at"
@@ -52,7 +68,8 @@ _AUDIT_COLUMNS = (
 )
 
 # PostgreSQL: one statement. $1 code, $2 token, $3 valid since, $4 now, $5 content type,
-# $6 changes (without the id), $7 address, $8 request id, $9 user agent.
+# $6 changes (without the id), $7 address, $8 request id, $9 user agent; the notification's
+# link, time and source type.
 _PG = f"""
 WITH r AS ({_READ} FOR UPDATE OF f),
 c AS (
@@ -71,7 +88,15 @@ a AS (
          '', '', 'ok', %s, %s, %s
   FROM c JOIN r ON r.flow_id = c.flow_id
   RETURNING object_id
-)
+),
+n AS ({
+    _NOTIFY.format(
+        params="jsonb_build_object('member', r.member_name, 'station', r.station_name)",
+        source="c.id::text",
+        rows="c JOIN r ON r.flow_id = c.flow_id",
+        path="r.org_path",
+    )
+} RETURNING id)
 SELECT c.id FROM c
 """
 
@@ -93,7 +118,8 @@ def _postgresql(code: str, key: str, ctx: Any) -> int | None:
     params = [
         code, key, token_valid_since(now), now, now, ContentType.objects.get_for_model(
             _check_in_model()).pk, json.dumps(_after(now.isoformat())), now.isoformat(),
-        ctx.ip, ctx.request_id, ctx.user_agent[:300],
+        ctx.ip, ctx.request_id, ctx.user_agent[:300], _LINK, now, ContentType.objects.get_for_model(
+            _check_in_model()).pk,
     ]  # fmt: skip
     with connection.cursor() as cursor:
         raw = connection.connection
@@ -135,7 +161,18 @@ def _sqlite(code: str, key: str, ctx: Any) -> int | None:
              f"{member_name} → {station_name}", json.dumps(changes), ctx.ip,
              ctx.request_id, ctx.user_agent[:300]],
         )  # fmt: skip
+        cursor.execute(
+            _NOTIFY.format(
+                params="json_object('member', %s, 'station', %s)", source="%s",
+                rows="(SELECT 1)", path="%s",
+            ).replace("ON CONFLICT", "WHERE true ON CONFLICT"),
+            [member_name, station_name, _LINK, stamp(now),
+             ContentType.objects.get_for_model(_check_in_model()).pk, str(pk), org_path],
+        )  # fmt: skip
     return pk
+
+
+_LINK = "/stations/check-ins/#to-answer"  # as the product's (notices._to_answer_link)
 
 
 def _check_in_model() -> Any:

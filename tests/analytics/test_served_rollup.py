@@ -155,7 +155,13 @@ def test_the_record_carries_the_rule(demo: Any) -> None:
     _contact(flow, station.branch, day)
     flow.refresh_from_db()
     assert flow.last_served_on == day
-    CheckIn.objects.create(member_id=flow.member_id, flow=flow, station=station)
+    # A pending check-in writes nothing to the record (the reader adds it, decision 128);
+    # confirmed, the record is served while it lasts.
+    check_in = CheckIn.objects.create(member_id=flow.member_id, flow=flow, station=station)
+    flow.refresh_from_db()
+    assert flow.last_served_on == day
+    check_in.status = "confirmed"
+    check_in.save()
     flow.refresh_from_db()
     assert flow.last_served_on == SERVED_ALWAYS
     CheckIn.objects.filter(flow=flow).update(status="cancelled")
@@ -185,3 +191,54 @@ def test_a_load_without_triggers_is_mended_by_the_rebuild(demo: Any) -> None:
     summary = rollup.rebuild(by=SYSTEM)
     assert summary["served_mended"] == len(ids)
     assert rollup.matches_records()
+
+
+def test_pending_check_ins_are_counted_at_read_time_under_filters(demo: Any) -> None:
+    """Decision 128: a pending check-in writes nothing to the record or the tally (the
+    check-in's hot path); the reader adds the records it alone serves, under every filter
+    and scope, and the counts still equal the written rule as the check-ins are answered."""
+    rng = random.Random(SEED + 1)
+    today = timezone.localdate()
+    rollup.rebuild(by=SYSTEM)
+    stations = list(Station.objects.order_by("code"))
+    closed = stations[0]
+    closed.status = "closed"
+    closed.save()
+    flows = list(
+        FlowRecord.objects.filter(is_open=True)
+        .exclude(check_ins__status__in=["pending", "confirmed"])
+        .order_by("pk")[:300]
+    )
+    flows = rng.sample(flows, 60)
+    assert {f.direction for f in flows} == {"outflow", "inflow"}
+    for flow in flows[:15]:  # some served already by a contact, in the period or before it
+        station = rng.choice([s for s in stations if s.branch_id])
+        _contact(flow, station.branch, today - datetime.timedelta(rng.choice((3, PERIOD + 3))))
+    served_on = dict(FlowRecord.objects.values_list("pk", "last_served_on"))
+    tally = rollup.stored()
+    check_ins = [
+        CheckIn.objects.create(member_id=f.member_id, flow=f, station=rng.choice(stations))
+        for f in flows
+    ]
+    # Nothing written to the records or the tally by the pending check-ins.
+    assert dict(FlowRecord.objects.values_list("pk", "last_served_on")) == served_on
+    assert rollup.stored() == tally
+    county = demo("user:jingchuan")
+    extra = [
+        (county, demo("620821"), FigureFilter(status="registered")),
+        (demo("user:city"), demo("620800"), FigureFilter(direction="outflow", status="lost")),
+    ]
+    for user, org, flt in extra:
+        for rolled in (True, False):
+            assert _fast(user, org, flt, today, rolled) == _written(user, org, flt, today)
+    _assert_parity(demo, today, "pending check-ins")
+    written = sum(t for t, *_ in _written(demo("user:city"), demo("620800"), None, today))
+    for check_in in check_ins:  # answered: confirmed, refused or withdrawn; some wait on
+        check_in.status = rng.choice(["pending", "confirmed", "refused", "cancelled"])
+        check_in.save()
+    _assert_parity(demo, today, "answered")
+    _assert_parity(demo, today + datetime.timedelta(PERIOD), "a period on")
+    closed.status = "open"
+    closed.save()
+    _assert_parity(demo, today, "the closed station open again")
+    assert written > 0

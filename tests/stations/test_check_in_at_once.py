@@ -16,6 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from liudong.core import audit
 from liudong.core.models import AuditEvent
+from liudong.notifications.models import Notification
 from liudong.stations import actions
 from liudong.stations.actions import checkin_sql
 from liudong.stations.models import CheckIn
@@ -57,6 +58,21 @@ def _expected(user: Any, member: Any, check_in: CheckIn) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _told(check_in: CheckIn, member: Any) -> tuple[Any, ...]:
+    """The notifications of ``check_in`` and their audit row, its own values taken out."""
+    rows = Notification.objects.filter(source_id=str(check_in.pk), kind="checkin.pending")
+    found = sorted(
+        (n.recipient_id, n.link, n.source_type_id, n.read_at, sorted(n.params)) for n in rows
+    )
+    assert all(n.params == {"member": member.name, "station": check_in.station.name} for n in rows)
+    event = AuditEvent.objects.get(verb="notification.send", object_id=str(check_in.pk))
+    assert event.object_repr == f"{member.name} \u2192 {check_in.station.name}"
+    values = model_to_dict(
+        event, exclude=["id", "at", "object_id", "object_repr", "request_id", "ip"]
+    )
+    return found, values
+
+
 def test_a_token_check_in_is_one_statement_and_writes_as_the_two(demo: Any) -> None:
     user, member, flow = member_with_account(demo)
     other_user, other_member, _other_flow = member_with_account(demo)
@@ -67,10 +83,9 @@ def test_a_token_check_in_is_one_statement_and_writes_as_the_two(demo: Any) -> N
         response = api.post("/api/v1/check-ins/", {"station": "620800-ST05"})
     assert response.status_code == 201, response.content
     executed = _executed(made)
-    # the check-in in one statement; the station's staff told in one more (decision 121)
-    assert len(executed) == 2, "\n".join(executed)
+    # the check-in and the station's staff told in one statement (decisions 121, 129)
+    assert len(executed) == 1, "\n".join(executed)
     assert executed[0].startswith("EXECUTE liudong_check_in_at_once_token_code")
-    assert executed[1].startswith("EXECUTE liudong_notify")  # prepared once per connection
     ours = CheckIn.objects.get(pk=response.json()["id"])
     assert (ours.member_id, ours.flow_id, ours.station_id) == (member.pk, flow.pk, station(5).pk)
     # The same request through the two statements (a caller's transaction: read, insert).
@@ -92,6 +107,9 @@ def test_a_token_check_in_is_one_statement_and_writes_as_the_two(demo: Any) -> N
     assert model_to_dict(ours, exclude=["id", "member", "flow", "requested_at"]) == (
         model_to_dict(theirs, exclude=["id", "member", "flow", "requested_at"])
     )
+    # The staff's notifications and their audit row: as the two statements' (notify).
+    told = [_told(ours, member), _told(theirs, other_member)]
+    assert told[0] == told[1] and told[0][0], told
     # A repeat: the active one, from the facts the one statement returned.
     with CaptureQueriesContext(connection) as again:
         repeat = api.post("/api/v1/check-ins/", {"station": "620800-ST05"})
@@ -115,9 +133,10 @@ def test_a_lost_race_in_one_statement_answers_with_the_winners_row(
     real = checkin_sql.read_and_insert
 
     def before_the_winner(**kwargs: Any) -> Any:
-        facts, pk = real(**kwargs)
-        assert pk is None  # the winner's row is there
-        return facts._replace(active_id=None, active_station_id=None, active_status=None), pk
+        facts, pk, told = real(**kwargs)
+        assert pk is None and told is None  # the winner's row is there; nobody told
+        replaced = facts._replace(active_id=None, active_station_id=None, active_status=None)
+        return replaced, pk, told
 
     monkeypatch.setattr(checkin_sql, "read_and_insert", before_the_winner)
     answer = actions.check_in_with_token(token_key=key, station_code="620800-ST05")

@@ -20,7 +20,9 @@ the station's branch in the period) is kept the same way (analytics migration 00
 decisions 125–127): each record carries ``last_served_on`` (kept by triggers on the records,
 contacts, check-ins and stations), the tally counts per key the records served in the period
 starting on ``FlowTallyDay.served_since``, and a reader corrects the days between that and
-today's period start from ``analytics_served_idx``. The rebuild checks and mends the
+today's period start from ``analytics_served_idx``. A pending check-in is not kept there
+(migration 0007, decisions 128–129): the reader adds those records at read time. The
+rebuild checks and mends the
 records' ``last_served_on`` first (a load without triggers leaves it empty).
 
 Not in it: the filters it has no column for (reason, period), the map's county drill and
@@ -51,7 +53,7 @@ from liudong.members.models import FlowRecord
 from liudong.members.overdue import overdue_cutoff, silent_before
 
 # The served rule in SQL lives once, in the migration that installs its triggers.
-_SERVED_SQL = importlib.import_module("liudong.analytics.migrations.0006_tally_served")
+_SERVED_SQL = importlib.import_module("liudong.analytics.migrations.0007_served_checkins")
 
 KEY = (
     "direction",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liudong.core import audit, masking, prepared
+from liudong.core import audit, compiled, masking, prepared
 from liudong.core.errors import DomainError
 from liudong.core.scope import require_actor
 from liudong.notifications import kinds
@@ -76,6 +76,21 @@ def _recipients(recipients: Any) -> models.QuerySet:
     )
 
 
+def _chosen(recipients: Any, key: Any) -> tuple[str, list[Any]] | None:
+    """The recipients' query as SQL and parameters (None: nobody named). ``key``: a
+    hashable naming everything the query is built from (a station's path), its compiled
+    form kept per process under it (``core.compiled``): built and compiled once, so
+    ``recipients`` may then be a function that builds the query."""
+    if key is None:
+        try:
+            return _recipients(recipients).query.sql_with_params()
+        except EmptyResultSet:
+            return None
+    build = recipients if callable(recipients) else lambda: recipients
+    found = compiled.statement(("notifications.recipients", key), lambda: _recipients(build()))
+    return None if found.sql is None else (found.sql, list(found.params))
+
+
 def _source_key(source: models.Model | None) -> tuple[int | None, str]:
     if source is None:
         return None, ""
@@ -119,8 +134,124 @@ def _audit_values(event: dict[str, Any]) -> tuple[list[str], list[Any]]:
     return columns, values
 
 
+def _pg_ctes(
+    chosen: str,
+    values: list[str],
+    audit_columns: list[str],
+    computed: dict[str, str],
+    rows: str = "",
+) -> str:
+    """PostgreSQL: the notification rows and the call's audit row as two CTEs,
+    ``notified`` (returning ``id, recipient_id``) and ``notified_audit``: a row per
+    recipient of ``chosen`` (and of ``rows``, more ``FROM`` items of a caller's statement)
+    with ``values`` (SQL for kind, params, link, created_at, source type and id), the audit
+    row when any was written, its ``changes`` counting them; ``computed``: SQL for audit
+    columns (quoted names) the caller's statement computes (the others are ``%s``)."""
+    from liudong.core.models import AuditEvent
+
+    quote = connection.ops.quote_name
+    field = Notification._meta.get_field
+    changes = quote(AuditEvent._meta.get_field("changes").column)
+    marks = ", ".join(
+        "jsonb_set(%s, '{notifications}', to_jsonb((SELECT count(*) FROM notified)))"
+        if column == changes
+        else computed.get(column, "%s")
+        for column in audit_columns
+    )
+    return (
+        f"notified AS (INSERT INTO {quote(Notification._meta.db_table)} "
+        f"({', '.join(quote(field(name).column) for name in COLUMNS)}) "
+        f"SELECT chosen.{quote('recipient_key')}, {', '.join(values)} FROM ({chosen}) chosen"
+        f"{rows} WHERE true ON CONFLICT DO NOTHING RETURNING {quote('id')}, "
+        f"{quote('recipient_id')}), notified_audit AS (INSERT INTO "
+        f"{quote(AuditEvent._meta.db_table)} ({', '.join(audit_columns)}) SELECT {marks}"
+        f"{' FROM ' + rows.lstrip(', ') if rows else ''} WHERE EXISTS (SELECT 1 FROM notified))"
+    )
+
+
+class Within(NamedTuple):
+    """:func:`notify` as CTEs of a caller's one statement (:func:`notify_within`)."""
+
+    sql: str  # ``notified AS (…), notified_audit AS (…)``
+    params: list[Any]  # in the order of their ``%s``
+    kind: str
+
+
+def notify_within(
+    recipients: Any,
+    recipients_key: Any,
+    kind: str,
+    *,
+    params_sql: Mapping[str, str],
+    link: str = "",
+    source: type[models.Model],
+    source_id_sql: str,
+    by: Any,
+    about_sql: tuple[str, str],
+    rows: str,
+) -> Within:
+    """PostgreSQL: :func:`notify`'s one statement as two CTEs for a caller's statement, so
+    a write and its notification commit in one round trip (a new check-in: decision 129).
+    The same SQL as :func:`notify` (:func:`_pg_ctes`), the recipients' query compiled once
+    per ``recipients_key``; what the caller's statement computes is SQL over its own CTEs:
+    ``params_sql`` (parameter name → SQL; names and codes only, as :func:`notify`'s
+    parameters: the caller names columns of names), the source's id, the audit row's
+    organization path and object name (``about_sql``), and ``rows`` (more ``FROM`` items:
+    no row, no notification). The caller returns ``SELECT array_agg(id) FROM notified`` and
+    passes the ids to :func:`sent`."""
+    require_actor(by)
+    if not kinds.known(kind):
+        raise ValueError(f"no app declares the notification kind {kind!r} (notices.py)")
+    if not all(isinstance(k, str) and k.isidentifier() for k in params_sql):
+        raise TypeError("notification parameter names are identifiers")
+    chosen = _chosen(recipients, recipients_key)
+    assert chosen is not None, "a query of users"
+    field = Notification._meta.get_field
+    pairs = ", ".join(f"'{name}', {value}" for name, value in params_sql.items())
+    values = [
+        "%s", f"jsonb_build_object({pairs})", "%s", "%s", "%s", source_id_sql,
+    ]  # fmt: skip
+    with audit.action("notification.send", actor=by):
+        event = audit.event_values(
+            "create", None, changes={"kind": kind, "notifications": 0}, org_path="",
+            object_repr="",
+        )  # fmt: skip
+    event["at"] = timezone.now()
+    event["content_type"] = ContentType.objects.get_for_model(source)
+    from liudong.core.models import AuditEvent
+
+    quote = connection.ops.quote_name
+    column = {name: quote(AuditEvent._meta.get_field(name).column) for name in _ABOUT}
+    computed = dict(zip(column.values(), (*about_sql, source_id_sql), strict=True))
+    audit_columns, audit_values = _audit_values(event)
+    audit_params = [
+        v for c, v in zip(audit_columns, audit_values, strict=True) if c not in computed
+    ]
+    params = [
+        field("kind").get_db_prep_save(kind, connection),
+        _checked_link(link),
+        field("created_at").get_db_prep_save(timezone.now(), connection),
+        event["content_type"].pk,
+        *chosen[1],
+        *audit_params,
+    ]
+    return Within(_pg_ctes(chosen[0], values, audit_columns, computed, rows), params, kind)
+
+
+_ABOUT = ("org_path", "object_repr", "object_id")  # the audit columns of ``about_sql``, id
+
+
+def sent(within: Within, ids: list[int] | None) -> None:
+    """After a caller's statement with :func:`notify_within`'s CTEs: the rows it wrote
+    (``array_agg(id)`` of ``notified``) go on as :func:`notify`'s do."""
+    if ids:
+        from liudong.notifications import delivery
+
+        delivery.after_commit(within.kind, list(ids))
+
+
 def _insert(
-    users: models.QuerySet,
+    chosen_sql: tuple[str, list[Any]] | None,
     kind: str,
     params: dict[str, Any],
     link: str,
@@ -146,10 +277,9 @@ def _insert(
     quote = connection.ops.quote_name
     table = quote(Notification._meta.db_table)
     columns = ", ".join(quote(field(name).column) for name in COLUMNS)
-    try:
-        chosen, chosen_params = users.query.sql_with_params()
-    except EmptyResultSet:  # nobody named
+    if chosen_sql is None:  # nobody named
         return []
+    chosen, chosen_params = chosen_sql
     event = _audit_event(kind, source, about)
     audit_columns, audit_values = _audit_values(event)
     # ``WHERE true``: SQLite reads ``ON CONFLICT`` after a bare ``FROM`` as a join's clause.
@@ -162,18 +292,10 @@ def _insert(
     from liudong.core.models import AuditEvent
 
     audits = quote(AuditEvent._meta.db_table)
-    changes = quote(AuditEvent._meta.get_field("changes").column)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            marks = ", ".join(
-                "jsonb_set(%s, '{notifications}', to_jsonb((SELECT count(*) FROM n)))"
-                if column == changes
-                else "%s"
-                for column in audit_columns
-            )
             statement = (
-                f"WITH n AS ({insert}), a AS (INSERT INTO {audits} ({', '.join(audit_columns)}) "
-                f"SELECT {marks} WHERE EXISTS (SELECT 1 FROM n)) SELECT * FROM n"
+                f"WITH {_pg_ctes(chosen, ['%s'] * 6, audit_columns, {})} SELECT * FROM notified"
             )
             all_params = [*values, *chosen_params, *audit_values]
             if prepare and "%%" not in statement:
@@ -203,6 +325,7 @@ def notify(
     source: models.Model | None = None,
     by: Any,
     about: tuple[str, str] | None = None,
+    recipients_key: Any = None,
 ) -> int:
     """Notify ``recipients`` (a query of users, users or user ids; inactive users are left
     out) of ``kind`` (declared in some app's ``notices.py``), with ``params`` for its text
@@ -214,13 +337,20 @@ def notify(
     codes only, never an ID or phone number (refused), and the link opens through the gate.
     ``about``: the source's organization path and name for the audit row, when the caller
     has them at hand (the check-in's hot path); else they are read from the source.
+    ``recipients_key``: with ``recipients`` a query (or a function returning it), a
+    hashable naming every value it is built from (``("staff_at", path)``): its SQL is
+    built and compiled once per process and key (the check-in's hot path).
     """
     require_actor(by)
     if not kinds.known(kind):
         raise ValueError(f"no app declares the notification kind {kind!r} (notices.py)")
     checked = _checked_params(params or {})
     link = _checked_link(link)
-    users = _recipients(recipients)
+    if recipients_key is not None and not (
+        callable(recipients) or isinstance(recipients, models.QuerySet)
+    ):
+        raise TypeError("recipients_key names a query of users (or a function building it)")
+    chosen = _chosen(recipients, recipients_key)
     # One statement on PostgreSQL needs no transaction of its own (autocommit keeps the
     # check-in's hot path at one more round trip); SQLite's two statements get one.
     one_statement = connection.vendor == "postgresql"
@@ -228,8 +358,9 @@ def notify(
         contextlib.nullcontext() if one_statement else transaction.atomic(),
         audit.action("notification.send", actor=by),
     ):
-        prepare = isinstance(recipients, models.QuerySet)
-        written = _insert(users, kind, checked, link, source, about, prepare)
+        # Recipients named by a query: its text is one of few, prepared once per connection.
+        prepare = recipients_key is not None or isinstance(recipients, models.QuerySet)
+        written = _insert(chosen, kind, checked, link, source, about, prepare)
     if written:
         from liudong.notifications import delivery
 

@@ -20,8 +20,9 @@ A member merely living in a city that has a station is not counted.
 
 :func:`served_records` is the written rule. The dashboard counts it in a fast form
 (decisions 125–127): each record's ``last_served_on``, kept by database triggers (analytics
-migration 0006), counted in the rollup; ``tests/analytics/test_served_rollup.py`` holds the
-two equal.
+migration 0006), counted in the rollup, but for a pending check-in, added at read time
+(migration 0007, decisions 128–129: the check-in's hot path writes no record or tally);
+``tests/analytics/test_served_rollup.py`` holds the two equal.
 """
 
 from __future__ import annotations

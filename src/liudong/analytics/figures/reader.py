@@ -41,6 +41,16 @@ from django.db.models import QuerySet
 from liudong.analytics import rollup
 from liudong.analytics.figures import tree
 from liudong.analytics.figures.filters import FigureFilter
+from liudong.analytics.figures.served import (
+    pending_counts,
+    pending_served,
+)
+from liudong.analytics.figures.served import (
+    served_bounds as _served_bounds,
+)
+from liudong.analytics.figures.served import (
+    served_sql as _served_sql,
+)
 from liudong.analytics.models import FlowTally, FlowTallyDay
 from liudong.core import compiled
 from liudong.core.scope import gate_key, sees_all, visible_to
@@ -87,7 +97,7 @@ RECORD_COLUMNS = (
     "last_contact_on",
     "left_on",
 )
-SERVED = "last_served_on"  # served by a station (analytics migration 0006)
+SERVED = "last_served_on"  # served by a station (analytics migrations 0006, 0007)
 Lookups = tuple[tuple[str, Any], ...]  # hashable ORM lookups: (("direction", "outflow"), …)
 
 
@@ -196,8 +206,9 @@ def counts(
     (tests compare the two). ``served_since``: each row ends with one more count, the
     records served by a station of their kind in the period from that day (the fast form
     of ``definitions.served_records``, the written rule: the records' ``last_served_on``
-    on or after it, kept by the triggers of analytics migration 0006; from the rollup, its
-    ``served`` counts on their period start and the day's correction)."""
+    on or after it, kept by the triggers of analytics migrations 0006/0007; from the rollup,
+    its ``served`` counts on their period start and the day's correction; plus the records
+    a pending check-in alone serves, counted at read time, :mod:`.served`)."""
     flt = flt or FigureFilter()
     basis = basis or (tree.basis_for(org) if org is not None else tree.RESPONSIBLE)
     assert ROW not in dimensions or (children is not None and basis == tree.RESPONSIBLE)
@@ -231,13 +242,13 @@ class _Ask:
     served_since: datetime.date | None = None  # also count the records served since then
 
     def source(
-        self, model: type[FlowTally] | type[FlowRecord], join: str
+        self, model: type[FlowTally] | type[FlowRecord], join: str, pending: bool = False
     ) -> tuple[str, list[Any]] | None:
         """What follows ``FROM``: the selection as ``t`` (then ``join``) and a ``WHERE``
         open for more conditions, with its parameters; None when it selects nothing."""
         quote = connection.ops.quote_name
         tally = model is FlowTally
-        if self.whole:
+        if self.whole and not pending:
             table = quote(model._meta.db_table)
             kept = f"t.{quote('n')} <> 0" if tally else f"t.{quote('is_open')}"
             return f"{table} t{join} WHERE {kept}", []
@@ -256,8 +267,11 @@ class _Ask:
             self.where,
             self.exclude,
             columns,
+            pending,
         )
-        found = compiled.statement(key, lambda: self.selection(model).values_list(*columns))
+        found = compiled.statement(
+            key, lambda: self.selection(model, pending).values_list(*columns)
+        )
         if found.sql is None:  # an empty id list, a scope of none
             return None
         return f"({found.sql}) t{join} WHERE 1 = 1", list(found.params)
@@ -269,12 +283,16 @@ class _Ask:
             return (*columns, self.area.place)
         return columns
 
-    def selection(self, model: type[FlowTally] | type[FlowRecord]) -> QuerySet:
+    def selection(
+        self, model: type[FlowTally] | type[FlowRecord], pending: bool = False
+    ) -> QuerySet:
+        """``pending``: only the records with a pending check-in (:mod:`.served`)."""
         if model is FlowTally:
             rows: QuerySet = FlowTally.objects.exclude(n=0)
             place = "prefecture"
         else:
             rows = FlowRecord.objects.filter(is_open=True)
+            rows = rows.filter(pending_served()) if pending else rows
             place = self.area.place if self.area else DESTINATION
         rows = _selected(rows, self.user, self.org, self.flt, self.basis, self.where, self.exclude)
         prefix = self.area.prefix if self.area else ""
@@ -404,6 +422,8 @@ def _from_rollup(
             cursor.execute(" UNION ALL ".join(statements), fix_params)
             for step, *key, n in cursor.fetchall():
                 totals.setdefault(tuple(key), [0, 0, 0])[abs(step)] += n if step > 0 else -n
+    for key, n in _pending(ask, dimensions, join, row).items():
+        totals.setdefault(key, [0, 0, 0])[2] += n
     return [
         (*key, n, overdue, *([served_n] if served else []))
         for key, (n, overdue, served_n) in totals.items()
@@ -414,32 +434,6 @@ def _from_rollup(
 def _day(value: Any) -> datetime.date | None:
     """A date read from a subquery (SQLite gives it as text)."""
     return datetime.date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _served_bounds(
-    anchor: datetime.date | None, since: datetime.date
-) -> tuple[datetime.date | None, datetime.date, int] | None:
-    """The records that turn the tally's served counts (period from ``anchor``) into the
-    ones from ``since``: ``last_served_on`` in [low, high) with the sign of the step (low
-    None: every record served since ``high``, when no period start is stored); None when
-    the days agree."""
-    if anchor is None:
-        return None, since, 1
-    if anchor == since:
-        return None
-    return (anchor, since, -1) if anchor < since else (since, anchor, 1)
-
-
-def _served_sql(
-    bounds: tuple[datetime.date | None, datetime.date, int],
-) -> list[tuple[str, list[Any]]]:
-    """:func:`_served_bounds` as SQL over ``t`` (``analytics_served_idx`` answers it)."""
-    quote, adapt = connection.ops.quote_name, connection.ops.adapt_datefield_value
-    column = f"t.{quote(SERVED)}"
-    low, high, _sign = bounds
-    if low is None:
-        return [(f"{column} >= %s", [adapt(high)])]
-    return [(f"{column} >= %s AND {column} < %s", [adapt(low), adapt(high)])]
 
 
 def _from_records(
@@ -468,7 +462,18 @@ def _from_records(
             late_params + served_params + params,
         )
         found = cursor.fetchall()
-    return [(*r[:width], r[width], *(c or 0 for c in r[width + 1 :])) for r in found if r[width]]
+    added = _pending(ask, dimensions, join, row)
+    found = [(*r[:width], r[width], *(c or 0 for c in r[width + 1 :])) for r in found if r[width]]
+    return [r[:-1] + (r[-1] + added[r[:width]],) if r[:width] in added else r for r in found]
+
+
+def _pending(ask: _Ask, dimensions: Sequence[str], join: str, row: str) -> dict[tuple, int]:
+    """Served counts asked: the selection's records served by a pending check-in only."""
+    selected = ask.source(FlowRecord, join, pending=True) if ask.served_since else None
+    if selected is None:
+        return {}
+    exprs = _expressions(dimensions, False, ask.area, row)
+    return pending_counts(*selected, exprs, ask.served_since)
 
 
 @contextmanager

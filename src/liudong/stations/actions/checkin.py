@@ -131,6 +131,10 @@ class Asked(NamedTuple):
     facts: sql.Facts
 
 
+class _Told(Asked):
+    """A new check-in whose statement told the station's staff too (decision 129)."""
+
+
 def check_in_with_token(
     *,
     token_key: str,
@@ -157,7 +161,7 @@ def check_in_with_token(
 
 def _told(asked: Asked | None) -> Asked | None:
     """A new check-in is told to the station's staff (one statement more on PostgreSQL)."""
-    if asked is not None and asked.created:
+    if asked is not None and asked.created and not isinstance(asked, _Told):
         f = asked.facts
         notices.check_in_asked(
             asked.check_in, member=f.member_name or "", station=f.station_name or "",
@@ -237,18 +241,20 @@ def _at_once(
         )  # fmt: skip
     event["at"] = timezone.now()
     event["content_type"] = event["content_type"].pk
-    facts, pk = sql.read_and_insert(
+    told = notices.check_in_asked_within()  # the staff told in the same statement
+    facts, pk, notified = sql.read_and_insert(
         who=who, key=key, station_column=station_column, station=station_value,
-        may=_MAY_INSERT, check_in=check_in, event=event,
+        may=_MAY_INSERT, check_in=check_in, event=event, told=told,
     )  # fmt: skip
     if facts is None or pk is None:
         return facts, None
+    notices.check_in_told(told, notified)
     check_in.member_id, check_in.flow_id, check_in.station_id = (
         facts.member_id, facts.flow_id, facts.station_id,
     )  # fmt: skip
     check_in.pk = pk
     check_in._state.adding = False
-    return facts, Asked(check_in, True, facts)
+    return facts, _Told(check_in, True, facts)
 
 
 def _transaction(*, locked: bool) -> Any:

@@ -11,6 +11,8 @@ token path):
 - one insert that locks the record, checks it again (still open, same status), writes the
   check-in (none if another request's active check-in is there: the partial unique
   constraint, waited for) and its audit row (one statement on PostgreSQL, two on SQLite).
+  On PostgreSQL's one-statement path the station's staff are told in the same statement
+  (the notification's CTEs, ``notifications.actions.notify_within``; decision 129).
 
 Values are always bound, never formatted in. On PostgreSQL each statement is prepared once
 per connection and executed by name (planning a ten-table join costs more than running it).
@@ -257,8 +259,8 @@ f AS (SELECT fr.id FROM {flows} fr JOIN ok ON fr.id = ok.flow_id
 c AS (INSERT INTO {checkins} ({checkin_columns}) SELECT {checkin_values} FROM f JOIN r
       ON r.flow_id = f.id ON CONFLICT DO NOTHING RETURNING id),
 a AS (INSERT INTO {audits} ({audit_columns}) SELECT {audit_values} FROM c, r
-      RETURNING object_id)
-SELECT r.*, (SELECT id FROM c) FROM r
+      RETURNING object_id){told}
+SELECT r.*, (SELECT id FROM c){told_ids} FROM r
 """
 _FROM_FACTS = {"member_id": "r.member_id", "flow_id": "r.flow_id", "station_id": "r.station_id"}
 _AUDIT_FROM_FACTS = {
@@ -277,10 +279,12 @@ _AUDIT_FROM_FACTS = {
 }
 
 
-def _at_once_sql(who: str, station_column: str, may: str) -> str:
+def _at_once_sql(who: str, station_column: str, may: str, told: str) -> str:
     from liudong.core.models import AuditEvent
 
     return _AT_ONCE.format(
+        told=f",\n{told}" if told else "",
+        told_ids=", (SELECT array_agg(id) FROM notified)" if told else "",
         names=", ".join(Facts._fields),
         read=_READS[who, station_column],
         may=may,
@@ -294,7 +298,7 @@ def _at_once_sql(who: str, station_column: str, may: str) -> str:
     )
 
 
-_AT_ONCE_SQL: dict[tuple[str, str, str], str] = {}
+_AT_ONCE_SQL: dict[tuple[str, str, str, str], str] = {}
 
 
 def read_and_insert(
@@ -306,17 +310,19 @@ def read_and_insert(
     may: tuple[str, list[Any]],
     check_in: CheckIn,
     event: dict[str, Any],
-) -> tuple[Facts | None, int | None]:
+    told: Any = None,
+) -> tuple[Facts | None, int | None, list[int] | None]:
     """PostgreSQL, in autocommit: :func:`read` and, when the facts satisfy ``may`` (the
     rules' SQL and its parameters), :func:`insert` of ``check_in`` (its member, record and
     station those of the facts) and its audit row ``event`` (its actor, paths, object and
     the ids in ``changes`` those of the facts), in one statement: (the facts, the new id or
-    None)."""
-    statement = _AT_ONCE_SQL.get((who, station_column, may[0]))
+    None). ``told``: a notification of the new check-in as CTEs over ``r`` and ``c``
+    (``notifications.actions.notify_within``), written in the same statement: then also
+    the ids of its rows (else None)."""
+    shape = (who, station_column, may[0], told.sql if told is not None else "")
+    statement = _AT_ONCE_SQL.get(shape)
     if statement is None:
-        statement = _AT_ONCE_SQL[who, station_column, may[0]] = _at_once_sql(
-            who, station_column, may[0]
-        )
+        statement = _AT_ONCE_SQL[shape] = _at_once_sql(*shape)
     params = [station, CheckInStatus.PENDING.value, CheckInStatus.CONFIRMED.value, key]
     if who == "token":
         params.append(connection.ops.adapt_datetimefield_value(token_valid_since()))
@@ -331,12 +337,16 @@ def read_and_insert(
         for f in _audit_columns()
         if f.name not in _AUDIT_FROM_FACTS or f.name == "changes"
     )
+    if told is not None:
+        params.extend(told.params)
     with connection.cursor() as cursor:
         execute(cursor, f"liudong_check_in_at_once_{who}_{station_column}", statement, params)
         row = cursor.fetchone()
     if row is None:
-        return None, None
-    return Facts(*row[:-1]), row[-1]
+        return None, None, None
+    if told is None:
+        return Facts(*row[:-1]), row[-1], None
+    return Facts(*row[:-2]), row[-2], row[-1]
 
 
 # --- prepared statements: core.prepared (shared with the notification of a new check-in) ---
