@@ -5,15 +5,14 @@ like the check-in's (``stations/views_member.py``)."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from liudong.accounts import member_pages
 from liudong.activities import actions, queries
 from liudong.activities.models import Activity, ActivityStatus
 from liudong.core.acting import acting
@@ -23,25 +22,13 @@ from liudong.members import work
 
 
 def _member_gate(request: HttpRequest) -> HttpResponse | None:
-    """Members only: others are sent to sign in by phone, staff to their pages."""
-    user = request.user
-    if not user.is_authenticated:
-        query = urlencode({"next": request.get_full_path()})
-        return redirect(f"{reverse('accounts:phone_login')}?{query}")
-    if user.is_superuser or user.is_staff_role:
-        return render(
-            request,
-            "stations/m_message.html",
-            {
-                "title": _("For members"),
-                "message": _(
-                    "These pages are for members: sign in with a member's phone. Staff "
-                    "record attendance on the activity's page."
-                ),
-            },
-            status=403,
-        )
-    return None
+    return member_pages.members_only(
+        request,
+        _(
+            "These pages are for members: sign in with a member's phone. Staff "
+            "record attendance on the activity's page."
+        ),
+    )
 
 
 def _state(activity: Activity) -> dict[str, Any]:
@@ -79,7 +66,7 @@ def _mine(request: HttpRequest, pk: int) -> tuple[Any, Activity | None]:
 def _not_found(request: HttpRequest) -> HttpResponse:
     return render(
         request,
-        "stations/m_message.html",
+        "m_message.html",
         {
             "title": _("Unknown activity"),
             "message": _("This activity is not open to you, or it does not exist."),
@@ -137,7 +124,7 @@ def scan(request: HttpRequest, token: str) -> HttpResponse:
     if activity is None:
         return render(
             request,
-            "stations/m_message.html",
+            "m_message.html",
             {
                 "title": _("Unknown activity"),
                 "message": _(

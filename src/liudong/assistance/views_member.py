@@ -4,14 +4,13 @@ Light pages like the check-in's (mobile_base.html)."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from liudong.accounts import member_pages
 from liudong.assistance import actions, queries
 from liudong.assistance.forms import FileForm, RateForm, RequestForm
 from liudong.assistance.models import ServiceRequest
@@ -22,24 +21,10 @@ from liudong.stations.models import Station, StationStatus
 
 
 def _member_gate(request: HttpRequest) -> HttpResponse | None:
-    """Members only: others are sent to sign in by phone, staff to the station pages."""
-    user = request.user
-    if not user.is_authenticated:
-        query = urlencode({"next": request.get_full_path()})
-        return redirect(f"{reverse('accounts:phone_login')}?{query}")
-    if user.is_superuser or user.is_staff_role:
-        return render(
-            request,
-            "stations/m_message.html",
-            {
-                "title": _("For members"),
-                "message": _(
-                    "These pages are for members. Staff work on requests in the station pages."
-                ),
-            },
-            status=403,
-        )
-    return None
+    return member_pages.members_only(
+        request,
+        _("These pages are for members. Staff work on requests in the station pages."),
+    )
 
 
 @require_http_methods(["GET"])

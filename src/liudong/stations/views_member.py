@@ -5,15 +5,14 @@ few lines that ask the browser for its location."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from liudong.accounts import member_pages
 from liudong.core.acting import acting
 from liudong.core.decorators import shows
 from liudong.core.errors import DomainError
@@ -25,25 +24,13 @@ from liudong.stations.models import CheckIn, CheckInMethod, Station, StationStat
 
 
 def _member_gate(request: HttpRequest) -> HttpResponse | None:
-    """Members only: others are sent to sign in by phone, staff to their workbench."""
-    user = request.user
-    if not user.is_authenticated:
-        query = urlencode({"next": request.get_full_path()})
-        return redirect(f"{reverse('accounts:phone_login')}?{query}")
-    if user.is_superuser or user.is_staff_role:
-        return render(
-            request,
-            "stations/m_message.html",
-            {
-                "title": _("For members"),
-                "message": _(
-                    "Check-in is for members: sign out and sign in with a member's phone. "
-                    "Staff confirm check-ins on the station's pages."
-                ),
-            },
-            status=403,
-        )
-    return None
+    return member_pages.members_only(
+        request,
+        _(
+            "Check-in is for members: sign out and sign in with a member's phone. "
+            "Staff confirm check-ins on the station's pages."
+        ),
+    )
 
 
 def _point(request: HttpRequest) -> tuple[float, float] | None:
@@ -105,7 +92,7 @@ def station_page(request: HttpRequest, token: str) -> HttpResponse:
     if station is None:
         return render(
             request,
-            "stations/m_message.html",
+            "m_message.html",
             {
                 "title": _("Unknown station"),
                 "message": _(
