@@ -1,0 +1,1 @@
+"""The station-siting planner: candidate host sites, an exact optimizer, saved plans (issue 15)."""

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SitingConfig(AppConfig):
+    name = "liudong.siting"
+    label = "siting"
+    verbose_name = _("Station siting")

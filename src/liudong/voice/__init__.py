@@ -1,0 +1,1 @@
+"""Members' voice: suggestions and leads for the hometown, policy notices and FAQ, jobs."""
