@@ -16,6 +16,9 @@ admin.site.site_header = _("Mobile Party Member Management and Service Platform"
 admin.site.site_title = _("Mobile Party Member Management and Service Platform")
 
 api_v1 = [
+    # The check-in first: a phone's check-in is the busiest request, resolved before the
+    # other endpoints' patterns are tried (no two apps share a path).
+    path("", include("liudong.stations.api_urls")),
     path("", include("liudong.core.api_urls")),
     path("", include("liudong.codes.api_urls")),
     path("", include("liudong.regions.api_urls")),
@@ -23,7 +26,6 @@ api_v1 = [
     path("", include("liudong.accounts.api_urls")),
     path("", include("liudong.notifications.api_urls")),
     path("", include("liudong.members.api_urls")),
-    path("", include("liudong.stations.api_urls")),
     path("", include("liudong.activities.api_urls")),
     path("", include("liudong.assistance.api_urls")),
     path("", include("liudong.voice.api_urls")),

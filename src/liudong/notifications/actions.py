@@ -11,6 +11,7 @@ One audit row tells each call (decision 120).
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -118,20 +119,25 @@ def _audit_event(kind: str, source: Any, about: tuple[str, str] | None) -> dict[
     return event
 
 
-def _audit_values(event: dict[str, Any]) -> tuple[list[str], list[Any]]:
+@functools.cache
+def _audit_fields(vendor: str) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """The audit table's columns (quoted) and fields, but its key: read once per process."""
     from liudong.core.models import AuditEvent
 
-    quote = connection.ops.quote_name
-    columns, values = [], []
-    for f in AuditEvent._meta.concrete_fields:
-        if f.primary_key:
-            continue
+    fields = tuple(f for f in AuditEvent._meta.concrete_fields if not f.primary_key)
+    return tuple(connection.ops.quote_name(f.column) for f in fields), fields
+
+
+def _audit_values(event: dict[str, Any]) -> tuple[list[str], list[Any]]:
+    columns, fields = _audit_fields(connection.vendor)
+    values = []
+    for f in fields:
         value = event[f.name]
         if f.is_relation:
-            value = value.pk if value is not None else None
-        columns.append(quote(f.column))
-        values.append(value if f.is_relation else f.get_db_prep_save(value, connection))
-    return columns, values
+            values.append(value.pk if value is not None else None)
+        else:
+            values.append(f.get_db_prep_save(value, connection))
+    return list(columns), values
 
 
 def _pg_ctes(
@@ -139,6 +145,18 @@ def _pg_ctes(
     values: list[str],
     audit_columns: list[str],
     computed: dict[str, str],
+    rows: str = "",
+) -> str:
+    """:func:`_pg_ctes_text`, made once per shape in a process (the check-in's each time)."""
+    return _pg_ctes_text(chosen, tuple(values), tuple(audit_columns), tuple(computed.items()), rows)
+
+
+@functools.lru_cache(maxsize=256)
+def _pg_ctes_text(
+    chosen: str,
+    values: tuple[str, ...],
+    audit_columns: tuple[str, ...],
+    computed_items: tuple[tuple[str, str], ...],
     rows: str = "",
 ) -> str:
     """PostgreSQL: the notification rows and the call's audit row as two CTEs,
@@ -151,6 +169,7 @@ def _pg_ctes(
 
     quote = connection.ops.quote_name
     field = Notification._meta.get_field
+    computed = dict(computed_items)
     changes = quote(AuditEvent._meta.get_field("changes").column)
     marks = ", ".join(
         "jsonb_set(%s, '{notifications}', to_jsonb((SELECT count(*) FROM notified)))"
