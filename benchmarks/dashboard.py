@@ -21,7 +21,8 @@ administrator:
   complete census round: the census figure of issue 12); the served-by-a-station counts
   (decisions 125–127) as ``sum(served)`` in the same statement (with the tally's served
   period start) and the day's correction from the records' ``last_served_on``
-  (``analytics_served_idx``), as ours reads them;
+  (``analytics_served_idx``), and the records served by a pending check-in (decision
+  128: counted at read time; the same statement), as ours reads them;
 - **the limit with a ``CASE``** (shown, the issue's first limit, not the target's ratio
   since the fifth round): the same sums with the row found by a ``CASE`` over the
   counties' id lists — a dearer form for the database and the client (its id arrays are
@@ -141,6 +142,17 @@ ANCHORS = (
 SERVED_FIX = (
     "SELECT NULL, direction, NULL, NULL, NULL, count(*) FROM members_flowrecord WHERE is_open "
     "AND last_served_on >= %s AND last_served_on < %s GROUP BY direction"
+)
+# Served by a pending check-in (decision 128: counted at read time, not on the record): the
+# open records with a pending check-in at an open station of their kind, not served by
+# their last_served_on in the period; marked 'pending' in the scope's column.
+PENDING_SERVED = (
+    "SELECT NULL, direction, 'pending', NULL, NULL, count(*) FROM members_flowrecord "
+    "WHERE is_open AND id IN (SELECT c.flow_id FROM stations_checkin c "
+    "JOIN stations_station s ON s.id = c.station_id JOIN members_flowrecord cf "
+    "ON cf.id = c.flow_id WHERE c.status = 'pending' AND s.status = 'open' AND s.kind = "
+    "CASE cf.direction WHEN 'outflow' THEN 'liaison' WHEN 'inflow' THEN 'service' END) "
+    "AND (last_served_on IS NULL OR last_served_on < %s) GROUP BY direction"
 )
 
 
@@ -330,11 +342,14 @@ def limit(
             if served_anchor is not None and served_anchor != since:
                 statements.append(SERVED_FIX)
                 values += sorted((served_anchor, since))
-            if statements:
-                cursor.execute(" UNION ALL ".join(statements), values)
-                for _row, direction, scope, _status, _prefecture, n in cursor.fetchall():
-                    if scope is None:
-                        by_direction[direction] += sign * n
+            statements.append(PENDING_SERVED)
+            values.append(since)
+            cursor.execute(" UNION ALL ".join(statements), values)
+            for _row, direction, scope, _status, _prefecture, n in cursor.fetchall():
+                if scope is None:
+                    by_direction[direction] += sign * n
+                elif scope == "pending":
+                    by_direction[direction] += n
             served = {"liaison": by_direction["outflow"], "service": by_direction["inflow"]}
         else:  # over the records: the served count in the same pass
             served = {

@@ -4,9 +4,9 @@ submissions, problems and conflicts."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from liudong.census.models import (
     CensusConflict,
@@ -16,6 +16,7 @@ from liudong.census.models import (
     ConflictState,
     SubmissionState,
 )
+from liudong.core import compiled
 from liudong.core.scope import Scope, ScopeKind, rule_for, scope_filter, visible_to
 from liudong.members.models import Member
 from liudong.orgs.models import Organization, OrgKind
@@ -237,15 +238,30 @@ def round_figures(user: Any, rounds: list[CensusRound]) -> list[RoundFigures]:
     return result
 
 
-def latest_complete_round(rounds: Any = None) -> CensusRound | None:
-    """The most recent round every county committed (the highest id among them)."""
-    every = all_counties()
-    if not every:
-        return None
-    qs = CensusRound.objects.order_by("-id") if rounds is None else rounds
-    candidates = list(qs.values_list("pk", flat=True))
-    committed = _committed_counties(candidates)
-    for pk in candidates:
-        if every <= committed[pk]:
-            return CensusRound.objects.get(pk=pk)
-    return None
+class RoundRef(NamedTuple):
+    pk: int
+    name: str
+
+
+def latest_complete_round() -> RoundRef | None:
+    """The most recent round every county committed (the highest id among them): a round
+    with an active county and no active county without a committed file in it. One
+    statement, compiled once per process (a fact of the rounds, the same for every reader:
+    a dashboard asks on every uncached view)."""
+
+    def build() -> QuerySet:
+        counties = Organization.objects.filter(kind=OrgKind.COUNTY_COMMITTEE, active=True)
+        committed = CensusSubmission.objects.filter(
+            round_id=OuterRef(OuterRef("pk")),
+            county_id=OuterRef("pk"),
+            state=SubmissionState.COMMITTED,
+        )
+        missing = counties.filter(~Exists(committed))
+        return (
+            CensusRound.objects.filter(Exists(counties), ~Exists(missing))
+            .order_by("-id")
+            .values_list("pk", "name")[:1]
+        )
+
+    found = compiled.rows(("census.latest_complete_round",), build)
+    return RoundRef(*found[0]) if found else None
