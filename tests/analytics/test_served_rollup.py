@@ -186,11 +186,24 @@ def test_a_load_without_triggers_is_mended_by_the_rebuild(demo: Any) -> None:
         cursor.execute(
             f"UPDATE members_flowrecord SET last_served_on = NULL WHERE id IN ({marks})", ids
         )
-    assert rollup.served_drift() == len(ids)
+        # ... and the other way: a day on records the rule serves on no day (decision 159:
+        # both sides of the check's join).
+        unserved = list(
+            FlowRecord.objects.filter(last_served_on__isnull=True)
+            .exclude(pk__in=ids)
+            .values_list("pk", flat=True)[:5]
+        )
+        assert len(unserved) == 5
+        cursor.execute(
+            "UPDATE members_flowrecord SET last_served_on = %s WHERE id IN (%s, %s, %s, %s, %s)",
+            [datetime.date(2020, 1, 1), *unserved],
+        )
+    assert rollup.served_drift() == len(ids) + 5
     assert not rollup.matches_records()
     summary = rollup.rebuild(by=SYSTEM)
-    assert summary["served_mended"] == len(ids)
+    assert summary["served_mended"] == len(ids) + 5
     assert rollup.matches_records()
+    assert not FlowRecord.objects.filter(pk__in=unserved, last_served_on__isnull=False).exists()
 
 
 def test_pending_check_ins_are_counted_at_read_time_under_filters(demo: Any) -> None:
