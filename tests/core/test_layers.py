@@ -22,7 +22,10 @@ APPS_BELOW_WORKBENCH = [
     "liudong.census",
     "liudong.activities",
     "liudong.assistance",
+    "liudong.voice",
+    "liudong.cycle",
     "liudong.analytics",
+    "liudong.siting",
 ]
 
 
@@ -43,7 +46,9 @@ def test_contracts_are_the_architecture_layers_without_exceptions() -> None:
     layers = contracts["layers"]["layers"]
     order = [
         "liudong.workbench | liudong.demo",
+        "liudong.siting",
         "liudong.analytics",
+        "liudong.voice | liudong.cycle",
         "liudong.assistance | liudong.activities",
         "liudong.stations | liudong.census",
         "liudong.members",
