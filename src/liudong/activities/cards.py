@@ -43,7 +43,7 @@ register(
         "activities/workbench_activities.html",
         _coming,
         levels=(STATION_HOME,),
-        roles=(Role.STATION_STAFF,),
+        roles=(Role.STATION_STAFF, Role.COUNTY_ADMIN),
         order=40,
         width=WIDE,
     )

@@ -1,0 +1,76 @@
+"""Service requests on the station workbench (its slot 30): the side's open requests, the
+nearest deadline first (overdue ones come first: their deadline has passed), with the
+counts the page links to; and the dashboards' service-request cards (see
+:mod:`liudong.assistance.report_figures` for the month's figures)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from liudong.assistance import queries
+from liudong.assistance.deadlines import overdue_condition
+from liudong.assistance.models import OPEN_STATUSES, RequestStatus, ServiceRequest
+from liudong.core.cards import STATION_HOME, WIDE, Card, CardContext, register
+from liudong.core.roles import Role
+from liudong.core.scope import CHANGE, restrict
+
+WORKBENCH_ROWS = 8
+
+
+def open_counts(user: Any, now: datetime.datetime) -> dict[str, int]:
+    """The side's open requests: all, overdue, awaiting acceptance, escalated (one query)."""
+    rows = restrict(user, ServiceRequest.objects.filter(status__in=OPEN_STATUSES), CHANGE)
+    counts = rows.aggregate(
+        open=Count("pk"),
+        overdue=Count("pk", filter=overdue_condition(now)),
+        to_accept=Count("pk", filter=Q(status=RequestStatus.SUBMITTED)),
+        escalated=Count("pk", filter=Q(escalated=True)),
+    )
+    return {key: value or 0 for key, value in counts.items()}
+
+
+def by_deadline(ctx: CardContext) -> dict[str, Any]:
+    """The workbench's card: the first open requests by deadline, each with its deadline's
+    name (accept by / resolve by) and state (overdue, due today, coming), and the counts."""
+    now = timezone.now()
+    today = timezone.localdate()
+    rows = list(
+        queries.open_by_deadline(ctx.user).select_related(None).select_related("member", "station")[
+            :WORKBENCH_ROWS
+        ]
+    )
+    labels = queries.kind_labels()
+    for row in rows:
+        row.kind_name = labels.get(row.kind, row.kind)
+        row.due_is_accept = row.status == RequestStatus.SUBMITTED
+        row.due_state = (
+            "overdue"
+            if row.due < now
+            else "today"
+            if timezone.localtime(row.due).date() == today
+            else "coming"
+        )
+    return {
+        "rows": rows,
+        **open_counts(ctx.user, now),
+        "missing_years": queries.calendar_warning(*[r.due for r in rows]),
+    }
+
+
+register(
+    Card(
+        "workbench_requests",
+        _("Open service requests, nearest deadline first"),
+        "assistance/workbench_requests.html",
+        by_deadline,
+        levels=(STATION_HOME,),
+        roles=(Role.STATION_STAFF, Role.COUNTY_ADMIN),
+        order=30,
+        width=WIDE,
+    )
+)
