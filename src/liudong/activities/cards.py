@@ -9,9 +9,19 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from liudong.activities import queries
+from liudong.activities import queries, report_figures
 from liudong.activities.models import ActivityStatus
-from liudong.core.cards import STATION_HOME, WIDE, Card, CardContext, register
+from liudong.core.cards import (
+    CITY,
+    COUNTY,
+    STATION,
+    STATION_HOME,
+    WIDE,
+    Card,
+    CardContext,
+    register,
+)
+from liudong.core.report_parts import Unit, this_month
 from liudong.core.roles import Role
 
 WORKBENCH_ROWS = 8
@@ -46,5 +56,30 @@ register(
         roles=(Role.STATION_STAFF, Role.COUNTY_ADMIN),
         order=40,
         width=WIDE,
+    )
+)
+
+
+# --- the dashboards (city, county, station) ------------------------------------------------
+
+
+def _this_month(ctx: CardContext) -> dict[str, Any] | None:
+    """This month's activities in the organization's subtree, their attendance rate and
+    volunteer hours (the monthly report's figures)."""
+    if ctx.organization is None:
+        return None
+    start, end = this_month()
+    whole = Unit(ctx.organization.code, "", path=ctx.organization.path)
+    return report_figures.figures(ctx.user, [whole], start, end)[whole.key]
+
+
+register(
+    Card(
+        "activities_month",
+        _("Activities this month"),
+        "activities/card_month.html",
+        _this_month,
+        levels=(CITY, COUNTY, STATION),
+        order=47,
     )
 )

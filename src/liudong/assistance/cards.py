@@ -12,12 +12,22 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from liudong.assistance import queries
+from liudong.assistance import queries, report_figures
 from liudong.assistance.deadlines import overdue_condition
 from liudong.assistance.models import OPEN_STATUSES, RequestStatus, ServiceRequest
-from liudong.core.cards import STATION_HOME, WIDE, Card, CardContext, register
+from liudong.core.cards import (
+    CITY,
+    COUNTY,
+    STATION,
+    STATION_HOME,
+    WIDE,
+    Card,
+    CardContext,
+    register,
+)
+from liudong.core.report_parts import Unit, this_month
 from liudong.core.roles import Role
-from liudong.core.scope import CHANGE, restrict
+from liudong.core.scope import CHANGE, restrict, visible_to
 
 WORKBENCH_ROWS = 8
 
@@ -40,9 +50,9 @@ def by_deadline(ctx: CardContext) -> dict[str, Any]:
     now = timezone.now()
     today = timezone.localdate()
     rows = list(
-        queries.open_by_deadline(ctx.user).select_related(None).select_related("member", "station")[
-            :WORKBENCH_ROWS
-        ]
+        queries.open_by_deadline(ctx.user)
+        .select_related(None)
+        .select_related("member", "station")[:WORKBENCH_ROWS]
     )
     labels = queries.kind_labels()
     for row in rows:
@@ -72,5 +82,49 @@ register(
         roles=(Role.STATION_STAFF, Role.COUNTY_ADMIN),
         order=30,
         width=WIDE,
+    )
+)
+
+
+# --- the dashboards (city, county, station) ------------------------------------------------
+
+
+def dashboard_figures(user: Any, organization: Any) -> dict[str, Any]:
+    """Open and overdue requests at the stations in ``organization``'s subtree, and this
+    month's share resolved on time and satisfaction (the monthly report's figures)."""
+    now = timezone.now()
+    path = organization.path
+    under = Q(station__organization__path__startswith=path) | Q(
+        station__branch__path__startswith=path
+    )
+    rows = visible_to(user, ServiceRequest.objects.filter(status__in=OPEN_STATUSES)).filter(under)
+    counts = rows.aggregate(open=Count("pk"), overdue=Count("pk", filter=overdue_condition(now)))
+    start, end = this_month()
+    whole = Unit(organization.code, "", path=path)
+    month = report_figures.figures(user, [whole], start, end)[whole.key]
+    return {
+        "open": counts["open"] or 0,
+        "overdue": counts["overdue"] or 0,
+        "on_time": month["on_time"],
+        "resolved": month["resolved"],
+        "rating_mean": month["rating_mean"],
+        "rating_count": month["rating_count"],
+    }
+
+
+def _dashboard(ctx: CardContext) -> dict[str, Any] | None:
+    if ctx.organization is None:
+        return None
+    return dashboard_figures(ctx.user, ctx.organization)
+
+
+register(
+    Card(
+        "service_requests",
+        _("Service requests"),
+        "assistance/card_requests.html",
+        _dashboard,
+        levels=(CITY, COUNTY, STATION),
+        order=46,
     )
 )

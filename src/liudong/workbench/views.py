@@ -21,7 +21,6 @@ from liudong.notifications import queries as notifications
 from liudong.orgs.models import Organization
 from liudong.stations import queries as stations
 
-
 WORKBENCH_ROLES = (Role.STATION_STAFF, Role.COUNTY_ADMIN)
 
 
