@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from liudong.assistance.models import REQUEST_KINDS, RequestStatus, ServiceRequest
 from liudong.codes import queries as codes
@@ -57,8 +57,8 @@ def columns() -> list[Column]:
     return [
         Column("received", _("Requests received")),
         *[Column(f"kind_{kind}", labels.get(kind, kind)) for kind in REQUEST_KINDS],
-        Column("resolved", _("Resolved")),
-        Column("refused", _("Refused")),
+        Column("resolved", pgettext("service request", "Resolved")),
+        Column("refused", pgettext("service request", "Refused")),
         Column("median_accept_days", _("Median working days to accept"), NUMBER),
         Column("median_resolve_days", _("Median working days to resolve"), NUMBER),
         Column("on_time", _("Resolved on time (%)"), RATE),
