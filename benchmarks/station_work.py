@@ -105,15 +105,26 @@ def _columns(model: Any) -> list[str]:
 
 
 def request_rows(n: int, now: datetime.datetime) -> Iterator[tuple]:
-    """N service requests as tuples in the table's column order."""
+    """N service requests as tuples in the table's column order (what they need is read
+    first: the rows are written while the connection is in COPY)."""
     from liudong.assistance.models import REQUEST_KINDS, ServiceRequest
     from liudong.members.models import FlowRecord
     from liudong.stations.models import Station
 
-    rng = random.Random(SEED)
     flows = list(FlowRecord.objects.filter(is_open=True).values_list("pk", "member_id"))
     stations = list(Station.objects.order_by("code").values_list("pk", "organization_id"))
-    columns = _columns(ServiceRequest)
+    return _request_rows(n, now, flows, stations, _columns(ServiceRequest), REQUEST_KINDS)
+
+
+def _request_rows(
+    n: int,
+    now: datetime.datetime,
+    flows: list[tuple[int, int]],
+    stations: list[tuple[int, int]],
+    columns: list[str],
+    kinds: tuple[str, ...],
+) -> Iterator[tuple]:
+    rng = random.Random(SEED)
     span = 3 * 365 * 86400
     day = datetime.timedelta(days=1)
     for i in range(1, n + 1):
@@ -123,7 +134,7 @@ def request_rows(n: int, now: datetime.datetime) -> Iterator[tuple]:
         recent = now - submitted < 30 * day
         row: dict[str, Any] = {
             "id": i, "member_id": member, "flow_id": flow, "station_id": station,
-            "kind": REQUEST_KINDS[i % len(REQUEST_KINDS)], "description": "",
+            "kind": kinds[i % len(kinds)], "description": "",
             "share_with_home": False, "submitted_by_id": None, "assigned_to_id": None,
             "referral_partner": "", "outcome": "", "refusal_reason": "", "rating": None,
             "rating_comment": "", "submitted_at": submitted, "accepted_at": None,
@@ -162,10 +173,23 @@ def activity_rows(m: int, now: datetime.datetime) -> Iterator[tuple]:
     from liudong.orgs.models import Organization
     from liudong.stations.models import Station
 
-    rng = random.Random(SEED + 1)
-    station_branches = list(Station.objects.order_by("code").values_list("branch_id", flat=True))
+    station_branches = list(
+        Station.objects.filter(branch__isnull=False)
+        .order_by("code")
+        .values_list("branch_id", flat=True)
+    )
     branches = list(Organization.objects.filter(kind="branch").values_list("pk", flat=True))
-    columns = _columns(Activity)
+    return _activity_rows(m, now, station_branches, branches, _columns(Activity))
+
+
+def _activity_rows(
+    m: int,
+    now: datetime.datetime,
+    station_branches: list[int],
+    branches: list[int],
+    columns: list[str],
+) -> Iterator[tuple]:
+    rng = random.Random(SEED + 1)
     kinds = ("theory_study", "discussion", "party_spirit", "skills_training",
              "volunteer_service", "branch_meeting")  # fmt: skip
     first = now - datetime.timedelta(days=3 * 365)
@@ -199,12 +223,23 @@ def sign_up_rows(now: datetime.datetime) -> Iterator[tuple]:
 
     rng = random.Random(SEED + 2)
     members = list(Member.objects.values_list("pk", flat=True))
-    coming = Activity.objects.filter(
-        starts_at__gte=now, starts_at__lt=now + datetime.timedelta(days=14), status="planned"
-    ).values_list("pk", flat=True)
-    columns = _columns(SignUp)
+    coming = list(
+        Activity.objects.filter(
+            starts_at__gte=now, starts_at__lt=now + datetime.timedelta(days=14), status="planned"
+        ).values_list("pk", flat=True)
+    )
+    return _sign_up_rows(rng, members, coming, _columns(SignUp), now)
+
+
+def _sign_up_rows(
+    rng: random.Random,
+    members: list[int],
+    coming: list[int],
+    columns: list[str],
+    now: datetime.datetime,
+) -> Iterator[tuple]:
     n = 0
-    for activity in coming.iterator():
+    for activity in coming:
         for member in rng.sample(members, 5):
             n += 1
             row = {"id": n, "activity_id": activity, "member_id": member, "created_at": now}
