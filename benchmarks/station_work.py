@@ -430,6 +430,33 @@ def limit(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def profile(user: Any) -> None:
+    """Each card's time and queries, then where ours spends its time (``--profile``)."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from liudong.core import cards
+
+    for card in cards.all_cards():
+        if cards.STATION_HOME not in card.levels:
+            continue
+        ctx = cards.CardContext(user, user.organization, cards.STATION_HOME, None, {})
+        with CaptureQueriesContext(connection) as queries:
+            ms, _figure = bench.timed(lambda card=card, ctx=ctx: card.figure(ctx))
+        say(f"    {card.key}: {ms:.1f} ms, {len(queries)} queries")
+        for query in queries.captured_queries:
+            say(f"      {query['time']} s {query['sql'][:160]}")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(5):
+        ours(user)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+
+
 def measure(args: argparse.Namespace, vendor: str) -> dict[str, Any]:
     from django.utils import timezone
 
@@ -464,6 +491,8 @@ def measure(args: argparse.Namespace, vendor: str) -> dict[str, Any]:
         say("  limit, the week's activities:")
         bench.explain(vendor, ACTIVITIES_SQL, values)
         bench.explain(vendor, ACTIVITY_COUNTS_SQL, values)
+    if args.profile:
+        profile(user)
     times = list(bench.alternate(lambda: ours(user), lambda: limit(params), args.runs))
     ours_ms = statistics.median(t for t, _ in times)
     limit_ms = statistics.median(t for _, t in times)
@@ -484,6 +513,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="10,000 requests: a smoke test")
     parser.add_argument("--runs", type=int, default=15, help="measured runs of each (≥ 5)")
     parser.add_argument("--explain", action="store_true", help="print the query plans")
+    parser.add_argument("--profile", action="store_true", help="each card's time, a profile")
     parser.add_argument("--keep", action="store_true", help="keep the database (prints its URL)")
     parser.add_argument("--reuse", default="", help="measure on a kept database (its URL)")
     args = parser.parse_args()

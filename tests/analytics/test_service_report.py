@@ -48,15 +48,29 @@ def test_request_figures_on_hand_made_rows(db: Any) -> None:
     March → Wednesday 4 March is 2; → Wednesday 25 March is 17."""
     start, end = month_bounds(2026, 3)
     rows = [
-        _row(local(2), accepted=local(4), resolved=local(6), rated=local(7), rating=5,
-             resolve_by=local(20)),  # fmt: skip
-        _row(local(2), accepted=local(2, 15), resolved=local(25), rated=local(26), rating=4,
-             resolve_by=local(20), kind="legal_aid"),  # fmt: skip
+        _row(
+            local(2),
+            accepted=local(4),
+            resolved=local(6),
+            rated=local(7),
+            rating=5,
+            resolve_by=local(20),
+        ),  # fmt: skip
+        _row(
+            local(2),
+            accepted=local(2, 15),
+            resolved=local(25),
+            rated=local(26),
+            rating=4,
+            resolve_by=local(20),
+            kind="legal_aid",
+        ),  # fmt: skip
         _row(local(2), accepted=local(5), status="in_progress", resolved=None, kind="other"),
         _row(local(2), status="refused", refused=local(3), kind="other"),
         # received in February, resolved in March: not received this month
-        _row(local(20, month=2), accepted=local(23, month=2), resolved=local(3),
-             resolve_by=local(13)),  # fmt: skip
+        _row(
+            local(20, month=2), accepted=local(23, month=2), resolved=local(3), resolve_by=local(13)
+        ),  # fmt: skip
     ]
     values = request_figures.figures_of(rows, start, end)
     assert values["received"] == 4
@@ -104,9 +118,7 @@ def month(clock: Any, demo: Any) -> dict[str, Any]:
     clock(at(days=3))  # Thursday: 3 working days after Monday
     actions.resolve_request(by=staff5, request=done, outcome="已解答")
     actions.rate_request(by=user5, request=done, rating=4)
-    refused, _ = actions.submit_request(
-        by=user5, station=station(5), kind="other", description="b"
-    )
+    refused, _ = actions.submit_request(by=user5, station=station(5), kind="other", description="b")
     actions.refuse_request(by=staff5, request=refused, reason="不属于本站服务范围")
     actions.submit_request(by=user6, station=station(6), kind="other", description="c")
     clock(NOW)

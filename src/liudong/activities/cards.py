@@ -30,18 +30,17 @@ AHEAD = datetime.timedelta(days=7)
 
 def _coming(ctx: CardContext) -> dict[str, Any]:
     now = timezone.now()
-    rows = queries.with_counts(
-        queries.changeable(ctx.user).filter(
-            status=ActivityStatus.PLANNED, ends_at__gt=now, starts_at__lt=now + AHEAD
-        )
-    ).select_related("organizer")
+    coming = queries.changeable(ctx.user).filter(
+        status=ActivityStatus.PLANNED, ends_at__gt=now, starts_at__lt=now + AHEAD
+    )
+    rows = queries.with_counts(coming).select_related("organizer")
     shown = list(rows.order_by("starts_at", "id")[:WORKBENCH_ROWS])
     today = timezone.localdate()
     for row in shown:
         row.today = timezone.localtime(row.starts_at).date() == today
     return {
         "rows": shown,
-        "count": rows.count(),
+        "count": coming.count(),  # counted without the sign-ups' join
         "awaiting": queries.awaiting_summary(ctx.user).count(),
     }
 
