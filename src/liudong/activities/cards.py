@@ -9,9 +9,19 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from liudong.activities import queries
+from liudong.activities import queries, report_figures
 from liudong.activities.models import ActivityStatus
-from liudong.core.cards import STATION_HOME, WIDE, Card, CardContext, register
+from liudong.core.cards import (
+    CITY,
+    COUNTY,
+    STATION,
+    STATION_HOME,
+    WIDE,
+    Card,
+    CardContext,
+    register,
+)
+from liudong.core.report_parts import Unit, this_month
 from liudong.core.roles import Role
 
 WORKBENCH_ROWS = 8
@@ -20,18 +30,17 @@ AHEAD = datetime.timedelta(days=7)
 
 def _coming(ctx: CardContext) -> dict[str, Any]:
     now = timezone.now()
-    rows = queries.with_counts(
-        queries.changeable(ctx.user).filter(
-            status=ActivityStatus.PLANNED, ends_at__gt=now, starts_at__lt=now + AHEAD
-        )
-    ).select_related("organizer")
+    coming = queries.changeable(ctx.user).filter(
+        status=ActivityStatus.PLANNED, ends_at__gt=now, starts_at__lt=now + AHEAD
+    )
+    rows = queries.with_counts(coming).select_related("organizer")
     shown = list(rows.order_by("starts_at", "id")[:WORKBENCH_ROWS])
     today = timezone.localdate()
     for row in shown:
         row.today = timezone.localtime(row.starts_at).date() == today
     return {
         "rows": shown,
-        "count": rows.count(),
+        "count": coming.count(),  # counted without the sign-ups' join
         "awaiting": queries.awaiting_summary(ctx.user).count(),
     }
 
@@ -43,8 +52,33 @@ register(
         "activities/workbench_activities.html",
         _coming,
         levels=(STATION_HOME,),
-        roles=(Role.STATION_STAFF,),
+        roles=(Role.STATION_STAFF, Role.COUNTY_ADMIN),
         order=40,
         width=WIDE,
+    )
+)
+
+
+# --- the dashboards (city, county, station) ------------------------------------------------
+
+
+def _this_month(ctx: CardContext) -> dict[str, Any] | None:
+    """This month's activities in the organization's subtree, their attendance rate and
+    volunteer hours (the monthly report's figures)."""
+    if ctx.organization is None:
+        return None
+    start, end = this_month()
+    whole = Unit(ctx.organization.code, "", path=ctx.organization.path)
+    return report_figures.figures(ctx.user, [whole], start, end)[whole.key]
+
+
+register(
+    Card(
+        "activities_month",
+        _("Activities this month"),
+        "activities/card_month.html",
+        _this_month,
+        levels=(CITY, COUNTY, STATION),
+        order=47,
     )
 )

@@ -114,7 +114,16 @@ class Activity(models.Model):
                 name="activity_capacity_positive",
             ),
         ]
-        indexes = [models.Index(fields=["organizer", "starts_at"], name="activity_org_start_idx")]
+        indexes = [
+            models.Index(fields=["organizer", "starts_at"], name="activity_org_start_idx"),
+            # The station workbench: a side's planned activities by their end (the week's
+            # coming ones, those over awaiting their summary; decision 130).
+            models.Index(
+                fields=["organizer", "ends_at"],
+                condition=models.Q(status="planned"),
+                name="activity_planned_end_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -17,7 +17,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liudong.analytics import figures
+from liudong.analytics import figures, report_services
 from liudong.analytics.models import Snapshot
 from liudong.core import xlsx
 from liudong.core.errors import DomainError
@@ -77,6 +77,8 @@ class Report:
     sum_of_rows: dict[str, Any] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)  # rows without a snapshot that month
     demo: bool = False  # from a snapshot the demo back-filled, not measured (decision 96)
+    # The parts the apps register (service requests, activities): report_services.
+    parts: list[Any] = field(default_factory=list)
 
     @property
     def totals_match(self) -> bool:
@@ -104,6 +106,7 @@ class Report:
             "sum_of_rows": self.sum_of_rows,
             "totals_match": self.totals_match,
             "missing": self.missing,
+            "parts": {p.key: p.as_dict() for p in self.parts},
         }
 
 
@@ -158,6 +161,7 @@ def monthly_report(
     else:
         report = _from_snapshots(user, org, year, month)
     report.sum_of_rows = _sum(report.rows)
+    report.parts = report_services.part_tables(user, org, year, month)
     return report
 
 
@@ -300,4 +304,5 @@ def to_xlsx(report: Report) -> bytes:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
+    report_services.write_tables(wb, report.parts, report.year, report.month)
     return xlsx.save(wb)

@@ -59,6 +59,26 @@ def open_by_deadline(user: Any) -> QuerySet:
     )
 
 
+def first_open_by_deadline(user: Any, n: int) -> QuerySet:
+    """The first ``n`` of :func:`open_by_deadline` for a card (the station workbench): the
+    side's open requests chosen and ordered on the request table alone (the station side
+    may change them, so may see them), then only those ``n`` joined to what a row shows."""
+    from django.db.models import Case, F, Subquery, When
+
+    due = Case(When(status=RequestStatus.SUBMITTED, then=F("accept_by")), default=F("resolve_by"))
+    first = (
+        restrict(user, ServiceRequest.objects.filter(status__in=OPEN_STATUSES), CHANGE)
+        .annotate(due=due)
+        .order_by("due", "id")
+        .values("pk")[:n]
+    )
+    return (
+        ServiceRequest.objects.filter(pk__in=Subquery(first))
+        .annotate(due=due)
+        .order_by("due", "id")
+    )
+
+
 def mine(user: Any) -> QuerySet:
     """A member's own requests, newest first."""
     if getattr(user, "pk", None) is None:

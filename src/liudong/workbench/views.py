@@ -21,6 +21,8 @@ from liudong.notifications import queries as notifications
 from liudong.orgs.models import Organization
 from liudong.stations import queries as stations
 
+WORKBENCH_ROLES = (Role.STATION_STAFF, Role.COUNTY_ADMIN)
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
@@ -53,6 +55,10 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     if user.role == Role.STATION_STAFF:
         context["my_stations"] = _my_stations(user)
+    if user.role in WORKBENCH_ROLES:
+        # The station workbench's cards (core.cards.STATION_HOME): a station's staff see their
+        # station's work; a county administrator the work of the stations the county runs
+        # (the cards that name the role; each reads through the gate).
         context["workbench_cards"] = cards.cards_for(
             cards.CardContext(user, user.organization, cards.STATION_HOME, None, {})
         )
