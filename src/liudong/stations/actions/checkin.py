@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import uuid
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -104,21 +105,27 @@ def request_check_in(
     station: Station,
     method: str = CheckInMethod.QR,
     distance_km: float | None = None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> tuple[CheckIn, bool]:
     """The member ``by`` asks to check in at ``station``: ``(check_in, created)``.
 
     Idempotent: asking again for the same station returns the active check-in. One active
     check-in per record is a database constraint; a request that loses a race on it (two
     taps at once) reads again and answers with the row the other request made.
+    ``idempotency_key`` (made by the phone, decision 133): the member's check-in made with
+    the same key is the answer, whatever has changed since (``replayed`` set on it), and
+    nothing is written; a unique constraint keeps one row per key.
     """
     user_id = getattr(by, "pk", None) if getattr(by, "is_authenticated", False) else None
     done = _ask(
         who="user", key=user_id, station_column="id", station_value=station.pk,
         method=method, distance_km=distance_km, station=station,
+        idempotency_key=idempotency_key,
     )  # fmt: skip
     if done is None:  # no such user
         raise _not_in_ledger()
-    _relate(done.check_in, done.facts, station)
+    if not getattr(done.check_in, "replayed", False):
+        _relate(done.check_in, done.facts, station)
     return done.check_in, done.created
 
 
@@ -143,6 +150,7 @@ def check_in_with_token(
     method: str = CheckInMethod.API,
     lng: float | None = None,
     lat: float | None = None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> Asked | None:
     """:func:`request_check_in` for the user of an API token (not expired, an active user)
     at the station of ``station_code`` or ``qr_token``, ``lng``/``lat`` giving the distance.
@@ -155,7 +163,7 @@ def check_in_with_token(
     point = (lng, lat) if lng is not None and lat is not None else None
     return _ask(
         who="token", key=token_key, station_column=column, station_value=value,
-        method=method, point=point,
+        method=method, point=point, idempotency_key=idempotency_key,
     )  # fmt: skip
 
 
@@ -185,6 +193,7 @@ def _ask_once(
     distance_km: float | None = None,
     point: tuple[float, float] | None = None,
     station: Station | None = None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> Asked | None:
     """Read, decide, insert; after a lost race (the record changed, or another request's
     active check-in was committed after the read), again with the record locked."""
@@ -195,13 +204,13 @@ def _ask_once(
     ):  # fmt: skip
         facts, asked = _at_once(
             who=who, key=key, station_column=station_column, station_value=station_value,
-            method=method,
+            method=method, idempotency_key=idempotency_key,
         )  # fmt: skip
         if facts is None or facts.station_id is None:
             return None
         if asked is not None:
             return asked
-        check_in, created = _decide(facts, method, None, None)
+        check_in, created = _decide(facts, method, None, None, idempotency_key)
         if not created:
             return Asked(check_in, False, facts)
         member_id, first = facts.member_id, 1  # a lost race: again with the record locked
@@ -211,12 +220,13 @@ def _ask_once(
                 if attempt and member_id is not None:
                     sql.lock_open_record(member_id)
                 facts = sql.read(
-                    who=who, key=key, station_column=station_column, station=station_value
-                )
+                    who=who, key=key, station_column=station_column, station=station_value,
+                    idempotency_key=idempotency_key,
+                )  # fmt: skip
                 if facts is None or (facts.station_id is None and station is None):
                     return None
                 member_id = facts.member_id
-                check_in, created = _decide(facts, method, distance_km, point)
+                check_in, created = _decide(facts, method, distance_km, point, idempotency_key)
                 if created and not _insert(check_in, facts):
                     continue
                 return Asked(check_in, created, facts)
@@ -228,12 +238,18 @@ def _ask_once(
 
 
 def _at_once(
-    *, who: str, key: Any, station_column: str, station_value: Any, method: str
+    *,
+    who: str,
+    key: Any,
+    station_column: str,
+    station_value: Any,
+    method: str,
+    idempotency_key: uuid.UUID | None,
 ) -> tuple[sql.Facts | None, Asked | None]:
     """PostgreSQL, in autocommit, no distance to work out: read, and insert when every rule
     passes (:func:`may_insert_sql`), in one statement. (The facts, the new check-in or None:
     then :func:`_decide` answers from the facts.)"""
-    check_in = _new_check_in(None, None, None, method, None)
+    check_in = _new_check_in(None, None, None, method, None, idempotency_key)
     with audit.action("checkin.request"):
         event = audit.event_values(
             "create", check_in, changes={"after": audit.snapshot(check_in)},
@@ -245,6 +261,7 @@ def _at_once(
     facts, pk, notified = sql.read_and_insert(
         who=who, key=key, station_column=station_column, station=station_value,
         may=_MAY_INSERT, check_in=check_in, event=event, told=told,
+        idempotency_key=idempotency_key,
     )  # fmt: skip
     if facts is None or pk is None:
         return facts, None
@@ -341,7 +358,18 @@ def _refuse_managed(f: sql.Facts) -> tuple[CheckIn, bool]:
     )
 
 
+def _replay(f: sql.Facts) -> tuple[CheckIn, bool]:
+    """The check-in made earlier with this idempotency key: the same answer again."""
+    check_in = CheckIn.objects.select_related("decided_by").get(pk=f.keyed_id)
+    check_in.replayed = True  # type: ignore[attr-defined]
+    return check_in, False
+
+
 RULES: tuple[Rule, ...] = (
+    Rule(
+        "replayed", "keyed_id IS NULL", (),
+        lambda f: f.keyed_id is None, _replay,
+    ),
     Rule(
         "not_in_ledger", "member_id IS NOT NULL", (),
         lambda f: f.member_id is not None, _refuse_not_in_ledger,
@@ -382,9 +410,10 @@ def _decide(
     method: str,
     distance_km: float | None,
     point: tuple[float, float] | None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> tuple[CheckIn, bool]:
-    """The rules: the active check-in at this station (False), a new one to insert (True),
-    or the refusal."""
+    """The rules: the check-in made with the same key or the active check-in at this
+    station (False), a new one to insert (True), or the refusal."""
     for rule in RULES:
         if not rule.passes(f):
             return rule.otherwise(f)
@@ -392,7 +421,10 @@ def _decide(
         from liudong.stations.queries import haversine_km
 
         distance_km = haversine_km(point[0], point[1], f.station_lng, f.station_lat)
-    return _new_check_in(f.member_id, f.flow_id, f.station_id, method, distance_km), True
+    check_in = _new_check_in(
+        f.member_id, f.flow_id, f.station_id, method, distance_km, idempotency_key
+    )
+    return check_in, True
 
 
 def _new_check_in(
@@ -401,6 +433,7 @@ def _new_check_in(
     station_id: int | None,
     method: str,
     distance_km: float | None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> CheckIn:
     """The check-in to insert (asked with an unknown ``method``: by QR code)."""
     return CheckIn(
@@ -410,6 +443,7 @@ def _new_check_in(
         method=method if method in CheckInMethod.values else CheckInMethod.QR,
         distance_km=round(distance_km, 2) if distance_km is not None else None,
         requested_at=timezone.now(),
+        idempotency_key=idempotency_key,
     )
 
 
