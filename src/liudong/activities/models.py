@@ -254,6 +254,7 @@ class ActivityPhoto(models.Model):
     width = models.PositiveIntegerField(_("width"), default=0)
     height = models.PositiveIntegerField(_("height"), default=0)
     stored_as = models.CharField(max_length=200, unique=True, editable=False)
+    thumb_as = models.CharField(max_length=200, editable=False)  # a small JPEG, made once
     sha256 = models.CharField(max_length=64, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
