@@ -142,6 +142,7 @@
         item.ok ? text("sent") : text("refused"), item.url);
     });
     panel.appendChild(list);
+    panel.className = waiting.length ? "m-outbox" : "m-outbox m-outbox-done";
     [note, waiting.length ? text("kept") : ""].forEach(function (words) {
       if (!words) return;
       var p = document.createElement("p");
