@@ -1,4 +1,4 @@
-"""A member's own flow record, and asking to check in: the rules, once (decision 84).
+"""Asking to check in: the rules, once (decision 84; a member's own record: own_flow.py).
 
 Every caller asks :func:`request_check_in` (the member's page, the API for a signed-in user)
 or :func:`check_in_with_token` (the API for an API token: the member's app); both run
@@ -10,7 +10,6 @@ its audit row in one more.
 from __future__ import annotations
 
 import contextlib
-import datetime
 import uuid
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -21,11 +20,8 @@ from django.utils.translation import gettext as _
 
 from liudong.core import audit
 from liudong.core.errors import DomainError
-from liudong.core.scope import SYSTEM
-from liudong.members import actions as ledger
-from liudong.members.models import Direction, FlowRecord, FlowStatus, Member
+from liudong.members.models import FlowRecord, FlowStatus, Member
 from liudong.orgs.models import Organization
-from liudong.regions.models import Place
 from liudong.stations import notices
 from liudong.stations.actions import checkin_sql as sql
 from liudong.stations.models import CheckIn, CheckInMethod, CheckInStatus, Station, StationStatus
@@ -33,7 +29,7 @@ from liudong.stations.models import CheckIn, CheckInMethod, CheckInStatus, Stati
 # --- check-in ------------------------------------------------------------------------------
 
 
-def _not_in_ledger() -> DomainError:
+def not_in_ledger() -> DomainError:
     return DomainError(
         "not_in_ledger",
         _(
@@ -41,59 +37,6 @@ def _not_in_ledger() -> DomainError:
             "or the station's staff to record you."
         ),
     )
-
-
-def _member_of(by: Any) -> Member:
-    member = (
-        Member.objects.filter(user=by.pk)
-        .only("id", "user_id", "home_organization_id", "inflow_organization_id", "name")
-        .first()
-        if by is not None
-        else None
-    )
-    if member is None:
-        raise _not_in_ledger()
-    return member
-
-
-@transaction.atomic
-def register_own_flow(
-    *,
-    by: Any,
-    station: Station,
-    destination_place: Place | None,
-    reason: str,
-    left_on: datetime.date | None,
-    destination_address: str = "",
-    employer: str = "",
-) -> FlowRecord:
-    """A member without an open record registers one (the five facts) on the check-in page.
-
-    The ledger's ``register_flow`` applies its rules; the contact (fifth fact) is the phone
-    the member signed in with. A member from elsewhere comes in to the station's branch.
-    """
-    member = _member_of(by)
-    if not employer.strip() and not destination_address.strip():
-        raise DomainError(
-            "employer_or_address_required",
-            _("Enter your employer or your address there."),
-            "employer",
-        )
-    if left_on is None:
-        raise DomainError("left_on_required", _("Enter when you left."), "left_on")
-    direction = Direction.OUTFLOW if member.home_organization_id else Direction.INFLOW
-    with audit.action("flow.register_self", actor=by):
-        return ledger.register_flow(
-            by=SYSTEM,  # the member registers their own record; checked above
-            member=member,
-            direction=direction,
-            destination_place=destination_place,
-            reason=reason,
-            left_on=left_on,
-            destination_address=destination_address,
-            employer=employer,
-            inflow_organization=station.branch if direction == Direction.INFLOW else None,
-        )
 
 
 # --- asking to check in -------------------------------------------------------------------
@@ -123,7 +66,7 @@ def request_check_in(
         idempotency_key=idempotency_key,
     )  # fmt: skip
     if done is None:  # no such user
-        raise _not_in_ledger()
+        raise not_in_ledger()
     if not getattr(done.check_in, "replayed", False):
         _relate(done.check_in, done.facts, station)
     return done.check_in, done.created
@@ -299,7 +242,7 @@ class Rule(NamedTuple):
 
 
 def _refuse_not_in_ledger(f: sql.Facts) -> tuple[CheckIn, bool]:
-    raise _not_in_ledger()  # first: it says what to do next
+    raise not_in_ledger()  # first: it says what to do next
 
 
 def _refuse_not_open(f: sql.Facts) -> tuple[CheckIn, bool]:
