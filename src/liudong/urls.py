@@ -8,6 +8,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from liudong.accounts import pwa
 from liudong.core import urls as core_urls
 from liudong.core import views as core_views
 from liudong.workbench import urls as workbench_urls
@@ -40,6 +41,10 @@ urlpatterns = [
     # trying every page pattern before them.
     path("api/v1/", include((api_v1, "v1"), namespace="v1")),
     path("", RedirectView.as_view(pattern_name="core:home"), name="root"),
+    # The members' installable web app (decision 135): at the root, the worker's scope.
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("offline/", pwa.offline, name="offline"),
     # The workbench's home page keeps its name core:home: one namespace, two apps' pages.
     path("", include(([*workbench_urls.urlpatterns, *core_urls.urlpatterns], "core"))),
     path("accounts/", include("liudong.accounts.urls")),

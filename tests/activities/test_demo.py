@@ -39,3 +39,23 @@ def test_member_jc_finds_the_branch_meeting_and_a_second_run_adds_nothing(demo: 
     before = Activity.objects.count()
     assert build_activities() == {}
     assert Activity.objects.count() == before
+
+
+def test_past_demo_activities_have_one_to_three_small_photos(demo: Any) -> None:
+    """Drawn once from a few made-up pictures, deterministic, kept privately; only past
+    activities have them."""
+    from collections import Counter
+
+    from liudong.activities.models import ActivityPhoto
+    from liudong.core import uploads
+
+    per_activity = Counter(ActivityPhoto.objects.values_list("activity_id", flat=True))
+    assert per_activity and set(per_activity.values()) <= {1, 2, 3}
+    held = Activity.objects.filter(status=ActivityStatus.HELD).exclude(summary="")
+    assert set(per_activity) <= set(held.values_list("id", flat=True))
+    assert held.filter(photos__isnull=True).count() == 0
+    photo = ActivityPhoto.objects.order_by("id").first()
+    assert photo.content_type == "image/jpeg" and photo.size < 40_000
+    assert uploads.path_of(photo.thumb_as).exists()
+    pictures = set(ActivityPhoto.objects.values_list("sha256", flat=True))
+    assert len(pictures) <= 4  # the same few pictures, reused

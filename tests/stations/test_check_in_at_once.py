@@ -143,3 +143,53 @@ def test_a_lost_race_in_one_statement_answers_with_the_winners_row(
     assert answer is not None and answer.created is False and answer.check_in.pk == winner.pk
     assert CheckIn.objects.filter(flow=flow).count() == 1
     assert AuditEvent.objects.filter(verb="checkin.request").count() == 0
+
+
+def test_the_same_key_in_one_statement_answers_with_its_check_in(demo: Any) -> None:
+    """Decision 133 on the one-statement path: a replay is decided from the facts the one
+    statement read (its ``keyed_id``), writes nothing, tells nobody again."""
+    import uuid
+
+    user, member, flow = member_with_account(demo)
+    api = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    key = str(uuid.uuid4())
+    first = api.post("/api/v1/check-ins/", {"station": "620800-ST05"}, HTTP_IDEMPOTENCY_KEY=key)
+    assert first.status_code == 201, first.content
+    told = Notification.objects.count()
+    with CaptureQueriesContext(connection) as again:
+        replay = api.post(
+            "/api/v1/check-ins/", {"station": "620800-ST05"}, HTTP_IDEMPOTENCY_KEY=key
+        )
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    assert replay.json() == first.json()
+    assert _executed(again)[0].startswith("EXECUTE liudong_check_in_at_once_token_code")
+    assert CheckIn.objects.filter(flow=flow).count() == 1
+    assert AuditEvent.objects.filter(verb="checkin.request").count() == 1
+    assert Notification.objects.count() == told
+
+
+def test_a_race_on_one_key_makes_one_check_in(demo: Any, monkeypatch: Any) -> None:
+    """Two sends of one key: the second's statement saw no keyed row (its snapshot came
+    first), its insert met the unique key and did nothing; read again, it finds the row."""
+    import uuid
+
+    user, member, flow = member_with_account(demo)
+    token = Token.objects.create(user=user).key
+    key = uuid.uuid4()
+    winner = CheckIn.objects.create(
+        member=member, flow=flow, station=station(5), status="cancelled", idempotency_key=key
+    )
+    real = checkin_sql.read_and_insert
+
+    def before_the_winner(**kwargs: Any) -> Any:
+        facts, pk, told = real(**kwargs)
+        assert pk is None and told is None
+        return facts._replace(keyed_id=None), pk, told
+
+    monkeypatch.setattr(checkin_sql, "read_and_insert", before_the_winner)
+    answer = actions.check_in_with_token(
+        token_key=token, station_code="620800-ST05", idempotency_key=key
+    )
+    assert answer is not None and answer.check_in.pk == winner.pk
+    assert answer.check_in.replayed and not answer.created
+    assert CheckIn.objects.filter(member=member).count() == 1

@@ -12,7 +12,7 @@ from django.db import connection
 
 from liudong.core.errors import DomainError
 from liudong.stations.actions import checkin, checkin_sql
-from liudong.stations.models import CheckInStatus, StationStatus
+from liudong.stations.models import CheckIn, CheckInStatus, StationStatus
 
 STATION, OTHER_STATION = 5, 6
 
@@ -40,12 +40,13 @@ def _every_facts(demo: Any) -> list[checkin_sql.Facts]:
     branch, other = demo("620821").pk, demo("620822").pk
     blank = checkin_sql.Facts(**dict.fromkeys(checkin_sql.Facts._fields))
     combos = []
-    for member, station_status, flow_status, active, inflow in itertools.product(
+    for member, station_status, flow_status, active, inflow, keyed in itertools.product(
         (None, 1),
         (None, *StationStatus.values),  # None: no such station
         (None, "registered", "managed", "lost"),  # None: no open record
         (None, (STATION, "pending"), (OTHER_STATION, "pending"), (OTHER_STATION, "confirmed")),
         (None, branch, other),
+        (None, 77),  # 77: the member's check-in made with the same idempotency key
     ):
         combos.append(
             blank._replace(
@@ -58,6 +59,7 @@ def _every_facts(demo: Any) -> list[checkin_sql.Facts]:
                 active_station_id=active[0] if active else None,
                 active_status=active[1] if active else None,
                 active_station_name="elsewhere" if active else None,
+                keyed_id=keyed if member else None,
             )
         )  # fmt: skip
     return combos
@@ -66,13 +68,13 @@ def _every_facts(demo: Any) -> list[checkin_sql.Facts]:
 def _creates(facts: checkin_sql.Facts) -> bool:
     try:
         return checkin._decide(facts, "api", None, None)[1]
-    except DomainError:
+    except (DomainError, CheckIn.DoesNotExist):  # no check-in 77: the replay reads it
         return False
 
 
 def test_each_rules_sql_agrees_with_its_python(demo: Any) -> None:
     combos = _every_facts(demo)
-    assert len(combos) == 2 * (1 + len(StationStatus.values)) * 4 * 4 * 3
+    assert len(combos) == 2 * (1 + len(StationStatus.values)) * 4 * 4 * 3 * 2
     for rule in checkin.RULES:
         for facts in combos:
             in_sql = _holds(rule.sql, list(rule.params), facts)
@@ -98,6 +100,8 @@ def test_every_refusal_code_is_a_rules(demo: Any) -> None:
             checkin._decide(facts, "api", None, None)
         except DomainError as error:
             codes.add(error.code)
+        except CheckIn.DoesNotExist:
+            assert facts.keyed_id is not None  # the replay is asked first
     assert codes == {
         "not_in_ledger", "station_not_open", "no_open_flow", "pending_elsewhere",
         "checked_in_elsewhere", "already_attached", "managed_elsewhere",

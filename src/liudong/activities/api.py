@@ -27,7 +27,8 @@ from liudong.activities.serializers import (
     SignUpSerializer,
     StaffActivitySerializer,
 )
-from liudong.core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from liudong.core import idempotency
+from liudong.core.api import IDEMPOTENCY_HEADER, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from liudong.core.errors import DomainError, ScopeError
 from liudong.core.scope import visible_to
 from liudong.members import work
@@ -185,6 +186,12 @@ class ActivityViewSet(
 
     @extend_schema(
         summary="Record my attendance by the activity's QR token (the member, in its window)",
+        description=(
+            "With an `Idempotency-Key` header (a UUID made by the phone; or the body's "
+            "`idempotency_key`), the same key again answers with the attendance it made "
+            "(201, header `Idempotent-Replayed: true`) and writes nothing."
+        ),
+        parameters=[IDEMPOTENCY_HEADER],
         request=ActivityTokenSerializer,
         responses={201: AttendanceSerializer},
     )
@@ -195,8 +202,16 @@ class ActivityViewSet(
         activity = queries.activity_by_token(body.validated_data["qr_token"])
         if activity is None:
             raise DomainError("activity_unknown", _("This code does not belong to any activity."))
-        row = actions.record_by_scan(by=request.user, activity=activity)
-        return Response(AttendanceSerializer(row).data, status=status.HTTP_201_CREATED)
+        row = actions.record_by_scan(
+            by=request.user,
+            activity=activity,
+            idempotency_key=idempotency.key_of(request, request.data),
+            made_at=body.validated_data.get("made_at"),
+        )
+        response = Response(AttendanceSerializer(row).data, status=status.HTTP_201_CREATED)
+        if idempotency.replayed(row):
+            response[idempotency.REPLAYED_HEADER] = "true"
+        return response
 
 
 @extend_schema_view(

@@ -8,9 +8,10 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self) -> None:
-        from liudong.activities.models import Activity, Attendance, SignUp
+        from liudong.activities.models import Activity, ActivityPhoto, Attendance, SignUp
         from liudong.core import audit
 
         audit.register(Activity)
         audit.register(SignUp)
         audit.register(Attendance)
+        audit.register(ActivityPhoto)

@@ -107,3 +107,16 @@ class HoursForm(forms.Form):
     hours = forms.DecimalField(
         label=_("Volunteer hours"), min_value=0, max_value=24, decimal_places=1, max_digits=4
     )
+
+
+class PhotoForm(forms.Form):
+    """Photos after the activity: several at once; each is checked by the action."""
+
+    file = forms.FileField(
+        label=_("Photos (JPEG or PNG, at most 5 MB each)"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)

@@ -208,6 +208,9 @@ class Attendance(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Made by the member's phone when the form is filled (decision 133): the same key again
+    # is answered with this attendance and writes nothing.
+    idempotency_key = models.UUIDField(_("idempotency key"), null=True, blank=True, editable=False)
 
     # The member's home organization sees their attendance (for the yearly appraisal).
     scope_rule = ScopeRule(
@@ -224,6 +227,11 @@ class Attendance(models.Model):
             models.UniqueConstraint(
                 fields=["activity", "member"], name="one_attendance_per_member_and_activity"
             ),
+            models.UniqueConstraint(
+                fields=["member", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="attendance_idempotency_key_once",
+            ),
             models.CheckConstraint(
                 condition=models.Q(volunteer_hours__isnull=True)
                 | models.Q(volunteer_hours__gte=0, volunteer_hours__lte=24),
@@ -233,6 +241,52 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} @ {self.activity}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("activities:detail", args=[self.activity_id])
+
+    def audit_org_path(self) -> str:
+        return self.activity.organizer.path
+
+
+class ActivityPhoto(models.Model):
+    """A photo of an activity, added by its staff afterwards: checked by its real type, kept
+    privately under the var directory and served only through the gate
+    (:mod:`liudong.core.uploads`), as a request's attachments are."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="photos"
+    )
+    name = models.CharField(_("file name"), max_length=120)
+    content_type = models.CharField(_("type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    width = models.PositiveIntegerField(_("width"), default=0)
+    height = models.PositiveIntegerField(_("height"), default=0)
+    stored_as = models.CharField(max_length=200, unique=True, editable=False)
+    thumb_as = models.CharField(max_length=200, editable=False)  # a small JPEG, made once
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    # Whoever sees the activity sees its photos; its organizer's side adds and removes them.
+    scope_rule = ScopeRule(
+        paths=("activity__organizer__path",), change=("activity__organizer__path",)
+    )
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("activity photo")
+        verbose_name_plural = _("activity photos")
+
+    def __str__(self) -> str:
+        return self.name
 
     def get_absolute_url(self) -> str:
         return reverse("activities:detail", args=[self.activity_id])

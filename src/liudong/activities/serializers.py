@@ -80,6 +80,19 @@ class ActivitySummarySerializer(serializers.Serializer):
 
 class ActivityTokenSerializer(serializers.Serializer):
     qr_token = serializers.CharField(max_length=32, help_text="The token of the QR link.")
+    idempotency_key = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="Made by the phone when the scan was made (or the Idempotency-Key header).",
+    )
+    made_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "When the phone made the scan, for one kept without network: taken up to six "
+            "hours after the activity's end if it lies within the attendance window."
+        ),
+    )
 
 
 class MarkAttendanceSerializer(serializers.Serializer):

@@ -14,4 +14,7 @@ urlpatterns = [
     path("<int:pk>/attendance/", views.mark, name="mark"),
     path("<int:pk>/poster/", views.poster, name="poster"),
     path("attendance/<int:pk>/hours/", views.hours, name="hours"),
+    path("<int:pk>/photos/", views.add_photos, name="add_photos"),
+    path("photos/<int:pk>/", views.photo, name="photo"),
+    path("photos/<int:pk>/remove/", views.remove_photo, name="remove_photo"),
 ]

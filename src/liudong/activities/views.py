@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,13 +16,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from liudong.activities import actions, queries
-from liudong.activities.forms import ActivityForm, CancelForm, HoursForm, MarkForm, SummaryForm
+from liudong.activities.forms import (
+    ActivityForm,
+    CancelForm,
+    HoursForm,
+    MarkForm,
+    PhotoForm,
+    SummaryForm,
+)
 from liudong.activities.models import (
     Activity,
     ActivityKind,
+    ActivityPhoto,
     ActivityStatus,
     Attendance,
 )
+from liudong.core import uploads
 from liudong.core.acting import acting
 from liudong.core.decorators import shows
 from liudong.core.paging import paginate
@@ -126,6 +135,8 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "volunteer": volunteer,
         "mark_form": MarkForm(candidates=candidates, volunteer=volunteer),
         "summary_form": SummaryForm(initial={"summary": activity.summary}),
+        "photos": list(visible_to(request.user, activity.photos.all())),
+        "photo_form": PhotoForm(),
     }
     return render(request, "activities/activity_detail.html", context)
 
@@ -240,3 +251,55 @@ def poster(request: HttpRequest, pk: int) -> HttpResponse:
     url = qr_url(request, activity)
     context = {"activity": activity, "qr_url": url, "qr_svg": qr_svg(url)}
     return render(request, "activities/poster.html", context)
+
+
+@login_required
+@shows(Activity)
+@require_POST
+def add_photos(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff add photos after the activity (each checked; the first refusal says why)."""
+    activity = _changeable(request, pk)
+    files = request.FILES.getlist("file")
+    if not files:
+        messages.error(request, _("Choose the photos to add."))
+    else:
+        done = _("%(count)s photos were added.") % {"count": len(files)}
+        with acting(request, success=done):
+            for upload in files:
+                actions.add_photo(by=request.user, activity=activity, upload=upload)
+    return redirect(reverse("activities:detail", args=[activity.pk]) + "#photos")
+
+
+def _photo(request: HttpRequest, pk: int) -> ActivityPhoto:
+    _staff(request)
+    return get_visible_or_404(
+        request.user, ActivityPhoto.objects.select_related("activity__organizer"), pk=pk
+    )
+
+
+@login_required
+@shows(ActivityPhoto)
+@require_POST
+def remove_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    photo = _photo(request, pk)
+    with acting(request, success=_("The photo was removed.")):
+        actions.remove_photo(by=request.user, photo=photo)
+    return redirect(reverse("activities:detail", args=[photo.activity_id]) + "#photos")
+
+
+@login_required
+@shows(ActivityPhoto)
+@require_http_methods(["GET"])
+def photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A photo, or its thumbnail (``?size=thumb``), for whoever sees the activity (else not
+    found: ids cannot be probed)."""
+    found = _photo(request, pk)
+    thumb = request.GET.get("size") == "thumb"
+    try:
+        return uploads.response(
+            found.thumb_as if thumb else found.stored_as,
+            name=found.name,
+            content_type="image/jpeg" if thumb else found.content_type,
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404(_("The file is no longer kept.")) from exc

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from liudong.accounts import member_pages
 from liudong.activities import actions, queries
 from liudong.activities.models import Activity, ActivityStatus
+from liudong.core import idempotency
 from liudong.core.acting import acting
 from liudong.core.decorators import shows
 from liudong.core.errors import DomainError
@@ -148,7 +149,12 @@ def scan(request: HttpRequest, token: str) -> HttpResponse:
             context["error"] = exc.message
 
         with acting(request, show=show) as act:
-            actions.record_by_scan(by=request.user, activity=activity)
+            actions.record_by_scan(
+                by=request.user,
+                activity=activity,
+                idempotency_key=idempotency.key_of(request),
+                made_at=idempotency.made_at(request.POST.get("made_at")),
+            )
         if act.ok:
             context["recorded"] = True
             queries.mark_own(member, [activity])

@@ -20,8 +20,8 @@ from rest_framework.response import Response
 from liudong.assistance import actions
 from liudong.assistance import serializers as s
 from liudong.assistance.models import RequestAttachment, ServiceRequest
-from liudong.core import uploads
-from liudong.core.api import ScopedViewSetMixin
+from liudong.core import idempotency, uploads
+from liudong.core.api import IDEMPOTENCY_HEADER, ScopedViewSetMixin
 from liudong.core.errors import DomainError
 from liudong.core.scope import CHANGE, get_visible_or_404, restrict
 from liudong.members.models import Member
@@ -63,6 +63,12 @@ class ServiceRequestViewSet(
 
     @extend_schema(
         summary="Open a request (a member for themselves; staff for a member)",
+        description=(
+            "With an `Idempotency-Key` header (a UUID made by the phone when the form was "
+            "filled; or the body's `idempotency_key`), the same key again answers with the "
+            "request it made (201, header `Idempotent-Replayed: true`) and writes nothing."
+        ),
+        parameters=[IDEMPOTENCY_HEADER],
         request=s.ServiceRequestCreateSerializer,
         responses={201: s.ServiceRequestSerializer, 200: s.ServiceRequestSerializer},
     )
@@ -83,11 +89,16 @@ class ServiceRequestViewSet(
             description=values["description"],
             share_with_home=values["share_with_home"],
             member=member,
+            idempotency_key=idempotency.key_of(request, request.data),
         )
-        return Response(
+        replayed = idempotency.replayed(created)
+        response = Response(
             s.ServiceRequestSerializer(created, context={"request": request, "detail": True}).data,
-            status=status.HTTP_201_CREATED if new else status.HTTP_200_OK,
+            status=status.HTTP_201_CREATED if new or replayed else status.HTTP_200_OK,
         )
+        if replayed:
+            response[idempotency.REPLAYED_HEADER] = "true"
+        return response
 
     def _body(self, serializer: type, request: Request) -> dict[str, Any]:
         body = serializer(data=request.data)

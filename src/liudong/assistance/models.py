@@ -120,6 +120,10 @@ class ServiceRequest(models.Model):
 
     # The station side (its branch, or the organization running it) sees and works on the
     # request; the home side sees it (existence and outcome); the member sees their own.
+    # Made by the member's phone when the form is filled (decision 133): the same key again
+    # is answered with this request and writes nothing.
+    idempotency_key = models.UUIDField(_("idempotency key"), null=True, blank=True, editable=False)
+
     scope_rule = ScopeRule(
         paths=("station__branch__path", "station__organization__path", HOME_SIDE),
         owner="member__user",
@@ -140,6 +144,11 @@ class ServiceRequest(models.Model):
             models.CheckConstraint(
                 condition=models.Q(rating__isnull=True) | models.Q(status="resolved"),
                 name="service_request_rated_only_resolved",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="service_request_idempotency_key_once",
             ),
         ]
         indexes = [

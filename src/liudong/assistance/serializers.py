@@ -100,6 +100,11 @@ class ServiceRequestCreateSerializer(serializers.Serializer):
     member = serializers.IntegerField(
         required=False, help_text="Staff only: the member asked for (their ledger id)."
     )
+    idempotency_key = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="Made by the phone when the form was filled (or the Idempotency-Key header).",
+    )
 
 
 class RequestAcceptSerializer(serializers.Serializer):

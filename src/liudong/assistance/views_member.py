@@ -14,6 +14,7 @@ from liudong.accounts import member_pages
 from liudong.assistance import actions, queries
 from liudong.assistance.forms import FileForm, RateForm, RequestForm
 from liudong.assistance.models import ServiceRequest
+from liudong.core import idempotency
 from liudong.core.acting import acting
 from liudong.core.decorators import shows
 from liudong.core.scope import get_visible_or_404
@@ -75,6 +76,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
                 description=data["description"],
                 share_with_home=data["share_with_home"],
                 files=[data["file"]] if data.get("file") else [],
+                idempotency_key=idempotency.key_of(request),
             )
         if act.ok:
             return redirect("assistance_m:detail", pk=created.pk)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import viewsets
 
 from liudong.core import audit
@@ -49,3 +50,16 @@ class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     pass
+
+
+# The header a phone's kept submission carries (decision 133; ``core.idempotency``).
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "A UUID made by the phone when the form was filled: the same key again answers with "
+        "the first result (header Idempotent-Replayed: true) and writes nothing."
+    ),
+)

@@ -3,7 +3,8 @@ too) and their summary, one over and awaiting its summary, coming ones with sign
 cancelled one; and a branch meeting of member_jc's home branch, open to sign up.
 
 Written through the activities' actions by each station's staff account (the audit trail
-reads as the station's work). Attendees are the station's attached members whose home is
+reads as the station's work). Past activities get one to three photos, drawn from a few
+small made-up pictures. Attendees are the station's attached members whose home is
 in the county running the station (a county's station does not show another county's
 members), idempotent: a second run does nothing.
 """
@@ -11,6 +12,8 @@ members), idempotent: a second run does nothing.
 from __future__ import annotations
 
 import datetime
+import functools
+import io
 import random
 from typing import Any
 
@@ -91,7 +94,44 @@ def _past(by: Any, station: Station, members: list[Member], rng: random.Random) 
         for member in present:
             actions.mark_attendance(by=by, activity=activity, member=member, volunteer_hours=hours)
             made += 1
+        for number in range(rng.randint(1, 3)):  # photos after it, through the action
+            picture = rng.randrange(len(PICTURES))
+            actions.add_photo(
+                by=by, activity=activity, upload=_picture(picture), name=f"现场照片{number + 1}.jpg"
+            )
     return made
+
+
+PICTURES = (  # (wall, banner, floor): a meeting room, a training hall, a street, a square
+    ((236, 230, 218), (200, 22, 29), (150, 111, 74)),
+    ((222, 232, 240), (176, 28, 34), (120, 120, 128)),
+    ((180, 214, 240), (200, 22, 29), (96, 140, 80)),
+    ((246, 238, 214), (160, 20, 26), (190, 176, 150)),
+)
+
+
+@functools.cache
+def _picture(index: int) -> bytes:
+    """A small made-up photo (a room, a red banner, rows of people), deterministic: the
+    demo's activities share these few pictures, drawn once per run."""
+    from PIL import Image, ImageDraw
+
+    wall, banner, floor = PICTURES[index]
+    image = Image.new("RGB", (480, 320), wall)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 210, 480, 320), fill=floor)
+    draw.rectangle((60, 30, 420, 80), fill=banner)
+    draw.rectangle((80, 48, 400, 62), fill=(255, 216, 77))
+    rng = random.Random(index)
+    for row, y in enumerate((170, 215, 260)):
+        for x in range(40 + row * 12, 460, 46):
+            shade = rng.randint(20, 70)
+            draw.ellipse((x, y, x + 22, y + 22), fill=(shade, shade, shade))
+            coat = rng.choice(((40, 60, 110), (30, 30, 36), (110, 40, 40), (70, 90, 70)))
+            draw.rounded_rectangle((x - 8, y + 22, x + 30, y + 56), radius=8, fill=coat)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=70, optimize=True)
+    return out.getvalue()
 
 
 def _coming(

@@ -26,8 +26,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from liudong.accounts import actions as accounts
-from liudong.core import audit, params
-from liudong.core.api import ScopedViewSetMixin
+from liudong.core import audit, idempotency, params
+from liudong.core.api import IDEMPOTENCY_HEADER, ScopedViewSetMixin
 from liudong.core.errors import DomainError
 from liudong.core.middleware import client_ip
 from liudong.core.scope import CHANGE, restrict
@@ -115,6 +115,12 @@ class CheckInViewSet(
 
     @extend_schema(
         summary="Check in at a station (idempotent: 201 new, 200 the existing one)",
+        description=(
+            "With an `Idempotency-Key` header (a UUID made by the phone when the form was "
+            "filled; or the body's `idempotency_key`), the same key again answers with the "
+            "check-in it made (201, header `Idempotent-Replayed: true`) and writes nothing."
+        ),
+        parameters=[IDEMPOTENCY_HEADER],
         request=CheckInRequestSerializer,
         responses={201: CheckInSerializer, 200: CheckInSerializer},
     )
@@ -137,12 +143,20 @@ class CheckInViewSet(
         if values.get("lng") is not None and values.get("lat") is not None:
             km = queries.haversine_km(values["lng"], values["lat"], station.lng, station.lat)
         check_in, created = actions.request_check_in(
-            by=request.user, station=station, method=values["method"], distance_km=km
+            by=request.user,
+            station=station,
+            method=values["method"],
+            distance_km=km,
+            idempotency_key=idempotency.key_of(request, request.data),
         )
-        return Response(
+        replayed = idempotency.replayed(check_in)
+        response = Response(
             _CHECK_IN_SHAPE.to_representation(check_in),
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            status=status.HTTP_201_CREATED if created or replayed else status.HTTP_200_OK,
         )
+        if replayed:
+            response[idempotency.REPLAYED_HEADER] = "true"
+        return response
 
     def _answer(self, request: Request, verb: str) -> Response:
         check_in = self.get_object()
@@ -258,7 +272,12 @@ def _quick_request(request: HttpRequest) -> dict[str, Any] | None:
         return None
     if station is None and qr_token is None:
         return None
+    try:
+        key = idempotency.key_of(request, data)
+    except DomainError:
+        return None  # the general path refuses it with its message
     return {
+        "idempotency_key": key,
         "token_key": auth[1],
         "station_code": station,
         "qr_token": qr_token,
@@ -309,11 +328,14 @@ def check_ins(request: HttpRequest) -> HttpResponse:
             done = None  # the general path asks the same action again and renders the refusal
         if done is not None:
             check_in, created, facts = done
+            replayed = idempotency.replayed(check_in)
             response = HttpResponse(
                 _check_in_json(check_in, facts),
-                status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+                status=status.HTTP_201_CREATED if created or replayed else status.HTTP_200_OK,
                 content_type="application/json",
             )
+            if replayed:
+                response[idempotency.REPLAYED_HEADER] = "true"
             response["Allow"] = "GET, POST, HEAD, OPTIONS"
             patch_vary_headers(response, ("Accept",))
             return response

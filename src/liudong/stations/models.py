@@ -248,6 +248,9 @@ class CheckIn(models.Model):
         related_name="+",
     )
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    # Made by the member's phone when the form is filled (decision 133): the same key again
+    # is answered with this check-in and writes nothing.
+    idempotency_key = models.UUIDField(_("idempotency key"), null=True, blank=True, editable=False)
 
     # The station's side (its branch and the county running it) and the member's home side
     # see the check-in; the member sees their own.
@@ -271,6 +274,11 @@ class CheckIn(models.Model):
                 fields=["flow"],
                 condition=models.Q(status__in=["pending", "confirmed"]),
                 name="one_active_check_in_per_flow_record",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="check_in_idempotency_key_once",
             ),
         ]
         indexes = [

@@ -156,6 +156,11 @@ class CheckInRequestSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=CheckInMethod.choices, default=CheckInMethod.API)
     lng = CoordinateField(axis="lng", limit=queries.LONGITUDE_LIMIT, required=False)
     lat = CoordinateField(axis="lat", limit=queries.LATITUDE_LIMIT, required=False)
+    idempotency_key = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="Made by the phone when the form was filled (or the Idempotency-Key header).",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("station") and not attrs.get("qr_token"):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from liudong.accounts import member_pages
+from liudong.core import idempotency
 from liudong.core.acting import acting
 from liudong.core.decorators import shows
 from liudong.core.errors import DomainError
@@ -138,11 +139,15 @@ def _check_in_here(request: HttpRequest, station: Station, context: dict[str, An
                 return render(request, "stations/m_station.html", context, status=400)
             actions.register_own_flow(by=request.user, station=station, **form.values())
         check_in, created = actions.request_check_in(
-            by=request.user, station=station, method=method, distance_km=km
+            by=request.user,
+            station=station,
+            method=method,
+            distance_km=km,
+            idempotency_key=idempotency.key_of(request),
         )
     if not act.ok:
         return render(request, "stations/m_station.html", context, status=400)
-    if not created:
+    if not created and not idempotency.replayed(check_in):
         messages.info(request, _("You had already checked in here: this is that check-in."))
     return redirect("checkin:detail", pk=check_in.pk)
 

@@ -8,6 +8,7 @@ from liudong.activities.actions.attendance import (
     record_by_scan,
     set_volunteer_hours,
 )
+from liudong.activities.actions.photos import add_photo, remove_photo
 from liudong.activities.actions.planning import (
     ACTIVITY_FIELDS,
     ORGANIZER_KINDS,
@@ -23,6 +24,7 @@ from liudong.activities.actions.signup import in_audience, sign_up, withdraw_sig
 __all__ = [
     "ACTIVITY_FIELDS",
     "ORGANIZER_KINDS",
+    "add_photo",
     "cancel_activity",
     "due_tomorrow",
     "edit_activity",
@@ -32,6 +34,7 @@ __all__ = [
     "record_by_scan",
     "record_held_activity",
     "record_summary",
+    "remove_photo",
     "send_reminders",
     "set_volunteer_hours",
     "sign_up",

@@ -3,7 +3,9 @@ organizer's staff mark it; volunteer hours are recorded on the attendance."""
 
 from __future__ import annotations
 
+import datetime
 import decimal
+import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -27,6 +29,9 @@ from liudong.core.scope import user_of, visible_to
 from liudong.members.models import Member
 
 MAX_HOURS = decimal.Decimal(24)
+# A scan kept on a phone without network is still taken this long after the activity's end
+# when the phone made it within the window (decision 134).
+OFFLINE_GRACE = datetime.timedelta(hours=6)
 
 
 def _local(moment: Any) -> str:
@@ -65,12 +70,44 @@ def _create(activity: Activity, member: Member, verb: str, by: Any, **values: An
         ) from None
 
 
+def _sent_before(member: Member, key: uuid.UUID | None) -> Attendance | None:
+    """The member's attendance made with ``key`` (marked ``replayed``), if any."""
+    if key is None:
+        return None
+    earlier = Attendance.objects.filter(member=member, idempotency_key=key).first()
+    if earlier is not None:
+        earlier.replayed = True  # type: ignore[attr-defined]
+    return earlier
+
+
+def _kept_in_window(activity: Activity, made_at: Any, now: Any) -> bool:
+    """A scan kept on a phone without network (decision 134): made within the window by
+    the phone's clock, and sent at most :data:`OFFLINE_GRACE` after the end."""
+    if made_at is None or now - activity.ends_at > OFFLINE_GRACE:
+        return False
+    return activity.check_in_opens_at <= made_at <= min(activity.ends_at, now)
+
+
 @transaction.atomic
-def record_by_scan(*, by: Any, activity: Activity) -> Attendance:
+def record_by_scan(
+    *,
+    by: Any,
+    activity: Activity,
+    idempotency_key: uuid.UUID | None = None,
+    made_at: datetime.datetime | None = None,
+) -> Attendance:
     """The member scanned the activity's QR link: attendance, once, within the window
-    (from 30 minutes before the start to the end)."""
+    (from 30 minutes before the start to the end). ``idempotency_key`` (made by the phone,
+    decision 133): the attendance made with the same key is the answer, nothing written.
+    ``made_at``: when a phone that kept the scan without network says it was made."""
     member = member_of(by)
+    earlier = _sent_before(member, idempotency_key)
+    if earlier is not None:
+        return earlier
     activity = locked(activity)
+    earlier = _sent_before(member, idempotency_key)  # again under the lock: a race's
+    if earlier is not None:
+        return earlier
     if activity.status == ActivityStatus.CANCELLED:
         raise DomainError("cancelled", _("The activity was cancelled."), None)
     now = timezone.now()
@@ -81,7 +118,7 @@ def record_by_scan(*, by: Any, activity: Activity) -> Attendance:
             % {"time": _local(activity.check_in_opens_at)},
             None,
         )
-    if now > activity.ends_at:
+    if now > activity.ends_at and not _kept_in_window(activity, made_at, now):
         raise DomainError(
             "too_late",
             _("The activity ended at %(time)s: ask its staff to record your attendance.")
@@ -98,6 +135,7 @@ def record_by_scan(*, by: Any, activity: Activity) -> Attendance:
         by,
         method=AttendanceMethod.SCANNED,
         recorded_by=user_of(by),
+        idempotency_key=idempotency_key,
     )
 
 

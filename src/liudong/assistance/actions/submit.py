@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -95,6 +96,16 @@ def _check_station(by: Any, station: Station, kind: str) -> None:
         )
 
 
+def _sent_before(member: Member, key: uuid.UUID | None) -> ServiceRequest | None:
+    """The member's request made with ``key`` (marked ``replayed``), if any."""
+    if key is None:
+        return None
+    earlier = ServiceRequest.objects.filter(member=member, idempotency_key=key).first()
+    if earlier is not None:
+        earlier.replayed = True  # type: ignore[attr-defined]
+    return earlier
+
+
 @transaction.atomic
 def submit_request(
     *,
@@ -106,17 +117,27 @@ def submit_request(
     share_with_home: bool = False,
     files: Sequence[Any] = (),
     now: datetime.datetime | None = None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> tuple[ServiceRequest, bool]:
     """Open a request; returns (request, created). A member asks for themselves; staff of
-    the station ask on a member's behalf. The same text again soon is the same request."""
+    the station ask on a member's behalf. The same text again soon is the same request.
+    ``idempotency_key`` (made by the phone, decision 133): the member's request made with
+    the same key is the answer (``replayed`` set on it), whatever changed since, and nothing
+    is written; a unique constraint keeps one row per key and member."""
     require_actor(by)
     member, flow = _member_and_flow(by, member)
+    earlier = _sent_before(member, idempotency_key)
+    if earlier is not None:
+        return earlier, False
     _check_station(by, station, kind)
     text = required_text(
         description, "description", _("Say what you need help with."), DESCRIPTION_LIMIT
     )
     now = now or timezone.now()
     Member.objects.select_for_update().filter(pk=member.pk).first()  # one at a time per member
+    earlier = _sent_before(member, idempotency_key)  # again, under the lock: a race's
+    if earlier is not None:
+        return earlier, False
     recent = ServiceRequest.objects.filter(
         member=member,
         station=station,
@@ -140,6 +161,7 @@ def submit_request(
             submitted_at=now,
             accept_by=accept_by,
             resolve_by=resolve_by,
+            idempotency_key=idempotency_key,
         )
         for upload in files:
             attach(by=by, request=request, upload=upload)

@@ -26,3 +26,16 @@ def mask_phone(value: str) -> str:
 @register.filter
 def mask_id_number(value: str) -> str:
     return crypto.mask_id_number(value or "")
+
+
+@register.simple_tag
+def idempotency_field() -> str:
+    """The hidden field of a form a phone may keep and send later (decision 133): a fresh
+    key from the server, which the page's script replaces with one made on the phone."""
+    import uuid
+
+    from django.utils.html import format_html
+
+    return format_html(
+        '<input type="hidden" name="idempotency_key" value="{}" data-idempotency>', uuid.uuid4()
+    )

@@ -11,11 +11,8 @@ One module per topic (decision 81); this package re-exports their public names.
 from __future__ import annotations
 
 from liudong.stations.actions.branches import establish_branch, full_members_of_branch
-from liudong.stations.actions.checkin import (
-    check_in_with_token,
-    register_own_flow,
-    request_check_in,
-)
+from liudong.stations.actions.checkin import check_in_with_token, request_check_in
+from liudong.stations.actions.own_flow import register_own_flow
 from liudong.stations.actions.review import (
     cancel_check_in,
     check_out,

@@ -1,4 +1,4 @@
-"""A member's own flow record, and asking to check in: the rules, once (decision 84).
+"""Asking to check in: the rules, once (decision 84; a member's own record: own_flow.py).
 
 Every caller asks :func:`request_check_in` (the member's page, the API for a signed-in user)
 or :func:`check_in_with_token` (the API for an API token: the member's app); both run
@@ -10,7 +10,7 @@ its audit row in one more.
 from __future__ import annotations
 
 import contextlib
-import datetime
+import uuid
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -20,11 +20,8 @@ from django.utils.translation import gettext as _
 
 from liudong.core import audit
 from liudong.core.errors import DomainError
-from liudong.core.scope import SYSTEM
-from liudong.members import actions as ledger
-from liudong.members.models import Direction, FlowRecord, FlowStatus, Member
+from liudong.members.models import FlowRecord, FlowStatus, Member
 from liudong.orgs.models import Organization
-from liudong.regions.models import Place
 from liudong.stations import notices
 from liudong.stations.actions import checkin_sql as sql
 from liudong.stations.models import CheckIn, CheckInMethod, CheckInStatus, Station, StationStatus
@@ -32,7 +29,7 @@ from liudong.stations.models import CheckIn, CheckInMethod, CheckInStatus, Stati
 # --- check-in ------------------------------------------------------------------------------
 
 
-def _not_in_ledger() -> DomainError:
+def not_in_ledger() -> DomainError:
     return DomainError(
         "not_in_ledger",
         _(
@@ -40,59 +37,6 @@ def _not_in_ledger() -> DomainError:
             "or the station's staff to record you."
         ),
     )
-
-
-def _member_of(by: Any) -> Member:
-    member = (
-        Member.objects.filter(user=by.pk)
-        .only("id", "user_id", "home_organization_id", "inflow_organization_id", "name")
-        .first()
-        if by is not None
-        else None
-    )
-    if member is None:
-        raise _not_in_ledger()
-    return member
-
-
-@transaction.atomic
-def register_own_flow(
-    *,
-    by: Any,
-    station: Station,
-    destination_place: Place | None,
-    reason: str,
-    left_on: datetime.date | None,
-    destination_address: str = "",
-    employer: str = "",
-) -> FlowRecord:
-    """A member without an open record registers one (the five facts) on the check-in page.
-
-    The ledger's ``register_flow`` applies its rules; the contact (fifth fact) is the phone
-    the member signed in with. A member from elsewhere comes in to the station's branch.
-    """
-    member = _member_of(by)
-    if not employer.strip() and not destination_address.strip():
-        raise DomainError(
-            "employer_or_address_required",
-            _("Enter your employer or your address there."),
-            "employer",
-        )
-    if left_on is None:
-        raise DomainError("left_on_required", _("Enter when you left."), "left_on")
-    direction = Direction.OUTFLOW if member.home_organization_id else Direction.INFLOW
-    with audit.action("flow.register_self", actor=by):
-        return ledger.register_flow(
-            by=SYSTEM,  # the member registers their own record; checked above
-            member=member,
-            direction=direction,
-            destination_place=destination_place,
-            reason=reason,
-            left_on=left_on,
-            destination_address=destination_address,
-            employer=employer,
-            inflow_organization=station.branch if direction == Direction.INFLOW else None,
-        )
 
 
 # --- asking to check in -------------------------------------------------------------------
@@ -104,21 +48,27 @@ def request_check_in(
     station: Station,
     method: str = CheckInMethod.QR,
     distance_km: float | None = None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> tuple[CheckIn, bool]:
     """The member ``by`` asks to check in at ``station``: ``(check_in, created)``.
 
     Idempotent: asking again for the same station returns the active check-in. One active
     check-in per record is a database constraint; a request that loses a race on it (two
     taps at once) reads again and answers with the row the other request made.
+    ``idempotency_key`` (made by the phone, decision 133): the member's check-in made with
+    the same key is the answer, whatever has changed since (``replayed`` set on it), and
+    nothing is written; a unique constraint keeps one row per key.
     """
     user_id = getattr(by, "pk", None) if getattr(by, "is_authenticated", False) else None
     done = _ask(
         who="user", key=user_id, station_column="id", station_value=station.pk,
         method=method, distance_km=distance_km, station=station,
+        idempotency_key=idempotency_key,
     )  # fmt: skip
     if done is None:  # no such user
-        raise _not_in_ledger()
-    _relate(done.check_in, done.facts, station)
+        raise not_in_ledger()
+    if not getattr(done.check_in, "replayed", False):
+        _relate(done.check_in, done.facts, station)
     return done.check_in, done.created
 
 
@@ -143,6 +93,7 @@ def check_in_with_token(
     method: str = CheckInMethod.API,
     lng: float | None = None,
     lat: float | None = None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> Asked | None:
     """:func:`request_check_in` for the user of an API token (not expired, an active user)
     at the station of ``station_code`` or ``qr_token``, ``lng``/``lat`` giving the distance.
@@ -155,7 +106,7 @@ def check_in_with_token(
     point = (lng, lat) if lng is not None and lat is not None else None
     return _ask(
         who="token", key=token_key, station_column=column, station_value=value,
-        method=method, point=point,
+        method=method, point=point, idempotency_key=idempotency_key,
     )  # fmt: skip
 
 
@@ -185,6 +136,7 @@ def _ask_once(
     distance_km: float | None = None,
     point: tuple[float, float] | None = None,
     station: Station | None = None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> Asked | None:
     """Read, decide, insert; after a lost race (the record changed, or another request's
     active check-in was committed after the read), again with the record locked."""
@@ -195,13 +147,13 @@ def _ask_once(
     ):  # fmt: skip
         facts, asked = _at_once(
             who=who, key=key, station_column=station_column, station_value=station_value,
-            method=method,
+            method=method, idempotency_key=idempotency_key,
         )  # fmt: skip
         if facts is None or facts.station_id is None:
             return None
         if asked is not None:
             return asked
-        check_in, created = _decide(facts, method, None, None)
+        check_in, created = _decide(facts, method, None, None, idempotency_key)
         if not created:
             return Asked(check_in, False, facts)
         member_id, first = facts.member_id, 1  # a lost race: again with the record locked
@@ -211,12 +163,13 @@ def _ask_once(
                 if attempt and member_id is not None:
                     sql.lock_open_record(member_id)
                 facts = sql.read(
-                    who=who, key=key, station_column=station_column, station=station_value
-                )
+                    who=who, key=key, station_column=station_column, station=station_value,
+                    idempotency_key=idempotency_key,
+                )  # fmt: skip
                 if facts is None or (facts.station_id is None and station is None):
                     return None
                 member_id = facts.member_id
-                check_in, created = _decide(facts, method, distance_km, point)
+                check_in, created = _decide(facts, method, distance_km, point, idempotency_key)
                 if created and not _insert(check_in, facts):
                     continue
                 return Asked(check_in, created, facts)
@@ -228,12 +181,18 @@ def _ask_once(
 
 
 def _at_once(
-    *, who: str, key: Any, station_column: str, station_value: Any, method: str
+    *,
+    who: str,
+    key: Any,
+    station_column: str,
+    station_value: Any,
+    method: str,
+    idempotency_key: uuid.UUID | None,
 ) -> tuple[sql.Facts | None, Asked | None]:
     """PostgreSQL, in autocommit, no distance to work out: read, and insert when every rule
     passes (:func:`may_insert_sql`), in one statement. (The facts, the new check-in or None:
     then :func:`_decide` answers from the facts.)"""
-    check_in = _new_check_in(None, None, None, method, None)
+    check_in = _new_check_in(None, None, None, method, None, idempotency_key)
     with audit.action("checkin.request"):
         event = audit.event_values(
             "create", check_in, changes={"after": audit.snapshot(check_in)},
@@ -245,6 +204,7 @@ def _at_once(
     facts, pk, notified = sql.read_and_insert(
         who=who, key=key, station_column=station_column, station=station_value,
         may=_MAY_INSERT, check_in=check_in, event=event, told=told,
+        idempotency_key=idempotency_key,
     )  # fmt: skip
     if facts is None or pk is None:
         return facts, None
@@ -282,7 +242,7 @@ class Rule(NamedTuple):
 
 
 def _refuse_not_in_ledger(f: sql.Facts) -> tuple[CheckIn, bool]:
-    raise _not_in_ledger()  # first: it says what to do next
+    raise not_in_ledger()  # first: it says what to do next
 
 
 def _refuse_not_open(f: sql.Facts) -> tuple[CheckIn, bool]:
@@ -341,7 +301,18 @@ def _refuse_managed(f: sql.Facts) -> tuple[CheckIn, bool]:
     )
 
 
+def _replay(f: sql.Facts) -> tuple[CheckIn, bool]:
+    """The check-in made earlier with this idempotency key: the same answer again."""
+    check_in = CheckIn.objects.select_related("decided_by").get(pk=f.keyed_id)
+    check_in.replayed = True  # type: ignore[attr-defined]
+    return check_in, False
+
+
 RULES: tuple[Rule, ...] = (
+    Rule(
+        "replayed", "keyed_id IS NULL", (),
+        lambda f: f.keyed_id is None, _replay,
+    ),
     Rule(
         "not_in_ledger", "member_id IS NOT NULL", (),
         lambda f: f.member_id is not None, _refuse_not_in_ledger,
@@ -382,9 +353,10 @@ def _decide(
     method: str,
     distance_km: float | None,
     point: tuple[float, float] | None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> tuple[CheckIn, bool]:
-    """The rules: the active check-in at this station (False), a new one to insert (True),
-    or the refusal."""
+    """The rules: the check-in made with the same key or the active check-in at this
+    station (False), a new one to insert (True), or the refusal."""
     for rule in RULES:
         if not rule.passes(f):
             return rule.otherwise(f)
@@ -392,7 +364,10 @@ def _decide(
         from liudong.stations.queries import haversine_km
 
         distance_km = haversine_km(point[0], point[1], f.station_lng, f.station_lat)
-    return _new_check_in(f.member_id, f.flow_id, f.station_id, method, distance_km), True
+    check_in = _new_check_in(
+        f.member_id, f.flow_id, f.station_id, method, distance_km, idempotency_key
+    )
+    return check_in, True
 
 
 def _new_check_in(
@@ -401,6 +376,7 @@ def _new_check_in(
     station_id: int | None,
     method: str,
     distance_km: float | None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> CheckIn:
     """The check-in to insert (asked with an unknown ``method``: by QR code)."""
     return CheckIn(
@@ -410,6 +386,7 @@ def _new_check_in(
         method=method if method in CheckInMethod.values else CheckInMethod.QR,
         distance_km=round(distance_km, 2) if distance_km is not None else None,
         requested_at=timezone.now(),
+        idempotency_key=idempotency_key,
     )
 
 

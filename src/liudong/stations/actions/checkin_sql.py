@@ -41,7 +41,7 @@ SELECT u.id, u.username, u.organization_id, uo.path,
        s.id, s.code, s.name, s.status, s.lng, s.lat, s.branch_id,
        CASE WHEN s.branch_id IS NOT NULL THEN sb.path ELSE so.path END,
        c.id, c.station_id, cs.name, c.status, c.method, c.distance_km, c.reason,
-       c.requested_at, c.decided_at, c.ended_at, d.id, d.display_name, d.username
+       c.requested_at, c.decided_at, c.ended_at, d.id, d.display_name, d.username, k.id
 FROM {who}
 LEFT JOIN orgs_organization uo ON uo.id = u.organization_id
 LEFT JOIN members_member m ON m.user_id = u.id
@@ -52,6 +52,7 @@ LEFT JOIN orgs_organization so ON so.id = s.organization_id
 LEFT JOIN stations_checkin c ON c.flow_id = f.id AND c.status IN (%s, %s)
 LEFT JOIN stations_station cs ON cs.id = c.station_id
 LEFT JOIN accounts_user d ON d.id = c.decided_by_id
+LEFT JOIN stations_checkin k ON k.member_id = m.id AND k.idempotency_key = %s
 WHERE {where}
 """
 
@@ -107,14 +108,33 @@ class Facts(NamedTuple):
     decided_by_id: int | None
     decided_by_display_name: str | None
     decided_by_username: str | None
+    keyed_id: int | None  # the member's check-in made with this idempotency key, if any
 
 
-def read(*, who: str, key: Any, station_column: str, station: Any) -> Facts | None:
-    """The facts for ``who`` ("user": a user id; "token": an API token's key) and the
-    station whose ``station_column`` is ``station``; None when no such user or token."""
-    params = [station, CheckInStatus.PENDING.value, CheckInStatus.CONFIRMED.value, key]
+_KEY_FIELD = CheckIn._meta.get_field("idempotency_key")
+
+
+def _params(who: str, key: Any, station: Any, idempotency_key: Any) -> list[Any]:
+    """The read's parameters, in the order of its placeholders."""
+    params = [
+        station,
+        CheckInStatus.PENDING.value,
+        CheckInStatus.CONFIRMED.value,
+        _KEY_FIELD.get_db_prep_value(idempotency_key, connection),
+        key,
+    ]
     if who == "token":
         params.append(connection.ops.adapt_datetimefield_value(token_valid_since()))
+    return params
+
+
+def read(
+    *, who: str, key: Any, station_column: str, station: Any, idempotency_key: Any = None
+) -> Facts | None:
+    """The facts for ``who`` ("user": a user id; "token": an API token's key) and the
+    station whose ``station_column`` is ``station`` (and the member's check-in made with
+    ``idempotency_key``, if any); None when no such user or token."""
+    params = _params(who, key, station, idempotency_key)
     with connection.cursor() as cursor:
         execute(
             cursor, f"liudong_check_in_read_{who}_{station_column}",
@@ -311,6 +331,7 @@ def read_and_insert(
     check_in: CheckIn,
     event: dict[str, Any],
     told: Any = None,
+    idempotency_key: Any = None,
 ) -> tuple[Facts | None, int | None, list[int] | None]:
     """PostgreSQL, in autocommit: :func:`read` and, when the facts satisfy ``may`` (the
     rules' SQL and its parameters), :func:`insert` of ``check_in`` (its member, record and
@@ -323,9 +344,7 @@ def read_and_insert(
     statement = _AT_ONCE_SQL.get(shape)
     if statement is None:
         statement = _AT_ONCE_SQL[shape] = _at_once_sql(*shape)
-    params = [station, CheckInStatus.PENDING.value, CheckInStatus.CONFIRMED.value, key]
-    if who == "token":
-        params.append(connection.ops.adapt_datetimefield_value(token_valid_since()))
+    params = _params(who, key, station, idempotency_key)
     params.extend(may[1])
     params.extend(
         _db_value(f, getattr(check_in, f.attname), "postgresql")
