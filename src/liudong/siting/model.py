@@ -307,14 +307,17 @@ def infeasible(inst: Instance, reason: str, params: dict, seconds: float, method
 
 
 class Model:
-    """The sparse model over the pairs that matter; columns: y (open sites), f pairs, p pairs."""
+    """The sparse model over the pairs that matter. Columns: y (open sites), then per pair either
+    one flow (``split=False``: members; the minimum counts all members, a relaxation) or two
+    (``split=True``: full, then probationary members; the minimum counts full ones, exact)."""
 
-    def __init__(self, inst: Instance, tie_break: bool = True) -> None:
+    def __init__(self, inst: Instance, *, split: bool = True, tie_break: bool = True) -> None:
         self.inst = inst
+        self.split = split
         cands = inst.candidates
         n_pts = len(inst.points)
         full = np.array([p.full_members for p in inst.points], dtype=float)
-        prob = np.array([p.members - p.full_members for p in inst.points], dtype=float)
+        members = np.array([p.members for p in inst.points], dtype=float)
         full_in_reach = np.zeros(len(cands))
         if inst.pi.size:
             np.add.at(full_in_reach, inst.pj, full[inst.pi])
@@ -329,13 +332,19 @@ class Model:
         ns, npair = len(site_idx), len(self.pi)
         sc = col_of_site[self.pj]  # site column of each pair
         self.ns, self.npair = ns, npair
-        nv = ns + 2 * npair
-        f0, p0 = ns, ns + npair
+        flows = 2 if split else 1
+        nv = ns + flows * npair
+        f0, p0 = ns, ns + npair  # p0 only when split
         ar = np.arange(npair)
+        every = np.arange(ns, nv)  # all flow columns
+        pair_of = np.tile(ar, flows)  # the pair of each flow column
 
         caps = np.array([cands[j].capacity for j in site_idx], dtype=float)
         forced = np.array([cands[j].forced for j in site_idx], dtype=bool)
         costs = np.array([max(0.0, float(cands[j].cost)) for j in site_idx])
+        # a site never serves more than the members within its reach
+        reach = np.bincount(sc, weights=members[self.pi], minlength=ns) if ns else np.zeros(0)
+        caps = np.minimum(caps, reach)
 
         blocks: list[sparse.csr_matrix] = []
         lo: list[np.ndarray] = []
@@ -346,43 +355,40 @@ class Model:
             lo.append(np.broadcast_to(np.asarray(lb, dtype=float), (nrows,)))
             hi.append(np.broadcast_to(np.asarray(ub, dtype=float), (nrows,)))
 
-        # per point: full and probationary supplies
         pts_used = np.unique(self.pi)
         prow = np.full(n_pts, -1, dtype=np.int64)
         prow[pts_used] = np.arange(len(pts_used))
         npu = len(pts_used)
         if npu:
-            add(prow[self.pi], f0 + ar, np.ones(npair), npu, 0, full[pts_used])
-            add(prow[self.pi], p0 + ar, np.ones(npair), npu, 0, prob[pts_used])
-        # per site: capacity (load - cap*y <= 0) and minimum (full - min*y >= 0)
+            # per point: what it has (full and probationary apart when split)
+            if split:
+                add(prow[self.pi], f0 + ar, np.ones(npair), npu, 0, full[pts_used])
+                prob = members - full
+                add(prow[self.pi], p0 + ar, np.ones(npair), npu, 0, prob[pts_used])
+            else:
+                add(prow[self.pi], f0 + ar, np.ones(npair), npu, 0, members[pts_used])
+            # per point: served only when a site within reach is open (the max-coverage row;
+            # it tightens the relaxation at the cost of one row per place, not one per pair)
+            rows = np.concatenate([prow[self.pi[pair_of]], prow[self.pi]])
+            cols = np.concatenate([every, sc])
+            vals = np.concatenate([np.ones(flows * npair), -members[self.pi]])
+            add(rows, cols, vals, npu, -np.inf, 0)
         if ns:
-            rows = np.concatenate([sc, sc, np.arange(ns)])
-            cols = np.concatenate([f0 + ar, p0 + ar, np.arange(ns)])
-            vals = np.concatenate([np.ones(2 * npair), -caps])
-            add(rows, cols, vals, ns, -np.inf, 0)
+            # per site: capacity (load - cap*y <= 0)
+            rows = np.concatenate([sc[pair_of], np.arange(ns)])
+            cols = np.concatenate([every, np.arange(ns)])
+            add(rows, cols, np.concatenate([np.ones(flows * npair), -caps]), ns, -np.inf, 0)
+            # per site: the minimum (full members when split, all members otherwise)
             if inst.min_full > 0:
                 rows = np.concatenate([sc, np.arange(ns)])
                 cols = np.concatenate([f0 + ar, np.arange(ns)])
                 vals = np.concatenate([np.ones(npair), np.full(ns, -float(inst.min_full))])
                 add(rows, cols, vals, ns, 0, np.inf)
-        # per pair: the linking row f + p - members_i * y_j <= 0 (the tight one)
-        if npair:
-            members = full + prob
-            rows = np.concatenate([ar, ar, ar])
-            cols = np.concatenate([f0 + ar, p0 + ar, sc])
-            vals = np.concatenate([np.ones(2 * npair), -np.minimum(members[self.pi], caps[sc])])
-            add(rows, cols, vals, npair, -np.inf, 0)
         # K over the free sites
         free_cols = np.flatnonzero(~forced)
         if free_cols.size:
-            add(
-                np.zeros(free_cols.size, dtype=np.int64),
-                free_cols,
-                np.ones(free_cols.size),
-                1,
-                0,
-                inst.k,
-            )
+            ones = np.ones(free_cols.size)
+            add(np.zeros(free_cols.size, dtype=np.int64), free_cols, ones, 1, 0, inst.k)
         # quotas over all sites of the group (forced ones count)
         groups = [cands[j].group for j in site_idx]
         for q in inst.quotas:
@@ -410,8 +416,13 @@ class Model:
         self.integrality[:ns] = 1
         self.nv = nv
 
+    def covered(self, x: np.ndarray) -> float:
+        return float(x[self.ns :].sum())
+
     def plan_from_open(self, y_open: np.ndarray) -> tuple[list[str], list[Assignment], int] | None:
-        """Fix the open sites; the best assignment (a linear program whose optimum is whole)."""
+        """Fix the open sites; the best assignment (a linear program whose optimum is whole).
+        Only on the split model (the one that counts full members)."""
+        assert self.split
         inst = self.inst
         lb, ub = self.lb.copy(), self.ub.copy()
         lb[: self.ns] = y_open

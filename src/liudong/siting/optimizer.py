@@ -38,6 +38,7 @@ import time
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from liudong.siting.model import (
@@ -97,35 +98,28 @@ def solve(
     why = check_feasible(inst)
     if why:
         return infeasible(inst, why[0], why[1], time.perf_counter() - started, "milp")
-    model = Model(inst, tie_break=tie_break)
-    remaining = max(0.1, time_limit - (time.perf_counter() - started))
-    res = milp(
-        model.c,
-        constraints=LinearConstraint(model.A, model.lb_rows, model.ub_rows)
-        if model.A.shape[0]
-        else None,
-        integrality=model.integrality,
-        bounds=Bounds(model.lb, model.ub),
-        options={"mip_rel_gap": 0, "time_limit": remaining, "disp": False},
-    )
+    # First the one-flow model (the minimum counted over all members: a relaxation, half the
+    # columns); its open sites are then assigned by the exact split model. When that covers as
+    # many, the relaxation's optimum is the problem's; else the split model is solved itself.
+    relaxed = Model(inst, split=False, tie_break=tie_break)
+    exact = Model(inst, split=True, tie_break=tie_break)
+    res = _run(relaxed, time_limit - (time.perf_counter() - started))
+    plan: Plan | None = None
+    if res.status == 2:
+        return infeasible(inst, "no_feasible_plan", {}, time.perf_counter() - started, "milp")
+    if res.x is not None:
+        plan = _assigned(exact, res.x[: relaxed.ns], res.status == 1)
+        if plan is not None and res.status == 0 and plan.covered < round(relaxed.covered(res.x)):
+            plan = None
+    if plan is None and res.status == 0:
+        res = _run(exact, time_limit - (time.perf_counter() - started))
+        if res.status == 2:
+            return infeasible(inst, "no_feasible_plan", {}, time.perf_counter() - started, "milp")
+        if res.x is not None:
+            plan = _assigned(exact, res.x[: exact.ns], res.status == 1)
     gap = getattr(res, "mip_gap", None)
     bound = getattr(res, "mip_dual_bound", None)
     timed_out = res.status == 1
-    if res.status == 2:  # infeasible
-        return infeasible(inst, "no_feasible_plan", {}, time.perf_counter() - started, "milp")
-    plan: Plan | None = None
-    if res.x is not None:
-        y = np.rint(res.x[: model.ns])
-        found = model.plan_from_open(y)
-        if found is not None:
-            chosen, assignments, covered = found
-            plan = Plan(
-                status=TIME_LIMIT if timed_out else OPTIMAL,
-                method="milp",
-                chosen=chosen,
-                assignments=assignments,
-                covered=covered,
-            )
     if timed_out:
         fallback = greedy(
             list(inst.points),
@@ -161,6 +155,32 @@ def solve(
     return plan
 
 
+def _run(model: Model, seconds: float):
+    return milp(
+        model.c,
+        constraints=LinearConstraint(model.A, model.lb_rows, model.ub_rows)
+        if model.A.shape[0]
+        else None,
+        integrality=model.integrality,
+        bounds=Bounds(model.lb, model.ub),
+        options={"mip_rel_gap": 0, "time_limit": max(0.1, seconds), "disp": False},
+    )
+
+
+def _assigned(exact: Model, y: np.ndarray, timed_out: bool) -> Plan | None:
+    found = exact.plan_from_open(np.rint(y))
+    if found is None:
+        return None
+    chosen, assignments, covered = found
+    return Plan(
+        status=TIME_LIMIT if timed_out else OPTIMAL,
+        method="milp",
+        chosen=chosen,
+        assignments=assignments,
+        covered=covered,
+    )
+
+
 def greedy(
     points: Iterable[DemandPoint],
     candidates: Sequence[Candidate],
@@ -178,7 +198,7 @@ def greedy(
     why = check_feasible(inst)
     if why:
         return infeasible(inst, why[0], why[1], time.perf_counter() - started, "greedy")
-    model = Model(inst, tie_break=False)
+    model = Model(inst, split=True, tie_break=False)
     ns = model.ns
     cands = inst.candidates
     sites = [cands[j] for j in model.site_idx]
@@ -193,12 +213,14 @@ def greedy(
     caps = np.array([s.capacity for s in sites], dtype=float)
     chosen = np.zeros(ns, dtype=bool)
 
-    def gain(s: int) -> tuple[float, float]:
-        idx = reach[s]
-        if not idx:
-            return 0.0, 0.0
-        f = float(full_left[idx].sum())
-        return min(caps[s], f + float(prob_left[idx].sum())), f
+    reach_matrix = sparse.csr_matrix(
+        (np.ones(model.npair), (site_col[model.pj], model.pi)), shape=(ns, len(inst.points))
+    )
+    costs = np.array([s.cost for s in sites], dtype=float)
+
+    def gains() -> tuple[np.ndarray, np.ndarray]:
+        full = reach_matrix @ full_left
+        return np.minimum(caps, full + reach_matrix @ prob_left), full
 
     def take(s: int) -> None:
         chosen[s] = True
@@ -232,26 +254,24 @@ def greedy(
                 count_in[groups[s]] += 1
     used = 0
 
-    def allowed(s: int) -> bool:
-        if chosen[s] or sites[s].forced:
-            return False
-        most = maxima.get(groups[s])
-        return most is None or count_in[groups[s]] < most
+    group_arr = np.array(groups, dtype=object)
+    forced_arr = np.array([s.forced for s in sites], dtype=bool)
 
-    def pick(among: Iterable[int]) -> int | None:
-        best, best_gain, best_cost = None, -1.0, math.inf
-        for s in among:
-            if not allowed(s):
-                continue
-            g, f = gain(s)
-            if f < min_full:
-                continue
-            if g > best_gain or (g == best_gain and sites[s].cost < best_cost):
-                best, best_gain, best_cost = s, g, sites[s].cost
-        return best
+    def pick(among: np.ndarray) -> int | None:
+        """The allowed site among ``among`` (a mask) that adds the most, the cheaper on a tie."""
+        gain, full = gains()
+        ok = among & ~chosen & ~forced_arr & (full >= min_full) & (gain > 0)
+        for g, most in maxima.items():
+            if most is not None and count_in[g] >= most:
+                ok &= group_arr != g
+        if not ok.any():
+            return None
+        candidates_ = np.flatnonzero(ok)
+        best = np.lexsort((costs[candidates_], -gain[candidates_]))[0]
+        return int(candidates_[best])
 
     for q in inst.quotas:
-        members_of = [s for s in range(ns) if groups[s] == q.group]
+        members_of = group_arr == q.group
         while count_in[q.group] < q.minimum and used < inst.k:
             s = pick(members_of)
             if s is None:
@@ -260,8 +280,8 @@ def greedy(
             count_in[q.group] += 1
             used += 1
     while used < inst.k:
-        s = pick(range(ns))
-        if s is None or gain(s)[0] <= 0:
+        s = pick(np.ones(ns, dtype=bool))
+        if s is None:
             break
         take(s)
         if groups[s] in count_in:
