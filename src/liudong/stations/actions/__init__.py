@@ -16,6 +16,7 @@ from liudong.stations.actions.checkin import (
     register_own_flow,
     request_check_in,
 )
+from liudong.stations.actions.host_sites import add_host_site, import_host_sites
 from liudong.stations.actions.review import (
     cancel_check_in,
     check_out,
@@ -42,6 +43,8 @@ from liudong.stations.actions.stations import (
 )
 
 __all__ = [
+    "add_host_site",
+    "import_host_sites",
     "APPROVING_KINDS",
     "BRANCH_MINIMUM_FULL_MEMBERS",
     "EDITABLE_FIELDS",
