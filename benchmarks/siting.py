@@ -59,7 +59,9 @@ def instance(
     """Members in places around cities (a few big ones, many small), candidates near them."""
     rng = random.Random(seed)
     n_cities = max(10, places // 25)
-    cities = [(rng.uniform(80, 125), rng.uniform(22, 47), rng.paretovariate(1.2)) for _ in range(n_cities)]
+    cities = [
+        (rng.uniform(80, 125), rng.uniform(22, 47), rng.paretovariate(1.2)) for _ in range(n_cities)
+    ]
     weights = [c[2] for c in cities]
 
     def around(city: tuple[float, float, float], spread_km: float) -> tuple[float, float]:
@@ -75,7 +77,10 @@ def instance(
     points = []
     for i, (city, m) in enumerate(zip(place_city, counts, strict=True)):
         lng, lat = around(city, 25)
-        full = sum(1 for _ in range(m) if rng.random() < 0.9) if m < 200 else int(m * rng.uniform(0.85, 0.95))
+        if m < 200:
+            full = sum(1 for _ in range(m) if rng.random() < 0.9)
+        else:
+            full = int(m * rng.uniform(0.85, 0.95))
         points.append(opt.DemandPoint(f"p{i}", lng, lat, m, full))
     cands = []
     biggest = sorted(points, key=lambda p: -p.full_members)[:existing]
@@ -100,12 +105,15 @@ def instance(
 
 
 def run_size(name: str, args: argparse.Namespace, size: dict, runs: int) -> dict:
-    points, cands = instance(args.seed, size["members"], size["places"], size["candidates"], size["existing"])
+    points, cands = instance(
+        args.seed, size["members"], size["places"], size["candidates"], size["existing"]
+    )
     k, radius = size["k"], args.radius
     n_pairs = len(opt.pairs_within(points, cands, radius)[0])
     say(
         f"{name}: {sum(p.members for p in points):,} members in {len(points):,} places x "
-        f"{len(cands):,} candidates ({size['existing']} existing kept), K = {k}, radius {radius:g} km, "
+        f"{len(cands):,} candidates ({size['existing']} existing kept), K = {k}, "
+        f"radius {radius:g} km, "
         f"{n_pairs:,} pairs within it"
     )
     exact_t, greedy_t = [], []
@@ -132,7 +140,8 @@ def run_size(name: str, args: argparse.Namespace, size: dict, runs: int) -> dict
     )
     say(
         f"  greedy: {statistics.median(greedy_t):8.3f} s, covered {greedy.covered:,} "
-        f"({greedy.covered / total:.1%}), ratio greedy/exact {greedy.covered / max(1, exact.covered):.4f}"
+        f"({greedy.covered / total:.1%}), "
+        f"ratio greedy/exact {greedy.covered / max(1, exact.covered):.4f}"
     )
     return {
         "exact_s": round(statistics.median(exact_t), 3),
@@ -149,14 +158,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the small size only, once")
     parser.add_argument("--skip-national", action="store_true", help="leave out the national size")
-    parser.add_argument("--runs", type=int, default=5, help="runs at the small size (large: min(3, R))")
+    parser.add_argument("--runs", type=int, default=5, help="runs, small size (large: 3 at most)")
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--radius", type=float, default=30.0)
     args = parser.parse_args()
     say(f"siting benchmark, seed {args.seed}; {machine()}")
-    small = {"members": 6000, "places": 300, "candidates": 200, "existing": 10, "k": 20, "limit": 60}
-    large = {"members": 100_000, "places": 3000, "candidates": 2000, "existing": 50, "k": 150, "limit": 120}
-    national = {"members": 100_000, "places": 3000, "candidates": 10_000, "existing": 50, "k": 300, "limit": 120}
+    size = ("members", "places", "candidates", "existing", "k", "limit")
+    small = dict(zip(size, (6000, 300, 200, 10, 20, 60), strict=True))
+    large = dict(zip(size, (100_000, 3000, 2000, 50, 150, 120), strict=True))
+    national = dict(zip(size, (100_000, 3000, 10_000, 50, 300, 120), strict=True))
     result: dict = {"benchmark": "siting", "seed": args.seed, "radius_km": args.radius}
     s = run_size("small", args, small, 1 if args.quick else args.runs)
     result["small_s"] = s["exact_s"]
