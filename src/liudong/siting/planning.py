@@ -220,6 +220,15 @@ def text_lines(result: Result) -> list[str]:
             "ashare": result.share(result.covered, result.total),
         }
     )
+    if result.before is not None:
+        today = set(result.before.chosen)
+        if set(plan.chosen) == today:
+            lines.append(_("The plan chose today's stations."))
+        else:
+            lines.append(
+                _("The plan serves %(more)s more members than today's stations (%(n)s sites).")
+                % {"more": result.covered - before, "n": len(today)}
+            )
     for group, label in (
         (IN_PROVINCE, _("In the province")),
         (OUT_OF_PROVINCE, _("Out of the province")),
