@@ -150,7 +150,10 @@ def solve(
         float(gap) if gap is not None and math.isfinite(gap) else (0.0 if not timed_out else None)
     )
     if bound is not None and math.isfinite(bound):
-        plan.bound = -float(bound)
+        # the objective's bound less the tie-break (worth under one member): members at most
+        plan.bound = math.floor(-float(bound) + 0.5)
+        if timed_out:  # the gap of the plan returned (it may be greedy's), not HiGHS's own
+            plan.gap = max(0.0, plan.bound - plan.covered) / max(1, plan.covered)
     plan.solve_seconds = time.perf_counter() - started
     return plan
 

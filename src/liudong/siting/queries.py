@@ -110,8 +110,17 @@ def candidate_sites(
             kind=kind, status=StationStatus.OPEN, host_site__isnull=False
         ).only("code", "host_site_id")
     }
+    # a site that hosts a station of the other kind (or a planned one) is not a candidate
+    taken = set(
+        Station.objects.exclude(status=StationStatus.CLOSED)
+        .exclude(kind=kind, status=StationStatus.OPEN)
+        .filter(host_site__isnull=False)
+        .values_list("host_site_id", flat=True)
+    )
     out = []
     for site in sites.order_by("place_id", "name", "pk"):
+        if site.pk in taken:
+            continue
         station = running.get(site.pk)
         existing = station is not None
         out.append(
