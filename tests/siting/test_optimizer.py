@@ -296,6 +296,9 @@ def test_a_time_out_returns_the_best_found_marked(monkeypatch) -> None:
         and plan.reason == "time_limit_greedy"
     )
     assert_keeps_rules(plan, points, cands, 3, 50)
+    # the gap is the returned plan's against the solver's bound
+    assert plan.bound is not None and plan.bound >= plan.covered
+    assert plan.gap == pytest.approx((plan.bound - plan.covered) / plan.covered)
 
 
 def test_a_real_time_limit_still_returns_a_plan_that_keeps_the_rules() -> None:
