@@ -9,8 +9,9 @@ class StationsConfig(AppConfig):
 
     def ready(self) -> None:
         from liudong.core import audit
-        from liudong.stations.models import CheckIn, Station, StationLocation
+        from liudong.stations.models import CheckIn, HostSite, Station, StationLocation
 
         audit.register(Station)
         audit.register(CheckIn)
         audit.register(StationLocation)
+        audit.register(HostSite)

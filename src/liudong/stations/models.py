@@ -33,6 +33,61 @@ def new_qr_token() -> str:
     return secrets.token_urlsafe(12)
 
 
+class HostSite(models.Model):
+    """A place that could host (or hosts) a station: a representative office, an enterprise, a
+    talent bureau, a community or park service centre, an incubator (issue 15, decision 151).
+
+    The city keeps the list (the siting planner's candidates); a station references the site
+    that hosts it. Whether one hosts a station is read from the stations that reference it.
+    """
+
+    name = models.CharField(_("host site"), max_length=120)
+    kind = models.CharField(_("kind of host site"), max_length=20)  # code table "host_site_kind"
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("kept by"),
+        on_delete=models.PROTECT,
+        related_name="host_sites",
+    )
+    place = models.ForeignKey(
+        "regions.Place", verbose_name=_("place"), on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    lng = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
+    capacity = models.PositiveIntegerField(
+        _("capacity"), default=200, help_text=_("Members a station there can serve.")
+    )
+    cost = models.PositiveSmallIntegerField(
+        _("cost or effort"), default=5, help_text=_("1 (easy) to 10 (hard).")
+    )
+    contact = models.CharField(_("host contact"), max_length=60, blank=True)
+    telephone = models.CharField(_("host telephone"), max_length=30, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    # The keeping organization sees and changes its list; a county's plan also reads the
+    # city's list (``siting.queries.candidates``, above the gate on purpose: the sites are
+    # the city's offer to every county, not personal data).
+    scope_rule = ScopeRule(paths=("organization__path",), change=("organization__path",))
+
+    class Meta:
+        ordering = ["place_id", "name"]
+        verbose_name = _("host site")
+        verbose_name_plural = _("host sites")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(lng__gte=-180, lng__lte=180, lat__gte=-90, lat__lte=90),
+                name="host_site_coordinates_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def audit_org_path(self) -> str:
+        return self.organization.path
+
+
 class Station(models.Model):
     """A station, run by a county (or the city's working committee), with its mobile branch.
 
@@ -57,6 +112,16 @@ class Station(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="station",
+    )
+    # The host: its own row (decision 151); the host fields below are kept as they were
+    # (forms, API and imports still write them) and mirror the site's.
+    host_site = models.ForeignKey(
+        HostSite,
+        verbose_name=_("host site"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stations",
     )
     host_kind = models.CharField(_("kind of host site"), max_length=20)  # "host_site_kind"
     host_name = models.CharField(_("host site"), max_length=120)

@@ -16,6 +16,7 @@ from liudong.core.scope import CHANGE, can_see, may, require_actor, scope_of
 from liudong.orgs.models import Organization, OrgKind
 from liudong.regions.models import Place
 from liudong.stations.models import (
+    HostSite,
     Station,
     StationKind,
     StationLocation,
@@ -188,9 +189,14 @@ def create_station(
     organization: Organization,
     place: Place,
     branch: Organization | None = None,
+    host_site: HostSite | None = None,
     **fields: Any,
 ) -> Station:
     """Open (or plan) a station run by ``organization``.
+
+    Its host is a row of its own (decision 151): ``host_site`` when given (the siting
+    planner's chosen candidate; the station's host fields are taken from it when not
+    given), else one made from the host fields, on the running organization's list.
 
     An open station gets its organization node: ``branch``, its mobile branch, created
     under ``organization`` when not given. A planned one (the siting planner's) has none
@@ -201,6 +207,9 @@ def create_station(
     if unknown:
         raise TypeError(f"unknown station fields: {sorted(unknown)}")
     require_running_side(by, organization)
+    if host_site is not None:
+        fields.setdefault("host_kind", host_site.kind)
+        fields.setdefault("host_name", host_site.name)
     _validate(fields, place)
     if Station.objects.filter(code=fields["code"]).exists():
         raise DomainError("duplicate_code", _("A station with this code exists."), "code")
@@ -208,7 +217,23 @@ def create_station(
     if not planned:
         fields.setdefault("opened_on", timezone.localdate())
     with audit.action("station.plan" if planned else "station.create", actor=by):
-        station = Station(organization=organization, place=place, branch=branch, **fields)
+        if host_site is None:
+            host_site = HostSite.objects.create(
+                name=fields["host_name"],
+                kind=fields["host_kind"],
+                organization=organization,
+                place=place,
+                address=fields["address"],
+                lng=fields["lng"],
+                lat=fields["lat"],
+                capacity=500,
+                cost=0,
+                contact=fields.get("host_contact", ""),
+                telephone=fields.get("host_telephone", ""),
+            )
+        station = Station(
+            organization=organization, place=place, branch=branch, host_site=host_site, **fields
+        )
         if branch is None and not planned:
             station.branch = make_branch(by, station)
         station.save()

@@ -64,6 +64,9 @@ class Command(BaseCommand):
         from liudong.demo.notifications import build_notifications
 
         self.stdout.write(f"Notifications: {build_notifications()} sent.")
+        from liudong.demo.siting import build_host_sites
+
+        self.stdout.write(f"Siting: {build_host_sites()} candidate host sites.")
         if options["quiet_logins"]:
             return
         self.stdout.write(
