@@ -64,6 +64,17 @@ class Command(BaseCommand):
         from liudong.demo.notifications import build_notifications
 
         self.stdout.write(f"Notifications: {build_notifications()} sent.")
+        from liudong.demo.voice import build_voice, department_logins
+
+        voice = build_voice()
+        logins = [*logins, *department_logins()]
+        if voice:
+            self.stdout.write(
+                f"Members' voice: {voice['suggestions']} suggestions from the stations' opening "
+                f"meetings, {voice['departments']} county departments, {voice['notices']} "
+                f"notices ({voice['reads']} read marks), {voice['openings']} job openings "
+                f"({voice['interest']} members interested)."
+            )
         if options["quiet_logins"]:
             return
         self.stdout.write(
