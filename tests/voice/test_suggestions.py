@@ -52,9 +52,8 @@ def test_the_same_suggestion_twice_is_written_once(suggest: Any) -> None:
 
 
 def test_a_member_from_elsewhere_has_no_home_county_here(demo: Any) -> None:
-    from liudong.members.models import Member
-
     from liudong.accounts.models import Role, User
+    from liudong.members.models import Member
 
     inflow = Member.objects.filter(home_organization__isnull=True, user__isnull=True).first()
     inflow.user = User.objects.create(username="inflow_t", role=Role.MEMBER)
