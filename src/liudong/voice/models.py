@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from liudong.core.scope import First, ScopeRule
+from liudong.core.scope import ScopeRule
 
 
 class SuggestionKind(models.TextChoices):
@@ -461,7 +461,7 @@ class Outcome(models.TextChoices):
     NOT_PLACED = "not_placed", _("Not placed")
 
 
-STATION_SIDE = First("station__branch__path", "station__organization__path")
+STATION_SIDE = "station__branch__path"
 
 
 class JobOpening(models.Model):
@@ -490,9 +490,9 @@ class JobOpening(models.Model):
     )
     posted_at = models.DateTimeField(_("posted"))
 
-    scope_rule = ScopeRule(
-        paths=("station__branch__path", "station__organization__path"), change=(STATION_SIDE,)
-    )
+    # The station's side: its mobile branch (and the county or working committee above it,
+    # through the tree). A station posts openings once its branch exists (post_opening).
+    scope_rule = ScopeRule(paths=(STATION_SIDE,), change=(STATION_SIDE,))
 
     class Meta:
         ordering = ["closing_date", "id"]
@@ -542,9 +542,9 @@ class JobInterest(models.Model):
     )
 
     scope_rule = ScopeRule(
-        paths=("opening__station__branch__path", "opening__station__organization__path"),
+        paths=("opening__station__branch__path",),
         owner="member__user",
-        change=(First("opening__station__branch__path", "opening__station__organization__path"),),
+        change=("opening__station__branch__path",),
     )
 
     class Meta:

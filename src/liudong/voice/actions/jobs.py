@@ -59,6 +59,12 @@ def post_opening(
         raise PermissionDenied("not_station_side", _("Only the station's staff can do this."))
     if station.status != StationStatus.OPEN:
         raise DomainError("station_not_open", _("This station is not open."), "station")
+    if station.branch_id is None:
+        raise DomainError(
+            "station_without_branch",
+            _("The station has no mobile branch yet: openings are posted by its branch."),
+            "station",
+        )
     source = choice(source, JobSource, "source", _("Say where the opening comes from."))
     employer = required_text(employer, "employer", _("Name the employer."), 100)
     title = required_text(title, "title", _("Name the position."), 80)
