@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from liudong.voice.models import (
     Audience,
@@ -29,7 +30,7 @@ class StyledForm(forms.Form):
 class SuggestionForm(StyledForm):
     kind = forms.ChoiceField(label=_("Suggestion or lead"), choices=SuggestionKind.choices)
     topic = forms.ChoiceField(label=_("Topic"), choices=SuggestionTopic.choices)
-    title = forms.CharField(label=_("Title"), max_length=80)
+    title = forms.CharField(label=pgettext_lazy("suggestion", "Title"), max_length=80)
     text = forms.CharField(
         label=_("Your suggestion"), max_length=2000, widget=forms.Textarea(attrs={"rows": 6})
     )
@@ -97,7 +98,7 @@ class DepartmentUserForm(StyledForm):
 class NoticeForm(StyledForm):
     publisher = forms.TypedChoiceField(label=_("Published by"), coerce=int)
     topic = forms.ChoiceField(label=_("Topic"), choices=PolicyTopic.choices)
-    title = forms.CharField(label=_("Title"), max_length=100)
+    title = forms.CharField(label=pgettext_lazy("notice", "Title"), max_length=100)
     body = forms.CharField(
         label=_("Text"), max_length=5000, widget=forms.Textarea(attrs={"rows": 8})
     )
