@@ -158,4 +158,4 @@ def test_the_publish_page_shows_refusals_under_the_field(login: Any, demo: Any) 
         },
     )
     assert answer.status_code == 400 and Notice.objects.count() == before
-    assert "over already" in answer.content.decode() or "已经" in answer.content.decode()
+    assert "该有效期已过" in answer.content.decode()
