@@ -166,3 +166,43 @@ def test_member_pages_open_for_members_only(asker: Any, login: Any) -> None:
         {"kind": "suggestion", "topic": "health", "title": "卫生室", "text": "补充药品"},
     )
     assert posted.status_code == 302
+
+
+def test_the_notice_and_job_pages_render_and_record(login: Any, demo: Any) -> None:
+    from liudong.voice.models import JobInterest, JobOpening, Notice
+
+    city = login("city")
+    notice = Notice.objects.filter(publisher__code="620822").first()
+    page = city.get(f"/voice/notices/{notice.pk}/")
+    assert page.status_code == 200 and 'id="readers"' in page.content.decode()
+    assert city.get("/voice/notices/new/").status_code == 200
+    station = login("station06")
+    assert station.get("/voice/jobs/new/").status_code == 200
+    opening = JobOpening.objects.filter(station__code="620800-ST06").first()
+    mark = JobInterest.objects.filter(opening=opening, outcome="").first()
+    assert station.get(f"/voice/jobs/{opening.pk}/").status_code == 200
+    if mark is not None:
+        bad = station.post(f"/voice/jobs/interest/{mark.pk}/outcome/", {"outcome": "maybe"})
+        assert bad.status_code == 400
+        done = station.post(
+            f"/voice/jobs/interest/{mark.pk}/outcome/",
+            {"outcome": "placed", "outcome_note": "入职"},
+        )
+        assert done.status_code == 302
+        mark.refresh_from_db()
+        assert mark.outcome == "placed"
+    posted = station.post(
+        "/voice/jobs/new/",
+        {
+            "station": demo("user:station06").organization.station.pk,
+            "source": "host",
+            "employer": "某公司",
+            "title": "司机",
+            "place": "西安",
+            "pay_min": 4000,
+            "pay_max": 5000,
+            "contact": "029-2",
+            "closing_date": "2020-01-01",
+        },
+    )
+    assert posted.status_code == 400 and "截止日期已过" in posted.content.decode()
