@@ -206,3 +206,30 @@ def test_the_notice_and_job_pages_render_and_record(login: Any, demo: Any) -> No
         },
     )
     assert posted.status_code == 400 and "截止日期已过" in posted.content.decode()
+
+
+def test_station_staff_write_down_a_meeting_suggestion_from_the_member_page(login: Any) -> None:
+    from liudong.members.models import Member
+    from tests.stations.helpers import station
+
+    st06 = station(6)
+    member = (
+        Member.objects.filter(inflow_organization=st06.branch, home_organization__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    if member is None:
+        pytest.skip("no member attached to station 06 in the test ledger")
+    client = login("station06")
+    page = client.get(f"/voice/suggestions/new/?member={member.pk}")
+    assert page.status_code == 200
+    before = Suggestion.objects.filter(member=member).count()
+    posted = client.post(
+        f"/voice/suggestions/new/?member={member.pk}",
+        {"station": st06.pk, "kind": "project", "topic": "agriculture", "title": "冷链项目",
+         "text": "座谈会上提出"},
+    )  # fmt: skip
+    assert posted.status_code == 302
+    made = Suggestion.objects.filter(member=member).latest("pk")
+    assert Suggestion.objects.filter(member=member).count() == before + 1
+    assert made.station == st06 and made.submitted_by.username == "station06"
