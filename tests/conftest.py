@@ -35,6 +35,9 @@ def _load_reference_and_demo() -> None:
     from liudong.demo.notifications import build_notifications
 
     build_notifications()
+    from liudong.demo.voice import build_voice
+
+    build_voice()
 
 
 @pytest.fixture(scope="session")

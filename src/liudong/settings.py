@@ -366,6 +366,11 @@ SPECTACULAR_SETTINGS = {
         "ActivityStatusEnum": "liudong.activities.models.ActivityStatus",
         "ServiceRequestStatusEnum": "liudong.assistance.models.RequestStatus",
         "ServiceRequestKindEnum": "liudong.assistance.models.REQUEST_KINDS",
+        "SuggestionKindEnum": "liudong.voice.models.SuggestionKind",
+        "SuggestionTopicEnum": "liudong.voice.models.SuggestionTopic",
+        "PolicyTopicEnum": "liudong.voice.models.PolicyTopic",
+        "NoticeAudienceEnum": "liudong.voice.models.Audience",
+        "ActivityAudienceEnum": "liudong.activities.models.Audience",
     },
 }
 

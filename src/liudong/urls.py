@@ -60,6 +60,7 @@ urlpatterns = [
     path("requests/", include("liudong.assistance.urls")),
     path("", include("liudong.assistance.urls_member")),
     path("voice/", include("liudong.voice.urls")),
+    path("", include("liudong.voice.urls_member")),
     path("cycle/", include("liudong.cycle.urls")),
     path("siting/", include("liudong.siting.urls")),
     path("statistics/", include("liudong.analytics.urls")),

@@ -14,10 +14,13 @@ from django.utils import timezone
 from liudong.core import audit
 from liudong.core.models import AppendOnlyError, AuditEvent
 from liudong.orgs.models import Organization
+from liudong.voice.models import NoticeRead
 
 # Models that are deliberately not audited by signals, each with the reason.
 NOT_AUDITED = {
     AuditEvent: "the audit trail itself (append-only)",
+    # The row names who read a notice; an audit row would tell the publisher (decision 139).
+    NoticeRead: "a member's read mark of a notice: counted, never shown",
 }
 
 

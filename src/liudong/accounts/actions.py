@@ -18,7 +18,13 @@ from liudong.core.scope import CHANGE, may, scope_of
 # Who may give which role: an administrator never creates someone above themself.
 GRANTABLE: dict[str, set[str]] = {
     Role.CITY_ADMIN: set(Role.values),
-    Role.COUNTY_ADMIN: {Role.COUNTY_ADMIN, Role.STATION_STAFF, Role.BRANCH_SECRETARY, Role.MEMBER},
+    Role.COUNTY_ADMIN: {
+        Role.COUNTY_ADMIN,
+        Role.STATION_STAFF,
+        Role.BRANCH_SECRETARY,
+        Role.MEMBER,
+        Role.DEPARTMENT,
+    },
 }
 
 

@@ -24,6 +24,6 @@ def members_only(request: HttpRequest, staff_message: Any) -> HttpResponse | Non
     if not user.is_authenticated:
         query = urlencode({"next": request.get_full_path()})
         return redirect(f"{reverse('accounts:phone_login')}?{query}")
-    if user.is_superuser or user.is_staff_role:
+    if user.is_superuser or user.is_staff_role or user.role != "member":
         return message(request, _("For members"), staff_message, status=403)
     return None

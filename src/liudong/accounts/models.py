@@ -42,6 +42,7 @@ CAPABILITIES: dict[str, set[str]] = {
     Role.STATION_STAFF: {"pii.reveal"},
     Role.BRANCH_SECRETARY: {"pii.reveal"},
     Role.MEMBER: set(),
+    Role.DEPARTMENT: set(),
 }
 
 

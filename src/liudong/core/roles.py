@@ -15,6 +15,9 @@ class Role(models.TextChoices):
     STATION_STAFF = "station_staff", _("Station staff")
     BRANCH_SECRETARY = "branch_secretary", _("Branch secretary")
     MEMBER = "member", _("Member")
+    # A county department that answers members' suggestions routed to it (issue 14): it
+    # sees only those (the gate's self scope, through its membership of the department).
+    DEPARTMENT = "department", _("Department user")
 
 
 STAFF_ROLES = {Role.CITY_ADMIN, Role.COUNTY_ADMIN, Role.STATION_STAFF, Role.BRANCH_SECRETARY}

@@ -50,7 +50,9 @@ class ScopeRule:
     ``paths``: lookups that end at an organization path string ("path",
     "organization__path", "org_path"); a row is visible when any of them lies in the
     viewer's subtree (co-management: a row may belong to two sides).
-    ``owner``: lookup to the user the row belongs to, for the self scope.
+    ``owner``: lookup to the user the row belongs to, for the self scope; several lookups
+    (a tuple) when more than one user may own a row in that sense (a suggestion: the member
+    who made it, and the users of the department it is routed to).
     ``public``: reference data every signed-in user may read.
     ``change``: the sides that may change a row (see :func:`restrict`); ``None`` means not
     declared, which the gate refuses for any model that is not public.
@@ -59,7 +61,7 @@ class ScopeRule:
     """
 
     paths: tuple[str, ...] = ()
-    owner: str | None = None
+    owner: str | tuple[str, ...] | None = None
     public: bool = False
     change: tuple[Side, ...] | None = None
     acts: Mapping[str, tuple[Side, ...]] = field(default_factory=dict, hash=False)
@@ -118,7 +120,9 @@ def _compute_scope(user: User) -> Scope:
 
     if user.is_superuser or user.role == Role.CITY_ADMIN:
         return Scope(ScopeKind.ALL, user_id=user.pk)
-    if user.role == Role.MEMBER:
+    if user.role in (Role.MEMBER, Role.DEPARTMENT):
+        # A department user belongs to a county but sees only what is routed to their
+        # department (rows that name them through ``owner``), never the county's subtree.
         return Scope(ScopeKind.SELF, user_id=user.pk)
     if user.organization_id is None:
         return Scope(ScopeKind.NONE, user_id=user.pk)
@@ -147,7 +151,8 @@ def scope_filter(scope: Scope, rule: ScopeRule) -> Q | None:
     # The owner condition is the member's "self" scope. Staff see their own rows through
     # their subtree already; adding it for them would only join more tables.
     if rule.owner and scope.user_id is not None and scope.kind == ScopeKind.SELF:
-        condition |= Q(**{rule.owner: scope.user_id})
+        for owner in (rule.owner,) if isinstance(rule.owner, str) else rule.owner:
+            condition |= Q(**{owner: scope.user_id})
     return condition
 
 

@@ -1,5 +1,12 @@
+"""API routes of the members' voice (under ``/api/v1/``)."""
+
 from rest_framework.routers import SimpleRouter
 
+from liudong.voice.api import JobOpeningViewSet, NoticeViewSet, SuggestionViewSet
+
 router = SimpleRouter()
+router.register("suggestions", SuggestionViewSet, basename="suggestion")
+router.register("notices", NoticeViewSet, basename="notice")
+router.register("job-openings", JobOpeningViewSet, basename="job-opening")
 
 urlpatterns = router.urls

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from liudong.accounts.models import Role, User
@@ -31,6 +31,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.role == Role.MEMBER and not user.is_superuser:
         context.update(_member_home(user), tab="home")
         return render(request, "core/home_member.html", context)
+    if user.role == Role.DEPARTMENT and not user.is_superuser:
+        # A department's work is the suggestions routed to it (issue 14).
+        return redirect("voice:suggestions")
     orgs = visible_to(user, Organization.objects.all())
     context.update(
         {

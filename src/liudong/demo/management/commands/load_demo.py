@@ -67,6 +67,17 @@ class Command(BaseCommand):
         from liudong.demo.siting import build_host_sites
 
         self.stdout.write(f"Siting: {build_host_sites()} candidate host sites.")
+        from liudong.demo.voice import build_voice, department_logins
+
+        voice = build_voice()
+        logins = [*logins, *department_logins()]
+        if voice:
+            self.stdout.write(
+                f"Members' voice: {voice['suggestions']} suggestions from the stations' opening "
+                f"meetings, {voice['departments']} county departments, {voice['notices']} "
+                f"notices ({voice['reads']} read marks), {voice['openings']} job openings "
+                f"({voice['interest']} members interested)."
+            )
         if options["quiet_logins"]:
             return
         self.stdout.write(
