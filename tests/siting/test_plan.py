@@ -116,6 +116,14 @@ def test_import_host_sites_all_or_nothing(demo: Any) -> None:
             by=SYSTEM, organization=demo("620800"), upload=io.BytesIO(b"nope")
         )
     assert "xlsx" in str(refused.value.message)
+    before = HostSite.objects.count()
+    with pytest.raises(DomainError) as refused:  # a huge sheet: refused, nothing written
+        actions.import_host_sites(
+            by=SYSTEM,
+            organization=demo("620800"),
+            upload=workbook([good] * (actions.host_sites.MAX_ROWS + 1)),
+        )
+    assert refused.value.code == "too_many_rows" and HostSite.objects.count() == before
 
 
 def test_a_county_may_not_keep_the_citys_list(demo: Any) -> None:

@@ -84,6 +84,9 @@ def _number(value: Any) -> Any:
     return value
 
 
+MAX_ROWS = 5000
+
+
 def import_host_sites(*, by: Any, organization: Organization, upload: IO[bytes]) -> ImportResult:
     """Host sites from a workbook (columns: IMPORT_COLUMNS; the place as a code or a name).
     Every row is checked; any problem and nothing is written (the problems say which rows)."""
@@ -96,8 +99,15 @@ def import_host_sites(*, by: Any, organization: Organization, upload: IO[bytes])
         raise DomainError(
             "unreadable", _("The file is not a readable .xlsx workbook."), "file"
         ) from exc
-    rows = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
+    # A candidate list is short: rows past the limit are not read (a huge sheet is refused).
+    rows = list(book.worksheets[0].iter_rows(min_row=2, max_row=MAX_ROWS + 2, values_only=True))
     book.close()
+    if len(rows) > MAX_ROWS:
+        raise DomainError(
+            "too_many_rows",
+            _("A host site list has at most %(n)d rows.") % {"n": MAX_ROWS},
+            "file",
+        )
     problems: list[tuple[int, str]] = []
     good: list[dict[str, Any]] = []
     places = {p.code: p for p in Place.objects.filter(level=3)}
