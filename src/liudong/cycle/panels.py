@@ -18,18 +18,17 @@ def dues_panel(user: Any, member: Any) -> dict[str, Any] | None:
     from liudong.cycle.actions import may_record
 
     status = queries.status_of(user, member)
+    flow = member.flows.filter(is_open=True).first()
     may_set = (
-        bool(getattr(user, "is_staff_role", False))
-        and may(
-            user, DuesSetting(member=member, flow=member.flows.filter(is_open=True).first()), CHANGE
-        )
-        if member.flows.filter(is_open=True).exists()
-        else False
+        flow is not None
+        and bool(getattr(user, "is_staff_role", False))
+        and may(user, DuesSetting(member=member, flow=flow), CHANGE)
     )
     if status is None and not may_set:
         return None
     return {
         "status": status,
+        "member_pk": member.pk,
         "may_record": status is not None and may_record(user, member),
         "may_set": may_set,
         "consequence": rules.CONSEQUENCE,
