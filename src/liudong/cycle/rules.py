@@ -17,14 +17,16 @@ from django.utils.translation import gettext_lazy
 from liudong.core.errors import DomainError
 
 FEN = Decimal("0.01")
+LIMIT = Decimal(100_000_000)  # the columns hold 10 digits, two of them fen
 # Months unpaid from which a member is flagged (the list, the member-page badge).
 ARREARS_FLAG = 3
 # The rule's consequence, quoted where arrears are shown; nothing follows from it here.
 CONSEQUENCE = gettext_lazy(
-    "《中国共产党章程》第三十八条：党员如果没有正当理由，连续六个月不参加党的组织生活，"
-    "或不交纳党费，或不做党所分配的工作，就被认为是自行脱党。"
-    "(不按照规定交纳党费 for six months in a row without good reason counts as leaving the "
-    "party of one's own accord; the branch decides, the platform only shows the months.)"
+    "The rule on party dues: a member who does not pay dues as required is criticised and "
+    "educated by their party organization and given a time to put it right; a member who, "
+    "without good reason, has not paid dues for six months in a row is dealt with as having "
+    "left the party of their own accord. The platform only shows the months owed; the branch "
+    "decides."
 )
 
 
@@ -52,7 +54,7 @@ def money(value: Any, field: str = "amount") -> Decimal:
         raise DomainError(
             f"invalid_{field}", _("Give a sum of money in yuan, like 12.50."), field
         ) from None
-    if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:
+    if not amount.is_finite() or not 0 <= amount < LIMIT or amount.as_tuple().exponent < -2:
         raise DomainError(f"invalid_{field}", _("Give a sum of money in yuan, like 12.50."), field)
     return amount.quantize(FEN)
 

@@ -11,6 +11,7 @@ from liudong.cycle.actions.appraisal import (
     open_window,
     record_result,
     set_window,
+    write_appraisals,
 )
 from liudong.cycle.actions.arrears import flag_arrears
 from liudong.cycle.actions.dues import (
@@ -35,6 +36,7 @@ __all__ = [
     "save_bracket",
     "set_dues",
     "set_window",
+    "write_appraisals",
     "write_payments",
     "write_settings",
 ]
