@@ -36,7 +36,9 @@ def away(demo: Any, st05: Any) -> tuple[Any, Any, Any]:
     type(flow).objects.filter(pk=flow.pk).update(
         inflow_organization=st05.branch, certificate_number="LT-2024-001"
     )
+    type(member).objects.filter(pk=member.pk).update(inflow_organization=st05.branch)
     flow.refresh_from_db()
+    member.refresh_from_db()
     return user, member, flow
 
 
