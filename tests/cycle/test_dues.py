@@ -184,7 +184,9 @@ def test_the_statement_totals(at_home: Any, away: Any, secretary: Any, demo: Any
     )  # fmt: skip
     client = client_for(secretary)
     answer = client.get(
-        "/cycle/dues/statement/", {"organization": member.home_organization_id, "month": "2027-01"}
+        "/cycle/dues/statement/",
+        {"organization": member.home_organization_id, "month": "2027-01"},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert answer.status_code == 200
     rows = list(load_workbook(io.BytesIO(answer.content)).active.iter_rows(values_only=True))
