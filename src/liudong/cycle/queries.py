@@ -250,12 +250,10 @@ def window_for(year: int) -> AppraisalWindow | None:
 
 def progress(user: Any, year: int) -> list[dict[str, Any]]:
     """Per county (of the living side: the station's branch is under the county that runs
-    it): members due (open stays with a living side of ours) and members with input."""
-    counties = list(
-        visible_to(user, Organization.objects.filter(kind=OrgKind.COUNTY_COMMITTEE)).order_by(
-            "code"
-        )
-    )
+    it): members due (open stays with a living side of ours) and members with input. Both
+    counted through the gate: each viewer counts the rows they may see (a station its own
+    members, a home county its members kept elsewhere), under the county of the living side."""
+    counties = list(Organization.objects.filter(kind=OrgKind.COUNTY_COMMITTEE).order_by("code"))
     flows = visible_to(
         user, FlowRecord.objects.filter(is_open=True, inflow_organization__isnull=False)
     )

@@ -264,7 +264,9 @@ def appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "cycle/appraisal_detail.html",
         {
             "row": row,
-            "may_input": may_input and bool(window and window.is_open(timezone.localdate())),
+            "may_input": may_input,
+            "window": window,
+            "window_open": bool(window and window.is_open(timezone.localdate())),
             "may_result": may_result,
             "input_form": input_form,
             "result_form": result_form,
