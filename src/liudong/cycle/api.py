@@ -162,8 +162,9 @@ class AppraisalViewSet(
     )
     @action(detail=True, methods=["post"], url_path="input")
     def edit_input(self, request: Request, pk: Any = None) -> Response:
+        appraisal = self.get_object()
         values = _body(s.AppraisalInputSerializer, request)
-        row = actions.edit_input(by=request.user, appraisal=self.get_object(), **values)
+        row = actions.edit_input(by=request.user, appraisal=appraisal, **values)
         return Response(s.AppraisalSerializer(row).data)
 
     @extend_schema(
@@ -173,8 +174,9 @@ class AppraisalViewSet(
     )
     @action(detail=True, methods=["post"])
     def result(self, request: Request, pk: Any = None) -> Response:
+        appraisal = self.get_object()
         values = _body(s.AppraisalResultSerializer, request)
-        row = actions.record_result(by=request.user, appraisal=self.get_object(), **values)
+        row = actions.record_result(by=request.user, appraisal=appraisal, **values)
         return Response(s.AppraisalSerializer(row).data)
 
     @extend_schema(
