@@ -1,5 +1,5 @@
 """The demo's yearly cycle: a year of party dues for the mobile members kept at home (most
-paid up, quarterly or monthly; a few in arrears), last year's appraisal window with the
+paid up, mostly quarterly, some monthly or half-yearly; a few in arrears), last year's appraisal window with the
 stations' input and some home results, and this year's window.
 
 Written through the cycle's set-based helpers (``actions.write_settings``,
@@ -80,14 +80,19 @@ def build_cycle(seed: int = 20261207) -> dict[str, int]:
         if rng.random() < ARREARS_SHARE:
             stop = rules.add_months(this_month, -rng.randint(3, 7))
         plans.append(
-            (flow_id, member_id, inflow_id if mobile else home_id, stop, rng.random() < 0.5)
+            (
+                flow_id,
+                member_id,
+                inflow_id if mobile else home_id,
+                stop,
+                rng.choices((1, 3, 6), (15, 60, 25))[0],
+            )
         )
     made = {"dues_settings": actions.write_settings(settings_rows, by=SYSTEM)}
     amounts = dict(DuesSetting.objects.values_list("member_id", "monthly_amount"))
     payments = []
-    for flow_id, member_id, org_id, stop, quarterly in plans:
+    for flow_id, member_id, org_id, stop, step in plans:
         last = rules.add_months(this_month, -1) if stop is None else rules.add_months(stop, -1)
-        step = 3 if quarterly else 1
         month = start
         while month <= last:
             count = min(step, rules.months_between(month, last))
