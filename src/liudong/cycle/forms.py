@@ -21,6 +21,7 @@ class StyledForm(forms.Form):
 
 MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d"]
+DAY = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DuesSettingForm(StyledForm):
@@ -51,7 +52,7 @@ class PaymentForm(StyledForm):
         label=_("amount (yuan)"), max_digits=10, decimal_places=2, required=False, min_value=0
     )
     receipt_number = forms.CharField(label=_("receipt number"), max_length=40)
-    paid_on = forms.DateField(label=_("paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(label=_("paid on"), widget=DAY)
 
 
 class InputForm(StyledForm):
@@ -81,5 +82,5 @@ class ResultForm(StyledForm):
 
 class WindowForm(StyledForm):
     year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
-    opens = forms.DateField(label=_("opens"), widget=forms.DateInput(attrs={"type": "date"}))
-    closes = forms.DateField(label=_("closes"), widget=forms.DateInput(attrs={"type": "date"}))
+    opens = forms.DateField(label=_("opens"), widget=DAY)
+    closes = forms.DateField(label=_("closes"), widget=DAY)
