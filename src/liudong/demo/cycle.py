@@ -1,6 +1,6 @@
 """The demo's yearly cycle: a year of party dues for the mobile members kept at home (most
-paid up, mostly quarterly, some monthly or half-yearly; a few in arrears), last year's appraisal window with the
-stations' input and some home results, and this year's window.
+paid up, mostly quarterly, some monthly or half-yearly; a few in arrears), last year's
+appraisal window with the stations' input and some home results, and this year's window.
 
 Written through the cycle's set-based helpers (``actions.write_settings``,
 ``write_payments``, ``write_appraisals``: bulk inserts, one audit row per row), so it adds
