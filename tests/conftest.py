@@ -32,6 +32,9 @@ def _load_reference_and_demo() -> None:
     from liudong.demo.activities import build_activities
 
     build_activities()
+    from liudong.demo.cycle import build_cycle
+
+    build_cycle()
     from liudong.demo.notifications import build_notifications
 
     build_notifications()

@@ -68,6 +68,8 @@ def test_menu_groups_and_entries_keep_their_order(demo: Any) -> None:
             "members:todo",
             "members:alerts",
             "members:transfers",
+            "cycle:dues",
+            "cycle:appraisals",
             "stations:list",
             "stations:check_ins",
             "assistance:list",

@@ -116,6 +116,9 @@ KEEPER = {
     "assistance.RequestNote": "request__station__branch__path",
     "assistance.RequestAttachment": "request__station__branch__path",
     "stations.StationLocation": "station__organization__path",  # as its station
+    "cycle.DuesSetting": "flow__home_organization__path",  # the home side says where
+    "cycle.DuesPayment": "organization__path",  # the collecting side records
+    "cycle.Appraisal": "flow__home_organization__path",  # the home side records the result
 }
 
 

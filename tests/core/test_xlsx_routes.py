@@ -207,12 +207,37 @@ def monthly_report(client: Any, hostile: Hostile) -> None:
     assert any(t.startswith(hostile.county_name) for t in _texts(content))  # the title
 
 
+def dues_statement(client: Any, hostile: Hostile) -> None:
+    from liudong.cycle.models import DuesSetting
+    from liudong.cycle.rules import add_months, month_of
+
+    setting = (
+        DuesSetting.objects.filter(
+            organization__path__startswith=hostile.county.path,
+            member__name__in=MEMBER_NAMES,
+            flow__is_open=True,
+        )
+        .order_by("pk")
+        .first()
+    )
+    assert setting is not None, "the demo has dues settings in the county"
+    month = add_months(month_of(datetime.date.today()), -1)
+    content = body(
+        client.get(
+            "/cycle/dues/statement/",
+            {"organization": setting.organization_id, "month": f"{month:%Y-%m}"},
+        )
+    )
+    assert_safe(content, {setting.member.name, hostile.branches[setting.organization_id]})
+
+
 WALKS: dict[str, Callable[[Any, Hostile], None]] = {
     "ledger/export/<slug:ledger>/": ledger_export,
     "census/template/": census_template,
     "census/rounds/<int:pk>/export/": census_round_export,
     "census/submissions/<int:pk>/errors.xlsx": census_errors,
     "statistics/reports/": monthly_report,
+    "cycle/dues/statement/": dues_statement,
 }
 
 

@@ -61,6 +61,14 @@ class Command(BaseCommand):
                 f"{made_activities['attendance']} attendance, "
                 f"{made_activities['sign_ups']} sign-ups."
             )
+        from liudong.demo.cycle import build_cycle
+
+        made_cycle = build_cycle()
+        if made_cycle:
+            self.stdout.write(
+                f"Yearly cycle: {made_cycle['dues_settings']} dues settings, "
+                f"{made_cycle['dues_payments']} payments, {made_cycle['appraisals']} appraisals."
+            )
         from liudong.demo.notifications import build_notifications
 
         self.stdout.write(f"Notifications: {build_notifications()} sent.")
