@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import operator
 import re
 from dataclasses import dataclass
 
@@ -26,7 +27,9 @@ class IdFacts:
 
 
 def check_character(first17: str) -> str:
-    return CHECK[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
+    if len(first17) != len(WEIGHTS):
+        raise ValueError("the check character is computed from 17 digits")
+    return CHECK[sum(map(operator.mul, map(int, first17), WEIGHTS)) % 11]
 
 
 def parse(value: object, *, today: datetime.date | None = None) -> IdFacts:

@@ -7,7 +7,8 @@ import re
 import threading
 import unicodedata
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,6 +106,7 @@ class _Index:
 
 _index_lock = threading.Lock()
 _index: _Index | None = None
+_pinned = threading.local()  # pinned_index(): this thread's index for a block
 
 
 def place_full_name(code: str | None) -> str:
@@ -205,8 +207,25 @@ def _build(version: str) -> _Index:
     return _Index(version, nodes, names, lengths, lineage, seats, frozenset(with_children), short)
 
 
+@contextmanager
+def pinned_index() -> Iterator[None]:
+    """Within the block, this thread reads one version of the place index without asking
+    the shared cache for the current version on every lookup (a census file checks tens of
+    thousands of rows against the same places: the version check was most of
+    :func:`is_settlement`'s cost). Places loaded meanwhile are seen after the block."""
+    outer = getattr(_pinned, "index", None)
+    _pinned.index = outer or _get_index()
+    try:
+        yield
+    finally:
+        _pinned.index = outer
+
+
 def _get_index() -> _Index:
     global _index
+    pinned = getattr(_pinned, "index", None)
+    if pinned is not None:
+        return pinned
     version = _current_version()
     index = _index
     if index is not None and index.version == version:

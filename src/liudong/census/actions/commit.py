@@ -32,6 +32,7 @@ from liudong.census.models import (
 from liudong.core import audit
 from liudong.core.errors import DomainError
 from liudong.core.scope import SYSTEM, user_of
+from liudong.regions import queries as regions
 
 # --- commit ---------------------------------------------------------------------------------
 
@@ -133,9 +134,10 @@ def _write_ledger(submission: CensusSubmission, by: Any, report: Any) -> dict[st
     counts: Counter[str] = Counter()
     report(Phase.WRITING, 0, total, force=True)
     # From the rows the dry run staged: the workbook is not read again (one read per file).
-    for batch in _batches(staged_rows_of(submission), COMMIT_BATCH):
-        counts += bulk.write(batch, by=by, county_path=county_path, today=today)
-        done += len(batch)
-        report(Phase.WRITING, done, total)
+    with regions.pinned_index():  # one version of the places for the file
+        for batch in _batches(staged_rows_of(submission), COMMIT_BATCH):
+            counts += bulk.write(batch, by=by, county_path=county_path, today=today)
+            done += len(batch)
+            report(Phase.WRITING, done, total)
     report(Phase.WRITING, done, total, force=True)
     return dict(counts)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import transaction
@@ -34,6 +36,7 @@ from liudong.core import audit
 from liudong.core.bulk import insert_rows
 from liudong.core.errors import DomainError
 from liudong.members import elsewhere
+from liudong.regions import queries as regions
 
 
 def _problem(submission: CensusSubmission, sheet: Any, row: int | None, key: Any, p: Any) -> Any:
@@ -54,10 +57,10 @@ def _write_chunk(
     result: importer.Sorted,
     sheet: Any,
     staged: Any,
-    entries: list[tuple[Any, ...]],
+    entries: EntrySpool,
     claims: Any,
 ) -> int:
-    """One chunk's problems (written now), entries (collected in ``entries``, written at the
+    """One chunk's problems (written now), entries (spooled to ``entries``, written at the
     end of the file by :func:`_write_entries`) and people claimed elsewhere (to ``claims``,
     an encrypted file: they reach the city's list only if the whole file is checked, see
     :func:`_merge_claims`)."""
@@ -67,7 +70,7 @@ def _write_chunk(
         for p in row.problems
     ]
     CensusProblem.objects.bulk_create(problems, batch_size=WRITE_BATCH)
-    entries.extend((submission.pk, n, i, o) for n, i, o in result.entries)
+    entries.extend(result.entries)
     # The county is told "claimed elsewhere" for these: the same answer as the ledger's forms,
     # audited the same way (decision 66).
     elsewhere.record_answers(
@@ -141,16 +144,43 @@ def _merge_claims(submission: CensusSubmission, name: str) -> None:
         CensusConflict.objects.bulk_update(changed, CLAIM_FIELDS, batch_size=WRITE_BATCH)
 
 
-def _write_entries(entries: list[tuple[Any, ...]]) -> None:
-    """Every row's entry in one transaction: on SQLite a commit per chunk rewrote the
-    entries' index pages (random ID hashes) to the write-ahead log again and again, five
-    times the cost of one transaction. About 20 MB of tuples for 100,000 rows."""
+class EntrySpool:
+    """Every checked row's entry (row number, blind index, outcome), spooled to a temporary
+    file while the file is checked and read back in batches by :func:`_write_entries`: the
+    entries are written in one transaction at the end (on SQLite a commit per chunk rewrote
+    the entries' index pages to the write-ahead log again and again, five times the cost),
+    and held as tuples they were about 20 MB at 100,000 rows, the dry run's growing part of
+    its peak memory (issue 17). The blind index is a keyed hash, no personal data; the
+    temporary file is removed when closed."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
+
+    def extend(self, rows: Iterable[tuple[int, str, str]]) -> None:
+        self._file.writelines(f"{n}\t{i}\t{o}\n" for n, i, o in rows)
+
+    def batches(self, submission_pk: int, size: int) -> Iterator[list[tuple[Any, ...]]]:
+        self._file.seek(0)
+        batch: list[tuple[Any, ...]] = []
+        for line in self._file:
+            n, i, o = line.rstrip("\n").split("\t")
+            batch.append((submission_pk, int(n), i, o))
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _write_entries(submission: CensusSubmission, entries: EntrySpool) -> None:
+    """Every row's entry in one transaction (see :class:`EntrySpool`)."""
     with transaction.atomic():
-        for start in range(0, len(entries), 10 * WRITE_BATCH):
+        for batch in entries.batches(submission.pk, 10 * WRITE_BATCH):
             insert_rows(
-                CensusEntry,
-                ("submission_id", "row_number", "id_number_index", "outcome"),
-                entries[start : start + 10 * WRITE_BATCH],
+                CensusEntry, ("submission_id", "row_number", "id_number_index", "outcome"), batch
             )
 
 
@@ -175,7 +205,7 @@ def _dry_run(submission: CensusSubmission) -> CensusSubmission:
     staged.write(staged_header(submission))
     claims = files.EncryptedWriter(purpose="claims")
     counts: Counter[str] = Counter()
-    entries: list[tuple[Any, ...]] = []
+    entries = EntrySpool()
     try:
         suffix = reader.suffix_for(submission.file_name)
         with files.decrypted_copy(submission.stored_file, suffix=suffix) as path:
@@ -193,16 +223,17 @@ def _dry_run(submission: CensusSubmission) -> CensusSubmission:
                     counts["problems"] += 1
                 ctx = FileContext(submission.county)
                 seen: dict[str, int] = {}
-                for chunk, last in importer.checked_chunks(ctx, sheet, seen):
-                    report(Phase.CHECKING, last - sheet.header_row, total)
-                    result = importer.sort_chunk(submission, chunk)
-                    counts["problems"] += _write_chunk(
-                        submission, result, sheet, staged, entries, claims
-                    )
-                    counts["rows"] += len(chunk)
-                    counts["rejected"] += len(result.rejected)
-                    for _row, _index, outcome in result.entries:
-                        counts[outcome] += 1
+                with regions.pinned_index():  # one version of the places for the file
+                    for chunk, last in importer.checked_chunks(ctx, sheet, seen):
+                        report(Phase.CHECKING, last - sheet.header_row, total)
+                        result = importer.sort_chunk(submission, chunk)
+                        counts["problems"] += _write_chunk(
+                            submission, result, sheet, staged, entries, claims
+                        )
+                        counts["rows"] += len(chunk)
+                        counts["rejected"] += len(result.rejected)
+                        for _row, _index, outcome in result.entries:
+                            counts[outcome] += 1
             finally:
                 sheet.close()
         if not counts["rows"]:
@@ -211,14 +242,15 @@ def _dry_run(submission: CensusSubmission) -> CensusSubmission:
                 _("The file has no data rows below the header."),
                 "file",
             )
-        _write_entries(entries)
-        del entries[:]
+        _write_entries(submission, entries)
     except progress.Cancelled:
+        entries.close()
         staged.discard()
         claims.discard()
         _clear_results(submission)
         return _finish(submission, SubmissionState.CANCELLED, _("Cancelled; nothing was kept."))
     except DomainError as exc:
+        entries.close()
         staged.discard()
         claims.discard()
         _clear_results(submission)
@@ -227,6 +259,7 @@ def _dry_run(submission: CensusSubmission) -> CensusSubmission:
         return _finish(submission, SubmissionState.REJECTED, exc.message)
     except Exception:
         log.exception("census dry run %s failed", submission.pk)
+        entries.close()
         staged.discard()
         claims.discard()
         _clear_results(submission)
@@ -235,6 +268,7 @@ def _dry_run(submission: CensusSubmission) -> CensusSubmission:
             SubmissionState.REJECTED,
             _("The file could not be checked because of an unexpected error. Try again."),
         )
+    entries.close()
     submission.staged_file = staged.close()
     submission.rows_total = submission.rows_done = counts["rows"]
     submission.rows_new = counts["new"]
