@@ -179,6 +179,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "liudong.remind_activities",
         "schedule": crontab(hour=18, minute=0),  # Asia/Shanghai: the evening before
     },
+    "flag-dues-arrears-monthly": {
+        "task": "cycle.flag_arrears",
+        # the 5th: last month's dues recorded by then; a member is told of once per setting
+        "schedule": crontab(day_of_month=5, hour=8, minute=0),
+    },
     "snapshot-figures-daily": {
         "task": "liudong.snapshot_figures",
         "schedule": crontab(hour=23, minute=50),  # the day's figures, before midnight
