@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from liudong.core import audit
 from liudong.core.models import AppendOnlyError, AuditEvent
+from liudong.cycle.models import DuesMonth
 from liudong.orgs.models import Organization
 from liudong.voice.models import NoticeRead
 
@@ -21,6 +22,9 @@ NOT_AUDITED = {
     AuditEvent: "the audit trail itself (append-only)",
     # The row names who read a notice; an audit row would tell the publisher (decision 139).
     NoticeRead: "a member's read mark of a notice: counted, never shown",
+    # Derived from its payment (first month and count, in the payment's own audit row):
+    # written with it, never changed on its own (decision 144).
+    DuesMonth: "the months a dues payment covers: the payment's audit row holds them",
 }
 
 

@@ -28,8 +28,11 @@ pytestmark = pytest.mark.django_db
 def _full_demo() -> None:
     """The full-size demo ledger instead of the small one (rolled back after the test)."""
     from liudong.cycle.models import Appraisal, DuesMonth, DuesPayment, DuesSetting
+    from liudong.voice.models import JobInterest, NoticeRead, Suggestion, SuggestionAttachment
 
     for model in (DuesMonth, DuesPayment, DuesSetting, Appraisal):  # the yearly cycle's rows
+        model.objects.all().delete()
+    for model in (JobInterest, NoticeRead, SuggestionAttachment, Suggestion):  # name members
         model.objects.all().delete()
     RequestAttachment.objects.all().delete()
     ServiceRequest.objects.all().delete()

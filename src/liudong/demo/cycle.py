@@ -44,10 +44,24 @@ def _base(rng: random.Random, category: str) -> Decimal | None:
     return None
 
 
+def _ensure_brackets() -> None:
+    """The national rule's brackets, as migration 0002 seeds them, where a flushed database
+    (a test's, a reset demo) lost them: the demo's dues need them."""
+    import importlib
+
+    from django.apps import apps
+
+    from liudong.cycle.models import DuesBracket
+
+    if not DuesBracket.objects.exists():
+        importlib.import_module("liudong.cycle.migrations.0002_dues_brackets").seed(apps, None)
+
+
 def build_cycle(seed: int = 20261207) -> dict[str, int]:
     """Create the demo's dues and appraisals once (a second run does nothing)."""
     if DuesSetting.objects.exists():
         return {}
+    _ensure_brackets()
     rng = random.Random(seed)
     today = timezone.localdate()
     this_month = rules.month_of(today)
