@@ -21,6 +21,7 @@ urlpatterns = [
     path("notices/", views_policy.notice_list, name="notices"),
     path("notices/new/", views_policy.notice_new, name="notice_new"),
     path("notices/<int:pk>/", views_policy.notice_detail, name="notice"),
+    path("notices/files/<int:pk>/", views_policy.notice_file, name="notice_file"),
     path("notices/<int:pk>/withdraw/", views_policy.notice_withdraw, name="notice_withdraw"),
     path("faq/", views_policy.faq, name="faq"),
     path("jobs/", views_policy.job_list, name="jobs"),
