@@ -248,6 +248,44 @@ class NoticeViewSet(
 
 
 @extend_schema_view(
+    list=extend_schema(summary="Departments that answer suggestions (the counties in scope)"),
+    retrieve=extend_schema(summary="One department"),
+)
+class DepartmentViewSet(
+    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    queryset = Department.objects.select_related("county").order_by("county__code", "name")
+    serializer_class = s.DepartmentSerializer
+    filterset_fields = ["active"]
+
+    @extend_schema(
+        summary="Rename (the county's administrators)",
+        request=s.DepartmentRenameSerializer,
+        responses={200: s.DepartmentSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def rename(self, request: Request, pk: Any = None) -> Response:
+        values = _body(s.DepartmentRenameSerializer, request)
+        obj = actions.rename_department(
+            by=request.user, department=self.get_object(), name=values["name"]
+        )
+        return Response(self.get_serializer(obj).data)
+
+    @extend_schema(
+        summary="Deactivate or make active again (the county's administrators)",
+        request=s.DepartmentActiveSerializer,
+        responses={200: s.DepartmentSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="set-active")
+    def set_active(self, request: Request, pk: Any = None) -> Response:
+        values = _body(s.DepartmentActiveSerializer, request)
+        obj = actions.set_department_active(
+            by=request.user, department=self.get_object(), active=values["active"]
+        )
+        return Response(self.get_serializer(obj).data)
+
+
+@extend_schema_view(
     list=extend_schema(
         summary="FAQ entries: a member's (the city's, their counties', their station's); "
         "staff their side's"

@@ -18,6 +18,7 @@ urlpatterns = [
     path("suggestions/<int:pk>/attach/", views.attach, name="suggestion_attach"),
     path("suggestions/files/<int:pk>/", views.attachment, name="suggestion_file"),
     path("departments/", views.departments, name="departments"),
+    path("departments/<int:pk>/", views.department, name="department"),
     path("notices/", views_policy.notice_list, name="notices"),
     path("notices/new/", views_policy.notice_new, name="notice_new"),
     path("notices/<int:pk>/", views_policy.notice_detail, name="notice"),
