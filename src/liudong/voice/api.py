@@ -265,10 +265,9 @@ class DepartmentViewSet(
     )
     @action(detail=True, methods=["post"])
     def rename(self, request: Request, pk: Any = None) -> Response:
+        department = self.get_object()  # out of scope: "not found" before the body
         values = _body(s.DepartmentRenameSerializer, request)
-        obj = actions.rename_department(
-            by=request.user, department=self.get_object(), name=values["name"]
-        )
+        obj = actions.rename_department(by=request.user, department=department, name=values["name"])
         return Response(self.get_serializer(obj).data)
 
     @extend_schema(
@@ -278,9 +277,10 @@ class DepartmentViewSet(
     )
     @action(detail=True, methods=["post"], url_path="set-active")
     def set_active(self, request: Request, pk: Any = None) -> Response:
+        department = self.get_object()
         values = _body(s.DepartmentActiveSerializer, request)
         obj = actions.set_department_active(
-            by=request.user, department=self.get_object(), active=values["active"]
+            by=request.user, department=department, active=values["active"]
         )
         return Response(self.get_serializer(obj).data)
 
