@@ -278,3 +278,37 @@ def test_api_records_and_refuses(
     assert api.get("/api/v1/dues-payments/", {"member": away[1].pk}).json()["count"] == 0
     assert api.get(f"/api/v1/dues-payments/{created.json()['id']}/").status_code == 404
     assert api.get("/api/v1/dues-brackets/").status_code == 200
+
+
+def test_a_past_month_s_statement_reads_the_setting_then_in_force(
+    at_home: Any, away: Any, secretary: Any
+) -> None:
+    """The setting changed in the middle: from January 2027 the member earns 12,000 (2 %:
+    240.00); from February the member pays at the station's branch. December's statement
+    still says 40.00, January's 240.00, February's (at home) no longer lists the member."""
+    member = away[1]
+    home = member.home_organization
+    actions.set_dues(
+        by=secretary, member=member, collector="home", category="employed", base="12000",
+        starts_on=JAN,
+    )  # fmt: skip
+    actions.set_dues(
+        by=secretary, member=member, collector="mobile", category="employed", base="12000",
+        starts_on=datetime.date(2027, 2, 1),
+    )  # fmt: skip
+
+    def due(month: datetime.date) -> dict[str, Decimal]:
+        found = queries.statement(secretary, home, month)
+        return {row["member"].name: row["setting"].monthly_amount for row in found.rows}
+
+    assert due(datetime.date(2026, 12, 1))[member.name] == D("40.00")
+    assert due(JAN)[member.name] == D("240.00")
+    assert member.name not in due(datetime.date(2027, 2, 1))
+    assert member.name not in due(datetime.date(2026, 9, 1))  # before the first setting
+    # The workbook of December says the same.
+    client = client_for(secretary)
+    client.cookies["liudong_language"] = "en"
+    answer = client.get("/cycle/dues/statement/", {"organization": home.pk, "month": "2026-12"})
+    rows = list(load_workbook(io.BytesIO(answer.content)).active.iter_rows(values_only=True))
+    mine = next(row for row in rows if row and row[0] == member.name)
+    assert D(str(mine[3])) == D("40.00")

@@ -233,3 +233,29 @@ def test_station_staff_write_down_a_meeting_suggestion_from_the_member_page(logi
     made = Suggestion.objects.filter(member=member).latest("pk")
     assert Suggestion.objects.filter(member=member).count() == before + 1
     assert made.station == st06 and made.submitted_by.username == "station06"
+
+
+def test_the_faq_in_the_api(login: Any, asker: Any, other: Any) -> None:
+    county = login("lingtai")
+    entry = {"publisher": "620822", "topic": "schooling", "question": "入学要什么材料？"}
+    missing = county.post("/api/v1/faq/", entry, content_type="application/json")
+    assert missing.status_code == 400  # no answer
+    entry["answer"] = "居住证、户口簿"
+    made = county.post("/api/v1/faq/", entry, content_type="application/json")
+    assert made.status_code == 201 and made.json()["publisher_name"]
+    pk = made.json()["id"]
+    assert county.get(f"/api/v1/faq/{pk}/").json()["answer"] == "居住证、户口簿"
+    assert pk in [row["id"] for row in county.get("/api/v1/faq/?page_size=100").json()["results"]]
+    # Another county neither reads nor writes it; a member may not write.
+    jingchuan = login("jingchuan")
+    assert jingchuan.get(f"/api/v1/faq/{pk}/").status_code == 404
+    assert jingchuan.post("/api/v1/faq/", entry, content_type="application/json").status_code in {
+        403,
+        404,
+    }
+    mine = member_client(asker[0])
+    assert mine.post("/api/v1/faq/", entry, content_type="application/json").status_code == 403
+    # The county's member reads it; a member of another county does not.
+    assert mine.get(f"/api/v1/faq/{pk}/").status_code == 200
+    rows = member_client(other[0]).get("/api/v1/faq/?page_size=100").json()["results"]
+    assert pk not in [row["id"] for row in rows]

@@ -58,6 +58,20 @@ def settings_in_force(user: Any) -> QuerySet:
     )
 
 
+def settings_in_force_before(user: Any, end: datetime.date) -> QuerySet:
+    """The setting in force for each member with an open stay in the month before ``end``
+    (the latest that starts before it), that the user may see: a statement of a past month
+    reads the amount and the collecting side of that month, not today's."""
+    latest = (
+        DuesSetting.objects.filter(member=OuterRef("member"), flow__is_open=True, starts_on__lt=end)
+        .order_by("-starts_on", "-id")
+        .values("pk")[:1]
+    )
+    return visible_to(
+        user, DuesSetting.objects.filter(flow__is_open=True, starts_on__lt=end)
+    ).filter(pk=Subquery(latest))
+
+
 def _first_months(member_ids: list[int]) -> dict[int, datetime.date]:
     first: dict[int, datetime.date] = {}
     for member_id, starts_on in (
@@ -155,8 +169,8 @@ def statement(user: Any, organization: Organization, month: datetime.date) -> St
     month = rules.month_of(month)
     end = rules.add_months(month, 1)
     in_force = list(
-        settings_in_force(user)
-        .filter(organization=organization, starts_on__lt=end)
+        settings_in_force_before(user, end)
+        .filter(organization=organization)
         .select_related("member")
     )
     status = {s.setting.member_id: s for s in statuses(in_force, end)}

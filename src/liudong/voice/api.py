@@ -24,7 +24,14 @@ from liudong.orgs.models import Organization
 from liudong.stations.models import Station
 from liudong.voice import actions, queries
 from liudong.voice import serializers as s
-from liudong.voice.models import Department, JobInterest, JobOpening, Notice, Suggestion
+from liudong.voice.models import (
+    Department,
+    FaqEntry,
+    JobInterest,
+    JobOpening,
+    Notice,
+    Suggestion,
+)
 
 
 def _body(serializer: type, request: Request) -> dict[str, Any]:
@@ -238,6 +245,86 @@ class NoticeViewSet(
     def withdraw(self, request: Request, pk: Any = None) -> Response:
         obj = actions.withdraw_notice(by=request.user, notice=self.get_object())
         return Response(self.get_serializer(queries.notices(request.user).get(pk=obj.pk)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Departments that answer suggestions (the counties in scope)"),
+    retrieve=extend_schema(summary="One department"),
+)
+class DepartmentViewSet(
+    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    queryset = Department.objects.select_related("county").order_by("county__code", "name")
+    serializer_class = s.DepartmentSerializer
+    filterset_fields = ["active"]
+
+    @extend_schema(
+        summary="Rename (the county's administrators)",
+        request=s.DepartmentRenameSerializer,
+        responses={200: s.DepartmentSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def rename(self, request: Request, pk: Any = None) -> Response:
+        department = self.get_object()  # out of scope: "not found" before the body
+        values = _body(s.DepartmentRenameSerializer, request)
+        obj = actions.rename_department(by=request.user, department=department, name=values["name"])
+        return Response(self.get_serializer(obj).data)
+
+    @extend_schema(
+        summary="Deactivate or make active again (the county's administrators)",
+        request=s.DepartmentActiveSerializer,
+        responses={200: s.DepartmentSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="set-active")
+    def set_active(self, request: Request, pk: Any = None) -> Response:
+        department = self.get_object()
+        values = _body(s.DepartmentActiveSerializer, request)
+        obj = actions.set_department_active(
+            by=request.user, department=department, active=values["active"]
+        )
+        return Response(self.get_serializer(obj).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="FAQ entries: a member's (the city's, their counties', their station's); "
+        "staff their side's"
+    ),
+    retrieve=extend_schema(summary="One FAQ entry"),
+)
+class FaqViewSet(
+    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    queryset = FaqEntry.objects.select_related("publisher").order_by("topic", "order", "id")
+    serializer_class = s.FaqEntrySerializer
+    filterset_fields = ["topic"]
+
+    def get_queryset(self) -> QuerySet:
+        user = self.request.user
+        if _is_member(user):
+            # A member's FAQ is the one published for them (an audience, not a scope).
+            found = queries.faq_for_member(queries.member_of(user))
+        else:
+            found = queries.faq(user)
+        return found.order_by("topic", "order", "id")
+
+    @extend_schema(
+        summary="Add an entry (the city, a county, a station's branch: its own)",
+        request=s.FaqEntryCreateSerializer,
+        responses={201: s.FaqEntrySerializer},
+    )
+    def create(self, request: Request) -> Response:
+        values = _body(s.FaqEntryCreateSerializer, request)
+        publisher = _organization(values["publisher"], "publisher")
+        created = actions.add_faq(
+            by=request.user,
+            publisher=publisher,
+            topic=values["topic"],
+            question=values["question"],
+            answer=values["answer"],
+            order=values["order"],
+        )
+        return Response(s.FaqEntrySerializer(created).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

@@ -84,6 +84,10 @@ class DepartmentForm(StyledForm):
         self.fields["county"].choices = [(c.pk, c.name) for c in counties]
 
 
+class DepartmentRenameForm(StyledForm):
+    name = forms.CharField(label=_("Department"), max_length=60)
+
+
 class DepartmentUserForm(StyledForm):
     department = forms.TypedChoiceField(label=_("Department"), coerce=int)
     username = forms.CharField(label=_("User name"), max_length=150)

@@ -12,6 +12,8 @@ from liudong.core.scope import CHANGE, may
 from liudong.voice import actions
 from liudong.voice.models import (
     Audience,
+    Department,
+    FaqEntry,
     JobInterest,
     JobOpening,
     JobSource,
@@ -129,6 +131,39 @@ class NoticeCreateSerializer(serializers.Serializer):
     audience_station = serializers.CharField(required=False, help_text="A station's code.")
     valid_from = serializers.DateField()
     valid_until = serializers.DateField()
+
+
+class FaqEntrySerializer(serializers.ModelSerializer):
+    publisher_name = serializers.CharField(source="publisher.name", read_only=True)
+
+    class Meta:
+        model = FaqEntry
+        fields = ["id", "publisher", "publisher_name", "topic", "question", "answer", "order"]
+
+
+class FaqEntryCreateSerializer(serializers.Serializer):
+    publisher = serializers.CharField(help_text="The publishing organization's code.")
+    topic = serializers.ChoiceField(choices=PolicyTopic.choices)
+    question = serializers.CharField(max_length=200)
+    answer = serializers.CharField(max_length=3000)
+    order = serializers.IntegerField(min_value=0, max_value=32767, required=False, default=0)
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    county_code = serializers.CharField(source="county.code", read_only=True)
+    county_name = serializers.CharField(source="county.name", read_only=True)
+
+    class Meta:
+        model = Department
+        fields = ["id", "county", "county_code", "county_name", "name", "active"]
+
+
+class DepartmentRenameSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=60)
+
+
+class DepartmentActiveSerializer(serializers.Serializer):
+    active = serializers.BooleanField()
 
 
 class ReadSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("m/voice/suggestions/<int:pk>/", views_member.suggestion, name="suggestion"),
     path("m/voice/notices/", views_member.notices, name="notices"),
     path("m/voice/notices/<int:pk>/", views_member.notice, name="notice"),
+    path("m/voice/notices/files/<int:pk>/", views_member.notice_file, name="notice_file"),
     path("m/voice/faq/", views_member.faq, name="faq"),
     path("m/voice/jobs/", views_member.jobs, name="jobs"),
     path("m/voice/jobs/<int:pk>/", views_member.job, name="job"),

@@ -25,6 +25,7 @@ from liudong.voice.forms import (
     AdoptForm,
     AnswerForm,
     DepartmentForm,
+    DepartmentRenameForm,
     DepartmentUserForm,
     FileForm,
     ReturnForm,
@@ -32,6 +33,7 @@ from liudong.voice.forms import (
     StaffSuggestionForm,
 )
 from liudong.voice.models import (
+    Department,
     Suggestion,
     SuggestionAttachment,
     SuggestionKind,
@@ -296,6 +298,49 @@ def departments(request: HttpRequest) -> HttpResponse:
         request,
         "voice/departments.html",
         {"rows": rows, "form": form, "user_form": user_form, "counties": counties},
+        status=status,
+    )
+
+
+@login_required
+@opens_for(is_admin)
+@shows(Department)
+@require_http_methods(["GET", "POST"])
+def department(request: HttpRequest, pk: int) -> HttpResponse:
+    """One department: rename it, deactivate it (no new suggestions are routed to it) or
+    make it active again; the county's administrators only."""
+    obj = get_visible_or_404(request.user, queries.departments(request.user), pk=pk)
+    may_change = may(request.user, obj, CHANGE)
+    step = request.POST.get("form")
+    form = DepartmentRenameForm(
+        request.POST if step == "rename" else None, initial={"name": obj.name}
+    )
+    if request.method == "POST":
+        if not may_change:
+            raise PermissionDenied
+        if step == "active":
+            active = request.POST.get("active") == "1"
+            done = _("The department is active.") if active else _("The department is inactive.")
+            with acting(request, success=done) as act:
+                actions.set_department_active(by=request.user, department=obj, active=active)
+            return redirect("voice:department", pk=obj.pk)
+        if form.is_valid():
+            with acting(request, success=_("The department was renamed."), form=form) as act:
+                actions.rename_department(
+                    by=request.user, department=obj, name=form.cleaned_data["name"]
+                )
+            if act.ok:
+                return redirect("voice:department", pk=obj.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "voice/department.html",
+        {
+            "obj": obj,
+            "form": form,
+            "may_change": may_change,
+            "users": list(obj.memberships.select_related("user")),
+        },
         status=status,
     )
 

@@ -15,9 +15,17 @@ from liudong.core.acting import acting
 from liudong.core.decorators import shows
 from liudong.core.scope import get_visible_or_404
 from liudong.stations.models import Station, StationStatus
-from liudong.voice import actions, queries
+from liudong.voice import actions, queries, views_policy
 from liudong.voice.forms import QuestionForm, SuggestionForm
-from liudong.voice.models import FaqEntry, JobInterest, JobOpening, Notice, PolicyTopic, Suggestion
+from liudong.voice.models import (
+    FaqEntry,
+    JobInterest,
+    JobOpening,
+    Notice,
+    NoticeAttachment,
+    PolicyTopic,
+    Suggestion,
+)
 
 
 def _gate(request: HttpRequest) -> HttpResponse | None:
@@ -165,6 +173,24 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
         "voice/m_notice.html",
         {"obj": obj, "attachments": list(obj.attachments.all())},
     )
+
+
+@shows(NoticeAttachment)
+@require_http_methods(["GET"])
+def notice_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """A file of a notice the member is in the audience of, while the notice is valid."""
+    gate = _gate(request)
+    if gate is not None:
+        return gate
+    member = queries.member_of(request.user)
+    found = (
+        NoticeAttachment.objects.filter(pk=pk, notice__in=queries.notices_for_member(member))
+        .select_related("notice")
+        .first()
+    )
+    if found is None:
+        raise Http404(_("This notice is not for you, or no longer valid."))
+    return views_policy.file_response(found)
 
 
 def _ask(

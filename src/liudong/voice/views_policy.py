@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from liudong.core import uploads
 from liudong.core.acting import acting
 from liudong.core.decorators import opens_for, shows
 from liudong.core.paging import paginate
@@ -21,7 +22,13 @@ from liudong.orgs.models import Organization, OrgKind
 from liudong.stations.models import Station, StationStatus
 from liudong.voice import actions, queries
 from liudong.voice.forms import FaqForm, JobForm, NoticeForm, OutcomeForm
-from liudong.voice.models import JobInterest, JobOpening, Notice, PolicyTopic
+from liudong.voice.models import (
+    JobInterest,
+    JobOpening,
+    Notice,
+    NoticeAttachment,
+    PolicyTopic,
+)
 from liudong.voice.views import is_staff
 
 PUBLISHING_KINDS = (
@@ -108,6 +115,24 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_change": may(request.user, obj, CHANGE),
         },
     )
+
+
+@login_required
+@shows(NoticeAttachment)
+def notice_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """A file of a notice, for the staff who may see the notice (its publisher's side)."""
+    if not is_staff(request.user):
+        raise Http404(_("This page is not kept for your role."))
+    found = get_visible_or_404(request.user, NoticeAttachment.objects.all(), pk=pk)
+    return file_response(found)
+
+
+def file_response(found: NoticeAttachment) -> HttpResponse:
+    """The stored bytes of a notice's file, or "not found" when they are gone."""
+    try:
+        return uploads.response(found.stored_as, name=found.name, content_type=found.content_type)
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404(_("The file is no longer kept.")) from exc
 
 
 @login_required

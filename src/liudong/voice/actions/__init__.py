@@ -8,6 +8,7 @@ from __future__ import annotations
 from liudong.voice.actions.departments import (
     add_department,
     add_department_user,
+    rename_department,
     set_department_active,
 )
 from liudong.voice.actions.jobs import mark_interest, post_opening, record_outcome
@@ -50,6 +51,7 @@ __all__ = [
     "record_outcome",
     "return_answer",
     "route_suggestion",
+    "rename_department",
     "set_department_active",
     "submit_suggestion",
     "withdraw_notice",

@@ -54,6 +54,26 @@ def set_department_active(*, by: Any, department: Department, active: bool) -> D
 
 
 @transaction.atomic
+def rename_department(*, by: Any, department: Department, name: str) -> Department:
+    """A new name for a department (its routed suggestions and users stay with it)."""
+    require_change(by, department, _("Only the county's administrators keep its departments."))
+    _require_county_admin(by, department.county)
+    name = required_text(name, "name", _("Name the department."), NAME_LIMIT)
+    if (
+        Department.objects.filter(county=department.county, name=name)
+        .exclude(pk=department.pk)
+        .exists()
+    ):
+        raise DomainError("department_exists", _("The county has this department already."), "name")
+    if name == department.name:
+        return department
+    with audit.action("department.update", actor=by):
+        department.name = name
+        department.save()
+    return department
+
+
+@transaction.atomic
 def add_department_user(
     *,
     by: Any,
