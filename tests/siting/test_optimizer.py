@@ -322,3 +322,36 @@ def test_a_real_time_limit_still_returns_a_plan_that_keeps_the_rules() -> None:
     plan = opt.solve(points, cands, k=20, radius_km=40, time_limit=0.05)
     assert plan.status in (opt.OPTIMAL, opt.TIME_LIMIT)
     assert_keeps_rules(plan, points, cands, 20, 40)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_max_flow_assignment_equals_the_linear_programs(seed: int) -> None:
+    """Decision 164: for random sets of open sites the max-flow assignment covers exactly what the
+    linear program does, says "no assignment" exactly when it does, and keeps every rule."""
+    from liudong.siting.model import Model, prepare
+
+    rng = random.Random(500 + seed)
+    points, cands = random_instance(rng)
+    radius = rng.choice([25, 40, 60])
+    min_full = rng.choice([0, 1, 3, 5])
+    free = sum(1 for c in cands if not c.forced)
+    inst = prepare(points, cands, free, radius, min_full, [])  # K no bound here
+    model = Model(inst, split=True, tie_break=False)
+    for _ in range(8):
+        drawn = np.array([rng.random() < 0.5 for _ in range(model.ns)], dtype=bool)
+        y = (drawn | (model.lb[: model.ns] > 0)).astype(float)
+        by_flow = model.plan_from_open(y)
+        by_lp = model.plan_from_open(y, by_flow=False)
+        assert (by_flow is None) == (by_lp is None), seed
+        if by_flow is None:
+            continue
+        chosen, assignments, covered = by_flow
+        assert covered == by_lp[2], seed
+        plan = opt.Plan(
+            status=opt.OPTIMAL,
+            method="milp",
+            chosen=chosen,
+            assignments=assignments,
+            covered=covered,
+        )
+        assert opt.check_plan(plan, points, cands, len(cands), radius, min_full=min_full) == []

@@ -25,8 +25,9 @@ linking row ``f_ij + p_ij <= members_i y_j`` (redundant for the integer model, b
 what keeps the relaxation tight: without it a site can be "opened" by a fraction that just
 carries its load); ``sum y_j <= k``; the quotas. With ``y`` fixed the rest is a network
 flow with lower bounds, whose polytope is integral: the flows of an optimal vertex are
-whole members, so splitting a point costs no fractional people (the result is re-solved
-as a linear program with ``y`` fixed and rounded, which is exact).
+whole members, so splitting a point costs no fractional people (the members of the chosen
+sites are then assigned by a maximum flow with lower bounds, which is exact and whole;
+decision 164).
 
 The objective is the members covered; among plans covering as many, the cheaper one
 (``cost``, then fewer sites) wins through a tie-break term too small to trade away one
@@ -195,7 +196,7 @@ def greedy(
 ) -> Plan:
     """The baseline: forced sites first, then quota minimums, then the site that adds the most
     members it could still serve, k times; the members then assigned at best for the chosen set
-    (the same linear program as the exact plan's last step)."""
+    (the same max-flow as the exact plan's last step)."""
     started = time.perf_counter()
     inst = prepare(points, candidates, k, radius_km, min_full, quotas)
     why = check_feasible(inst)
