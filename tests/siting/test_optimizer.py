@@ -298,6 +298,7 @@ def test_a_time_out_returns_the_best_found_marked(monkeypatch) -> None:
     assert_keeps_rules(plan, points, cands, 3, 50)
     # the gap is the returned plan's against the solver's bound
     assert plan.bound is not None and plan.bound >= plan.covered
+    assert plan.bound <= sum(p.members for p in points)  # never above the members there are
     assert plan.gap == pytest.approx((plan.bound - plan.covered) / plan.covered)
 
 

@@ -153,6 +153,9 @@ def solve(
     if bound is not None and math.isfinite(bound):
         # the objective's bound less the tie-break (worth under one member): members at most
         plan.bound = math.floor(-float(bound) + 0.5)
+        # Nor can it cover more than the located members: an early bound (a time-out far from
+        # the optimum) may exceed them, and a gap against it would mean nothing.
+        plan.bound = min(plan.bound, inst.total_members - inst.no_coordinates_members)
         if timed_out:  # the gap of the plan returned (it may be greedy's), not HiGHS's own
             plan.gap = max(0.0, plan.bound - plan.covered) / max(1, plan.covered)
     plan.solve_seconds = time.perf_counter() - started
