@@ -35,6 +35,9 @@ def _load_reference_and_demo() -> None:
     from liudong.demo.notifications import build_notifications
 
     build_notifications()
+    from liudong.demo.siting import build_plans
+
+    build_plans()
 
 
 @pytest.fixture(scope="session")

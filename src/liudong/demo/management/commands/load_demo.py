@@ -64,9 +64,10 @@ class Command(BaseCommand):
         from liudong.demo.notifications import build_notifications
 
         self.stdout.write(f"Notifications: {build_notifications()} sent.")
-        from liudong.demo.siting import build_host_sites
+        from liudong.demo.siting import build_host_sites, build_plans
 
         self.stdout.write(f"Siting: {build_host_sites()} candidate host sites.")
+        self.stdout.write(f"Siting: {build_plans()} saved plans.")
         if options["quiet_logins"]:
             return
         self.stdout.write(
