@@ -207,12 +207,25 @@ def monthly_report(client: Any, hostile: Hostile) -> None:
     assert any(t.startswith(hostile.county_name) for t in _texts(content))  # the title
 
 
+def siting_plan_export(client: Any, hostile: Hostile) -> None:
+    from liudong.siting import actions as siting
+
+    name = _planted(1, "布点方案")
+    plan = siting.run_plan(
+        by=hostile.user,
+        name=name,
+        params=siting.PlanParams(k=1, radius_km=30, keep_existing=False),
+    )
+    assert_safe(body(client.get(f"/siting/{plan.pk}/export/")), {name})
+
+
 WALKS: dict[str, Callable[[Any, Hostile], None]] = {
     "ledger/export/<slug:ledger>/": ledger_export,
     "census/template/": census_template,
     "census/rounds/<int:pk>/export/": census_round_export,
     "census/submissions/<int:pk>/errors.xlsx": census_errors,
     "statistics/reports/": monthly_report,
+    "siting/<int:pk>/export/": siting_plan_export,
 }
 
 
