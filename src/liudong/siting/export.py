@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from liudong.core import xlsx
 from liudong.siting.models import SitingPlan
@@ -18,7 +19,7 @@ def put(sheet: Any, values: list[Any]) -> None:
 def workbook_of(plan: SitingPlan) -> bytes:
     book = xlsx.workbook()
     sheet = book.active
-    sheet.title = _("Plan")[:31]
+    sheet.title = pgettext("siting", "Plan")[:31]
     p: dict[str, Any] = plan.params
     for label, value in (
         (_("Name of the plan"), plan.name),
