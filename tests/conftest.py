@@ -41,6 +41,9 @@ def _load_reference_and_demo() -> None:
     from liudong.demo.voice import build_voice
 
     build_voice()
+    from liudong.demo.siting import build_plans
+
+    build_plans()
 
 
 @pytest.fixture(scope="session")

@@ -73,6 +73,7 @@ def test_menu_groups_and_entries_keep_their_order(demo: Any) -> None:
             "stations:list",
             "stations:check_ins",
             "assistance:list",
+            "siting:list",
             "voice:suggestions",
             "voice:notices",
             "voice:jobs",

@@ -231,6 +231,18 @@ def dues_statement(client: Any, hostile: Hostile) -> None:
     assert_safe(content, {setting.member.name, hostile.branches[setting.organization_id]})
 
 
+def siting_plan_export(client: Any, hostile: Hostile) -> None:
+    from liudong.siting import actions as siting
+
+    name = _planted(1, "布点方案")
+    plan = siting.run_plan(
+        by=hostile.user,
+        name=name,
+        params=siting.PlanParams(k=1, radius_km=30, keep_existing=False),
+    )
+    assert_safe(body(client.get(f"/siting/{plan.pk}/export/")), {name})
+
+
 WALKS: dict[str, Callable[[Any, Hostile], None]] = {
     "ledger/export/<slug:ledger>/": ledger_export,
     "census/template/": census_template,
@@ -238,6 +250,7 @@ WALKS: dict[str, Callable[[Any, Hostile], None]] = {
     "census/submissions/<int:pk>/errors.xlsx": census_errors,
     "statistics/reports/": monthly_report,
     "cycle/dues/statement/": dues_statement,
+    "siting/<int:pk>/export/": siting_plan_export,
 }
 
 

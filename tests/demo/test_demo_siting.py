@@ -42,3 +42,17 @@ def test_eight_sites_at_30_km_against_the_actual_eight(demo: Any) -> None:
     more = result.covered - result.before.covered
     assert f"{result.before.covered} " in text and f"{result.covered} " in text
     assert f"{more} " in text and more > 0  # the demo's actual 8 are not the best 8 at 30 km
+
+
+def test_the_demo_saves_a_plan_for_the_city_and_two_counties(demo: Any) -> None:
+    from liudong.demo.siting import PLANS, build_plans
+    from liudong.siting.models import SitingPlan
+
+    assert build_plans() == 0  # built with the test database; idempotent by name
+    assert {p.organization.code for p in SitingPlan.objects.all()} >= {c for c, *_x in PLANS}
+    SitingPlan.objects.filter(organization__code="620800").delete()
+    build_host_sites()
+    assert build_plans() == 1
+    city = SitingPlan.objects.get(organization__code="620800")
+    assert city.k == 8 and city.radius_km == 30 and city.status == "optimal"
+    assert city.covered >= (city.covered_before or 0)

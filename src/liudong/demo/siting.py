@@ -84,3 +84,37 @@ def build_host_sites() -> int:
         )
         made += 1
     return made
+
+
+# The saved plans of the demo: the city's (8 new liaison sites, 30 km, the seed's question)
+# and each of two counties' own (issue 15, item 3).
+PLANS: list[tuple[str, str, int, float]] = [
+    (CITY_CODE, "全市联络站布点方案（8个，30公里）", 8, 30.0),
+    ("620821", "泾川县联络站布点方案", 2, 30.0),
+    ("620822", "灵台县联络站布点方案", 2, 30.0),
+]
+
+
+def build_plans() -> int:
+    """The demo's saved siting plans (idempotent: by name), solved by the planner through its
+    action. K is cut to the candidates a plan can choose from. Returns how many were made."""
+    from liudong.siting import actions as siting
+    from liudong.siting.models import SitingPlan
+    from liudong.siting.queries import candidate_sites
+
+    made = 0
+    for code, name, k, radius in PLANS:
+        if SitingPlan.objects.filter(name=name).exists():
+            continue
+        org = Organization.objects.get(code=code)
+        scope = org if org.parent_id is not None else None
+        free = sum(1 for s in candidate_sites(scope) if not s.candidate.existing)
+        keep = free > 0
+        if not keep:
+            free = len(candidate_sites(scope, keep_existing=False))
+        if free == 0:
+            continue
+        params = siting.PlanParams(k=min(k, free), radius_km=radius, keep_existing=keep)
+        siting.run_plan(by=SYSTEM, name=name, params=params, organization=org)
+        made += 1
+    return made

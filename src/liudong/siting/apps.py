@@ -6,3 +6,9 @@ class SitingConfig(AppConfig):
     name = "liudong.siting"
     label = "siting"
     verbose_name = _("Station siting")
+
+    def ready(self) -> None:
+        from liudong.core import audit
+        from liudong.siting.models import SitingPlan
+
+        audit.register(SitingPlan)

@@ -72,7 +72,7 @@ class Command(BaseCommand):
         from liudong.demo.notifications import build_notifications
 
         self.stdout.write(f"Notifications: {build_notifications()} sent.")
-        from liudong.demo.siting import build_host_sites
+        from liudong.demo.siting import build_host_sites, build_plans
 
         self.stdout.write(f"Siting: {build_host_sites()} candidate host sites.")
         from liudong.demo.voice import build_voice, department_logins
@@ -86,6 +86,7 @@ class Command(BaseCommand):
                 f"notices ({voice['reads']} read marks), {voice['openings']} job openings "
                 f"({voice['interest']} members interested)."
             )
+        self.stdout.write(f"Siting: {build_plans()} saved plans.")
         if options["quiet_logins"]:
             return
         self.stdout.write(
