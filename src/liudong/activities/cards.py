@@ -40,7 +40,8 @@ def _coming(ctx: CardContext) -> dict[str, Any]:
         row.today = timezone.localtime(row.starts_at).date() == today
     return {
         "rows": shown,
-        "count": coming.count(),  # counted without the sign-ups' join
+        # counted without the sign-ups' join, and only when the rows shown are not all
+        "count": coming.count() if len(shown) == WORKBENCH_ROWS else len(shown),
         "awaiting": queries.awaiting_summary(ctx.user).count(),
     }
 
