@@ -84,3 +84,16 @@ def test_unread_count_per_user_in_one_process(demo: Any) -> None:
             notification_queries.unread_count(six)
             == Notification.objects.filter(recipient=six, read_at__isnull=True).count()
         )
+
+
+def test_open_requests_each_station_its_own_in_one_process(demo: Any) -> None:
+    from liudong.assistance import queries as assistance_queries
+    from liudong.assistance.cards import WORKBENCH_ROWS as SHOWN
+
+    compiled._COMPILED.clear()
+    for _ in range(2):
+        for username in ("station05", "station06", "jingchuan"):
+            user = demo(f"user:{username}")
+            expected = assistance_queries.first_open_by_deadline(user, SHOWN)
+            figure = _figure(demo, username, "workbench_requests")
+            assert [r.pk for r in figure["rows"]] == [r.pk for r in expected]
