@@ -141,7 +141,7 @@ def _request_rows(
             "started_at": None, "referred_at": None, "resolved_at": None, "refused_at": None,
             "rated_at": None, "accept_by": submitted + 2 * day,
             "resolve_by": submitted + 21 * day, "escalated": False, "escalated_to_id": None,
-            "escalated_at": None, "updated_at": now,
+            "escalated_at": None, "updated_at": now, "idempotency_key": None,
         }  # fmt: skip
         draw = rng.random()
         if draw < (0.6 if recent else 0.01):  # open

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,19 +31,20 @@ AHEAD = datetime.timedelta(days=7)
 
 def _coming(ctx: CardContext) -> dict[str, Any]:
     now = timezone.now()
-    coming = queries.changeable(ctx.user).filter(
-        status=ActivityStatus.PLANNED, ends_at__gt=now, starts_at__lt=now + AHEAD
-    )
-    rows = queries.with_counts(coming).select_related("organizer")
+    in_week = Q(ends_at__gt=now, starts_at__lt=now + AHEAD)
+    planned = queries.changeable(ctx.user).filter(status=ActivityStatus.PLANNED)
+    rows = queries.with_counts(planned.filter(in_week)).select_related("organizer")
     shown = list(rows.order_by("starts_at", "id")[:WORKBENCH_ROWS])
     today = timezone.localdate()
     for row in shown:
         row.today = timezone.localtime(row.starts_at).date() == today
-    return {
-        "rows": shown,
-        "count": coming.count(),  # counted without the sign-ups' join
-        "awaiting": queries.awaiting_summary(ctx.user).count(),
-    }
+    # The week's count (without the sign-ups' join) and those awaiting their summary
+    # (queries.awaiting_summary: over, still planned) in one statement (decision 163).
+    over = Q(ends_at__lte=now)
+    counts = planned.filter(in_week | over).aggregate(
+        count=Count("pk", filter=in_week), awaiting=Count("pk", filter=over)
+    )
+    return {"rows": shown, "count": counts["count"] or 0, "awaiting": counts["awaiting"] or 0}
 
 
 register(

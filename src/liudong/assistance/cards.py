@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from liudong.assistance import queries, report_figures
 from liudong.assistance.deadlines import overdue_condition
 from liudong.assistance.models import OPEN_STATUSES, RequestStatus, ServiceRequest
+from liudong.core import compiled
 from liudong.core.cards import (
     CITY,
     COUNTY,
@@ -27,7 +28,7 @@ from liudong.core.cards import (
 )
 from liudong.core.report_parts import Unit, this_month
 from liudong.core.roles import Role
-from liudong.core.scope import CHANGE, restrict, visible_to
+from liudong.core.scope import CHANGE, gate_key, restrict, visible_to
 
 WORKBENCH_ROWS = 8
 SHOWN = (
@@ -61,11 +62,23 @@ def by_deadline(ctx: CardContext) -> dict[str, Any]:
     now = timezone.now()
     today = timezone.localdate()
     # What the card shows, no more (the member's encrypted columns are not read).
-    rows = list(
-        queries.first_open_by_deadline(ctx.user, WORKBENCH_ROWS)
-        .select_related("member", "station", "escalated_to")
-        .only(*SHOWN)
-    )
+    # The first ids through the gate, compiled once per scope (decision 162), then the
+    # rows shown by their ids (the same rows as queries.first_open_by_deadline).
+    user = ctx.user
+    ids = [
+        pk
+        for (pk,) in compiled.rows(
+            ("assistance.workbench_first", gate_key(user), WORKBENCH_ROWS),
+            lambda: queries.first_open_ids(user, WORKBENCH_ROWS),
+        )
+    ]
+    rows = []
+    if ids:
+        rows = list(
+            queries.by_ids_by_deadline(ids)
+            .select_related("member", "station", "escalated_to")
+            .only(*SHOWN)
+        )
     labels = queries.kind_labels()
     for row in rows:
         row.kind_name = labels.get(row.kind, row.kind)

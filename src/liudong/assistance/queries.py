@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, F, QuerySet, When
 from django.utils import timezone
 
 from liudong.assistance.deadlines import overdue_condition
@@ -13,6 +13,9 @@ from liudong.assistance.models import OPEN_STATUSES, RequestStatus, ServiceReque
 from liudong.codes import queries as codes
 from liudong.codes import workdays
 from liudong.core.scope import CHANGE, restrict, visible_to
+
+# A request's deadline now: a submitted one's accept-by, else its resolve-by.
+_DUE = Case(When(status=RequestStatus.SUBMITTED, then=F("accept_by")), default=F("resolve_by"))
 
 RELATED = (
     "member",
@@ -63,20 +66,30 @@ def first_open_by_deadline(user: Any, n: int) -> QuerySet:
     """The first ``n`` of :func:`open_by_deadline` for a card (the station workbench): the
     side's open requests chosen and ordered on the request table alone (the station side
     may change them, so may see them), then only those ``n`` joined to what a row shows."""
-    from django.db.models import Case, F, Subquery, When
+    from django.db.models import Subquery
 
-    due = Case(When(status=RequestStatus.SUBMITTED, then=F("accept_by")), default=F("resolve_by"))
-    first = (
-        restrict(user, ServiceRequest.objects.filter(status__in=OPEN_STATUSES), CHANGE)
-        .annotate(due=due)
-        .order_by("due", "id")
-        .values("pk")[:n]
-    )
+    first = first_open_ids(user, n)
     return (
         ServiceRequest.objects.filter(pk__in=Subquery(first))
-        .annotate(due=due)
+        .annotate(due=_DUE)
         .order_by("due", "id")
     )
+
+
+def first_open_ids(user: Any, n: int) -> QuerySet:
+    """The ids of :func:`first_open_by_deadline`'s rows (a ``values_list``; its SQL depends
+    on the user's scope and ``n`` only: see :mod:`liudong.core.compiled`)."""
+    return (
+        restrict(user, ServiceRequest.objects.filter(status__in=OPEN_STATUSES), CHANGE)
+        .annotate(due=_DUE)
+        .order_by("due", "id")
+        .values_list("pk")[:n]
+    )
+
+
+def by_ids_by_deadline(ids: list[int]) -> QuerySet:
+    """The requests ``ids`` (chosen through the gate) by deadline, nearest first."""
+    return ServiceRequest.objects.filter(pk__in=ids).annotate(due=_DUE).order_by("due", "id")
 
 
 def mine(user: Any) -> QuerySet:

@@ -8,6 +8,7 @@ organizations it names and their townships.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,13 +169,29 @@ def suspension_offers(user: Any) -> QuerySet[FlowRecord]:
 # --- the bell (members/attention.py) -------------------------------------------------------
 
 
-def on_my_side(user: Any) -> QuerySet[Alert]:
-    """Open alerts of the user's own organization(s): theirs to act on."""
-    ids = escalation.own_organization_ids(user)
+def on_my_side(user: Any, ids: Iterable[int] | None = None) -> QuerySet[Alert]:
+    """Open alerts of the user's own organization(s): theirs to act on (``ids``: the
+    user's own organizations when the caller has them already)."""
+    ids = escalation.own_organization_ids(user) if ids is None else list(ids)
     return visible_to(user, Alert.objects.filter(resolved=False, organization_id__in=ids))
 
 
-def escalated_to_me(user: Any) -> QuerySet[Alert]:
+def escalated_to_me(user: Any, ids: Iterable[int] | None = None) -> QuerySet[Alert]:
     """Open alerts escalated to the user's own organization(s)."""
-    ids = escalation.own_organization_ids(user)
+    ids = escalation.own_organization_ids(user) if ids is None else list(ids)
     return visible_to(user, Alert.objects.filter(resolved=False, escalated_to_id__in=ids))
+
+
+def side_counts(user: Any, ids: Iterable[int]) -> QuerySet:
+    """One grouped row (or none): the open alerts on the side of the organizations ``ids``
+    and those escalated to them, the two counts of :func:`on_my_side` and
+    :func:`escalated_to_me` in one statement (a ``values_list`` for
+    :func:`liudong.core.compiled.rows`)."""
+    ids = list(ids)
+    mine, escalated = Q(organization_id__in=ids), Q(escalated_to_id__in=ids)
+    alerts = visible_to(user, Alert.objects.filter(resolved=False).filter(mine | escalated))
+    return (
+        alerts.values_list("resolved")
+        .annotate(mine=Count("pk", filter=mine), escalated=Count("pk", filter=escalated))
+        .order_by()
+    )

@@ -6,18 +6,30 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from liudong.core import compiled
 from liudong.core.cards import STATION_HOME, WIDE, Card, CardContext, register
 from liudong.core.roles import Role
-from liudong.members import alert_board
+from liudong.core.scope import gate_key
+from liudong.members import alert_board, escalation
 
 WORKBENCH_ROWS = 6
 
 
 def _alerts(ctx: CardContext) -> dict[str, Any]:
-    mine = alert_board.on_my_side(ctx.user)
-    escalated = alert_board.escalated_to_me(ctx.user)
-    rows = mine.select_related("flow__member").order_by("-raised_on", "-id")[:WORKBENCH_ROWS]
-    return {"count": mine.count(), "escalated": escalated.count(), "rows": list(rows)}
+    """The counts in one statement compiled once per scope and organizations (decision
+    162), the rows only when there are some."""
+    user = ctx.user
+    ids = tuple(escalation.own_organization_ids(user))
+    found = compiled.rows(
+        ("members.workbench_alerts", gate_key(user), ids),
+        lambda: alert_board.side_counts(user, ids),
+    )
+    _resolved, count, escalated = found[0] if found else (False, 0, 0)
+    rows = []
+    if count:
+        mine = alert_board.on_my_side(user, ids).select_related("flow__member")
+        rows = list(mine.order_by("-raised_on", "-id")[:WORKBENCH_ROWS])
+    return {"count": count, "escalated": escalated, "rows": rows}
 
 
 register(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
 
-from liudong.core.scope import visible_to
+from liudong.core import compiled
+from liudong.core.scope import gate_key, visible_to
 from liudong.notifications import kinds
 from liudong.notifications.models import Notification
 
@@ -22,8 +23,14 @@ def mine(user: Any) -> QuerySet:
 def unread_count(user: Any) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
-    unread = Notification.objects.filter(recipient=user.pk, read_at__isnull=True)
-    return visible_to(user, unread).count()
+
+    def build() -> QuerySet:
+        unread = Notification.objects.filter(recipient=user.pk, read_at__isnull=True)
+        return visible_to(user, unread).values_list("recipient").annotate(n=Count("pk")).order_by()
+
+    # Compiled once per user (the recipient is in the SQL) and scope: decision 162.
+    found = compiled.rows(("notifications.unread", gate_key(user), user.pk), build)
+    return found[0][1] if found else 0
 
 
 def told(rows: Any) -> list[dict[str, Any]]:

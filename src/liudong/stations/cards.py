@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet, Window
 from django.utils.translation import gettext_lazy as _
 
+from liudong.core import compiled
 from liudong.core.cards import STATION_HOME, WIDE, Card, CardContext, register
 from liudong.core.roles import Role
-from liudong.core.scope import visible_to
+from liudong.core.scope import gate_key, visible_to
 from liudong.stations import queries
 from liudong.stations.models import CheckIn, CheckInStatus
 
@@ -57,9 +58,20 @@ WORKBENCH_ROWS = 8
 
 
 def _to_answer(ctx: CardContext) -> dict[str, Any]:
-    """The check-ins awaiting this station's answer, oldest first."""
-    pending = queries.pending_for_station_side(ctx.user).select_related("member", "station")
-    return {"rows": list(pending[:WORKBENCH_ROWS]), "count": pending.count()}
+    """The check-ins awaiting this station's answer, oldest first: the first ids and the
+    count in one gated statement compiled once per scope (decision 162), then the rows
+    shown by their ids (no statement when there are none)."""
+    user = ctx.user
+
+    def build() -> QuerySet:
+        pending = queries.pending_for_station_side(user).select_related(None)
+        first = pending.annotate(total=Window(Count("pk"))).values_list("pk", "total")
+        return first[:WORKBENCH_ROWS]
+
+    found = compiled.rows(("stations.workbench_check_ins", gate_key(user)), build)
+    ids = [pk for pk, _total in found]
+    shown = CheckIn.objects.select_related("member", "station").in_bulk(ids)
+    return {"rows": [shown[pk] for pk in ids if pk in shown], "count": found[0][1] if found else 0}
 
 
 register(
