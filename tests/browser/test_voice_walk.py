@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 from liudong.accounts import sms
 from liudong.demo.tree import DEMO_PASSWORD
 from liudong.voice.models import JobInterest, NoticeRead, Suggestion
@@ -63,19 +65,19 @@ def test_a_member_suggests_and_reads_the_countys_approved_answer(
         page.click("#suggestion-submit")
     made = Suggestion.objects.get(member__user=member_user, title=TITLE)
     assert made.county.code == "620822"
-    assert page.locator("#no-answer").is_visible()
+    expect(page.locator("#no-answer")).to_be_visible()
 
     # 2. The county (desktop) routes it to its commerce bureau.
     county = _sign_in(browser, base, "lingtai", errors)
     county.goto(f"{base}/voice/suggestions/")
-    assert county.locator(f"tr[data-suggestion='{made.pk}']").is_visible()
+    expect(county.locator(f"tr[data-suggestion='{made.pk}']")).to_be_visible()
     county.goto(f"{base}/voice/suggestions/{made.pk}/")
     department = demo("user:dept_lingtai").voice_department.department
     county.select_option("select[name=department]", str(department.pk))
     county.screenshot(path=str(screenshots / "voice-2-desk-route.png"), full_page=True)
     with county.expect_navigation():
         county.click("#route-submit")
-    assert county.locator("#department").is_visible()
+    expect(county.locator("#department")).to_be_visible()
 
     # 3. The bureau's user answers; the member still sees no answer.
     bureau = _sign_in(browser, base, "dept_lingtai", errors)
@@ -107,7 +109,7 @@ def test_a_member_suggests_and_reads_the_countys_approved_answer(
     before = NoticeRead.objects.filter(notice=notice_pk).count()
     with page.expect_navigation():
         first.click()
-    assert page.locator("#notice-body").is_visible()
+    expect(page.locator("#notice-body")).to_be_visible()
     page.reload()
     assert NoticeRead.objects.filter(notice=notice_pk).count() in (before, before + 1)
     assert NoticeRead.objects.filter(notice=notice_pk, member__user=member_user).count() == 1
@@ -121,7 +123,7 @@ def test_a_member_suggests_and_reads_the_countys_approved_answer(
         job.click()
     with page.expect_navigation():
         page.click("#interest-submit")
-    assert page.locator("#interest-marked").is_visible()
+    expect(page.locator("#interest-marked")).to_be_visible()
     assert JobInterest.objects.filter(opening=job_pk, member__user=member_user).count() == 1
     page.screenshot(path=str(screenshots / "voice-7-phone-job.png"), full_page=True)
 
@@ -129,5 +131,5 @@ def test_a_member_suggests_and_reads_the_countys_approved_answer(
     county.goto(f"{base}/voice/suggestions/")
     county.screenshot(path=str(screenshots / "voice-8-desk-list.png"), full_page=True)
     county.goto(f"{base}/statistics/dashboard/")
-    assert county.locator("[data-figure=suggestions_total]").is_visible()
+    expect(county.locator("[data-figure=suggestions_total]")).to_be_visible()
     assert not errors, errors
