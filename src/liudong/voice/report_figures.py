@@ -36,12 +36,6 @@ def suggestion_columns() -> list[Column]:
     ]
 
 
-def _in_unit(unit: Unit, station_id: int | None, paths: tuple[str | None, ...]) -> bool:
-    if unit.station_id is not None:
-        return station_id == unit.station_id
-    return bool(unit.path) and any(p and p.startswith(unit.path) for p in paths)
-
-
 def suggestion_figures(
     user: Any, units: list[Unit], start: datetime.datetime, end: datetime.datetime
 ) -> dict[str, dict[str, Any]]:
@@ -55,7 +49,7 @@ def suggestion_figures(
     )  # fmt: skip
     result: dict[str, dict[str, Any]] = {}
     for unit in units:
-        mine = [r for r in rows if _in_unit(unit, r[0], (r[1],))]
+        mine = [r for r in rows if unit.holds_station(r[0], (r[1],))]
         answered = [r for r in mine if r[3] == SuggestionStatus.PUBLISHED and r[5] is not None]
         result[unit.key] = {
             "received": len(mine),
@@ -97,7 +91,7 @@ def job_figures(
     )
 
     def count(rows: list[tuple], unit: Unit) -> int:
-        return sum(1 for r in rows if _in_unit(unit, r[0], r[1:]))
+        return sum(1 for r in rows if unit.holds_station(r[0], r[1:]))
 
     return {
         unit.key: {
