@@ -36,7 +36,11 @@ def test_staff_see_and_add_photos_of_a_past_activity(
     thumbs = page.locator("#photos img")
     assert thumbs.count() == before
     for i in range(before):  # each thumbnail loaded through the gate
-        assert thumbs.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
+        thumb = thumbs.nth(i)
+        thumb.scroll_into_view_if_needed()  # loading="lazy": below the fold loads on scroll
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle()
+        )
     photo = tmp_path / "现场.png"
     image = Image.new("RGB", (640, 420), (230, 236, 240))
     image.paste((200, 22, 29), (80, 40, 560, 110))
