@@ -72,3 +72,58 @@ def test_a_county_dashboard_is_the_same_after_others_kept_their_reads(demo: Any)
     warm = figures.dashboard(jingchuan, county).as_dict()
     assert warm == cold
     assert [s["branch"] for s in warm["stations"]["list"]] == ["620800-LD05"]
+
+
+# --- reads that depend on the time: compiled once, read at each call's time -----------------
+
+
+def _organizations_created_before(moment: Any) -> Any:
+    return Organization.objects.filter(created_at__lt=moment).order_by("pk").values_list("pk")
+
+
+def test_a_read_of_the_time_is_compiled_once_and_read_at_each_calls_time(demo: Any) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    compiled.clear()
+    created = sorted(Organization.objects.values_list("created_at", flat=True))
+    built = []
+
+    def build() -> Any:
+        built.append(1)
+        return _organizations_created_before(compiled.clock() + datetime.timedelta(seconds=1))
+
+    tick = datetime.timedelta(seconds=1)
+    moments = [created[0] - datetime.timedelta(days=1), created[len(created) // 2], timezone.now()]
+    for moment in moments:
+        found = compiled.rows(("test.created_before",), build, now=moment)
+        assert found == list(_organizations_created_before(moment + tick)), moment
+    assert len(built) == 2  # the first call compiles it twice (the check), then never again
+    assert compiled.rows(("test.created_before",), build, now=moments[0]) == []
+
+
+def test_a_read_of_the_time_without_the_time_is_refused(demo: Any) -> None:
+    import pytest
+
+    compiled.clear()
+    build = lambda: _organizations_created_before(compiled.clock())  # noqa: E731
+    with pytest.raises(ValueError, match="now="):
+        compiled.rows(("test.no_time",), build)
+
+
+def test_a_time_derived_otherwise_than_by_a_timedelta_is_refused(demo: Any) -> None:
+    """The start of the clock's day would be frozen into the statement: refused."""
+    import pytest
+    from django.utils import timezone
+
+    compiled.clear()
+
+    def build() -> Any:
+        midnight = compiled.clock().replace(hour=0, minute=0, second=0, microsecond=0)
+        return Organization.objects.filter(
+            created_at__gte=midnight, created_at__lt=compiled.clock()
+        ).values_list("pk")
+
+    with pytest.raises(ValueError, match="timedelta"):
+        compiled.rows(("test.midnight",), build, now=timezone.now())

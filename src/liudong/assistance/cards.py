@@ -5,7 +5,6 @@ counts the page links to; and the dashboards' service-request cards (see
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.db.models import Count, Q
@@ -28,7 +27,7 @@ from liudong.core.cards import (
 )
 from liudong.core.report_parts import Unit, this_month
 from liudong.core.roles import Role
-from liudong.core.scope import CHANGE, gate_key, restrict, visible_to
+from liudong.core.scope import gate_key, visible_to
 
 WORKBENCH_ROWS = 8
 SHOWN = (
@@ -44,18 +43,6 @@ SHOWN = (
 )
 
 
-def open_counts(user: Any, now: datetime.datetime) -> dict[str, int]:
-    """The side's open requests: all, overdue, awaiting acceptance, escalated (one query)."""
-    rows = restrict(user, ServiceRequest.objects.filter(status__in=OPEN_STATUSES), CHANGE)
-    counts = rows.aggregate(
-        open=Count("pk"),
-        overdue=Count("pk", filter=overdue_condition(now)),
-        to_accept=Count("pk", filter=Q(status=RequestStatus.SUBMITTED)),
-        escalated=Count("pk", filter=Q(escalated=True)),
-    )
-    return {key: value or 0 for key, value in counts.items()}
-
-
 def by_deadline(ctx: CardContext) -> dict[str, Any]:
     """The workbench's card: the first open requests by deadline, each with its deadline's
     name (accept by / resolve by) and state (overdue, due today, coming), and the counts."""
@@ -64,14 +51,15 @@ def by_deadline(ctx: CardContext) -> dict[str, Any]:
     # What the card shows, no more (the member's encrypted columns are not read).
     # The first ids through the gate, compiled once per scope (decision 162), then the
     # rows shown by their ids (the same rows as queries.first_open_by_deadline).
+    # The side's counts come with them, over all its open requests (decision 193).
     user = ctx.user
-    ids = [
-        pk
-        for (pk,) in compiled.rows(
-            ("assistance.workbench_first", gate_key(user), WORKBENCH_ROWS),
-            lambda: queries.first_open_ids(user, WORKBENCH_ROWS),
-        )
-    ]
+    found = compiled.rows(
+        ("assistance.workbench_first", gate_key(user), WORKBENCH_ROWS),
+        lambda: queries.first_open_ids_counted(user, WORKBENCH_ROWS, compiled.clock()),
+        now=now,
+    )
+    ids = [row[0] for row in found]
+    counts = dict(zip(queries.OPEN_COUNTS, found[0][1:] if found else (0, 0, 0, 0), strict=True))
     rows = []
     if ids:
         rows = list(
@@ -92,7 +80,7 @@ def by_deadline(ctx: CardContext) -> dict[str, Any]:
         )
     return {
         "rows": rows,
-        **open_counts(ctx.user, now),
+        **counts,
         "missing_years": queries.calendar_warning(*[r.due for r in rows]),
     }
 

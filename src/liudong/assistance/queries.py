@@ -87,6 +87,29 @@ def first_open_ids(user: Any, n: int) -> QuerySet:
     )
 
 
+OPEN_COUNTS = ("open", "overdue", "to_accept", "escalated")
+
+
+def first_open_ids_counted(user: Any, n: int, now: datetime.datetime) -> QuerySet:
+    """:func:`first_open_ids` with the side's open requests counted beside each id (a
+    window over all of them, before the limit): all, overdue at ``now``, awaiting
+    acceptance, escalated (:data:`OPEN_COUNTS`). One statement for the workbench's card."""
+    from django.db.models import Count, Q, Window
+
+    counts = {
+        "open": Window(Count("pk")),
+        "overdue": Window(Count("pk", filter=overdue_condition(now))),
+        "to_accept": Window(Count("pk", filter=Q(status=RequestStatus.SUBMITTED))),
+        "escalated": Window(Count("pk", filter=Q(escalated=True))),
+    }
+    return (
+        restrict(user, ServiceRequest.objects.filter(status__in=OPEN_STATUSES), CHANGE)
+        .annotate(due=_DUE, **{f"n_{key}": counts[key] for key in OPEN_COUNTS})
+        .order_by("due", "id")
+        .values_list("pk", *(f"n_{key}" for key in OPEN_COUNTS))[:n]
+    )
+
+
 def by_ids_by_deadline(ids: list[int]) -> QuerySet:
     """The requests ``ids`` (chosen through the gate) by deadline, nearest first."""
     return ServiceRequest.objects.filter(pk__in=ids).annotate(due=_DUE).order_by("due", "id")

@@ -25,4 +25,7 @@ def execute(cursor: Any, name: str, sql: str, params: list[Any]) -> None:
         numbered = iter(range(1, len(params) + 1))
         cursor.execute(f"PREPARE {name} AS " + re.sub("%s", lambda _m: f"${next(numbered)}", sql))
         prepared.add(name)
+    if not params:  # PostgreSQL refuses an empty list of values
+        cursor.execute(f"EXECUTE {name}")
+        return
     cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
