@@ -170,7 +170,7 @@ def private_root() -> Path:
     return Path(location)
 
 
-def _checked_name(relative: str) -> str:
+def checked_name(relative: str) -> str:
     """``relative`` if it stays inside the storage (no absolute path, no ``..``)."""
     parts = (relative or "").replace("\\", "/").split("/")
     if not relative or relative.startswith("/") or any(p in ("", ".", "..") for p in parts):
@@ -193,14 +193,14 @@ def store(checked: Checked, folder: str) -> str:
 
 
 def exists(relative: str) -> bool:
-    return private_storage().exists(_checked_name(relative))
+    return private_storage().exists(checked_name(relative))
 
 
 def path_of(relative: str) -> Path:
     """The kept file on this machine's disk (a file-system storage only); refuses a name that
     leaves the private root."""
     root = private_root().resolve()
-    target = (root / _checked_name(relative)).resolve()
+    target = (root / checked_name(relative)).resolve()
     if root not in target.parents:
         raise ValueError("outside the private root")
     return target
@@ -208,12 +208,12 @@ def path_of(relative: str) -> Path:
 
 def open_kept(relative: str) -> Any:
     """The kept file, open for reading in binary (from whichever storage holds it)."""
-    return private_storage().open(_checked_name(relative), "rb")
+    return private_storage().open(checked_name(relative), "rb")
 
 
 def remove(relative: str) -> None:
     with contextlib.suppress(FileNotFoundError, ValueError):
-        private_storage().delete(_checked_name(relative))
+        private_storage().delete(checked_name(relative))
 
 
 def response(relative: str, *, name: str, content_type: str) -> FileResponse:
