@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 
@@ -164,10 +164,9 @@ def private_storage() -> Storage:
 def private_root() -> Path:
     """The private storage's folder on this machine (a file-system storage only)."""
     storage = private_storage()
-    location = getattr(storage, "location", None)
-    if location is None:
+    if not isinstance(storage, FileSystemStorage):
         raise NotImplementedError("the private storage is not on this machine's disk")
-    return Path(location)
+    return Path(storage.location)
 
 
 def checked_name(relative: str) -> str:
