@@ -3,10 +3,11 @@
 Files hold personal data, so they are kept encrypted (AES-256-GCM in 1 MiB chunks, each
 authenticated with its position, so chunks cannot be reordered or cut) in the private
 storage (``settings.STORAGES["private"]``, under ``census/``; files kept before it, in
-``MEDIA_ROOT/census/``, are still read, deleted and purged there) and decrypted into a private
-temporary file only while a job reads them. The checks of the zip-based formats (.xlsx, .ods) refuse what would exhaust memory or
-cannot be read: a damaged zip and a zip bomb (declared uncompressed size or compression
-ratio over the limits); :mod:`liudong.census.formats` tells the formats apart.
+``MEDIA_ROOT/census/``, are still read, deleted and purged there) and decrypted into a
+private temporary file only while a job reads them. The checks of the zip-based formats
+(.xlsx, .ods) refuse what would exhaust memory or cannot be read: a damaged zip and a zip
+bomb (declared uncompressed size or compression ratio over the limits);
+:mod:`liudong.census.formats` tells the formats apart.
 """
 
 from __future__ import annotations

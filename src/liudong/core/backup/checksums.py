@@ -116,9 +116,7 @@ def sqlite_sums(db: Any) -> dict[str, TableSum]:
 
 # --- PostgreSQL (a psycopg connection, inside the transaction that reads) ----------------
 
-PG_TABLES = (
-    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
-)
+PG_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
 PG_KEY = """
 SELECT a.attname FROM pg_index i
 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
