@@ -28,6 +28,10 @@ from liudong.census import files as census_files
 from liudong.core import uploads
 from liudong.core.backup import archive, database
 
+# In the database-test group, so these run before the transactional tests (which flush the
+# session's demo); every read and write here is on connections of its own.
+pytestmark = pytest.mark.django_db
+
 SOURCE = "default"
 RESTORED = "restored"
 
@@ -63,9 +67,10 @@ def made(
     from tests.conftest import _load_reference_and_demo
 
     folder = tmp_path_factory.mktemp("backup")
-    with django_db_blocker.unblock(), override_settings(STORAGES=_storage(folder / "source")):
+    with django_db_blocker.unblock():
         if not Organization.objects.filter(code="620800").exists():
             _load_reference_and_demo()  # a transactional test flushed it: build it again
+    with django_db_blocker.unblock(), override_settings(STORAGES=_storage(folder / "source")):
         photo = uploads.check(SimpleUploadedFile("现场.png", _png()))
         uploads.store(photo, "assistance")
         census_files.write_encrypted(io.BytesIO(b"census workbook bytes " * 1000))
