@@ -146,6 +146,7 @@ def test_the_demo_round_trips_with_its_files_and_triggers(
     from django.conf import settings
 
     assert settings.LIUDONG_FIELD_KEY.encode() not in made["path"].read_bytes()
+    assert made["path"].stat().st_mode & 0o777 == 0o600  # personal data: the owner only
     assert manifest["field_key"]["fingerprint"] == archive.key_fingerprint()
     assert "core.0004_audit_purge_function_and_delete_guard" in manifest["migrations"]
     # The manifest describes the database as it was: every table, counted and hashed here.
@@ -215,3 +216,13 @@ def test_an_archive_made_under_another_field_key_is_refused(
     assert archive.key_fingerprint() != fingerprint
     with django_db_blocker.unblock(), pytest.raises(CommandError, match="another field key"):
         call_command("restore", str(made["path"]), database=SOURCE)
+
+
+def test_the_migration_state_is_compared_with_the_code(made: dict[str, Any]) -> None:
+    with tarfile.open(made["path"]) as tar:
+        applied = archive.read_manifest(tar)["migrations"]
+    assert archive.migration_notes(applied) == []
+    older = archive.migration_notes([m for m in applied if not m.startswith("census.")])
+    assert len(older) == 1 and "liudong migrate" in older[0]
+    newer = archive.migration_notes([*applied, "core.9999_from_a_newer_version"])
+    assert len(newer) == 1 and "newer version" in newer[0]
