@@ -322,6 +322,32 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 
+# --- Private files: uploads, attachments, census files (issue 16, decision 185) ----------
+# Read and written only through storages["private"] (liudong.core.uploads, census.files):
+# by default a folder on this machine no web server serves; several web nodes share an
+# S3-compatible store (MinIO) with LIUDONG_S3_BUCKET set (django-storages: extra "s3").
+STORAGES["private"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(VAR_DIR / "private"), "directory_permissions_mode": 0o700},
+}
+if os.environ.get("LIUDONG_S3_BUCKET"):
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["LIUDONG_S3_BUCKET"],
+            "endpoint_url": os.environ.get("LIUDONG_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("LIUDONG_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("LIUDONG_S3_SECRET_KEY") or None,
+            "region_name": os.environ.get("LIUDONG_S3_REGION") or None,
+            "location": os.environ.get("LIUDONG_S3_PREFIX", "private"),
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "addressing_style": "path",  # MinIO
+            "verify": config.env_bool("LIUDONG_S3_VERIFY_TLS", default=True),
+        },
+    }
+# --- end private files --------------------------------------------------------------------
+
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -36,6 +36,13 @@ def test_dry_run_and_commit_run_in_a_thread(
 ) -> None:
     settings.LIUDONG_CENSUS_INLINE = False
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
+    }
     assert jobs.mode() == "thread"
     county = demo("620821")
     branch = Organization.objects.filter(path__startswith=county.path, kind="branch")[0]

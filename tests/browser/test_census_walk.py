@@ -31,6 +31,13 @@ def test_county_uploads_fixes_and_commits(
 ) -> None:
     settings.LIUDONG_CENSUS_INLINE = True  # the job runs in the request: no second writer
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
+    }
     base = live_server.url
     census_round = CensusRound.objects.get(name=ROUND_NAME)
     context, page, outside, errors = sign_in(browser, base, "jingchuan")

@@ -22,6 +22,13 @@ _serial = itertools.count(1)
 def _inline_jobs(settings: Any, tmp_path: Any) -> None:
     settings.LIUDONG_CENSUS_INLINE = True
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
+    }
 
 
 def id_number(place: str = "620821", birth: str = "19900315", sex: str = "1") -> str:

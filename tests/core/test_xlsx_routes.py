@@ -264,4 +264,11 @@ def test_no_formula_from_hostile_names(
 ) -> None:
     settings.LIUDONG_CENSUS_INLINE = True
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
+    }
     WALKS[route](login("jingchuan"), hostile)

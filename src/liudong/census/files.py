@@ -1,11 +1,13 @@
 """Uploaded census files at rest and their container checks, before any cell is read.
 
 Files hold personal data, so they are kept encrypted (AES-256-GCM in 1 MiB chunks, each
-authenticated with its position, so chunks cannot be reordered or cut) under
-``MEDIA_ROOT/census/`` and decrypted into a private temporary file only while a job reads
-them. The checks of the zip-based formats (.xlsx, .ods) refuse what would exhaust memory or
-cannot be read: a damaged zip and a zip bomb (declared uncompressed size or compression
-ratio over the limits); :mod:`liudong.census.formats` tells the formats apart.
+authenticated with its position, so chunks cannot be reordered or cut) in the private
+storage (``settings.STORAGES["private"]``, under ``census/``; files kept before it, in
+``MEDIA_ROOT/census/``, are still read, deleted and purged there) and decrypted into a
+private temporary file only while a job reads them. The checks of the zip-based formats
+(.xlsx, .ods) refuse what would exhaust memory or cannot be read: a damaged zip and a zip
+bomb (declared uncompressed size or compression ratio over the limits);
+:mod:`liudong.census.formats` tells the formats apart.
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ from typing import IO
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.core.files import File
 from django.utils.translation import gettext as _
 
 from liudong.census.formulas import Formulas, XlsxFinder
-from liudong.core import crypto
+from liudong.core import crypto, uploads
 from liudong.core.errors import DomainError
 
 CHUNK = 1024 * 1024
@@ -38,10 +41,40 @@ MAGIC = b"LDCF1"
 MAX_RATIO = 200  # a real worksheet compresses 5–20 times; bombs do thousands
 
 
+FOLDER = "census"  # in the private storage
+
+
 def census_dir() -> Path:
-    folder = Path(settings.MEDIA_ROOT) / "census"
+    """The census folder of the private storage on this machine's disk (a file-system
+    storage only: tests and operators look there)."""
+    folder = uploads.private_root() / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def _legacy(name: str) -> Path:
+    """Where a file kept before the private storage lies (``MEDIA_ROOT/census/``)."""
+    return Path(settings.MEDIA_ROOT) / FOLDER / name
+
+
+def _key(name: str) -> str:
+    if not name or "/" in name or "\\" in name or name in (".", ".."):
+        raise ValueError("a plain file name")
+    return f"{FOLDER}/{name}"
+
+
+def stored_names() -> Iterator[tuple[str, float]]:
+    """(name, modified as a Unix time) of every census file kept, in the storage and in
+    the old folder."""
+    storage = uploads.private_storage()
+    with contextlib.suppress(FileNotFoundError):
+        for name in storage.listdir(FOLDER)[1]:
+            yield name, storage.get_modified_time(_key(name)).timestamp()
+    legacy = Path(settings.MEDIA_ROOT) / FOLDER
+    if legacy.is_dir():
+        for path in legacy.iterdir():
+            if path.is_file():
+                yield path.name, path.stat().st_mtime
 
 
 def _aes(purpose: str) -> AESGCM:
@@ -55,7 +88,8 @@ class EncryptedWriter:
         self.purpose = purpose
         self.name = f"{uuid.uuid4().hex}.{purpose}"
         self._aes = _aes(purpose)
-        self._out = open(census_dir() / self.name, "wb")  # noqa: SIM115 — closed in close()
+        # Ciphertext only: kept in a temporary file until close() hands it to the storage.
+        self._out = tempfile.TemporaryFile(prefix="liudong-census-")  # noqa: SIM115
         self._out.write(MAGIC)
         self._buffer = bytearray()
         self._index = 0
@@ -80,12 +114,18 @@ class EncryptedWriter:
     def close(self) -> str:
         self._emit(bytes(self._buffer), last=True)
         self._buffer.clear()
-        self._out.close()
+        try:
+            self._out.seek(0)
+            saved = uploads.private_storage().save(_key(self.name), File(self._out))
+        finally:
+            self._out.close()
+        if saved != _key(self.name):  # a storage that renamed it: a random name taken
+            uploads.private_storage().delete(saved)
+            raise FileExistsError(self.name)
         return self.name
 
     def discard(self) -> None:
         self._out.close()
-        delete(self.name)
 
 
 def write_encrypted(source: IO[bytes], *, purpose: str = "upload") -> tuple[str, int, str]:
@@ -100,26 +140,35 @@ def write_encrypted(source: IO[bytes], *, purpose: str = "upload") -> tuple[str,
     return writer.close(), writer.size, writer.digest.hexdigest()
 
 
+def _open(name: str) -> IO[bytes] | None:
+    storage = uploads.private_storage()
+    if name and "/" not in name and storage.exists(_key(name)):
+        return storage.open(_key(name), "rb")
+    if name and "/" not in name and _legacy(name).is_file():
+        return open(_legacy(name), "rb")  # noqa: SIM115 — closed by the caller
+    return None
+
+
 def read_encrypted(name: str, *, purpose: str = "upload") -> Iterator[bytes]:
     """The plaintext chunks of a stored file; raises DomainError if missing or tampered."""
-    path = census_dir() / name
-    if not name or not path.exists():
+    stream = _open(name)
+    if stream is None:
         raise DomainError(
             "file_gone", _("The uploaded file is no longer kept: upload it again."), "file"
         )
     aes = _aes(purpose)
-    with open(path, "rb") as stream:
+    with stream:
         if stream.read(len(MAGIC)) != MAGIC:
             raise DomainError("file_damaged", _("The stored file is damaged."), "file")
+        head = stream.read(4)
         index = 0
         while True:
-            head = stream.read(4)
             if len(head) < 4:
                 raise DomainError("file_damaged", _("The stored file is damaged."), "file")
             (length,) = struct.unpack(">I", head)
             nonce, body = stream.read(12), stream.read(length)
-            tail = stream.peek(1) if hasattr(stream, "peek") else b""
-            last = not tail
+            head = stream.read(4)  # the next chunk's, or nothing after the last one
+            last = not head
             try:
                 chunk = aes.decrypt(nonce, body, struct.pack(">Q?", index, last) + purpose.encode())
             except Exception as exc:  # InvalidTag: another key, or tampered with
@@ -147,9 +196,11 @@ def decrypted_copy(name: str, *, purpose: str = "upload", suffix: str = ".xlsx")
 
 
 def delete(name: str) -> None:
-    if name:
+    if name and "/" not in name:
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            uploads.private_storage().delete(_key(name))
         with contextlib.suppress(FileNotFoundError):
-            (census_dir() / name).unlink()
+            _legacy(name).unlink()
 
 
 # --- first checks -------------------------------------------------------------------------

@@ -3,9 +3,11 @@ privately.
 
 :func:`check` reads the file's real type from its first bytes (magic numbers), never from
 its name or the browser's word: a PNG named ``.pdf`` or a script named ``.jpg`` is refused,
-and an image must also open and verify with Pillow. :func:`store` keeps the bytes under the
-var directory (``VAR_DIR/private/<folder>/``), which no web server serves: a view that asked
-the scope gate first hands them out with :func:`response`. Knows no domain app.
+and an image must also open and verify with Pillow. :func:`store` keeps the bytes in the
+private storage (``settings.STORAGES["private"]``: by default ``VAR_DIR/private/<folder>/``
+on disk, which no web server serves; an S3-compatible store shared by several web nodes where
+the deployer says so), and a view that asked the scope gate first hands them out with
+:func:`response`. The names kept are relative to that storage. Knows no domain app.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 
@@ -150,41 +153,71 @@ def _verify_image(data: bytes, kind: str) -> None:
         ) from exc
 
 
+PRIVATE = "private"  # the alias in settings.STORAGES
+
+
+def private_storage() -> Storage:
+    """Where uploaded files live (``settings.STORAGES["private"]``)."""
+    return storages[PRIVATE]
+
+
 def private_root() -> Path:
-    return Path(settings.VAR_DIR) / "private"
+    """The private storage's folder on this machine (a file-system storage only)."""
+    storage = private_storage()
+    if not isinstance(storage, FileSystemStorage):
+        raise NotImplementedError("the private storage is not on this machine's disk")
+    return Path(storage.location)
+
+
+def checked_name(relative: str) -> str:
+    """``relative`` if it stays inside the storage (no absolute path, no ``..``)."""
+    parts = (relative or "").replace("\\", "/").split("/")
+    if not relative or relative.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise ValueError("outside the private root")
+    return relative
 
 
 def store(checked: Checked, folder: str) -> str:
-    """Write the bytes under the private root, in ``folder`` (letters, digits, ``_-/``);
+    """Write the bytes to the private storage, in ``folder`` (letters, digits, ``_-/``);
     returns the relative name to keep (random: never the uploader's name)."""
     if not folder or any(part in ("", ".", "..") for part in folder.split("/")):
         raise ValueError("a plain relative folder")
     ext = KINDS[checked.kind][1]
-    relative = f"{folder}/{secrets.token_hex(16)}.{ext}"
-    target = private_root() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "xb") as out:
-        out.write(checked.data)
-    return relative
+    wanted = f"{folder}/{secrets.token_hex(16)}.{ext}"
+    saved = private_storage().save(wanted, ContentFile(checked.data))
+    if saved != wanted:  # a storage that renamed it: a random name taken (never seen)
+        private_storage().delete(saved)
+        raise FileExistsError(wanted)
+    return saved
+
+
+def exists(relative: str) -> bool:
+    return private_storage().exists(checked_name(relative))
 
 
 def path_of(relative: str) -> Path:
-    """The file kept under ``relative``; refuses a name that leaves the private root."""
+    """The kept file on this machine's disk (a file-system storage only); refuses a name that
+    leaves the private root."""
     root = private_root().resolve()
-    target = (root / relative).resolve()
+    target = (root / checked_name(relative)).resolve()
     if root not in target.parents:
         raise ValueError("outside the private root")
     return target
 
 
+def open_kept(relative: str) -> Any:
+    """The kept file, open for reading in binary (from whichever storage holds it)."""
+    return private_storage().open(checked_name(relative), "rb")
+
+
 def remove(relative: str) -> None:
     with contextlib.suppress(FileNotFoundError, ValueError):
-        path_of(relative).unlink()
+        private_storage().delete(checked_name(relative))
 
 
 def response(relative: str, *, name: str, content_type: str) -> FileResponse:
     """The kept file for download; call it only after the scope gate said yes."""
-    handle = open(path_of(relative), "rb")  # noqa: SIM115 - FileResponse closes it
+    handle = open_kept(relative)  # FileResponse closes it
     reply = FileResponse(
         handle,
         content_type=content_type,

@@ -41,11 +41,11 @@ def purge_files(*, now: datetime.datetime | None = None, dry_run: bool = False) 
     for stored, staged in CensusSubmission.objects.values_list("stored_file", "staged_file"):
         named.update((stored, staged))
     cutoff = time.time() - ORPHAN_AGE.total_seconds()
-    for path in files.census_dir().iterdir():
-        if path.is_file() and path.name not in named and path.stat().st_mtime < cutoff:
+    for name, modified in list(files.stored_names()):
+        if name not in named and modified < cutoff:
             result.orphans += 1
             if not dry_run:
-                files.delete(path.name)
+                files.delete(name)
     if not dry_run and (result.files or result.orphans):
         with audit.action("census.purge_files"):
             audit.record(
