@@ -66,6 +66,10 @@ class User(AbstractUser):
     display_name = models.CharField(_("name"), max_length=60, blank=True)
     phone = EncryptedCharField(_("mobile phone"))
     phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # Filled under the new index key during a key rotation, then swapped (core.keyring).
+    phone_index_next = models.CharField(
+        max_length=64, blank=True, default="", db_default="", db_index=True, editable=False
+    )
 
     objects = UserManager()
 
@@ -133,6 +137,7 @@ class PhoneCode(models.Model):
     """
 
     phone_index = models.CharField(max_length=64, db_index=True)
+    phone_index_next = models.CharField(max_length=64, blank=True, default="", db_default="")
     phone_masked = models.CharField(_("mobile phone"), max_length=11)
     member = models.ForeignKey(
         "members.Member",

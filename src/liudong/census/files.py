@@ -34,7 +34,8 @@ from liudong.core import crypto
 from liudong.core.errors import DomainError
 
 CHUNK = 1024 * 1024
-MAGIC = b"LDCF1"
+MAGIC = b"LDCF1"  # a file under the legacy key (no key id)
+MAGIC_KEYED = b"LDCF2"  # then one byte: the key id's length, and the key id (decision 191)
 MAX_RATIO = 200  # a real worksheet compresses 5–20 times; bombs do thousands
 
 
@@ -48,6 +49,34 @@ def _aes(purpose: str) -> AESGCM:
     return AESGCM(crypto.file_key(purpose))
 
 
+def _header() -> bytes:
+    key_id = crypto.ring().current_id
+    if not key_id:
+        return MAGIC
+    return MAGIC_KEYED + bytes([len(key_id)]) + key_id.encode()
+
+
+def _key_id(stream: IO[bytes]) -> str | None:
+    """The key id of a stored file's header ("" = the legacy key), or None if not ours."""
+    magic = stream.read(len(MAGIC))
+    if magic == MAGIC:
+        return ""
+    if magic == MAGIC_KEYED:
+        size = stream.read(1)
+        return stream.read(size[0]).decode(errors="replace") if size else None
+    return None
+
+
+def _readers(purpose: str, key_id: str) -> list[AESGCM]:
+    """The ciphers that may open a file: its key's, or for a legacy file every key's."""
+    try:
+        if key_id:
+            return [AESGCM(crypto.file_key(purpose, key_id))]
+        return [AESGCM(key) for key in crypto.file_keys(purpose)]
+    except crypto.DecryptionError:
+        return []
+
+
 class EncryptedWriter:
     """Write plaintext in any pieces; it lands encrypted, chunk by chunk, never whole."""
 
@@ -56,7 +85,7 @@ class EncryptedWriter:
         self.name = f"{uuid.uuid4().hex}.{purpose}"
         self._aes = _aes(purpose)
         self._out = open(census_dir() / self.name, "wb")  # noqa: SIM115 — closed in close()
-        self._out.write(MAGIC)
+        self._out.write(_header())
         self._buffer = bytearray()
         self._index = 0
         self.size = 0
@@ -107,9 +136,10 @@ def read_encrypted(name: str, *, purpose: str = "upload") -> Iterator[bytes]:
         raise DomainError(
             "file_gone", _("The uploaded file is no longer kept: upload it again."), "file"
         )
-    aes = _aes(purpose)
     with open(path, "rb") as stream:
-        if stream.read(len(MAGIC)) != MAGIC:
+        key_id = _key_id(stream)
+        ciphers = _readers(purpose, key_id) if key_id is not None else []
+        if not ciphers:
             raise DomainError("file_damaged", _("The stored file is damaged."), "file")
         index = 0
         while True:
@@ -120,14 +150,61 @@ def read_encrypted(name: str, *, purpose: str = "upload") -> Iterator[bytes]:
             nonce, body = stream.read(12), stream.read(length)
             tail = stream.peek(1) if hasattr(stream, "peek") else b""
             last = not tail
-            try:
-                chunk = aes.decrypt(nonce, body, struct.pack(">Q?", index, last) + purpose.encode())
-            except Exception as exc:  # InvalidTag: another key, or tampered with
-                raise DomainError("file_damaged", _("The stored file is damaged."), "file") from exc
+            aad = struct.pack(">Q?", index, last) + purpose.encode()
+            chunk = None
+            for aes in ciphers:
+                try:
+                    chunk = aes.decrypt(nonce, body, aad)
+                except Exception:  # InvalidTag: another key, or tampered with
+                    continue
+                ciphers = [aes]  # the key that opened the first chunk opens the rest
+                break
+            if chunk is None:
+                raise DomainError("file_damaged", _("The stored file is damaged."), "file")
             yield chunk
             if last:
                 return
             index += 1
+
+
+def _stored_files() -> list[Path]:
+    return [p for p in census_dir().iterdir() if p.is_file() and "." in p.name]
+
+
+def count_keys() -> dict[str, int]:
+    """Stored files per key id ("" = the legacy key; "?" not readable as ours)."""
+    counts: dict[str, int] = {}
+    for path in _stored_files():
+        try:
+            with open(path, "rb") as stream:
+                key_id = _key_id(stream)
+        except OSError:
+            continue
+        label = "?" if key_id is None else key_id
+        counts[label] = counts.get(label, 0) + 1
+    return counts
+
+
+def rotate_keys() -> int:
+    """Write every stored file not under the current key again under it (to a new file,
+    then renamed over the old one: a reader that opened the old one reads it to the end)."""
+    current = crypto.ring().current_id
+    written = 0
+    for path in _stored_files():
+        with contextlib.suppress(OSError), open(path, "rb") as stream:
+            if _key_id(stream) in (None, current):
+                continue
+        purpose = path.name.rsplit(".", 1)[1]
+        writer = EncryptedWriter(purpose=purpose)
+        try:
+            for chunk in read_encrypted(path.name, purpose=purpose):
+                writer.write(chunk)
+        except (DomainError, OSError):
+            writer.discard()  # deleted meanwhile, or not readable with the keys configured
+            continue
+        os.replace(census_dir() / writer.close(), path)
+        written += 1
+    return written
 
 
 @contextlib.contextmanager

@@ -225,6 +225,8 @@ class CensusEntry(models.Model):
     )
     row_number = models.PositiveIntegerField(_("row"))
     id_number_index = models.CharField(max_length=64, db_index=True)
+    # Filled under the new index key during a key rotation, then swapped (core.keyring).
+    id_number_index_next = models.CharField(max_length=64, blank=True, default="", db_default="")
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
 
     scope_rule = ScopeRule(
@@ -330,6 +332,9 @@ class CensusConflict(models.Model):
     )
     row_number = models.PositiveIntegerField(_("row"))
     id_number_index = models.CharField(max_length=64, db_index=True)
+    id_number_index_next = models.CharField(
+        max_length=64, blank=True, default="", db_default="", db_index=True
+    )
     name = models.CharField(_("name"), max_length=40)
     id_number_masked = models.CharField(_("ID number"), max_length=18)
     existing_member = models.ForeignKey(
