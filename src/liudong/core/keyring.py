@@ -114,27 +114,35 @@ def index_key_in_effect(keys: tuple[crypto.IndexKey, ...]) -> crypto.IndexKey:
     return key
 
 
+PROBE_ROWS = 15
+
+
 def probe(keys: tuple[crypto.IndexKey, ...]) -> crypto.IndexKey | None:
+    """The key most of the first rows (by primary key) of the first index with a plaintext
+    source are hashed under: a row a process wrote under the old key in the moment after
+    the swap (before its next probe) does not mislead it."""
     for item in indexes.items():
         if not item.source:
             continue
         name = item.key.rsplit(".", 1)[1]
         try:
-            row = (
+            rows = list(
                 item.model._base_manager.exclude(**{name: ""})
                 .order_by("pk")
-                .values_list(item.source, name)
-                .first()
+                .values_list(item.source, name)[:PROBE_ROWS]
             )
         except (DatabaseError, crypto.DecryptionError):
             return None
-        if row is None or not row[0]:
-            continue
-        value = item.value_of(row[0])
-        for key in keys:
-            if crypto.blind_index_with(value, purpose=item.purpose, key=key) == row[1]:
-                return key
-        return None
+        votes: dict[str, int] = {}
+        for source, stored in rows:
+            value = item.value_of(source) if source else ""
+            for key in keys if value else ():
+                if crypto.blind_index_with(value, purpose=item.purpose, key=key) == stored:
+                    votes[key.id] = votes.get(key.id, 0) + 1
+                    break
+        if votes:
+            best = max(votes.values())
+            return next(key for key in keys if votes.get(key.id) == best)
     return None
 
 
@@ -160,7 +168,12 @@ class Figures:
     extra: dict[str, int] = field(default_factory=dict)
 
 
-def reencrypt(model: type[models.Model], fields: list[Any], batch: int) -> Figures:
+Progress = Callable[[str, int], None] | None  # (what, rows done so far), after each batch
+
+
+def reencrypt(
+    model: type[models.Model], fields: list[Any], batch: int, progress: Progress = None
+) -> Figures:
     """Write every value of ``fields`` not under the current key again under it, ``batch``
     rows per transaction, in key order (resumable: current values are skipped). A value a
     request changed meanwhile is left alone: the request wrote it under the current key."""
@@ -188,21 +201,21 @@ def reencrypt(model: type[models.Model], fields: list[Any], batch: int) -> Figur
             for index, f in enumerate(fields, start=1):
                 context = f._context()
                 updates = [
-                    (crypto.encrypt(crypto.decrypt(r[index], context=context), context=context))
+                    (crypto.encrypt(crypto.decrypt(r[index], context=context), context=context),)
+                    + (r[0], r[index])
                     for r in rows
                     if r[index] and not crypto.is_current(r[index])
-                ]
-                keys = [
-                    (r[0], r[index]) for r in rows if r[index] and not crypto.is_current(r[index])
                 ]
                 cursor.executemany(
                     f"UPDATE {table} SET {columns[index - 1]} = %s WHERE {pk} = %s "
                     f"AND {columns[index - 1]} = %s",
-                    [(new, pk_, old) for new, (pk_, old) in zip(updates, keys, strict=True)],
+                    updates,
                 )
                 figures.changed += len(updates)
         figures.scanned += len(rows)
         last = rows[-1][0]
+        if progress is not None:
+            progress(model._meta.label, figures.scanned)
     figures.seconds = time.monotonic() - start
     return figures
 
@@ -244,7 +257,13 @@ def _pk_pages(item: BlindIndex, where: str, batch: int) -> Any:
 
 
 def _recompute(
-    item: BlindIndex, key: crypto.IndexKey, batch: int, *, where: str, sweep: bool
+    item: BlindIndex,
+    key: crypto.IndexKey,
+    batch: int,
+    *,
+    where: str,
+    sweep: bool,
+    progress: Progress = None,
 ) -> int:
     """Hash the source's plaintext under ``key``: into the next column (the fill), or, in
     the sweep after the swap, into the index itself where it differs (keeping the old hash
@@ -280,6 +299,8 @@ def _recompute(
             else:
                 cursor.executemany(f"UPDATE {table} SET {nxt} = %s WHERE {pk} = %s", updates)
             changed += len(updates)
+        if progress is not None:
+            progress(item.key, changed)
     return changed
 
 
@@ -319,7 +340,7 @@ def _remap(item: BlindIndex, batch: int, *, sweep: bool) -> int:
     return changed
 
 
-def fill(batch: int) -> dict[str, int]:
+def fill(batch: int, progress: Progress = None) -> dict[str, int]:
     """Every index's next column under the current index key (sources before remaps)."""
     key = crypto.index_keys()[0]
     done = {}
@@ -328,7 +349,9 @@ def fill(batch: int) -> dict[str, int]:
         done[item.key] = 0
         if item.source:
             where = f"{nxt} = '' AND {idx} <> ''"
-            done[item.key] += _recompute(item, key, batch, where=where, sweep=False)
+            done[item.key] += _recompute(
+                item, key, batch, where=where, sweep=False, progress=progress
+            )
         if item.remap:  # rows without the plaintext: from the people's other rows
             done[item.key] += _remap(item, batch, sweep=False)
     return done

@@ -35,6 +35,11 @@ class Command(BaseCommand):
             "LIUDONG_INDEX_PROBE_SECONDS, the other processes' interval, plus one)",
         )
 
+    def progress(self, what: str, rows: int) -> None:
+        """A line every 50,000 rows: a long job shows it is moving."""
+        if rows and rows % 50_000 < self.batch:
+            self.say(f"    … {what}: {rows} rows")
+
     def say(self, text: str) -> None:
         self.stdout.write(text)
         self.stdout.flush()
@@ -85,9 +90,10 @@ class Command(BaseCommand):
 
     def rotate(self, batch: int, grace: float | None, target: Any, effect: Any) -> None:
         start = time.monotonic()
+        self.batch = batch
         values = 0
         for model, fields in keyring.encrypted_fields():
-            f = keyring.reencrypt(model, fields, batch)
+            f = keyring.reencrypt(model, fields, batch, self.progress)
             values += f.changed
             rate = f.scanned / f.seconds if f.seconds else 0
             self.say(
@@ -104,7 +110,7 @@ class Command(BaseCommand):
         leftover = sum(f["next"] for f in keyring.index_figures().values())
         if effect.id != target.id:
             t = time.monotonic()
-            filled = keyring.fill(batch)
+            filled = keyring.fill(batch, self.progress)
             self.say(f"  index fill: {filled} ({time.monotonic() - t:.2f} s)")
             t = time.monotonic()
             swapped = keyring.swap()
