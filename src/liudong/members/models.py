@@ -152,6 +152,8 @@ class Member(models.Model):
         "name_pinyin",
         "id_number_index",
         "phone_index",
+        "id_number_index_next",
+        "phone_index_next",
         "updated_at",
         "residence_organization",
     )
