@@ -148,7 +148,20 @@ def test_rotation_on_the_demo(demo: Any, keys: Any) -> None:
         Member.objects.bulk_create([clone])  # same next hash: refused too
 
     # 3. The swap: one transaction; afterwards the lookups use the new key and find the same.
+    # A sign-in code sent before it can never match (its hash is keyed): it ends with it.
+    from django.utils import timezone
+
+    from liudong.accounts.models import PhoneCode
+
+    code = PhoneCode.objects.create(
+        phone_index="a" * 64,
+        phone_masked="138****0000",
+        code_hash="b" * 64,
+        expires_at=timezone.now() + timezone.timedelta(minutes=5),
+    )
     swapped = keyring.swap()
+    code.refresh_from_db()
+    assert code.expires_at <= timezone.now()
     assert swapped["members.Member.id_number_index"] == len(plain)
     assert crypto.index_key_in_effect().id == current_index.id
     assert _lookups() == before
@@ -211,3 +224,14 @@ def test_staged_rows_of_the_old_index_key_are_checked_again(demo: Any, keys: Any
     assert not _same_index_key(before)
     assert _same_index_key(crypto.index_keys()[0].id)
     assert issubclass(StaleStaging, Exception)
+
+
+def test_the_command_is_spelled_with_hyphens(monkeypatch: Any) -> None:
+    from django.core import management
+
+    from liudong import cli
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(management, "execute_from_command_line", seen.append)
+    cli.main(["rotate-field-key", "--check"])
+    assert seen == [["liudong", "rotate_field_key", "--check"]]
