@@ -286,6 +286,8 @@ def _recompute(
                 if not stored:
                     continue
                 value = item.value_of(crypto.decrypt(stored, context=context))
+                if not value:  # nothing to hash: left to the remap, if any
+                    continue
                 new = crypto.blind_index_with(value, purpose=item.purpose, key=key)
                 if not sweep:
                     updates.append((new, pk_))
