@@ -37,7 +37,7 @@ class Command(BaseCommand):
 
     def progress(self, what: str, rows: int) -> None:
         """A line every 50,000 rows: a long job shows it is moving."""
-        if rows and rows % 50_000 < self.batch:
+        if rows >= 50_000 and rows % 50_000 < self.batch:
             self.say(f"    … {what}: {rows} rows")
 
     def say(self, text: str) -> None:
