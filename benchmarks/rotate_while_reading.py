@@ -75,14 +75,10 @@ def main() -> None:
 
     from liudong.members.models import Member
 
-    sample = [
-        (m.pk, m.id_number, m.phone) for m in Member.objects.order_by("?")[: args.sample]
-    ]
+    sample = [(m.pk, m.id_number, m.phone) for m in Member.objects.order_by("?")[: args.sample]]
     stop = threading.Event()
     figures = [{"reads": 0, "errors": 0, "misses": 0, "wrong": 0} for _ in range(args.readers)]
-    threads = [
-        threading.Thread(target=reader, args=(sample, stop, f)) for f in figures
-    ]
+    threads = [threading.Thread(target=reader, args=(sample, stop, f)) for f in figures]
     for thread in threads:
         thread.start()
     started = time.monotonic()

@@ -91,12 +91,14 @@ def encrypted_fields() -> list[tuple[type[models.Model], list[Any]]]:
 
 _probed: dict[tuple[str, ...], tuple[float, crypto.IndexKey]] = {}
 _lock = threading.Lock()
+_generation = [0]  # a probe begun before the last forget() is not kept
 
 
 def forget() -> None:
     """Ask the data again at the next blind index (after a swap, and in tests)."""
     with _lock:
         _probed.clear()
+        _generation[0] += 1
 
 
 def index_key_in_effect(keys: tuple[crypto.IndexKey, ...]) -> crypto.IndexKey:
@@ -107,10 +109,12 @@ def index_key_in_effect(keys: tuple[crypto.IndexKey, ...]) -> crypto.IndexKey:
     hit = _probed.get(ids)
     if hit is not None and hit[0] > now:
         return hit[1]
+    generation = _generation[0]
     key = probe(keys) or keys[0]
     ttl = float(getattr(settings, "LIUDONG_INDEX_PROBE_SECONDS", 2))
     with _lock:
-        _probed[ids] = (now + ttl, key)
+        if generation == _generation[0]:
+            _probed[ids] = (now + ttl, key)
     return key
 
 
