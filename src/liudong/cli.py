@@ -15,6 +15,8 @@ def main(argv: list[str] | None = None) -> None:
 
         print(new_field_key())
         return
+    if args and args[0] == "rotate-field-key":  # the documented spelling (issue 16, 7a)
+        args = ["rotate_field_key", *args[1:]]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liudong.settings")
     from django.core.management import execute_from_command_line
 

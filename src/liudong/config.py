@@ -95,6 +95,14 @@ def check_production_environment() -> None:
             "LIUDONG_FIELD_KEY must be 32 random bytes, URL-safe base64 encoded "
             "(generate one with `liudong generate_field_key`)."
         )
+    # Key rotation (issue 16 item 7a): the index key and the older field keys are keys too.
+    olds = [item.partition(":")[2] for item in env_list("LIUDONG_OLD_FIELD_KEYS", [])]
+    index = [os.environ["LIUDONG_INDEX_KEY"]] if os.environ.get("LIUDONG_INDEX_KEY") else []
+    if not all(_is_strong_key(key) for key in olds + index):
+        raise ImproperlyConfigured(
+            "LIUDONG_INDEX_KEY and the keys in LIUDONG_OLD_FIELD_KEYS must be 32 random bytes, "
+            "URL-safe base64 encoded (generate them with `liudong generate_field_key`)."
+        )
     if env_bool("DEBUG"):
         raise ImproperlyConfigured("DEBUG must be off when LIUDONG_ENV=production.")
 

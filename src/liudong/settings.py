@@ -21,6 +21,16 @@ LIUDONG_FIELD_KEY = config.secret("LIUDONG_FIELD_KEY")
 # Cipher for personal data at rest: "aes-gcm" (default) or "sm4-gcm" where commercial
 # cryptography (GB/T 39786) is required.
 LIUDONG_FIELD_CIPHER = os.environ.get("LIUDONG_FIELD_CIPHER", "aes-gcm")
+# --- key rotation (issue 16 item 7a, decisions 189-192; docs/operations.md) ---
+# The current field key's id ("" = the legacy format without id, as before), the older keys
+# that still read ("id:key,id:key"), the blind indexes' own key (default: derived from the
+# field key, as before) and the index keys they may still be under during a rotation.
+LIUDONG_FIELD_KEY_ID = os.environ.get("LIUDONG_FIELD_KEY_ID", "")
+LIUDONG_OLD_FIELD_KEYS = os.environ.get("LIUDONG_OLD_FIELD_KEYS", "")
+LIUDONG_INDEX_KEY = os.environ.get("LIUDONG_INDEX_KEY", "")
+LIUDONG_OLD_INDEX_KEYS = os.environ.get("LIUDONG_OLD_INDEX_KEYS", "")
+LIUDONG_INDEX_PROBE_SECONDS = float(os.environ.get("LIUDONG_INDEX_PROBE_SECONDS", "2"))
+# --- end key rotation ---
 DEBUG = config.env_bool("DEBUG", default=not PRODUCTION) and not PRODUCTION
 ALLOWED_HOSTS = config.env_list(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver", "[::1]"]

@@ -17,7 +17,7 @@ from django.db import transaction
 from liudong.census import actions, files, reader
 from liudong.census.actions import _common
 from liudong.census.models import CensusSubmission
-from liudong.core import audit
+from liudong.core import audit, crypto
 from liudong.core.models import AuditEvent
 from liudong.core.scope import SYSTEM
 from liudong.members.models import FlowRecord, Member
@@ -229,6 +229,10 @@ def test_the_staged_header_names_the_submission_and_its_file(run_file: Any, bran
     (one,) = fresh_ids(1)
     submission = run_file(workbook_bytes([row(id_number=one, organization=branch.name)]))
     head = next(_common._staged_rows(submission.staged_file))
-    assert head == {"staged": submission.pk, "sha256": submission.file_sha256}
+    assert head == {
+        "staged": submission.pk,
+        "sha256": submission.file_sha256,
+        "index_key": crypto.index_key_in_effect().id,
+    }
     assert len(submission.file_sha256) == 64
     assert submission.validated_at.date() <= datetime.date.today()

@@ -79,6 +79,27 @@ def test_production_refuses_a_weak_field_key(tmp_path: Path) -> None:
     assert result.returncode != 0 and "LIUDONG_FIELD_KEY" in result.stderr
 
 
+def test_production_refuses_a_weak_index_key_or_old_field_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    for name, value in production_env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("LIUDONG_FIELD_KEY_ID", "k2")
+    monkeypatch.setenv("LIUDONG_OLD_FIELD_KEYS", f"k1:{config.new_field_key()}")
+    monkeypatch.setenv("LIUDONG_INDEX_KEY", config.new_field_key())
+    config.check_production_environment()  # strong keys: accepted
+    for name, value in (
+        ("LIUDONG_INDEX_KEY", "short"),
+        ("LIUDONG_OLD_FIELD_KEYS", f"k1:{config.new_field_key()},k0:short"),
+    ):
+        with monkeypatch.context() as patch:
+            patch.setenv(name, value)
+            with pytest.raises(ImproperlyConfigured, match="LIUDONG_INDEX_KEY"):
+                config.check_production_environment()
+
+
 def test_check_deploy_passes_clean_in_production(tmp_path: Path) -> None:
     result = run_liudong(["check", "--deploy"], production_env(tmp_path), tmp_path)
     assert result.returncode == 0, result.stderr

@@ -15,7 +15,7 @@ from django.core.files.storage import InMemoryStorage, storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from liudong.census import files
+from liudong.census import file_keys, files
 from liudong.core import uploads
 from liudong.core.errors import DomainError
 
@@ -71,7 +71,7 @@ def test_census_files_are_encrypted_into_the_storage_read_back_and_purged(
     name, size, _digest = files.write_encrypted(io.BytesIO(plain))
     assert size == len(plain) > files.CHUNK  # more than one chunk
     kept = in_memory.open(f"census/{name}").read()
-    assert kept.startswith(files.MAGIC) and b"13900001234" not in kept
+    assert kept.startswith(file_keys.MAGIC) and b"13900001234" not in kept
     assert b"".join(files.read_encrypted(name)) == plain
     assert not (tmp_path / "media").exists()
     assert [n for n, _t in files.stored_names()] == [name]

@@ -66,6 +66,10 @@ class User(AbstractUser):
     display_name = models.CharField(_("name"), max_length=60, blank=True)
     phone = EncryptedCharField(_("mobile phone"))
     phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # Filled under the new index key during a key rotation, then swapped (core.keyring).
+    phone_index_next = models.CharField(
+        max_length=64, blank=True, default="", db_default="", db_index=True, editable=False
+    )
 
     objects = UserManager()
 
@@ -73,7 +77,7 @@ class User(AbstractUser):
     scope_rule = ScopeRule(
         paths=("organization__path",), owner="pk", change=("organization__path",)
     )
-    audit_ignore = ("last_login",)
+    audit_ignore = ("last_login", "phone_index_next")
 
     class Meta:
         verbose_name = _("user")
@@ -133,6 +137,8 @@ class PhoneCode(models.Model):
     """
 
     phone_index = models.CharField(max_length=64, db_index=True)
+    phone_index_next = models.CharField(max_length=64, blank=True, default="", db_default="")
+    audit_ignore = ("phone_index_next",)
     phone_masked = models.CharField(_("mobile phone"), max_length=11)
     member = models.ForeignKey(
         "members.Member",

@@ -32,12 +32,12 @@ from django.conf import settings
 from django.core.files import File
 from django.utils.translation import gettext as _
 
+from liudong.census.file_keys import header, key_id_of, readers
 from liudong.census.formulas import Formulas, XlsxFinder
 from liudong.core import crypto, uploads
 from liudong.core.errors import DomainError
 
 CHUNK = 1024 * 1024
-MAGIC = b"LDCF1"
 MAX_RATIO = 200  # a real worksheet compresses 5–20 times; bombs do thousands
 
 
@@ -52,12 +52,12 @@ def census_dir() -> Path:
     return folder
 
 
-def _legacy(name: str) -> Path:
+def legacy_path(name: str) -> Path:
     """Where a file kept before the private storage lies (``MEDIA_ROOT/census/``)."""
     return Path(settings.MEDIA_ROOT) / FOLDER / name
 
 
-def _key(name: str) -> str:
+def stored_key(name: str) -> str:
     if not name or "/" in name or "\\" in name or name in (".", ".."):
         raise ValueError("a plain file name")
     return f"{FOLDER}/{name}"
@@ -69,7 +69,7 @@ def stored_names() -> Iterator[tuple[str, float]]:
     storage = uploads.private_storage()
     with contextlib.suppress(FileNotFoundError):
         for name in storage.listdir(FOLDER)[1]:
-            yield name, storage.get_modified_time(_key(name)).timestamp()
+            yield name, storage.get_modified_time(stored_key(name)).timestamp()
     legacy = Path(settings.MEDIA_ROOT) / FOLDER
     if legacy.is_dir():
         for path in legacy.iterdir():
@@ -90,7 +90,7 @@ class EncryptedWriter:
         self._aes = _aes(purpose)
         # Ciphertext only: kept in a temporary file until close() hands it to the storage.
         self._out = tempfile.TemporaryFile(prefix="liudong-census-")  # noqa: SIM115
-        self._out.write(MAGIC)
+        self._out.write(header())
         self._buffer = bytearray()
         self._index = 0
         self.size = 0
@@ -111,15 +111,20 @@ class EncryptedWriter:
         self._out.write(struct.pack(">I", len(body)) + nonce + body)
         self._index += 1
 
-    def close(self) -> str:
+    def finish(self) -> IO[bytes]:
+        """The ciphertext, complete, in a temporary file at its start (the caller closes it)."""
         self._emit(bytes(self._buffer), last=True)
         self._buffer.clear()
+        self._out.seek(0)
+        return self._out
+
+    def close(self) -> str:
+        self.finish()
         try:
-            self._out.seek(0)
-            saved = uploads.private_storage().save(_key(self.name), File(self._out))
+            saved = uploads.private_storage().save(stored_key(self.name), File(self._out))
         finally:
             self._out.close()
-        if saved != _key(self.name):  # a storage that renamed it: a random name taken
+        if saved != stored_key(self.name):  # a storage that renamed it: a random name taken
             uploads.private_storage().delete(saved)
             raise FileExistsError(self.name)
         return self.name
@@ -140,25 +145,26 @@ def write_encrypted(source: IO[bytes], *, purpose: str = "upload") -> tuple[str,
     return writer.close(), writer.size, writer.digest.hexdigest()
 
 
-def _open(name: str) -> IO[bytes] | None:
+def open_stored(name: str) -> IO[bytes] | None:
     storage = uploads.private_storage()
-    if name and "/" not in name and storage.exists(_key(name)):
-        return storage.open(_key(name), "rb")
-    if name and "/" not in name and _legacy(name).is_file():
-        return open(_legacy(name), "rb")  # noqa: SIM115 — closed by the caller
+    if name and "/" not in name and storage.exists(stored_key(name)):
+        return storage.open(stored_key(name), "rb")
+    if name and "/" not in name and legacy_path(name).is_file():
+        return open(legacy_path(name), "rb")  # noqa: SIM115 — closed by the caller
     return None
 
 
 def read_encrypted(name: str, *, purpose: str = "upload") -> Iterator[bytes]:
     """The plaintext chunks of a stored file; raises DomainError if missing or tampered."""
-    stream = _open(name)
+    stream = open_stored(name)
     if stream is None:
         raise DomainError(
             "file_gone", _("The uploaded file is no longer kept: upload it again."), "file"
         )
-    aes = _aes(purpose)
     with stream:
-        if stream.read(len(MAGIC)) != MAGIC:
+        key_id = key_id_of(stream)
+        ciphers = readers(purpose, key_id) if key_id is not None else []
+        if not ciphers:
             raise DomainError("file_damaged", _("The stored file is damaged."), "file")
         head = stream.read(4)
         index = 0
@@ -169,10 +175,17 @@ def read_encrypted(name: str, *, purpose: str = "upload") -> Iterator[bytes]:
             nonce, body = stream.read(12), stream.read(length)
             head = stream.read(4)  # the next chunk's, or nothing after the last one
             last = not head
-            try:
-                chunk = aes.decrypt(nonce, body, struct.pack(">Q?", index, last) + purpose.encode())
-            except Exception as exc:  # InvalidTag: another key, or tampered with
-                raise DomainError("file_damaged", _("The stored file is damaged."), "file") from exc
+            aad = struct.pack(">Q?", index, last) + purpose.encode()
+            chunk = None
+            for aes in ciphers:
+                try:
+                    chunk = aes.decrypt(nonce, body, aad)
+                except Exception:  # InvalidTag: another key, or tampered with
+                    continue
+                ciphers = [aes]  # the key that opened the first chunk opens the rest
+                break
+            if chunk is None:
+                raise DomainError("file_damaged", _("The stored file is damaged."), "file")
             yield chunk
             if last:
                 return
@@ -198,9 +211,9 @@ def decrypted_copy(name: str, *, purpose: str = "upload", suffix: str = ".xlsx")
 def delete(name: str) -> None:
     if name and "/" not in name:
         with contextlib.suppress(FileNotFoundError, ValueError):
-            uploads.private_storage().delete(_key(name))
+            uploads.private_storage().delete(stored_key(name))
         with contextlib.suppress(FileNotFoundError):
-            _legacy(name).unlink()
+            legacy_path(name).unlink()
 
 
 # --- first checks -------------------------------------------------------------------------

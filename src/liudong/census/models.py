@@ -225,7 +225,10 @@ class CensusEntry(models.Model):
     )
     row_number = models.PositiveIntegerField(_("row"))
     id_number_index = models.CharField(max_length=64, db_index=True)
+    # Filled under the new index key during a key rotation, then swapped (core.keyring).
+    id_number_index_next = models.CharField(max_length=64, blank=True, default="", db_default="")
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    audit_ignore = ("id_number_index_next",)
 
     scope_rule = ScopeRule(
         paths=("submission__county__path",), change=("submission__county__path",)
@@ -330,6 +333,9 @@ class CensusConflict(models.Model):
     )
     row_number = models.PositiveIntegerField(_("row"))
     id_number_index = models.CharField(max_length=64, db_index=True)
+    id_number_index_next = models.CharField(
+        max_length=64, blank=True, default="", db_default="", db_index=True
+    )
     name = models.CharField(_("name"), max_length=40)
     id_number_masked = models.CharField(_("ID number"), max_length=18)
     existing_member = models.ForeignKey(
@@ -353,6 +359,7 @@ class CensusConflict(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    audit_ignore = ("id_number_index_next",)
 
     scope_rule = ScopeRule(paths=("county__path",), change=("county__path",))
 

@@ -67,9 +67,16 @@ class Member(models.Model):
     birth_date = models.DateField(_("birth date"))
     id_number = EncryptedCharField(_("ID number"))
     id_number_index = models.CharField(max_length=64, unique=True, editable=False)
+    # Filled under the new index key during a key rotation, then swapped (core.keyring).
+    id_number_index_next = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
     id_number_masked = models.CharField(_("ID number"), max_length=18, editable=False)
     phone = EncryptedCharField(_("mobile phone"))
     phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_index_next = models.CharField(
+        max_length=64, blank=True, default="", db_default="", db_index=True, editable=False
+    )
     phone_masked = models.CharField(_("mobile phone"), max_length=11, blank=True, editable=False)
     education = models.CharField(_("education"), max_length=4, blank=True)  # "education"
     joined_on = models.DateField(_("date joined the party"), null=True, blank=True)
@@ -145,6 +152,8 @@ class Member(models.Model):
         "name_pinyin",
         "id_number_index",
         "phone_index",
+        "id_number_index_next",
+        "phone_index_next",
         "updated_at",
         "residence_organization",
     )
@@ -154,6 +163,12 @@ class Member(models.Model):
         verbose_name = _("member")
         verbose_name_plural = _("members")
         constraints = [
+            # The next hashes are as unique as the ones in use (a key rotation, decision 190).
+            models.UniqueConstraint(
+                fields=["id_number_index_next"],
+                condition=~models.Q(id_number_index_next=""),
+                name="member_id_number_index_next_once",
+            ),
             models.CheckConstraint(
                 condition=models.Q(home_organization__isnull=False)
                 | ~models.Q(home_organization_name=""),

@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from liudong.census import files
+from liudong.core import crypto
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
 from liudong.core.scope import scope_of
 from liudong.orgs.models import Organization, OrgKind
@@ -71,7 +72,12 @@ def _staged_rows(name: str, *, purpose: str = "staged") -> Iterator[dict[str, An
 def staged_header(submission: Any) -> bytes:
     """The staged file's first line: the submission and the sha256 of the file its rows were
     checked from, so rows staged from another or a replaced file are never committed."""
-    head = {STAGED: submission.pk, "sha256": submission.file_sha256}
+    head = {
+        STAGED: submission.pk,
+        "sha256": submission.file_sha256,
+        # The rows carry blind indexes: after a key rotation's swap they are checked again.
+        "index_key": crypto.index_key_in_effect().id,
+    }
     return json.dumps(head).encode() + b"\n"
 
 
@@ -94,9 +100,18 @@ def staged_rows_of(submission: Any) -> Iterator[dict[str, Any]]:
         not isinstance(head, dict)
         or head.get(STAGED) != submission.pk
         or head.get("sha256") != submission.file_sha256
+        or not _same_index_key(head.get("index_key"))
     ):
         raise _stale_staging()
     yield from rows
+
+
+def _same_index_key(key_id: str | None) -> bool:
+    """Rows staged under the index key in effect (staged before key ids: while no rotation
+    is configured)."""
+    if key_id is None:
+        return len(crypto.index_keys()) == 1
+    return key_id == crypto.index_key_in_effect().id
 
 
 def _stale_staging() -> StaleStaging:
