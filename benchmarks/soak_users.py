@@ -138,6 +138,8 @@ class Soaker(HttpUser):
             problem = None
             if r.status_code not in expect:
                 problem = f"status {r.status_code} for {method} {url}"
+                if getattr(r, "error", None) is not None:  # no answer: what broke
+                    problem += f": {type(r.error).__name__}: {r.error}"
             elif check is not None:
                 problem = check(r)
             if problem:
