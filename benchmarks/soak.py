@@ -283,7 +283,8 @@ def main() -> int:
     )  # fmt: skip
     say(f"Soak: {args.users} users for {args.seconds} s on {vendor}, gunicorn {args.workers} "
         f"workers × {args.threads} threads (gthread), think time {args.wait} s, writes sent "
-        f"twice {args.resend:.0%}, {data}, {machine()}, load average {load:.2f} at start")  # fmt: skip
+        f"twice {args.resend:.0%}, {data}, {machine()}, "
+        f"load average {load:.2f} at start")  # fmt: skip
     server = None
     try:
         started = time.perf_counter()
@@ -322,9 +323,10 @@ def main() -> int:
         shutil.rmtree(tmp, ignore_errors=True)
 
     for kind, row in checked["kinds"].items():
+        unanswered = row.get("unanswered")
+        tail = "" if unanswered is None else f", {unanswered} made without an answer seen"
         say(f"  writes {kind}: {row['accepted']} accepted, {row['lost']} lost, "
-            f"{row['duplicates']} duplicated"
-            + (f", {row['unanswered']} made without an answer seen" if "unanswered" in row else ""))  # fmt: skip
+            f"{row['duplicates']} duplicated{tail}")  # fmt: skip
     lost, dupes = checked["lost"], checked["duplicates"]
     passed = figures["errors"] == 0 and lost == 0 and dupes == 0
     say(f"  {figures['requests']} requests, {figures['rps']} req/s, p50 {figures['p50_ms']} ms, "
@@ -337,8 +339,8 @@ def main() -> int:
         "duplicates": dupes, "p99_ms": figures["p99_ms"], "p50_ms": figures["p50_ms"],
         "rps": figures["rps"], "elapsed_s": round(elapsed, 1), "writes": checked["writes"],
         "unanswered": checked["unanswered"], "workers": args.workers, "threads": args.threads,
-        "wait_s": args.wait, "resend": args.resend, "demo_members": 0 if args.generated else args.demo_members,
-        "generated": args.generated,
+        "wait_s": args.wait, "resend": args.resend, "generated": args.generated,
+        "demo_members": 0 if args.generated else args.demo_members,
         "load_average": round(load, 2), "load_average_end": round(load_end, 2),
         "kinds": figures["kinds"], "verified": checked["kinds"], "target": TARGET,
         "pass": passed,

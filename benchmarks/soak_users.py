@@ -263,7 +263,9 @@ class PhoneMember(SessionUser):
             "POST", f"{detail}cancel/", "phone: withdraw", (302,),
             data={"csrfmiddlewaretoken": self.csrf(page)},
         )  # fmt: skip
-        shown = posted and self.call("GET", detail, "phone: my check-in", (200,), check=_page_problem)
+        shown = posted and self.call(
+            "GET", detail, "phone: my check-in", (200,), check=_page_problem
+        )
         if not shown:
             set_aside(member)
             return
@@ -289,7 +291,9 @@ class PhoneMember(SessionUser):
             "POST", f"{detail}check-out/", "phone: check out", (302,),
             data={"csrfmiddlewaretoken": self.csrf(page)},
         )  # fmt: skip
-        shown = posted and self.call("GET", detail, "phone: my check-in", (200,), check=_page_problem)
+        shown = posted and self.call(
+            "GET", detail, "phone: my check-in", (200,), check=_page_problem
+        )
         if shown:  # the record is closed (or, not shown, its state unknown): retired either way
             ACCEPTED["check_outs"].append(member.check_in)
 

@@ -109,22 +109,30 @@ def verify(accepted: dict[str, list[Any]], members: list[int], since: datetime.d
             CheckIn, "checkin.request", accepted.get("check_ins", []), members, since
         ),
         "service requests": _keyed(
-            ServiceRequest, "service_request.submit", accepted.get("service_requests", []),
-            members, since,
-        ),  # fmt: skip
+            ServiceRequest,
+            "service_request.submit",
+            accepted.get("service_requests", []),
+            members,
+            since,
+        ),
         "confirmations": _states(
-            accepted.get("confirms", []), "checkin.confirm",
-            lambda row, a: row.decided_by_id == a["by"]
-            and row.status in (CheckInStatus.CONFIRMED, CheckInStatus.CHECKED_OUT),
-        ),  # fmt: skip
+            accepted.get("confirms", []),
+            "checkin.confirm",
+            lambda row, a: (
+                row.decided_by_id == a["by"]
+                and row.status in (CheckInStatus.CONFIRMED, CheckInStatus.CHECKED_OUT)
+            ),
+        ),
         "withdrawals": _states(
-            accepted.get("cancels", []), "checkin.cancel",
+            accepted.get("cancels", []),
+            "checkin.cancel",
             lambda row, a: row.status == CheckInStatus.CANCELLED,
-        ),  # fmt: skip
+        ),
         "check-outs": _states(
-            accepted.get("check_outs", []), "checkin.check_out",
+            accepted.get("check_outs", []),
+            "checkin.check_out",
             lambda row, a: row.status == CheckInStatus.CHECKED_OUT and not row.flow.is_open,
-        ),  # fmt: skip
+        ),
     }
     exports = len(accepted.get("exports", []))
     logged = AuditEvent.objects.filter(verb="ledger.export", at__gte=since).count()
