@@ -13,18 +13,17 @@ Four kinds of users, in the plan's numbers:
   header as ``member.js`` sends it (a share of them sent twice, as the phone's outbox does
   when an answer is lost), sees the check-in, withdraws a pending one, checks out of a
   confirmed one, opens the home page.
-- ``AppMember``: the member's app with an API token: the check-in and the service request
-  through the API with an ``Idempotency-Key`` (a share sent twice), its own check-ins.
+- ``AppMember``: the member's app (an API token): check-ins and service requests with an
+  ``Idempotency-Key`` (a share sent twice), its own check-ins.
 - ``StationStaff``: a station's staff (a session): the workbench, the check-ins to answer,
   confirms the pending check-ins of their station, the service requests, the station page.
 - ``Administrator``: the city and the county committees (a session): the workbench, the
   ledgers with filters, a search, a member's page, the dashboard, an .xlsx export.
 
-Members are shared between the member users through pools kept in this process (locust
-runs its users as greenlets in one thread, so taking from a pool is atomic): a member with
-no active check-in, a pending check-in at each station, a confirmed one. A user takes what
-it acts on out of its pool, so two users never act on one check-in at once, and every
-answer the script expects is the only right one: anything else is an error.
+Members are shared through pools in this process (locust's users are greenlets in one
+thread: taking from a pool is atomic): no active check-in, pending at each station,
+confirmed. A user takes what it acts on out of its pool, so no two act on one check-in at
+once and every answer expected is the only right one: anything else is an error.
 """
 
 from __future__ import annotations
@@ -116,6 +115,20 @@ def _page_problem(response: Any) -> str | None:
     return None
 
 
+def _has_id(r: Any) -> str | None:
+    return None if isinstance(r.json().get("id"), int) else "no id in the answer"
+
+
+def _replayed(pk: int) -> Any:
+    """The check of an answer to a write sent again: the same row, marked replayed."""
+
+    def check(r: Any) -> str | None:
+        same = r.json().get("id") == pk and r.headers.get("Idempotent-Replayed")
+        return None if same else "not the same row replayed"
+
+    return check
+
+
 class Soaker(HttpUser):
     abstract = True
     wait_time = between(0.5 * WAIT, 1.5 * WAIT)
@@ -151,6 +164,15 @@ class Soaker(HttpUser):
     def csrf(self, response: Any) -> str:
         found = CSRF.search(response.text)
         return found.group(1) if found else self.client.cookies.get("csrftoken", "")
+
+    def press(self, page: Any, url: str, name: str, then: str, then_name: str) -> bool:
+        """A button's form posted from ``page`` (its CSRF token), then the page the answer
+        leads to, as a browser shows it: True when both answered and it shows no refusal."""
+        posted = self.call("POST", url, name, (302,), data={"csrfmiddlewaretoken": self.csrf(page)})
+        if posted is None:
+            return False
+        then = posted.headers.get("Location") or then
+        return self.call("GET", then, then_name, (200,), check=_page_problem) is not None
 
 
 class SessionUser(Soaker):
@@ -259,14 +281,9 @@ class PhoneMember(SessionUser):
         if page is None:
             PENDING[member.station["id"]].append(member)
             return
-        posted = self.call(
-            "POST", f"{detail}cancel/", "phone: withdraw", (302,),
-            data={"csrfmiddlewaretoken": self.csrf(page)},
-        )  # fmt: skip
-        shown = posted and self.call(
-            "GET", detail, "phone: my check-in", (200,), check=_page_problem
-        )
-        if not shown:
+        if not self.press(
+            page, f"{detail}cancel/", "phone: withdraw", detail, "phone: my check-in"
+        ):
             set_aside(member)
             return
         ACCEPTED["cancels"].append(member.check_in)
@@ -287,14 +304,10 @@ class PhoneMember(SessionUser):
             member.retired = False
             CONFIRMED.append(member)
             return
-        posted = self.call(
-            "POST", f"{detail}check-out/", "phone: check out", (302,),
-            data={"csrfmiddlewaretoken": self.csrf(page)},
-        )  # fmt: skip
-        shown = posted and self.call(
-            "GET", detail, "phone: my check-in", (200,), check=_page_problem
-        )
-        if shown:  # the record is closed (or, not shown, its state unknown): retired either way
+        # The record is closed (or, not shown, its state unknown): retired either way.
+        if self.press(
+            page, f"{detail}check-out/", "phone: check out", detail, "phone: my check-in"
+        ):
             ACCEPTED["check_outs"].append(member.check_in)
 
     @task(2)
@@ -316,11 +329,8 @@ class AppMember(Soaker):
         key = str(uuid.uuid4())
         body = {"station": station["code"]}
 
-        def created(r: Any) -> str | None:
-            return None if isinstance(r.json().get("id"), int) else "no id in the answer"
-
         done = self.call(
-            "POST", "/api/v1/check-ins/", "app: check in (API)", (201,), check=created,
+            "POST", "/api/v1/check-ins/", "app: check in (API)", (201,), check=_has_id,
             json=body, headers=_key_headers(key, member.token),
         )  # fmt: skip
         if done is None:
@@ -329,14 +339,9 @@ class AppMember(Soaker):
         pk = done.json()["id"]
         ACCEPTED["check_ins"].append({"member": member.id, "key": key, "id": pk, "via": "api"})
         if RNG.random() < RESEND:
-
-            def replayed(r: Any) -> str | None:
-                same = r.json().get("id") == pk and r.headers.get("Idempotent-Replayed")
-                return None if same else "not the same check-in replayed"
-
             self.call(
                 "POST", "/api/v1/check-ins/", "app: check in again (same key)", (201,),
-                check=replayed, json=body, headers=_key_headers(key, member.token),
+                check=_replayed(pk), json=body, headers=_key_headers(key, member.token),
             )  # fmt: skip
         member.check_in, member.station = pk, station
         PENDING[station["id"]].append(member)
@@ -354,26 +359,18 @@ class AppMember(Soaker):
             "description": f"压测 {next(COUNTER)}: 想了解务工地的党组织活动安排。",
         }
 
-        def created(r: Any) -> str | None:
-            return None if isinstance(r.json().get("id"), int) else "no id in the answer"
-
         done = self.call(
             "POST", "/api/v1/service-requests/", "app: service request (API)", (201,),
-            check=created, json=body, headers=_key_headers(key, member.token),
+            check=_has_id, json=body, headers=_key_headers(key, member.token),
         )  # fmt: skip
         if done is None:
             return
         pk = done.json()["id"]
         ACCEPTED["service_requests"].append({"member": member.id, "key": key, "id": pk})
         if RNG.random() < RESEND:
-
-            def replayed(r: Any) -> str | None:
-                same = r.json().get("id") == pk and r.headers.get("Idempotent-Replayed")
-                return None if same else "not the same request replayed"
-
             self.call(
                 "POST", "/api/v1/service-requests/", "app: service request again (same key)",
-                (201,), check=replayed, json=body, headers=_key_headers(key, member.token),
+                (201,), check=_replayed(pk), json=body, headers=_key_headers(key, member.token),
             )  # fmt: skip
 
     @task(2)
@@ -411,20 +408,13 @@ class StationStaff(SessionUser):
         if not queue:
             self.check_ins()
             return
-        member = queue.popleft()
-        page = self.call("GET", "/stations/check-ins/", "staff: check-ins to answer", (200,))
+        member, page_name = queue.popleft(), "staff: check-ins to answer"
+        page = self.call("GET", "/stations/check-ins/", page_name, (200,))
         if page is None:
             queue.append(member)
             return
-        posted = self.call(
-            "POST", f"/stations/check-ins/{member.check_in}/confirm/", "staff: confirm",
-            (302,), data={"csrfmiddlewaretoken": self.csrf(page)},
-        )  # fmt: skip
-        shown = posted and self.call(
-            "GET", posted.headers.get("Location", "/stations/check-ins/"),
-            "staff: check-ins to answer", (200,), check=_page_problem,
-        )  # fmt: skip
-        if not shown:
+        url = f"/stations/check-ins/{member.check_in}/confirm/"
+        if not self.press(page, url, "staff: confirm", "/stations/check-ins/", page_name):
             set_aside(member)
             return
         ACCEPTED["confirms"].append({"id": member.check_in, "by": self.station["staff"]})
