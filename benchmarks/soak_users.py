@@ -1,10 +1,8 @@
 """The soak's users, for locust (``benchmarks/soak.py`` runs this file headless).
 
-Reads the plan ``soak.py`` wrote (``SOAK_PLAN``: accounts, sessions, tokens, stations) and
-writes what the clients saw to ``SOAK_OUT`` when the run stops: every request's time by
-kind, the failures, and every write the server accepted (the check-ins and service
-requests with their idempotency keys and ids, the confirmations, withdrawals, check-outs
-and exports), which ``soak.py`` then looks for in the database.
+Reads the plan ``soak.py`` wrote (``SOAK_PLAN``: accounts, sessions, tokens, stations); writes
+to ``SOAK_OUT`` when the run stops every request's time by kind, the failures and every write
+the server accepted (keys and ids), which ``soak.py`` then looks for in the database.
 
 Four kinds of users, in the plan's numbers:
 
