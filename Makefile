@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-fast lint format browser-deps bench bench-deps clean-var messages
+.PHONY: demo test test-fast lint format browser-deps bench bench-deps clean-var messages soak
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -64,6 +64,11 @@ bench-deps: $(VENV)/.installed
 ## make bench: the check-in benchmark (BENCH_ARGS=--quick for a smoke test); others: benchmarks/README.md
 bench: bench-deps
 	$(BIN)/python benchmarks/checkin.py $(BENCH_ARGS)
+
+## make soak: load and soak (benchmarks/soak.py: 100 users for 300 s on PostgreSQL, locust
+## headless; every accepted write verified); SOAK_ARGS=--quick for 20 users, 20 s.
+soak: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/soak.py $(SOAK_ARGS)
 
 test-fast: $(VENV)/.installed-test
 	$(BIN)/pytest -q -x -m "not browser"

@@ -174,16 +174,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, env: dict[str, str], threads: int) -> subprocess.Popen:
-    """gunicorn with the production settings file, 2 workers of ``threads`` threads."""
+def start_server(
+    port: int,
+    env: dict[str, str],
+    threads: int,
+    workers: int = 2,
+    settings_module: str = "checkin_settings",
+) -> subprocess.Popen:
+    """gunicorn with the production settings file, ``workers`` workers of ``threads``
+    threads; ``settings_module`` the product's settings and URLs, by default with the
+    check-in limit's URL in front (``benchmarks/soak.py`` gives ``liudong.settings``)."""
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     env = env | {
         "LIUDONG_BIND": f"127.0.0.1:{port}",
-        "LIUDONG_WEB_WORKERS": "2",
+        "LIUDONG_WEB_WORKERS": str(workers),
         "LIUDONG_WEB_THREADS": str(threads),
         "LIUDONG_GUNICORN_LOG_LEVEL": "warning",
-        # The product's settings and URLs, with the limit's URL in front.
-        "DJANGO_SETTINGS_MODULE": "checkin_settings",
+        "DJANGO_SETTINGS_MODULE": settings_module,
         "PYTHONPATH": os.pathsep.join(
             [str(HERE), str(ROOT / "src"), *filter(None, [env.get("PYTHONPATH")])]
         ),

@@ -7,7 +7,7 @@ PostgreSQL (a lock, a commit's flush) no longer blocks its process, and kept-ali
 connections are served without a new TCP handshake per request (sync workers close every
 connection). Each thread keeps its own database connection (``CONN_MAX_AGE``), so the
 server holds ``workers × threads`` connections. Environment variables override:
-``LIUDONG_BIND``, ``LIUDONG_WEB_WORKERS``, ``LIUDONG_WEB_THREADS``.
+``LIUDONG_BIND``, ``LIUDONG_WEB_WORKERS``, ``LIUDONG_WEB_THREADS``, ``LIUDONG_WEB_KEEPALIVE``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,13 @@ bind = os.environ.get("LIUDONG_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("LIUDONG_WEB_WORKERS", str(min(os.cpu_count() or 1, 4))))
 worker_class = "gthread"
 threads = int(os.environ.get("LIUDONG_WEB_THREADS", "4"))
-keepalive = 5  # seconds; nginx in front reuses its upstream connections
+# Seconds an idle kept-alive connection stays open: longer than the proxy in front keeps its
+# idle upstream connections (nginx's upstream ``keepalive_timeout``, 60 s by default), so the
+# proxy, not gunicorn, closes them. The other way round a request sent on a connection at the
+# moment gunicorn closes it is reset ("Connection reset by peer"; nginx answers 502 for a
+# POST, which it does not retry): the soak (benchmarks/soak.py) met it at 5 s. Without a
+# proxy in front, many phones' idle connections count against each worker's 1,000: set 5.
+keepalive = int(os.environ.get("LIUDONG_WEB_KEEPALIVE", "75"))
 backlog = 512
 # Each worker its own listening socket (SO_REUSEPORT): the kernel spreads new connections
 # over the workers instead of the first awake worker taking most of them.
