@@ -95,7 +95,8 @@ def test_redis_url_switches_cache_sessions_and_broker(tmp_path: Path) -> None:
     result = run_liudong(["shell", "-c", code], env, tmp_path)
     assert result.returncode == 0, result.stderr
     backend, sessions, broker, eager = json.loads(result.stdout.strip().splitlines()[-1])
-    assert backend.endswith("RedisCache") and sessions.endswith("cache")
+    # Sessions stay in the database: a Redis outage signs nobody out (decision 175).
+    assert backend.endswith("RedisCache") and sessions.endswith(".db")
     assert broker.startswith("redis://") and eager is False
     result = run_liudong(["shell", "-c", code], {}, tmp_path)
     backend, sessions, broker, eager = json.loads(result.stdout.strip().splitlines()[-1])
