@@ -1,6 +1,6 @@
 """The fault tests' world: a private PostgreSQL cluster and redis-server, the app on them.
 
-Built once per module that asks for it (initdb, migrate, the demo tree, one member who can
+Built once for the package (initdb, migrate, the demo tree, one member who can
 check in at station 05), about 30 s. These tests run in CI's PostgreSQL pass (.ci/run):
 they start their own servers whatever the suite's database is, but one pass is enough,
 and the PostgreSQL pass is the one whose machine is set up for PostgreSQL.
@@ -41,10 +41,12 @@ def demo(key):
     return Organization.objects.get(code=key)
 
 user, member, flow = member_with_account(demo)
+other, _member, _flow = member_with_account(demo)
 city = User.objects.get(username="city")
 city.set_password({PASSWORD!r})
 city.save()
-print(json.dumps({{"token": Token.objects.create(user=user).key, "member_user": user.pk}}))
+print(json.dumps({{"token": Token.objects.create(user=user).key,
+                  "other_token": Token.objects.create(user=other).key}}))
 """
 
 
@@ -64,11 +66,11 @@ class World:
     pg: PrivatePostgres
     redis: PrivateRedis
     app: App
-    token: str
-    member_user: int
+    token: str  # a member's API token (the outage tests)
+    other_token: str  # another member's (the compiled reads' test)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def world(tmp_path_factory: Any) -> Iterator[World]:
     root: Path = tmp_path_factory.mktemp("faults")
     pg, redis = PrivatePostgres(), PrivateRedis()
@@ -82,12 +84,13 @@ def world(tmp_path_factory: Any) -> Iterator[World]:
             root,
             pg.url(),
             redis.url(),
+            DATABASE_CONN_HEALTH_CHECKS=os.environ.get("FAULTS_HEALTH_CHECKS", "1"),
             # A new check-in's notice to the station's staff goes by SMS too: a Celery task.
             LIUDONG_NOTIFY_SMS_KINDS="checkin.pending=SMS_0001",
         )
         facts = json.loads(app.python(SETUP).strip().splitlines()[-1])
         app.start()
-        yield World(pg, redis, app, facts["token"], facts["member_user"])
+        yield World(pg, redis, app, facts["token"], facts["other_token"])
     finally:
         if app is not None:
             app.stop()
