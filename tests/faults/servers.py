@@ -200,7 +200,7 @@ class App:
         self.log = root / "gunicorn.log"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def python(self, code: str, timeout: int = 120) -> str:
+    def python(self, code: str, timeout: int = 600) -> str:
         """Run ``code`` in a Django process of the app's configuration; its standard output."""
         script = "import django; django.setup()\n" + code
         done = subprocess.run(
@@ -225,7 +225,7 @@ class App:
                 env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
                 start_new_session=True,
             )  # fmt: skip
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             assert self.process.poll() is None, "gunicorn exited: " + self.log.read_text()[-3000:]
             try:
@@ -233,7 +233,7 @@ class App:
                 return
             except (OSError, urllib.error.HTTPError):
                 time.sleep(0.2)
-        raise AssertionError("gunicorn did not answer within 60 s")
+        raise AssertionError("gunicorn did not answer within 120 s")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
