@@ -9,6 +9,7 @@ running against them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -121,10 +122,9 @@ class PrivatePostgres:
         return [line.split("\t") for line in done.stdout.splitlines() if line]
 
     def destroy(self) -> None:
-        try:  # thrown away: no shutdown checkpoint
+        with contextlib.suppress(AssertionError):  # already stopped
+            # thrown away: no shutdown checkpoint
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
-        except AssertionError:
-            pass  # already stopped
         shutil.rmtree(self.root, ignore_errors=True)
 
 

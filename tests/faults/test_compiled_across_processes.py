@@ -48,7 +48,8 @@ from liudong.orgs.models import Organization
 from liudong.stations.models import Station
 
 branch = Station.objects.get(code="620800-ST05").branch
-move_organization(by=SYSTEM, organization=branch, new_parent=Organization.objects.get(code="620822"))
+county = Organization.objects.get(code="620822")
+move_organization(by=SYSTEM, organization=branch, new_parent=county)
 print(Organization.objects.get(pk=branch.pk).path)
 """
 

@@ -23,9 +23,11 @@ from tests.census.conftest import (  # noqa: F401 - the census fixtures, used by
     _inline_jobs,
     branch,
     census_round,
+    fresh_ids,
+    row,
     run_file,
+    workbook_bytes,
 )
-from tests.census.conftest import fresh_ids, row, workbook_bytes
 
 
 class Interrupted(RuntimeError):

@@ -65,20 +65,22 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:200]
 
 
-def flush(limit: int = 1000) -> int:
+def flush(limit: int = 1000, app: Any = None) -> int:
     """Send up to ``limit`` kept tasks, oldest first; stop at the first the broker refuses.
     The number sent. Two flushes at once (two nodes' beat, a command) skip each other's
-    rows on PostgreSQL (``SKIP LOCKED``)."""
+    rows on PostgreSQL (``SKIP LOCKED``). ``app``: the Celery app (the project's)."""
     from celery import current_app
 
     from liudong.core.models import TaskOutbox
+
+    app = app or current_app
 
     sent: list[int] = []
     with transaction.atomic():
         rows = TaskOutbox.objects.select_for_update(skip_locked=True).order_by("pk")[:limit]
         for row in rows:
             try:
-                current_app.send_task(row.task, args=row.args, kwargs=row.kwargs)
+                app.send_task(row.task, args=row.args, kwargs=row.kwargs)
             except Exception as exc:
                 TaskOutbox.objects.filter(pk=row.pk).update(
                     attempts=F("attempts") + 1, last_error=_describe(exc)
