@@ -141,4 +141,15 @@ def test_postgres_restart_fails_cleanly_and_recovers_without_a_restart(world: Wo
     for _ in range(4):
         status, page = signed_in_home(world, headers)
         assert status == 200, page[-800:]
-    assert worker_pids(world) == workers
+
+    # A restart between two requests: both threads' connections are cut while idle. The
+    # first request on each is not refused either (the connection is checked, then made
+    # again), the prepared statements made again on the new ones.
+    world.pg.stop()
+    world.pg.start()
+    results = [check_in(world) for _ in range(6)]
+    assert [status for status, _ in results] == [200] * 6, results
+    for _ in range(4):
+        status, page = signed_in_home(world, headers)
+        assert status == 200, page[-800:]
+    assert worker_pids(world) == workers  # the same worker served it all
