@@ -84,7 +84,6 @@ def world(tmp_path_factory: Any) -> Iterator[World]:
             root,
             pg.url(),
             redis.url(),
-            DATABASE_CONN_HEALTH_CHECKS=os.environ.get("FAULTS_HEALTH_CHECKS", "1"),
             # A new check-in's notice to the station's staff goes by SMS too: a Celery task.
             LIUDONG_NOTIFY_SMS_KINDS="checkin.pending=SMS_0001",
         )
