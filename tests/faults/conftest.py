@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,7 @@ def world(tmp_path_factory: Any) -> Iterator[World]:
     root: Path = tmp_path_factory.mktemp("faults")
     pg, redis = PrivatePostgres(), PrivateRedis()
     app: App | None = None
+    started = time.monotonic()
     try:
         pg.init()
         pg.start()
@@ -89,6 +91,7 @@ def world(tmp_path_factory: Any) -> Iterator[World]:
         )
         facts = json.loads(app.python(SETUP).strip().splitlines()[-1])
         app.start()
+        print(f"private PostgreSQL, Redis and app ready in {time.monotonic() - started:.0f} s")
         yield World(pg, redis, app, facts["token"], facts["other_token"])
     finally:
         if app is not None:
