@@ -9,6 +9,7 @@ not hidden by the value of before, a task kept in the database and sent once Red
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,10 +21,7 @@ from liudong.core.models import TaskOutbox
 from liudong.core.resilient_cache import ResilientRedisCache
 from tests.faults.servers import PrivateRedis, free_port
 
-needs_redis = pytest.mark.skipif(
-    __import__("shutil").which("redis-server") is None, reason="no redis-server"
-)
-pytestmark = needs_redis
+pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server")
 
 
 @pytest.fixture
