@@ -200,6 +200,33 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Faults: Redis or PostgreSQL away (issue 16 item 4, decisions 173-176) -----------------
+# A persistent database connection is checked (one trivial round trip) when a request
+# first uses it: after a PostgreSQL restart the first request reconnects instead of failing.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = config.env_bool(
+    "DATABASE_CONN_HEALTH_CHECKS", default=True
+)
+# After a failed call the cache does not try Redis again for this many seconds.
+LIUDONG_CACHE_RETRY_SECONDS = float(os.environ.get("LIUDONG_CACHE_RETRY_SECONDS", "5"))
+if REDIS_URL:
+    # The cache answers as empty while Redis is away (decision 173) ...
+    CACHES["default"]["BACKEND"] = "liudong.core.resilient_cache.ResilientRedisCache"
+    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 2}
+    # ... sessions live in the database, so nobody is signed out by an outage (decision 175)
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # ... and a task the broker cannot take is kept in the database (decision 174).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+    }
+CELERY_BEAT_SCHEDULE["flush-task-outbox"] = {
+    "task": "liudong.flush_task_outbox",
+    "schedule": 60.0,  # seconds: the tasks kept while Redis was away go out within a minute
+}
+
 # --- Member sign-in by phone (see docs/operations.md) -----------------------------------
 LIUDONG_SMS_BACKEND = os.environ.get("LIUDONG_SMS_BACKEND", "liudong.accounts.sms.ConsoleSender")
 LIUDONG_SMS_URL = os.environ.get("LIUDONG_SMS_URL", "")

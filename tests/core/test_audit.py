@@ -12,7 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from liudong.core import audit
-from liudong.core.models import AppendOnlyError, AuditEvent
+from liudong.core.models import AppendOnlyError, AuditEvent, TaskOutbox
 from liudong.cycle.models import DuesMonth
 from liudong.orgs.models import Organization
 from liudong.voice.models import NoticeRead
@@ -25,6 +25,9 @@ NOT_AUDITED = {
     # Derived from its payment (first month and count, in the payment's own audit row):
     # written with it, never changed on its own (decision 144).
     DuesMonth: "the months a dues payment covers: the payment's audit row holds them",
+    # A Celery task's name and ids, kept while the broker is away and deleted once sent
+    # (decision 174): the action that queued it is audited itself.
+    TaskOutbox: "a background task kept while Redis was away: the action that asked is audited",
 }
 
 

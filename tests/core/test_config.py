@@ -116,7 +116,8 @@ def test_redis_url_switches_cache_sessions_and_broker(tmp_path: Path) -> None:
     result = run_liudong(["shell", "-c", code], env, tmp_path)
     assert result.returncode == 0, result.stderr
     backend, sessions, broker, eager = json.loads(result.stdout.strip().splitlines()[-1])
-    assert backend.endswith("RedisCache") and sessions.endswith("cache")
+    # Sessions stay in the database: a Redis outage signs nobody out (decision 175).
+    assert backend.endswith("RedisCache") and sessions.endswith(".db")
     assert broker.startswith("redis://") and eager is False
     result = run_liudong(["shell", "-c", code], {}, tmp_path)
     backend, sessions, broker, eager = json.loads(result.stdout.strip().splitlines()[-1])
@@ -132,9 +133,11 @@ def test_time_zone_and_language_defaults() -> None:
 
 
 def test_redis_cache_and_sessions_work_against_a_real_redis(tmp_path: Path) -> None:
+    # Sessions are in the database with Redis too (decision 175): their table first.
     code = (
         "from django.core.cache import cache; from importlib import import_module;"
-        "from django.conf import settings as s;"
+        "from django.conf import settings as s; from django.core.management import call_command;"
+        "call_command('migrate', 'sessions', verbosity=0);"
         "cache.set('liudong-test-key', 'ok', 30); v = cache.get('liudong-test-key');"
         "store = import_module(s.SESSION_ENGINE).SessionStore(); store['x'] = 1; store.save();"
         "again = import_module(s.SESSION_ENGINE).SessionStore(session_key=store.session_key);"

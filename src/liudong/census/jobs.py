@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 
 from liudong.census import actions, tasks
+from liudong.core import outbox
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def _start(work: Callable[[int], object], task: object, pk: int) -> None:
     if how == "inline":
         work(pk)
     elif how == "celery":
-        transaction.on_commit(lambda: task.delay(pk))
+        outbox.enqueue(task, pk)  # kept in the database while the broker is away
     else:
         transaction.on_commit(lambda: _in_thread(work, pk))
 

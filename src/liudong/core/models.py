@@ -1,4 +1,4 @@
-"""Cross-cutting tables: the audit trail."""
+"""Cross-cutting tables: the audit trail; tasks kept while the queue is away."""
 
 from __future__ import annotations
 
@@ -133,3 +133,27 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("The audit trail is append-only; use `liudong audit purge`.")
+
+
+class TaskOutbox(models.Model):
+    """A background task that could not be queued because the broker (Redis) was away:
+    kept here and sent when it is back (``liudong.core.outbox``; decision 174). Holds the
+    task's name and its arguments (ids), nothing personal."""
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict)
+    created_at = models.DateTimeField(_("kept at"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+
+    # Written and read by the system only: no side of the tree sees or changes it.
+    scope_rule = ScopeRule(change=())
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("task kept for the queue")
+        verbose_name_plural = _("tasks kept for the queue")
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk}"

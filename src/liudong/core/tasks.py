@@ -10,3 +10,11 @@ from django.core.management import call_command
 def purge_audit() -> None:
     """Keep the audit trail to its retention period (never fewer than 180 days)."""
     call_command("purge_audit")
+
+
+@shared_task(name="liudong.flush_task_outbox")
+def flush_task_outbox() -> int:
+    """Send the tasks kept while the broker was away (``liudong.core.outbox``)."""
+    from liudong.core import outbox
+
+    return outbox.flush()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from liudong.core import attention, params
+from liudong.core import attention, params, unavailable
 from liudong.core.events import changes_of, tell
 from liudong.core.models import AuditEvent
 from liudong.core.paging import paginate
@@ -113,6 +115,8 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if unavailable.database_away(sys.exc_info()[1]):
+        return unavailable.response(request)
     return _error(
         request,
         500,

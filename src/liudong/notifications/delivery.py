@@ -18,11 +18,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import translation
 
 from liudong.accounts import sms
-from liudong.core import crypto
+from liudong.core import crypto, outbox
 from liudong.notifications import kinds
 from liudong.notifications.models import Notification
 
@@ -42,7 +41,7 @@ def after_commit(kind: str, ids: list[int]) -> None:
         return
     from liudong.notifications.tasks import send_sms
 
-    transaction.on_commit(lambda: send_sms.delay(list(ids)))
+    outbox.enqueue(send_sms, list(ids))  # kept in the database while the broker is away
 
 
 def send(ids: Iterable[int]) -> dict[str, int]:

@@ -9,7 +9,6 @@ its audit row in one more.
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -111,19 +110,21 @@ def check_in_with_token(
 
 
 def _told(asked: Asked | None) -> Asked | None:
-    """A new check-in is told to the station's staff (one statement more on PostgreSQL)."""
+    """A new check-in is told to the station's staff (one statement more on PostgreSQL),
+    inside the transaction that inserts it: a check-in is never left without its notice."""
     if asked is not None and asked.created and not isinstance(asked, _Told):
         f = asked.facts
         notices.check_in_asked(
             asked.check_in, member=f.member_name or "", station=f.station_name or "",
             station_path=f.station_path or "",
         )  # fmt: skip
+        return _Told(*asked)
     return asked
 
 
 def _ask(**asked: Any) -> Asked | None:
-    """:func:`_ask_once`, and a new check-in told to the station's staff."""
-    return _told(_ask_once(**asked))
+    """:func:`_ask_once`: a new check-in is told to the station's staff in its transaction."""
+    return _ask_once(**asked)
 
 
 def _ask_once(
@@ -172,7 +173,7 @@ def _ask_once(
                 check_in, created = _decide(facts, method, distance_km, point, idempotency_key)
                 if created and not _insert(check_in, facts):
                     continue
-                return Asked(check_in, created, facts)
+                return _told(Asked(check_in, created, facts))  # the notice commits with it
         except IntegrityError:
             # SQLite: another request for the same record committed its check-in first.
             if attempt == 2:
@@ -218,12 +219,10 @@ def _at_once(
 
 
 def _transaction(*, locked: bool) -> Any:
-    """On PostgreSQL, outside a caller's transaction, the first try runs in autocommit: the
-    read takes no lock and the insert is one statement (the record's lock, the check-in and
-    its audit row commit together or not at all). A try again, a caller's transaction
-    (a savepoint) and SQLite (``IMMEDIATE``: writers queue before the read) use one."""
-    if connection.vendor == "postgresql" and not connection.in_atomic_block and not locked:
-        return contextlib.nullcontext()
+    """The read, the insert (the check-in with its audit row) and the staff's notice in one
+    transaction: all of them commit, or none (a failure after the insert leaves nothing).
+    ``locked``: a try again, whose read locks the record first. (The one-statement path,
+    :func:`_at_once`, needs none: its single statement is the transaction.)"""
     return transaction.atomic()
 
 
