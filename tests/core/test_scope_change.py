@@ -170,6 +170,12 @@ def test_the_keeping_side_may_change_another_county_and_the_second_side_may_not(
         assert found_second, f"no {model._meta.label} row in the demo has a second side"
 
 
+# Rows only an outage writes (a task kept while Redis is away): made here.
+ROWS_NOT_IN_THE_DEMO = {
+    "core.TaskOutbox": lambda model: model.objects.create(task="liudong.flush_task_outbox"),
+}
+
+
 @pytest.mark.parametrize("model", CHANGED_BY_NOBODY, ids=_label)
 def test_rows_written_by_jobs_are_changed_by_nobody(demo: Any, model: type[Model]) -> None:
     from liudong.accounts.models import User
@@ -177,6 +183,8 @@ def test_rows_written_by_jobs_are_changed_by_nobody(demo: Any, model: type[Model
     city = User.objects.filter(is_superuser=False, role="city_admin", is_active=True).first()
     assert city is not None
     row = model._default_manager.order_by("-pk").first()
+    if row is None and model._meta.label in ROWS_NOT_IN_THE_DEMO:
+        row = ROWS_NOT_IN_THE_DEMO[model._meta.label](model)
     assert row is not None, f"the demo has no {model._meta.label} row"
     assert not _agree(city, row, CHANGE)
     for user in _counties(_staff()):
