@@ -82,6 +82,20 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+# --- Issue 16 security headers and request size (decisions 180-182) ----------------------
+# The Content-Security-Policy (django-csp 4.x, CONTENT_SECURITY_POLICY below) and the
+# Permissions-Policy on every response; a request body larger than any upload allows is
+# refused with a page saying so before anything reads it (liudong.core.security).
+INSTALLED_APPS.append("csp")  # its system checks catch settings in the old 3.x form
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1,
+                  "liudong.core.security.SecurityHeadersMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "liudong.core.security.RequestSizeMiddleware",  # the user known: the page has the menu
+)
+# --- end of issue 16 security block -------------------------------------------------------
 
 ROOT_URLCONF = "liudong.urls"
 WSGI_APPLICATION = "liudong.wsgi.application"
@@ -393,6 +407,62 @@ if HTTPS:
     SECURE_HSTS_PRELOAD = config.env_bool("LIUDONG_HSTS_PRELOAD", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- Issue 16: Content-Security-Policy, Permissions-Policy, upload limits (decisions 180-182)
+# Scripts only from our own static files: no inline <script>, no on*= handlers, no eval
+# (tests/core/test_security_pages.py walks every page). Styles: <style> elements only from
+# files ('self'); style="" attributes stay allowed (the templates' sizes and ECharts'
+# tooltips write them; an attribute cannot run script). 'unsafe-inline' in style-src is
+# only the fallback for browsers without CSP level 3 (they ignore -elem and -attr).
+_SELF, _NONE = "'self'", "'none'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF],
+        "script-src-attr": [_NONE],
+        "style-src": [_SELF, "'unsafe-inline'"],
+        "style-src-elem": [_SELF],
+        "style-src-attr": ["'unsafe-inline'"],
+        # data: images: Bootstrap's form controls draw their arrows and ticks with them.
+        "img-src": [_SELF, "data:"],
+        "font-src": [_SELF],
+        "connect-src": [_SELF],
+        "worker-src": [_SELF],
+        "manifest-src": [_SELF],
+        "frame-src": [_NONE],
+        "object-src": [_NONE],
+        "base-uri": [_NONE],
+        "form-action": [_SELF],
+        "frame-ancestors": [_NONE],
+    }
+}
+# Browser features: geolocation for "nearest stations" on the check-in page, fullscreen for
+# the wall display; everything else (the camera included: members scan a station's code with
+# their phone's own camera or WeChat, no page reads the camera) is off for every origin.
+LIUDONG_PERMISSIONS_POLICY = {
+    "geolocation": "(self)",
+    "fullscreen": "(self)",
+    **dict.fromkeys(
+        (
+            "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media",
+            "gyroscope", "magnetometer", "microphone", "midi", "payment", "picture-in-picture",
+            "publickey-credentials-get", "screen-wake-lock", "usb", "xr-spatial-tracking",
+        ),
+        "()",
+    ),
+}
+# Upload sizes. Form fields without files: Django's 2.5 MB (DATA_UPLOAD_MAX_MEMORY_SIZE);
+# files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, never held in memory.
+# A whole request body above LIUDONG_MAX_REQUEST_BYTES (default: the census workbook limit
+# plus 1 MB of form) is refused with a 413 page before it is read (nginx's
+# client_max_body_size should say the same, docs/operations.md).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+LIUDONG_MAX_REQUEST_BYTES = int(
+    os.environ.get("LIUDONG_MAX_REQUEST_BYTES", str(LIUDONG_CENSUS_MAX_UPLOAD_BYTES + 2**20))
+)
+# --- end of issue 16 headers block --------------------------------------------------------
 
 # --- Audit trail --------------------------------------------------------------------------
 # Cybersecurity Law §21: operation logs kept at least six months.
