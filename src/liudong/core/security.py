@@ -1,7 +1,8 @@
 """Response headers and request limits the settings alone do not give (decisions 180-182).
 
 - ``SecurityHeadersMiddleware``: the ``Permissions-Policy`` header on every response, from
-  ``LIUDONG_PERMISSIONS_POLICY`` (the Content-Security-Policy is django-csp's middleware).
+  ``LIUDONG_PERMISSIONS_POLICY`` (the Content-Security-Policy is django-csp's middleware),
+  and ``Cache-Control: no-store`` on signed-in pages that set no caching of their own.
 - ``RequestSizeMiddleware``: a request whose body is larger than any upload the platform
   takes (``LIUDONG_MAX_REQUEST_BYTES``) is answered 413 with a page saying so, before
   anything reads the body; the per-file limits (photos, attachments, workbooks) are the
@@ -33,6 +34,11 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         if self.policy:
             response.headers.setdefault("Permissions-Policy", self.policy)
+        user = getattr(request, "user", None)  # not set for static files (WhiteNoise)
+        if "Cache-Control" not in response and user is not None and user.is_authenticated:
+            # A signed-in page holds personal data: no copy is kept by the browser, so
+            # after signing out the back button shows nothing but the sign-in page.
+            response["Cache-Control"] = "no-store, private"
         return response
 
 

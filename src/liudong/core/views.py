@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -96,6 +101,13 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         if request.path.startswith("/api/"):
             return JsonResponse(exception.as_dict(), status=400)
         return _error(request, 400, _("Bad request"), exception.message)
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        # Form fields past Django's limits (DATA_UPLOAD_MAX_*): say so, as for a large file.
+        from django.conf import settings
+
+        from liudong.core.security import too_large
+
+        return too_large(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     return _error(request, 400, _("Bad request"), _("The request could not be understood."))
 
 
