@@ -87,10 +87,14 @@ MIDDLEWARE = [
 # Permissions-Policy on every response; a request body larger than any upload allows is
 # refused with a page saying so before anything reads it (liudong.core.security).
 INSTALLED_APPS.append("csp")  # its system checks catch settings in the old 3.x form
-MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-                  "csp.middleware.CSPMiddleware")
-MIDDLEWARE.insert(MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1,
-                  "liudong.core.security.SecurityHeadersMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1,
+    "liudong.core.security.SecurityHeadersMiddleware",
+)
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "liudong.core.security.RequestSizeMiddleware",  # the user known: the page has the menu
@@ -443,11 +447,23 @@ LIUDONG_PERMISSIONS_POLICY = {
     "geolocation": "(self)",
     "fullscreen": "(self)",
     **dict.fromkeys(
-        (
-            "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media",
-            "gyroscope", "magnetometer", "microphone", "midi", "payment", "picture-in-picture",
-            "publickey-credentials-get", "screen-wake-lock", "usb", "xr-spatial-tracking",
-        ),
+        [
+            "accelerometer",
+            "autoplay",
+            "camera",
+            "display-capture",
+            "encrypted-media",
+            "gyroscope",
+            "magnetometer",
+            "microphone",
+            "midi",
+            "payment",
+            "picture-in-picture",
+            "publickey-credentials-get",
+            "screen-wake-lock",
+            "usb",
+            "xr-spatial-tracking",
+        ],
         "()",
     ),
 }

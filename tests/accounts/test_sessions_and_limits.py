@@ -126,9 +126,7 @@ def test_two_factor_codes_are_throttled_after_wrong_guesses(demo: Any, settings:
     assert client.get("/home/").status_code == 200
 
 
-def test_a_body_over_the_limit_is_refused_with_a_page_not_a_500(
-    login: Any, settings: Any
-) -> None:
+def test_a_body_over_the_limit_is_refused_with_a_page_not_a_500(login: Any, settings: Any) -> None:
     settings.LIUDONG_MAX_REQUEST_BYTES = 4096
     client = login("jingchuan")
     response = client.post("/census/", {"note": "x" * 8000}, HTTP_ACCEPT_LANGUAGE="en")

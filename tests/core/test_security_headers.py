@@ -13,9 +13,7 @@ from django.conf import settings
 
 
 def _policy(response: Any) -> dict[str, str]:
-    return dict(
-        item.strip().split("=", 1) for item in response["Permissions-Policy"].split(",")
-    )
+    return dict(item.strip().split("=", 1) for item in response["Permissions-Policy"].split(","))
 
 
 def test_permissions_policy_allows_only_what_pages_use(login: Any) -> None:
@@ -44,8 +42,9 @@ def test_no_page_may_be_framed(login: Any) -> None:
 
 
 def test_gunicorn_writes_no_server_banner() -> None:
-    import liudong.gunicorn_conf  # noqa: F401 - the configuration drops the header
     from gunicorn.http.wsgi import Response
+
+    import liudong.gunicorn_conf  # noqa: F401 - the configuration drops the header
 
     request = SimpleNamespace(version=(1, 1), method="GET", should_close=lambda: False)
     response = Response(request, None, SimpleNamespace())

@@ -47,8 +47,9 @@ class _Inline(HTMLParser):
         for name, value in attrs:
             if name.startswith("on"):
                 self.found.append(f"<{tag} {name}=…>")
-            if name in {"href", "src", "action", "formaction"} and (value or "").strip(
-            ).lower().startswith("javascript:"):
+            if name in {"href", "src", "action", "formaction"} and (
+                value or ""
+            ).strip().lower().startswith("javascript:"):
                 self.found.append(f"<{tag} {name}=javascript:…>")
         if tag == "script" and not named.get("src") and named.get("type") != "application/json":
             self.found.append("<script> without src")

@@ -102,7 +102,9 @@ def svg(station: Station, url: str) -> str:
 {hours}
 </g>
 <rect y="282" width="210" height="15" fill="{RED}"/>
-<text x="105" y="291.5" font-family="{escape(FONT_STACK)}" text-anchor="middle" font-size="5px" fill="#fff">{t["footer"]}</text>
+<g font-family="{escape(FONT_STACK)}" text-anchor="middle" font-size="5px" fill="#fff">
+<text x="105" y="291.5">{t["footer"]}</text>
+</g>
 </svg>
 """
 
