@@ -56,7 +56,7 @@ def test_the_policy_refuses_inline_script_and_the_pages_still_work(
     page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
     page.evaluate(
         "() => { const f = document.createElement('form'); f.method = 'post';"
-        " f.action = '/no-such-form/'; f.setAttribute('data-confirm', 'Sure?');"
+        " f.action = '/no-such-form/'; f.setAttribute('data-ask', 'Sure?');"
         " const b = document.createElement('button'); f.appendChild(b);"
         " document.body.appendChild(f); b.click(); }"
     )

@@ -3,7 +3,7 @@
 
    - <select data-autosubmit>: choosing sends its form; data-clears="township branch"
      empties those fields of the form first (a county chosen: its townships start over).
-   - data-confirm="question" on a form (or a submit button): asks before sending.
+   - data-ask="question" on a form (or a submit button): asks before sending.
    - <button data-print>: prints the page. */
 (function () {
   "use strict";
@@ -28,7 +28,7 @@
     var form = event.target;
     if (!form || form.tagName !== "FORM") return;
     var button = event.submitter;
-    var ask = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+    var ask = (button && button.getAttribute("data-ask")) || form.getAttribute("data-ask");
     if (ask && !window.confirm(ask)) event.preventDefault();
   });
 

@@ -9,7 +9,7 @@
      sent by itself once the phone is online. The server answers the same key with the
      first result, so a send repeated after a lost answer writes nothing twice.
    - The service worker (/sw.js) is registered where the browser has one.
-   - A form marked data-confirm="question" asks before it is sent.
+   - A form marked data-ask="question" asks before it is sent.
    No inline scripts anywhere: the Content-Security-Policy allows none (decision 180). */
 (function () {
   "use strict";
@@ -309,7 +309,7 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form || form.tagName !== "FORM") return;
-    var ask = form.getAttribute("data-confirm"); // no inline handlers: the CSP (decision 180)
+    var ask = form.getAttribute("data-ask"); // no inline handlers: the CSP (decision 180)
     if (ask && !window.confirm(ask)) {
       event.preventDefault();
       return;
