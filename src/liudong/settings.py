@@ -478,6 +478,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 LIUDONG_MAX_REQUEST_BYTES = int(
     os.environ.get("LIUDONG_MAX_REQUEST_BYTES", str(LIUDONG_CENSUS_MAX_UPLOAD_BYTES + 2**20))
 )
+# A refused form (no CSRF token) answers with the platform's error page.
+CSRF_FAILURE_VIEW = "liudong.core.views.csrf_failure"
 # --- end of issue 16 headers block --------------------------------------------------------
 
 # --- Audit trail --------------------------------------------------------------------------

@@ -115,6 +115,20 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return _error(request, 403, _("No access"), _("Your role does not allow this page or action."))
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without its token (expired page, another site): our page, not Django's,
+    whose inline <style> the Content-Security-Policy refuses (decision 180)."""
+    return _error(
+        request,
+        403,
+        _("The form could not be sent"),
+        _(
+            "The page had expired or the form came from elsewhere. Go back, reload the page "
+            "and send it again."
+        ),
+    )
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(
         request,
