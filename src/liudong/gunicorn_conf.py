@@ -33,3 +33,24 @@ timeout = 60
 graceful_timeout = 20
 loglevel = os.environ.get("LIUDONG_GUNICORN_LOG_LEVEL", "info")
 accesslog = os.environ.get("LIUDONG_GUNICORN_ACCESS_LOG") or None
+
+
+def _no_server_banner() -> None:
+    """No ``Server: gunicorn`` header: the response does not name the server software
+    (decision 181; nginx in front says ``server_tokens off``, docs/operations.md). gunicorn
+    has no setting for it, so the header is left out of the lines it writes first. HTTP/1.1
+    only: gunicorn speaks plain HTTP/1.1 behind nginx here, never HTTP/2."""
+    from gunicorn.http import wsgi
+
+    written = wsgi.Response.default_headers
+    if getattr(written, "without_banner", False):
+        return
+
+    def default_headers(self: wsgi.Response) -> list[str]:
+        return [line for line in written(self) if not line.lower().startswith("server:")]
+
+    default_headers.without_banner = True  # type: ignore[attr-defined]
+    wsgi.Response.default_headers = default_headers  # type: ignore[method-assign]
+
+
+_no_server_banner()

@@ -6,9 +6,8 @@ import os
 from datetime import timedelta
 
 import dj_database_url
-from celery.schedules import crontab
 
-from liudong import config
+from liudong import config, schedule, storage_settings
 
 config.check_production_environment()
 
@@ -92,6 +91,24 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+# --- Issue 16 security headers and request size (decisions 180-182) ----------------------
+# The Content-Security-Policy (django-csp 4.x, CONTENT_SECURITY_POLICY below) and the
+# Permissions-Policy on every response; a request body larger than any upload allows is
+# refused with a page saying so before anything reads it (liudong.core.security).
+INSTALLED_APPS.append("csp")  # its system checks catch settings in the old 3.x form
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1,
+    "liudong.core.security.SecurityHeadersMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "liudong.core.security.RequestSizeMiddleware",  # the user known: the page has the menu
+)
+# --- end of issue 16 security block -------------------------------------------------------
 
 ROOT_URLCONF = "liudong.urls"
 WSGI_APPLICATION = "liudong.wsgi.application"
@@ -164,41 +181,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BEAT_SCHEDULE = {
-    "purge-audit-monthly": {
-        "task": "liudong.purge_audit",
-        "schedule": crontab(day_of_month=1, hour=3, minute=0),
-    },
-    "scan-alerts-daily": {
-        "task": "liudong.scan_alerts",
-        "schedule": crontab(hour=2, minute=30),  # Asia/Shanghai, before the working day
-    },
-    "escalate-alerts-daily": {
-        "task": "liudong.escalate_alerts",
-        "schedule": crontab(hour=2, minute=45),  # after the alert scan
-    },
-    "escalate-service-requests-daily": {
-        "task": "liudong.escalate_service_requests",
-        "schedule": crontab(hour=7, minute=30),  # before the working day starts
-    },
-    "census-purge-files-daily": {
-        "task": "census.purge_files",
-        "schedule": crontab(hour=3, minute=30),
-    },
-    "remind-activities-daily": {
-        "task": "liudong.remind_activities",
-        "schedule": crontab(hour=18, minute=0),  # Asia/Shanghai: the evening before
-    },
-    "flag-dues-arrears-monthly": {
-        "task": "cycle.flag_arrears",
-        # the 5th: last month's dues recorded by then; a member is told of once per setting
-        "schedule": crontab(day_of_month=5, hour=8, minute=0),
-    },
-    "snapshot-figures-daily": {
-        "task": "liudong.snapshot_figures",
-        "schedule": crontab(hour=23, minute=50),  # the day's figures, before midnight
-    },
-}
+# The periodic jobs (beat), each also a command for cron: liudong/schedule.py.
+CELERY_BEAT_SCHEDULE = schedule.CELERY_BEAT_SCHEDULE
 
 # --- Faults: Redis or PostgreSQL away (issue 16 item 4, decisions 173-176) -----------------
 # A persistent database connection is checked (one trivial round trip) when a request
@@ -222,10 +206,6 @@ if REDIS_URL:
         "interval_step": 0.2,
         "interval_max": 0.5,
     }
-CELERY_BEAT_SCHEDULE["flush-task-outbox"] = {
-    "task": "liudong.flush_task_outbox",
-    "schedule": 60.0,  # seconds: the tasks kept while Redis was away go out within a minute
-}
 
 # --- Member sign-in by phone (see docs/operations.md) -----------------------------------
 LIUDONG_SMS_BACKEND = os.environ.get("LIUDONG_SMS_BACKEND", "liudong.accounts.sms.ConsoleSender")
@@ -360,29 +340,11 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 
 # --- Private files: uploads, attachments, census files (issue 16, decision 185) ----------
+
 # Read and written only through storages["private"] (liudong.core.uploads, census.files):
 # by default a folder on this machine no web server serves; several web nodes share an
 # S3-compatible store (MinIO) with LIUDONG_S3_BUCKET set (django-storages: extra "s3").
-STORAGES["private"] = {
-    "BACKEND": "django.core.files.storage.FileSystemStorage",
-    "OPTIONS": {"location": str(VAR_DIR / "private"), "directory_permissions_mode": 0o700},
-}
-if os.environ.get("LIUDONG_S3_BUCKET"):
-    STORAGES["private"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": os.environ["LIUDONG_S3_BUCKET"],
-            "endpoint_url": os.environ.get("LIUDONG_S3_ENDPOINT_URL") or None,
-            "access_key": os.environ.get("LIUDONG_S3_ACCESS_KEY") or None,
-            "secret_key": os.environ.get("LIUDONG_S3_SECRET_KEY") or None,
-            "region_name": os.environ.get("LIUDONG_S3_REGION") or None,
-            "location": os.environ.get("LIUDONG_S3_PREFIX", "private"),
-            "file_overwrite": False,
-            "querystring_auth": True,
-            "addressing_style": "path",  # MinIO
-            "verify": config.env_bool("LIUDONG_S3_VERIFY_TLS", default=True),
-        },
-    }
+STORAGES["private"] = storage_settings.private_storage(VAR_DIR)
 # --- end private files --------------------------------------------------------------------
 
 # --- API ----------------------------------------------------------------------------------
@@ -456,6 +418,28 @@ if HTTPS:
     SECURE_HSTS_PRELOAD = config.env_bool("LIUDONG_HSTS_PRELOAD", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- Issue 16: Content-Security-Policy, Permissions-Policy, upload limits (decisions 180-182)
+# The two policies and why they say what they say: liudong/security_policy.py.
+from liudong import security_policy  # noqa: E402
+
+CONTENT_SECURITY_POLICY = security_policy.CONTENT_SECURITY_POLICY
+LIUDONG_PERMISSIONS_POLICY = security_policy.LIUDONG_PERMISSIONS_POLICY
+
+# Upload sizes. Form fields without files: Django's 2.5 MB (DATA_UPLOAD_MAX_MEMORY_SIZE);
+# files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, never held in memory.
+# A whole request body above LIUDONG_MAX_REQUEST_BYTES (default: the census workbook limit
+# plus 1 MB of form) is refused with a 413 page before it is read (nginx's
+# client_max_body_size should say the same, docs/operations.md).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+LIUDONG_MAX_REQUEST_BYTES = int(
+    os.environ.get("LIUDONG_MAX_REQUEST_BYTES", str(LIUDONG_CENSUS_MAX_UPLOAD_BYTES + 2**20))
+)
+# A refused form (no CSRF token) answers with the platform's error page.
+CSRF_FAILURE_VIEW = "liudong.core.views.csrf_failure"
+# --- end of issue 16 headers block --------------------------------------------------------
 
 # --- Audit trail --------------------------------------------------------------------------
 # Cybersecurity Law §21: operation logs kept at least six months.

@@ -14,6 +14,7 @@ from PIL import Image
 from liudong.activities.models import Activity, ActivityPhoto
 from liudong.config import project_root
 from tests.browser.test_ledger_walk import sign_in
+from tests.browser.waiting import wait_until
 
 SHOTS = project_root() / "docs" / "screenshots"
 
@@ -38,9 +39,7 @@ def test_staff_see_and_add_photos_of_a_past_activity(
     for i in range(before):  # each thumbnail loaded through the gate
         thumb = thumbs.nth(i)
         thumb.scroll_into_view_if_needed()  # loading="lazy": below the fold loads on scroll
-        page.wait_for_function(
-            "img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle()
-        )
+        wait_until(thumb.element_handle(), "img => img.complete && img.naturalWidth > 0")
     photo = tmp_path / "现场.png"
     image = Image.new("RGB", (640, 420), (230, 236, 240))
     image.paste((200, 22, 29), (80, 40, 560, 110))

@@ -20,6 +20,7 @@ from liudong.activities.models import Activity, ActivityKind, Attendance, Audien
 from liudong.config import project_root
 from liudong.members.models import Member
 from liudong.stations.models import CheckIn
+from tests.browser.waiting import wait_until
 from tests.stations.helpers import member_with_account, station
 
 SHOTS = project_root() / "docs" / "screenshots"
@@ -50,7 +51,7 @@ def _worker_ready(page: Any) -> None:
     visit puts the page under it)."""
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "() => navigator.serviceWorker.controller !== null")
 
 
 def test_attendance_made_offline_is_sent_once_back_online(

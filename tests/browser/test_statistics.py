@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.browser.test_pages import signed_in_page
+from tests.browser.waiting import wait_until
 
 
 def test_city_dashboard_map_and_wall(
@@ -22,8 +23,9 @@ def test_city_dashboard_map_and_wall(
     page.screenshot(path=str(screenshots / "statistics-dashboard-city-zh.png"), full_page=True)
 
     page.goto(f"{base}/statistics/map/?area=610000")
-    page.wait_for_function(
-        "document.querySelector('#map-trail') && "
+    wait_until(
+        page,
+        "() => document.querySelector('#map-trail') && "
         "document.querySelector('#map-trail').innerText.includes('陕西')",
         timeout=60000,
     )
@@ -34,8 +36,8 @@ def test_city_dashboard_map_and_wall(
     page.screenshot(path=str(screenshots / "statistics-map-shaanxi-zh.png"))
 
     page.goto(f"{base}/statistics/map/?view=lines")
-    page.wait_for_function(
-        "document.querySelector('#side-title').innerText === '流向'", timeout=60000
+    wait_until(
+        page, "() => document.querySelector('#side-title').innerText === '流向'", timeout=60000
     )
     assert "→" in page.inner_text("#side-list")
     page.wait_for_timeout(800)

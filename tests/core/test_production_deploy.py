@@ -144,7 +144,34 @@ def _sign_in(base: str, username: str, password: str) -> tuple[int, bytes, str]:
     form = {"csrfmiddlewaretoken": token.group(1).decode()}
     form.update(username=username, password=password)
     status, page, headers = _fetch(base, "/accounts/login/", data=form, cookies=cookies)
+    _assert_secure_cookies(headers)
     return status, page, _cookies(headers, jar)
+
+
+def _assert_secure_cookies(headers: Any) -> None:
+    """Every cookie HTTPS-only; the session's out of scripts' reach (issue 16)."""
+    for line in headers.get_all("Set-Cookie") or []:
+        attributes = [part.strip().lower() for part in line.split(";")[1:]]
+        assert "secure" in attributes, line
+        if line.startswith("sessionid="):
+            assert "httponly" in attributes and "samesite=lax" in attributes, line
+
+
+def _assert_production_headers(headers: Any) -> None:
+    """What production answers with (issue 16, decisions 180-181): HSTS, no framing, the
+    Content-Security-Policy and Permissions-Policy, no server banner."""
+    assert headers.get("Server") is None, headers.get("Server")  # gunicorn_conf drops it
+    hsts = headers.get("Strict-Transport-Security", "")
+    age = re.search(r"max-age=(\d+)", hsts)
+    assert age and int(age[1]) >= 31536000, hsts
+    assert "includeSubDomains" in hsts and "preload" in hsts, hsts
+    assert headers.get("X-Frame-Options") == "DENY"
+    assert headers.get("X-Content-Type-Options") == "nosniff"
+    assert "script-src 'self'" in headers.get("Content-Security-Policy", "")
+    assert "frame-ancestors 'none'" in headers.get("Content-Security-Policy", "")
+    assert "camera=()" in headers.get("Permissions-Policy", "")
+    _assert_secure_cookies(headers)
+    assert headers.get_all("Set-Cookie"), "the sign-in page sets its CSRF cookie"
 
 
 def _wait_until_serving(server: subprocess.Popen[Any], base: str, log: Path) -> None:
@@ -202,8 +229,16 @@ def test_the_documented_production_deploy_serves_its_pages(tmp_path: Path) -> No
             )
         try:
             _wait_until_serving(server, base, log)
-            status, page = _get(base, "/accounts/login/")
+            status, page, headers = _fetch(base, "/accounts/login/")
             assert status == 200, page[-2000:]
+            _assert_production_headers(headers)
+            # Plain HTTP (no X-Forwarded-Proto from nginx) is sent to HTTPS.
+            plain = urllib.request.Request(base + "/accounts/login/")
+            try:
+                _OPENER.open(plain, timeout=30)
+                raise AssertionError("plain HTTP was served")
+            except urllib.error.HTTPError as error:
+                assert error.code == 301 and error.headers["Location"].startswith("https://")
             hashed = manifest["liudong/app.css"]
             assert hashed != "liudong/app.css" and f"/static/{hashed}".encode() in page
             status, css = _get(base, f"/static/{hashed}")
@@ -222,6 +257,7 @@ def test_the_documented_production_deploy_serves_its_pages(tmp_path: Path) -> No
             assert status == 200, page[-2000:]
             status, page, cookies = _sign_in(base, "admin", password)
             assert status == 302, page[-2000:]
+            assert "sessionid=" in cookies
             status, page, _ = _fetch(base, "/admin/", cookies=cookies)
             assert status == 200, page[-2000:]
         finally:

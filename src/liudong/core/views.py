@@ -5,7 +5,12 @@ from __future__ import annotations
 import sys
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -98,11 +103,32 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         if request.path.startswith("/api/"):
             return JsonResponse(exception.as_dict(), status=400)
         return _error(request, 400, _("Bad request"), exception.message)
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        # Form fields past Django's limits (DATA_UPLOAD_MAX_*): say so, as for a large file.
+        from django.conf import settings
+
+        from liudong.core.security import too_large
+
+        return too_large(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     return _error(request, 400, _("Bad request"), _("The request could not be understood."))
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(request, 403, _("No access"), _("Your role does not allow this page or action."))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without its token (expired page, another site): our page, not Django's,
+    whose inline <style> the Content-Security-Policy refuses (decision 180)."""
+    return _error(
+        request,
+        403,
+        _("The form could not be sent"),
+        _(
+            "The page had expired or the form came from elsewhere. Go back, reload the page "
+            "and send it again."
+        ),
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -77,25 +77,34 @@ def svg(station: Station, url: str) -> str:
     body = path.getvalue().decode()
     inner = body[body.index("<path") : body.rindex("</svg>")]
     t = {k: escape(v) for k, v in _lines(station).items()}
-    hours = f'<text x="105" y="262" class="s">开放时间：{t["hours"]}</text>' if t["hours"] else ""
     head = 'xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm" viewBox="0 0 210 297"'
+    # Presentation attributes, not a <style> element: opened on its own the poster is a
+    # page under the Content-Security-Policy, which takes style elements from files only.
+    hours = (
+        f'<text x="105" y="262" font-size="5px" fill="#555">开放时间：{t["hours"]}</text>'
+        if t["hours"]
+        else ""
+    )
     return f"""<svg {head}>
 <title>{t["name"]}</title>
-<style>text{{font-family:{FONT_STACK};text-anchor:middle;fill:#1f2328}}
-.h{{font-size:13px;font-weight:700;fill:#fff}}.n{{font-size:9px;font-weight:700}}
-.a{{font-size:6.2px}}.s{{font-size:5px;fill:#555}}</style>
 <rect width="210" height="297" fill="#fff"/>
 <rect width="210" height="38" fill="{RED}"/>
-<text x="105" y="24" class="h">{t["headline"]}</text>
-<text x="105" y="56" class="n">{t["name"]}</text>
-<text x="105" y="66" class="s">{t["where"]} · {t["host"]}</text>
+<g font-family="{escape(FONT_STACK)}" text-anchor="middle" fill="#1f2328">
+<text x="105" y="24" font-size="13px" font-weight="700" fill="#fff">{t["headline"]}</text>
+<text x="105" y="56" font-size="9px" font-weight="700">{t["name"]}</text>
+<text x="105" y="66" font-size="5px" fill="#555">{t["where"]} · {t["host"]}</text>
+</g>
 <g transform="translate({(210 - size) / 2:.2f} 76) scale({scale:.4f})">{inner}</g>
-<text x="105" y="222" class="a">地址：{t["address"]}</text>
-<text x="105" y="236" class="s">{t["hint"]}</text>
-<text x="105" y="248" class="s">{escape(url)}</text>
+<g font-family="{escape(FONT_STACK)}" text-anchor="middle" fill="#1f2328">
+<text x="105" y="222" font-size="6.2px">地址：{t["address"]}</text>
+<text x="105" y="236" font-size="5px" fill="#555">{t["hint"]}</text>
+<text x="105" y="248" font-size="5px" fill="#555">{escape(url)}</text>
 {hours}
+</g>
 <rect y="282" width="210" height="15" fill="{RED}"/>
-<text x="105" y="291.5" class="s" style="fill:#fff">{t["footer"]}</text>
+<g font-family="{escape(FONT_STACK)}" text-anchor="middle" font-size="5px" fill="#fff">
+<text x="105" y="291.5">{t["footer"]}</text>
+</g>
 </svg>
 """
 

@@ -9,7 +9,8 @@
      sent by itself once the phone is online. The server answers the same key with the
      first result, so a send repeated after a lost answer writes nothing twice.
    - The service worker (/sw.js) is registered where the browser has one.
-   No inline scripts anywhere: a content security policy comes later. */
+   - A form marked data-ask="question" asks before it is sent.
+   No inline scripts anywhere: the Content-Security-Policy allows none (decision 180). */
 (function () {
   "use strict";
 
@@ -308,6 +309,11 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form || form.tagName !== "FORM") return;
+    var ask = form.getAttribute("data-ask"); // no inline handlers: the CSP (decision 180)
+    if (ask && !window.confirm(ask)) {
+      event.preventDefault();
+      return;
+    }
     if (form.hasAttribute("data-offline") && store && window.fetch && window.FormData &&
         member && navigator.onLine === false) {
       event.preventDefault();
