@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -112,7 +111,7 @@ class MemberSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field({"type": "integer", "nullable": True})
     def get_open_flow(self, obj: Member) -> int | None:
         if hasattr(obj, "open_flow_id"):  # annotated by the list query
             return obj.open_flow_id
