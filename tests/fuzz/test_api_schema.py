@@ -269,14 +269,14 @@ class Fuzzer:
 
 @pytest.mark.parametrize("username", ["jingchuan", "member_jc"])
 def test_api_fuzz_answers_within_the_schema_and_the_scope(
-    wsgi_app: Any, demo: Any, username: str
+    wsgi_app: Any, demo: Any, username: str, report_figure: Any
 ) -> None:
     fuzzer = Fuzzer(wsgi_app, demo(f"user:{username}"), EXAMPLES or DEFAULT_EXAMPLES)
     assert len(fuzzer.models) >= 30, sorted(fuzzer.models)  # the scope check has rows to read
     started = time.monotonic(), time.process_time()
     fuzzer.run(negative=NEGATIVE)
     wall, cpu = time.monotonic() - started[0], time.process_time() - started[1]
-    print(f"\n{fuzzer.report()} in {wall:.1f} s ({cpu:.1f} s of processor time)")
+    report_figure(f"{fuzzer.report()} in {wall:.1f} s ({cpu:.1f} s of processor time)")
     if fuzzer.unchecked_models:
         print(f"  member reads by rule, not row-checked: {sorted(fuzzer.unchecked_models)}")
     details = "\n\n".join(f"== {label} [{kind}]\n{text}" for (label, kind), text in fuzzer.failures.items())
