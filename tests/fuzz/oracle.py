@@ -63,7 +63,9 @@ class Oracle:
         found = {}
         for model in scoped_models():
             manager = model._default_manager
-            found[model] = frozenset(manager.exclude(self.condition(model)).values_list("pk", flat=True))
+            found[model] = frozenset(
+                manager.exclude(self.condition(model)).values_list("pk", flat=True)
+            )
         return found
 
     def allowed_ids(self, model: type[Model], limit: int = 8) -> list[int]:

@@ -89,6 +89,7 @@ def test_read_only_fields_document_null_and_blank(schema: dict[str, Any]) -> Non
 def test_shapes_match_what_the_views_answer(schema: dict[str, Any]) -> None:
     def answer(path: str) -> dict[str, Any]:
         return schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+
     # Plain lists, not pages.
     for path in [
         "/api/v1/activities/{id}/attendance/",

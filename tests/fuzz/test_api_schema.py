@@ -25,7 +25,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis import GenerationMode
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
@@ -34,6 +33,7 @@ from django.urls import resolve
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -189,7 +189,11 @@ class Fuzzer:
             return found
         if self.model_checked(model):
             forbidden = self.oracle.forbidden[model]
-            found += [f"{model._meta.label} {row['id']}" for row in rows(body) if row.get("id") in forbidden]
+            found += [
+                f"{model._meta.label} {row['id']}"
+                for row in rows(body)
+                if row.get("id") in forbidden
+            ]
         personal = self.oracle.foreign_personal_data
         found += [f"personal data {text!r}" for text in strings(body) if text in personal]
         return found
@@ -258,7 +262,9 @@ class Fuzzer:
         return f"{rows} rows of {models} models and {personal} personal values out of scope"
 
     def report(self) -> str:
-        statuses = ", ".join(f"{k[7:]}×{v}" for k, v in sorted(self.counts.items()) if k.startswith("status"))
+        statuses = ", ".join(
+            f"{k[7:]}×{v}" for k, v in sorted(self.counts.items()) if k.startswith("status")
+        )
         return (
             f"api fuzz as {self.user.username}: {self.counts['operations']} operations, "
             f"{self.counts['examples positive']} examples "
@@ -279,7 +285,9 @@ def test_api_fuzz_answers_within_the_schema_and_the_scope(
     report_figure(f"{fuzzer.report()} in {wall:.1f} s ({cpu:.1f} s of processor time)")
     if fuzzer.unchecked_models:
         print(f"  member reads by rule, not row-checked: {sorted(fuzzer.unchecked_models)}")
-    details = "\n\n".join(f"== {label} [{kind}]\n{text}" for (label, kind), text in fuzzer.failures.items())
+    details = "\n\n".join(
+        f"== {label} [{kind}]\n{text}" for (label, kind), text in fuzzer.failures.items()
+    )
     assert not fuzzer.failures, details
     assert fuzzer.counts["operations"] >= 150
     assert fuzzer.counts["status 200"] > 0

@@ -30,7 +30,9 @@ def _first_error(detail: Any, field: str | None = None) -> tuple[str, str, str |
     if isinstance(detail, dict):
         for key, value in detail.items():
             # A list's item comes keyed by its index: the field is still the list's.
-            name = None if key in ("non_field_errors", "detail") or not isinstance(key, str) else key
+            name = (
+                None if key in ("non_field_errors", "detail") or not isinstance(key, str) else key
+            )
             return _first_error(value, field if name is None else name)
     if isinstance(detail, list) and detail:
         return _first_error(detail[0], field)

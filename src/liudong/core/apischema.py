@@ -71,6 +71,7 @@ class AutoSchema(openapi.AutoSchema):
             schema["nullable"] = True
         return schema
 
+
 ERROR_COMPONENT = "Error"
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",

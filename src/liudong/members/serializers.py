@@ -58,9 +58,7 @@ def _place_field(**kwargs: Any) -> serializers.SlugRelatedField:
 # --- members ------------------------------------------------------------------------------
 
 
-@extend_schema_field(
-    {"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "1985-03"}
-)
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "1985-03"})
 class MonthField(serializers.DateField):
     """A date shown as its year and month (``1985-03``): not a full date in the schema."""
 
