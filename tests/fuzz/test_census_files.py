@@ -66,3 +66,37 @@ def test_damaged_workbooks_are_refused_with_a_message(
 
     fuzz("damaged workbook", damage, check, 150)
     assert outcomes.get("refused") and outcomes.get("read"), outcomes  # both kinds were seen
+
+
+# --- what the damage found, pinned -------------------------------------------------------
+
+
+def test_a_zip_asking_for_a_newer_version_is_damaged(
+    workbooks: dict[str, bytes], tmp_path: Path
+) -> None:
+    # zipfile raises NotImplementedError for a version it does not know (was not caught).
+    data = bytearray(workbooks["xlsx"])
+    at = data.index(b"PK\x01\x02")  # the first central directory entry
+    data[at + 6 : at + 8] = (64).to_bytes(2, "little")  # version needed to extract: 6.4
+    path = tmp_path / "census.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(DomainError) as caught:
+        reader.open_sheet(path, path.name)
+    assert caught.value.code in ("file_damaged", "file_not_spreadsheet"), caught.value.code
+
+
+def test_a_panic_inside_calamine_is_a_damaged_file(
+    workbooks: dict[str, bytes], tmp_path: Path, monkeypatch: Any
+) -> None:
+    # pyo3's PanicException (a Rust panic on a damaged file) is a BaseException.
+    panic = type("PanicException", (BaseException,), {})
+
+    def open_workbook(path: Path) -> Any:
+        raise panic("range end index 64 out of range for slice of length 62")
+
+    monkeypatch.setattr(reader, "_open_workbook", open_workbook)
+    path = tmp_path / "census.xlsx"
+    path.write_bytes(workbooks["xlsx"])
+    with pytest.raises(DomainError) as caught:
+        reader.open_sheet(path, path.name)
+    assert caught.value.code == "file_damaged"

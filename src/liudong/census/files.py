@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from liudong.census import formats
 from liudong.census.formulas import Formulas, XlsxFinder
 from liudong.core import crypto
 from liudong.core.errors import DomainError
@@ -248,7 +249,7 @@ def check_zip(path: Path) -> ZipFacts:
     """
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except formats.ZIP_ERRORS as exc:
         raise damaged() from exc
     with archive:
         infos = archive.infolist()
