@@ -70,6 +70,19 @@ bench: bench-deps
 soak: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/soak.py $(SOAK_ARGS)
 
+## --- issue 16 (fuzz): the long fuzzing run (CI runs a bounded one inside `make test`) ---
+## make fuzz: schemathesis over every API operation (FUZZ_EXAMPLES per operation and caller,
+## FUZZ_NEGATIVE schema-breaking ones) and Hypothesis over the input parsers; docs/api.md
+FUZZ_EXAMPLES ?= 50
+FUZZ_NEGATIVE ?= 10
+FUZZ_INPUT_EXAMPLES ?= 5000
+.PHONY: fuzz
+fuzz: $(VENV)/.installed-test
+	LIUDONG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) LIUDONG_FUZZ_NEGATIVE=$(FUZZ_NEGATIVE) \
+	LIUDONG_FUZZ_INPUT_EXAMPLES=$(FUZZ_INPUT_EXAMPLES) \
+	  $(BIN)/pytest -q -p no:cacheprovider tests/fuzz
+## --- end issue 16 (fuzz) ---
+
 test-fast: $(VENV)/.installed-test
 	$(BIN)/pytest -q -x -m "not browser"
 

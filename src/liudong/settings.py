@@ -368,7 +368,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # issue 16 (fuzz): drf-spectacular's, documenting the null and "" fields really answer
+    "DEFAULT_SCHEMA_CLASS": "liudong.core.apischema.AutoSchema",
     "EXCEPTION_HANDLER": "liudong.core.apiconf.exception_handler",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "ALLOWED_VERSIONS": ["v1"],
@@ -402,6 +403,11 @@ SPECTACULAR_SETTINGS = {
         "NoticeAudienceEnum": "liudong.voice.models.Audience",
         "ActivityAudienceEnum": "liudong.activities.models.Audience",
     },
+    # --- issue 16 (fuzz): the refusals every operation may answer, in one error shape ---
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "liudong.core.apischema.add_error_responses",
+    ],
 }
 
 # --- Security -----------------------------------------------------------------------------

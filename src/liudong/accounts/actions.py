@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from liudong.accounts.models import STAFF_ROLES, Role, User
+from liudong.accounts.models import Role, User
 from liudong.core import audit
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
 from liudong.core.scope import CHANGE, may, scope_of
@@ -34,7 +34,9 @@ def _check_may_manage(by: User, role: str, organization: Any) -> None:
     allowed = set(Role.values) if by.is_superuser else GRANTABLE.get(by.role, set())
     if role not in allowed:
         raise PermissionDenied("role_not_grantable", _("You may not give this role."), "role")
-    if role in STAFF_ROLES and organization is None:
+    # Everyone but a member belongs to an organization (a department user: their county);
+    # the database refuses it otherwise (constraint staff_user_has_organization).
+    if role != Role.MEMBER and organization is None:
         raise DomainError(
             "organization_required",
             _("A staff account must belong to an organization."),

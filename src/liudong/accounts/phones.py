@@ -22,7 +22,9 @@ def clean_phone(value: Any) -> str:
     phone = compact(value).replace("-", "")
     if phone.startswith("+86"):
         phone = phone[3:]
-    if phone and (len(phone) != 11 or not phone.isdigit() or phone[0] != "1"):
+    # ASCII digits only: str.isdigit() also takes other scripts' digits ("١٣٨…"), which no
+    # SMS gateway sends to and whose blind index differs from the same number's.
+    if phone and (len(phone) != 11 or not (phone.isascii() and phone.isdigit()) or phone[0] != "1"):
         raise DomainError(
             "phone_invalid", _("A mobile number has 11 digits and starts with 1."), "phone"
         )

@@ -161,7 +161,7 @@ class ActivityViewSet(
         request=MarkAttendanceSerializer,
         responses={201: AttendanceSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def attendance(self, request: Request, pk: Any = None) -> Response:
         activity = self.get_object()
         if request.method == "GET":

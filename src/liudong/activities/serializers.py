@@ -46,6 +46,12 @@ class ActivitySerializer(serializers.ModelSerializer):
 class StaffActivitySerializer(ActivitySerializer):
     """For the organizer's staff: with the QR token that the attendance link carries."""
 
+    # Not read-only in the schema on purpose: a read-only field is documented as always
+    # present, and a member's answer (the same list and detail) has no token.
+    qr_token = serializers.CharField(
+        required=False, help_text="Staff only: the token of the attendance QR link."
+    )
+
     class Meta(ActivitySerializer.Meta):
         fields = [*ActivitySerializer.Meta.fields, "qr_token"]
         read_only_fields = fields

@@ -117,7 +117,11 @@ class ServiceRequestViewSet(
                 raise DomainError("invalid_assignee", _("Choose a staff member."), "assigned_to")
         return self._shape(actions.accept_request(by=request.user, request=obj, assignee=assignee))
 
-    @extend_schema(summary="Add a note (station staff)", request=s.RequestNoteInSerializer)
+    @extend_schema(
+        summary="Add a note (station staff)",
+        request=s.RequestNoteInSerializer,
+        responses={201: s.ServiceRequestSerializer},
+    )
     @action(detail=True, methods=["post"])
     def note(self, request: Request, pk: Any = None) -> Response:
         obj = self.get_object()

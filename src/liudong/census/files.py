@@ -32,6 +32,7 @@ from django.conf import settings
 from django.core.files import File
 from django.utils.translation import gettext as _
 
+from liudong.census import formats
 from liudong.census.file_keys import header, key_id_of, readers
 from liudong.census.formulas import Formulas, XlsxFinder
 from liudong.core import crypto, uploads
@@ -312,7 +313,7 @@ def check_zip(path: Path) -> ZipFacts:
     """
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except formats.ZIP_ERRORS as exc:
         raise damaged() from exc
     with archive:
         infos = archive.infolist()

@@ -29,7 +29,10 @@ def _first_error(detail: Any, field: str | None = None) -> tuple[str, str, str |
     """Flatten DRF's nested error detail to its first (code, message, field)."""
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = None if key in ("non_field_errors", "detail") else key
+            # A list's item comes keyed by its index: the field is still the list's.
+            name = (
+                None if key in ("non_field_errors", "detail") or not isinstance(key, str) else key
+            )
             return _first_error(value, field if name is None else name)
     if isinstance(detail, list) and detail:
         return _first_error(detail[0], field)

@@ -95,7 +95,7 @@ class DuesPaymentViewSet(
         summary="Members in scope owing three months or more",
         responses={200: s.ArrearsSerializer(many=True)},
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def arrears(self, request: Request) -> Response:
         return Response(s.ArrearsSerializer(queries.arrears(request.user), many=True).data)
 
@@ -195,7 +195,7 @@ class AppraisalViewSet(
         parameters=[YEAR],
         responses={200: s.ProgressSerializer(many=True)},
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def progress(self, request: Request) -> Response:
         rows = queries.progress(request.user, self._year(request))
         return Response(s.ProgressSerializer(rows, many=True).data)

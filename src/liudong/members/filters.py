@@ -103,7 +103,8 @@ class LedgerFilter:
 
         def text(name: str, limit: int = 60) -> str:
             value = params.get(name) or ""
-            return _SPACE.sub(" ", str(value)).strip()[:limit]
+            # Cut, then trimmed again: a link written from the filter reads back the same.
+            return _SPACE.sub(" ", str(value)).strip()[:limit].rstrip()
 
         status = text("status")
         if status not in FlowStatus.values and status not in ("open", "none"):

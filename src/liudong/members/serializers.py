@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -59,6 +58,14 @@ def _place_field(**kwargs: Any) -> serializers.SlugRelatedField:
 # --- members ------------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "1985-03"})
+class MonthField(serializers.DateField):
+    """A date shown as its year and month (``1985-03``): not a full date in the schema."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m", **kwargs)
+
+
 class MemberSerializer(serializers.ModelSerializer):
     """A member as everyone in scope sees them: ID number and phone masked, always."""
 
@@ -75,7 +82,7 @@ class MemberSerializer(serializers.ModelSerializer):
     )
     # Year and month only: the masked ID number hides exactly the birth-date digits, so the
     # full date next to it would give the number away without a reveal.
-    birth_month = serializers.DateField(source="birth_date", format="%Y-%m", read_only=True)
+    birth_month = MonthField(source="birth_date", read_only=True)
 
     class Meta:
         model = Member
@@ -102,7 +109,7 @@ class MemberSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field({"type": "integer", "nullable": True})
     def get_open_flow(self, obj: Member) -> int | None:
         if hasattr(obj, "open_flow_id"):  # annotated by the list query
             return obj.open_flow_id

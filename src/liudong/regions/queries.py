@@ -383,7 +383,7 @@ def search_places(q: Any, queryset: QuerySet | None = None) -> QuerySet:
 def _coordinate(value: Any, low: float, high: float, field: str) -> float:
     try:
         number = float(str(value).strip()) if not isinstance(value, float | int) else float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # an integer past a float's range
         number = math.nan
     if isinstance(value, bool) or not math.isfinite(number) or not low <= number <= high:
         raise DomainError(

@@ -19,7 +19,7 @@ class StationSerializer(serializers.ModelSerializer):
     branch_code = serializers.CharField(source="branch.code", read_only=True, default=None)
     branch_name = serializers.CharField(source="branch.name", read_only=True, default=None)
     place_code = serializers.CharField(source="place_id", read_only=True)
-    pending = serializers.IntegerField(read_only=True, default=None)
+    pending = serializers.IntegerField(read_only=True, default=None, allow_null=True)
     attached = serializers.SerializerMethodField(
         help_text="Open flow records whose inflow side is the station's mobile branch."
     )
