@@ -81,11 +81,15 @@ class Route:
         return ("get", "post")
 
     def url(self, values: dict[str, Any]) -> str:
+        """The URL with ``values`` in its parameters (and ``values["?"]`` as its query)."""
         path = self.route
+        query = values.get("?")
         for name, value in values.items():
+            if name == "?":
+                continue
             path = re.sub(rf"\(\?P<{name}>[^)]*\)", str(value), path)
             path = re.sub(rf"<(?:\w+:)?{name}>", str(value), path)
-        return "/" + path
+        return "/" + path + (f"?{query}" if query else "")
 
 
 def _walk(patterns: list[Any], prefix: str, spaces: tuple[str, ...]) -> Iterator[Route]:
@@ -147,12 +151,17 @@ def out_of_scope(user: Any, model: type[Model], other: Any, narrow: Any = None) 
     return found
 
 
-def pick(user: Any, model: type[Model], other: Any, audience: Any = None, narrow: Any = None) -> dict[str, Model | None]:
+def pick(
+    user: Any, model: type[Model], other: Any, audience: Any = None, narrow: Any = None
+) -> dict[str, Model | None]:
     """The in-scope and out-of-scope objects of ``model`` for ``user``. ``audience``: the
     rows a page shows the user by its own rule rather than the gate's (a member's notices,
     activities and job openings are an audience, not a scope)."""
     if audience is None:
-        return {"in": in_scope(user, model, narrow), "out": out_of_scope(user, model, other, narrow)}
+        return {
+            "in": in_scope(user, model, narrow),
+            "out": out_of_scope(user, model, other, narrow),
+        }
     rows = audience if narrow is None else narrow(audience)
     inside = rows.order_by("pk").first()
     outside_rows = model._default_manager.exclude(pk__in=rows.values("pk"))
@@ -281,7 +290,9 @@ def cases_for(route: Route, role: str, user: Any, other: Any, table: Any) -> dic
     return {case: ({"pk": obj.pk} if obj is not None else None) for case, obj in found.items()}
 
 
-def probe_route(route: Route, role: str, user: Any, other: Any, clients: Any, table: Any) -> list[Probe]:
+def probe_route(
+    route: Route, role: str, user: Any, other: Any, clients: Any, table: Any
+) -> list[Probe]:
     probes = []
     page, api = clients
     for case, values in cases_for(route, role, user, other, table).items():

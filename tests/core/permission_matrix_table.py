@@ -21,144 +21,9 @@ a 500; no page or API answer carries another county's object the role may not se
 
 from __future__ import annotations
 
-from typing import Any
+from tests.core.permission_matrix_targets import AUDIENCES, TARGETS
 
-from django.db.models import QuerySet
-
-from tests.core.permission_matrix_support import pick
-
-
-def _member(user: Any) -> Any:
-    from liudong.members.models import Member
-
-    return Member.objects.filter(user=user).first() if user is not None else None
-
-
-def _activities(user: Any) -> QuerySet:
-    from liudong.activities.queries import open_to_member
-
-    return open_to_member(_member(user))
-
-
-def _notices(user: Any) -> QuerySet:
-    from liudong.voice.queries import notices_for_member
-
-    return notices_for_member(_member(user))
-
-
-def _notice_files(user: Any) -> QuerySet:
-    from liudong.voice.models import NoticeAttachment
-
-    return NoticeAttachment.objects.filter(notice__in=_notices(user).values("pk"))
-
-
-def _openings(user: Any) -> QuerySet:
-    from liudong.voice.queries import openings_for_member
-
-    return openings_for_member()
-
-
-def _faq(user: Any) -> QuerySet:
-    from liudong.voice.queries import faq_for_member
-
-    return faq_for_member(_member(user))
-
-
-def _audiences() -> dict[Any, Any]:
-    from liudong.activities.models import Activity
-    from liudong.voice.models import FaqEntry, JobOpening, Notice, NoticeAttachment
-
-    return {
-        Activity: _activities,
-        Notice: _notices,
-        NoticeAttachment: _notice_files,
-        JobOpening: _openings,
-        FaqEntry: _faq,
-    }
-
-
-class _Audiences(dict):
-    """A member's phone pages show notices, activities, job openings and the FAQ by their
-    audience (published for the member), not by the gate: the member's in-scope object is
-    one of those, the out-of-scope one any other (the other county's first)."""
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        if not self:
-            self.update(_audiences())
-        return super().get(key, default)
-
-
-AUDIENCES = _Audiences()
-
-
-# --- URLs whose parameters are not one object's key ------------------------------------------
-
-
-def _route(**values: Any) -> Any:
-    return lambda user, role, other: {"route": values}
-
-
-def _code_table(user: Any, role: str, other: Any) -> dict[str, Any]:
-    from liudong.codes.models import CodeTable
-
-    return {"route": {"key": CodeTable.objects.order_by("pk").first().key}}
-
-
-def _code(user: Any, role: str, other: Any) -> dict[str, Any]:
-    from liudong.codes.models import Code
-
-    code = Code.objects.select_related("table").order_by("pk").first()
-    return {"route": {"key": code.table.key, "pk": code.pk}}
-
-
-def _request_file(user: Any, role: str, other: Any) -> dict[str, Any]:
-    from liudong.assistance.models import ServiceRequest
-    from liudong.core.scope import SYSTEM
-
-    found = pick(user or SYSTEM, ServiceRequest, other, narrow=_with_files)
-    if user is None:
-        found["out"] = _with_files(ServiceRequest.objects.exclude(pk=found["in"].pk)).first()
-    return {
-        case: {"pk": row.pk, "file_pk": row.attachments.order_by("pk").first().pk} if row else None
-        for case, row in found.items()
-    }
-
-
-def _with_files(rows: QuerySet) -> QuerySet:
-    return rows.filter(attachments__isnull=False).distinct().order_by("pk")
-
-
-def _station_qr(user: Any, role: str, other: Any) -> dict[str, Any]:
-    """Any open station's poster (a member may check in anywhere); a token of none."""
-    from liudong.stations.models import Station
-
-    station = Station.objects.filter(status="open").order_by("pk").first()
-    return {"in": {"token": station.qr_token}, "out": {"token": "no-such-station"}}
-
-
-def _activity_qr(user: Any, role: str, other: Any) -> dict[str, Any]:
-    """An activity's attendance code (the member's own, or any); a token of none."""
-    from liudong.activities.models import Activity
-
-    rows = _activities(user) if role == "member" else Activity.objects.all()
-    activity = rows.order_by("pk").first()
-    return {"in": {"token": activity.qr_token}, "out": {"token": "no-such-activity"}}
-
-
-TARGETS: dict[str, Any] = {
-    "v1:codetable-detail": _code_table,
-    "v1:place-detail": _route(code="620821"),
-    "v1:service-request-download": _request_file,
-    "codes:table": _code_table,
-    "codes:code_create": _code_table,
-    "codes:code_edit": _code,
-    "codes:code_deactivate": _code,
-    "codes:code_reactivate": _code,
-    "members:ledger_export": _route(ledger="out-of-province"),
-    "checkin:station": _station_qr,
-    "activity_member:scan": _activity_qr,
-    "analytics:geo": _route(name="620800"),
-}
+__all__ = ["AUDIENCES", "MATRIX", "RULES", "TARGETS"]
 
 # Routes the matrix leaves to a test of their own: the admin site (its lists and change
 # pages: tests/core/test_scope_generic.py::test_admin_lists_are_scoped, and here
@@ -168,4 +33,339 @@ RULES: dict[str, str] = {
     "__error_pages/": "DEBUG only: the error pages' preview",
 }
 
-MATRIX: dict[str, str] = {}
+MATRIX: dict[str, str] = {
+    "v1:checkin-list": "-- sa sa sa sa sa sa",
+    "v1:station-directory": "-- sn sn sn sn sn sn",
+    "v1:phone-code": "na na na na na na na",
+    "v1:phone-token": "na na na na na na na",
+    "v1:station-list": "-- sa sa sa sa sa sa",
+    "v1:station-detail": "-- .  .  .  sa sa sa",
+    "v1:station-close": "n- .  .  .  n- na na",
+    "v1:station-open-planned": "n- .  .  .  n- na na",
+    "v1:station-relocate": "n- .  .  .  na na na",
+    "v1:station-reopen": "n- .  .  .  n- na na",
+    "v1:station-staff": "n- .  .  .  n- na na",
+    "v1:station-suspend": "n- .  .  .  n- na na",
+    "v1:checkin-detail": "-n sn .  .  sn sn sn",
+    "v1:checkin-cancel": "n- nw .  .  n- n- n-",
+    "v1:checkin-check-out": "n- na .  .  nw nw nw",
+    "v1:checkin-confirm": "n- n- .  .  na na na",
+    "v1:checkin-refuse": "n- n- .  .  na na na",
+    "v1:attention": "-- sn sn sn sn sn sn",
+    "v1:auditevent-list": "-n -n -n -n -n sn sn",
+    "v1:auditevent-detail": "-n -n -n -n -n sn sn",
+    "v1:codetable-list": "-- s- s- s- s- s- sa",
+    "v1:codetable-detail": "-n sn sn sn sn sn sn",
+    "v1:code-list": "-- s- s- s- s- s- sa",
+    "v1:code-detail": "-- s- s- s- s- s- sa",
+    "v1:place-list": "-n sn sn sn sn sn sn",
+    "v1:place-locate": "-n bn bn bn bn bn bn",
+    "v1:place-resolve": "-n bn bn bn bn bn bn",
+    "v1:place-detail": "-n sn sn sn sn sn sn",
+    "v1:organization-list": "-- sa sa sa sa sa sa",
+    "v1:organization-detail": "-- .  .  s- s- sa sa",
+    "v1:organization-deactivate": "n- .  .  n- n- na na",
+    "v1:organization-move": "n- .  .  na na na na",
+    "v1:user-list": "-- -- -- sa sa sa sa",
+    "v1:user-me": "-n sn sn sn sn sn sn",
+    "v1:user-detail": "-- -- -- s- s- sa sa",
+    "v1:notification-list": "-n sn sn sn sn sn sn",
+    "v1:notification-read": "n- na na na na na na",
+    "v1:notification-read-all": "n- nw nw na nw nw na",
+    "v1:notification-unread-count": "-n sn sn sn sn sn sn",
+    "v1:notification-detail": "-n sn sn -n sn -n -n",
+    "v1:notification-read-one": "n- na nw n- na n- n-",
+    "v1:member-list": "-- sa sa sa sa sa sa",
+    "v1:member-search": "n- na na na na na na",
+    "v1:member-detail": "-- s- .  sa s- sa sa",
+    "v1:member-reveal": "n- na .  na na na na",
+    "v1:flowrecord-list": "-- sa sa sa sa sa sa",
+    "v1:flowrecord-search": "n- na na na na na na",
+    "v1:flowrecord-detail": "-n sn .  sn sn sn sn",
+    "v1:flowrecord-check-in": "n- n- .  nw na nw na",
+    "v1:flowrecord-find": "n- n- .  na n- na na",
+    "v1:flowrecord-lose": "n- n- .  na n- na na",
+    "v1:flowrecord-return": "n- n- .  nw n- nw nw",
+    "v1:flowrecord-suspend": "n- n- .  na n- na na",
+    "v1:flowrecord-transfer": "n- na .  na na na na",
+    "v1:contact-list": "-- sa sa sa sa sa sa",
+    "v1:contact-detail": "-n sn .  sn sn sn sn",
+    "v1:handoff-list": "-- sa sa sa sa sa sa",
+    "v1:handoff-detail": "-n .  .  .  sn sn sn",
+    "v1:handoff-dismiss": "n- .  .  .  na na na",
+    "v1:handoff-done": "n- .  .  .  na n- nw",
+    "v1:handoff-refuse": "n- .  .  .  na na na",
+    "v1:alert-list": "-n sn sn sn sn sn sn",
+    "v1:alert-detail": "-n .  .  .  .  sn sn",
+    "v1:alert-resolve": "n- .  .  .  .  na na",
+    "v1:transfer-list": "-- sa sa sa sa sa sa",
+    "v1:transfer-detail": "-n .  .  .  .  sn sn",
+    "v1:transfer-accept": "n- .  .  .  .  n- nw",
+    "v1:transfer-confirm": "n- .  .  .  .  na na",
+    "v1:transfer-refuse": "n- .  .  .  .  na na",
+    "v1:activity-list": "-- s- s- s- s- s- s-",
+    "v1:activity-attend": "n- na na na na na na",
+    "v1:activity-detail": "-- s- .  sa sa sa sa",
+    "v1:activity-attendance": "-- sa .  sa sa sa sa",
+    "v1:activity-cancel": "n- na .  na na na na",
+    "v1:activity-sign-up": "n- nw .  n- n- n- n-",
+    "v1:activity-summary": "n- na .  na na na na",
+    "v1:activity-withdraw": "n- na .  n- n- n- n-",
+    "v1:activity-attendance-list": "-n sn sn sn sn sn sn",
+    "v1:activity-attendance-detail": "-n sn .  .  sn sn sn",
+    "v1:service-request-list": "-- sa sa sa sa sa sa",
+    "v1:service-request-detail": "-n sn .  sn sn sn sn",
+    "v1:service-request-accept": "n- n- .  n- nw nw nw",
+    "v1:service-request-attachments": "n- na .  na na na na",
+    "v1:service-request-download": "-n sn .  -n sn sn sn",
+    "v1:service-request-note": "n- na .  na na na na",
+    "v1:service-request-rate": "n- na .  na na na na",
+    "v1:service-request-refer": "n- na .  na na na na",
+    "v1:service-request-refuse": "n- na .  na na na na",
+    "v1:service-request-resolve": "n- na .  na na na na",
+    "v1:suggestion-list": "-- sa sa sa sa sa sa",
+    "v1:suggestion-detail": "-n sn sn .  .  sn sn",
+    "v1:suggestion-adopt": "n- na na .  .  na na",
+    "v1:suggestion-answer": "n- na na .  .  na na",
+    "v1:suggestion-approve": "n- n- n- .  .  na na",
+    "v1:suggestion-attachments": "n- na na .  .  na na",
+    "v1:suggestion-route": "n- na na .  .  na na",
+    "v1:suggestion-send-back": "n- na na .  .  na na",
+    "v1:notice-list": "-- sa sa sa sa sa sa",
+    "v1:notice-detail": "-n sn .  .  .  sn sn",
+    "v1:notice-read": "n- na .  .  .  na na",
+    "v1:notice-withdraw": "n- n- .  .  .  nw nw",
+    "v1:department-list": "-n sn sn sn sn sn sn",
+    "v1:department-detail": "-n .  .  .  .  sn sn",
+    "v1:department-rename": "n- .  .  .  .  na na",
+    "v1:department-set-active": "n- .  .  .  .  na na",
+    "v1:faq-list": "-- sa sa sa sa sa sa",
+    "v1:faq-detail": "-n sn .  .  .  sn sn",
+    "v1:job-opening-list": "-- sa sa sa sa sa sa",
+    "v1:job-opening-detail": "-n sn .  .  sn sn sn",
+    "v1:job-opening-interest": "n- nw .  .  n- n- n-",
+    "v1:job-opening-outcome": "n- na .  .  na na na",
+    "v1:dues-bracket-list": "-n sn sn sn sn sn sn",
+    "v1:dues-bracket-detail": "-n sn sn sn sn sn sn",
+    "v1:dues-setting-list": "-- sa sa sa sa sa sa",
+    "v1:dues-setting-detail": "-n sn .  sn sn sn sn",
+    "v1:dues-payment-list": "-- sa sa sa sa sa sa",
+    "v1:dues-payment-arrears": "-n sn sn sn sn sn sn",
+    "v1:dues-payment-detail": "-n sn .  sn sn sn sn",
+    "v1:appraisal-window-list": "-- sa sa sa sa sa sa",
+    "v1:appraisal-window-detail": "-n sn sn sn sn sn sn",
+    "v1:appraisal-list": "-- sa sa sa sa sa sa",
+    "v1:appraisal-prefill": "-n -n -n -n -n -n -n",
+    "v1:appraisal-progress": "-n sn sn sn sn sn sn",
+    "v1:appraisal-detail": "-n .  .  sn sn sn sn",
+    "v1:appraisal-edit-input": "n- .  .  na na na na",
+    "v1:appraisal-result": "n- .  .  na na na na",
+    "v1:siting-candidate-list": "-n sn sn sn sn sn sn",
+    "v1:siting-candidate-detail": "-n .  .  .  .  sn sn",
+    "v1:siting-plan-list": "-- sa sa sa sa sa sa",
+    "v1:siting-plan-detail": "-- .  .  .  .  sw sw",
+    "v1:siting-plan-convert": "n- .  .  .  .  na na",
+    "v1:census-rounds": "-- -n -n -n -n sn sn",
+    "v1:census-round": "-- -n -n -n -n sn sn",
+    "v1:analytics-dashboard": "-- -n -n sn sn sn sn",
+    "v1:analytics-distribution": "-- -n -n sn sn sn sn",
+    "v1:analytics-flow-lines": "-- -n -n sn sn sn sn",
+    "v1:analytics-trends": "-- -n -n sn sn sn sn",
+    "v1:analytics-report": "-- -n -n sn sn sn sn",
+    "v1:coveragetarget-list": "-n sn sn sn sn sn sn",
+    "v1:coveragetarget-detail": "-n .  .  .  .  sn sn",
+    "root": "ra ra ra ra ra ra ra",
+    "service_worker": "sn sn sn sn sn sn sn",
+    "manifest": "sn sn sn sn sn sn sn",
+    "offline": "sn sn sn sn sn sn sn",
+    "core:home": "-- sa ra sa sa sa sa",
+    "core:audit_list": "-- -- -- -- -- sa sa",
+    "core:attention": "sa sa sa sa sa sa sa",
+    "core:healthz": "sa sa sa sa sa sa sa",
+    "accounts:login": "sa ra ra ra ra ra ra",
+    "accounts:phone_login": "sa ra ra ra ra ra ra",
+    "accounts:phone_verify": "na na na na na na na",
+    "accounts:logout": "n- nw nw nw nw nw nw",
+    "accounts:password_change": "-- sa sa sa sa sa sa",
+    "accounts:profile": "-- sa sa sa sa sa sa",
+    "accounts:api_token": "-- nw nw nw nw nw nw",
+    "accounts:otp_verify": "-- sa sa sa sa sa sa",
+    "accounts:otp_setup": "-- ra ra ra ra sw sw",
+    "accounts:otp_disable": "-- nw nw nw nw nw nw",
+    "accounts:user_list": "-- -- -- -- -- sa sa",
+    "accounts:user_create": "-- -- -- -- -- sa sa",
+    "accounts:user_edit": "-- -- -- -- -- sa sa",
+    "accounts:user_reveal_phone": "-- n- n- na na na na",
+    "notifications:centre": "-- sa sa sa sa sa sa",
+    "notifications:open": "-- ra rw -- ra -- --",
+    "notifications:read": "-- na na na na na na",
+    "notifications:read_all": "-- nw nw na nw nw na",
+    "regions:list": "-- -- -- sa sa sa sa",
+    "orgs:list": "-- -- -- sa sa sa sa",
+    "orgs:create": "-- -- -- -- -- sa sa",
+    "orgs:detail": "-- .  .  sa sa sa sa",
+    "orgs:edit": "-- .  .  -- -- sa sa",
+    "orgs:move": "-- .  .  -- -- sa sa",
+    "orgs:deactivate": "-- .  .  n- n- na na",
+    "codes:list": "-- -- -- sa sa sa sa",
+    "codes:table_create": "-- -- -- -- -- -- sa",
+    "codes:table": "-- -- -- sa sa sa sa",
+    "codes:code_create": "-- -- -- -- -- -- ra",
+    "codes:code_edit": "-- -- -- -- -- -- sa",
+    "codes:code_deactivate": "-- n- n- n- n- n- nw",
+    "codes:code_reactivate": "-- n- n- n- n- n- na",
+    "members:ledger_out_of_province": "-- -- -- sa sa sa sa",
+    "members:ledger_out_of_city": "-- -- -- sa sa sa sa",
+    "members:ledger_out_of_county": "-- -- -- sa sa sa sa",
+    "members:ledger_inflow": "-- -- -- sa sa sa sa",
+    "members:ledger_export": "-- -- -- sa sa sa sa",
+    "members:member_list": "-- -- -- sa sa sa sa",
+    "members:member_create": "-- -- -- sa sa sa sa",
+    "members:member_detail": "-- -- .  sa sa sa sa",
+    "members:member_edit": "-- -- .  sa -- sa sa",
+    "members:member_reveal": "-- n- .  na na na na",
+    "members:flow_create": "-- -- .  sa -- sa sa",
+    "members:flow_transition": "-- -- .  sa sa sa sa",
+    "members:todo": "-- -- -- sa sa sa sa",
+    "members:contact_create": "-- -- .  sa sa sa sa",
+    "members:handoff_create": "-- -- .  sa sa sa sa",
+    "members:handoff_done": "-- .  .  .  sa sa sa",
+    "members:handoff_refuse": "-- .  .  .  sa sa sa",
+    "members:alerts": "-- -- -- sa sa sa sa",
+    "members:alert_resolve": "-- .  .  .  .  sa sa",
+    "members:transfers": "-- -- -- sa sa sa sa",
+    "members:transfer_detail": "-- .  .  .  .  sa sa",
+    "members:transfer_accept": "-- .  .  .  .  na nw",
+    "members:transfer_refuse": "-- .  .  .  .  na na",
+    "members:transfer_confirm": "-- .  .  .  .  na na",
+    "members:transfer_create": "-- -- .  sa -- sa sa",
+    "members:handoff_dismiss": "-- .  .  .  sa sa sa",
+    "stations:list": "-- -- -- sa sa sa sa",
+    "stations:open": "-- -- -- -- -- sa sa",
+    "stations:detail": "-- .  .  .  sa sa sa",
+    "stations:edit": "-- .  .  .  sw sa sa",
+    "stations:relocate": "-- .  .  .  -- sa sa",
+    "stations:suspend": "-- .  .  .  -- sa sa",
+    "stations:reopen": "-- .  .  .  -- sa sa",
+    "stations:close": "-- .  .  .  -- sa sa",
+    "stations:open_planned": "-- .  .  .  -- sa sa",
+    "stations:staff": "-- .  .  .  -- sa sa",
+    "stations:poster_svg": "-- .  .  .  sa sa sa",
+    "stations:poster_png": "-- .  .  .  sa sa sa",
+    "stations:rotate_qr": "-- .  .  .  nw nw nw",
+    "stations:establish": "-- .  .  .  -- sa sa",
+    "stations:check_ins": "-- -- -- sa sa sa sa",
+    "stations:confirm": "-- n- .  .  na na na",
+    "stations:refuse": "-- -- .  .  ra ra ra",
+    "checkin:station": "-- sa -- -- -- -- --",
+    "checkin:nearby": "-n sn -n -n -n -n -n",
+    "checkin:detail": "-- sa .  .  -- -- --",
+    "checkin:cancel": "n- nw .  .  n- n- n-",
+    "checkin:check_out": "n- na .  .  n- n- n-",
+    "activities:list": "-- -- -- sa sa sa sa",
+    "activities:plan": "-- -- -- sa sa sa sa",
+    "activities:detail": "-- -- .  sa sa sa sa",
+    "activities:edit": "-- -- .  sa sa sa sa",
+    "activities:cancel": "-- -- .  sa sa sa sa",
+    "activities:summary": "-- n- .  na na na na",
+    "activities:mark": "-- n- .  na na na na",
+    "activities:poster": "-- -- .  sa sa sa sa",
+    "activities:hours": "-- n- .  .  na na na",
+    "activities:add_photos": "-- n- .  na na na na",
+    "activities:photo": "-- .  .  .  sn sn sn",
+    "activities:remove_photo": "-- .  .  .  nw nw nw",
+    "activity_member:scan": "-- sa -- -- -- -- --",
+    "activity_member:coming": "-n sn -n -n -n -n -n",
+    "activity_member:detail": "-n sn .  -n -n -n -n",
+    "activity_member:sign_up": "n- nw .  n- n- n- n-",
+    "activity_member:withdraw": "n- na .  n- n- n- n-",
+    "assistance:list": "-- -- -- sa sa sa sa",
+    "assistance:new": "-- -- .  -- sa sa sa",
+    "assistance:detail": "-- -- .  sa sa sa sa",
+    "assistance:accept": "-- n- .  na na na na",
+    "assistance:note": "-- n- .  na na na na",
+    "assistance:refer": "-- n- .  na na na na",
+    "assistance:resolve": "-- n- .  na na na na",
+    "assistance:refuse": "-- n- .  na na na na",
+    "assistance:attach": "-- n- .  na na na na",
+    "assistance:attachment": "-- sa .  -- sa sa sa",
+    "assistance_m:list": "-n sn -n -n -n -n -n",
+    "assistance_m:new": "-- sa -- -- -- -- --",
+    "assistance_m:detail": "-- sa .  -- -- -- --",
+    "assistance_m:rate": "n- na .  n- n- n- n-",
+    "assistance_m:attach": "n- na .  n- n- n- n-",
+    "voice:suggestions": "-- -- sa sa sa sa sa",
+    "voice:suggestion_new": "-- -- .  -- sa sa sa",
+    "voice:suggestion": "-- -- sa .  .  sa sa",
+    "voice:suggestion_route": "-- n- na .  .  na na",
+    "voice:suggestion_answer": "-- n- na .  .  na na",
+    "voice:suggestion_approve": "-- n- na .  .  na na",
+    "voice:suggestion_send_back": "-- n- na .  .  na na",
+    "voice:suggestion_adopt": "-- n- na .  .  na na",
+    "voice:suggestion_attach": "-- n- na .  .  na na",
+    "voice:suggestion_file": "-- .  .  .  .  sa sa",
+    "voice:departments": "-- -- -- -- -- sa sa",
+    "voice:department": "-- .  .  .  .  sa sa",
+    "voice:notices": "-- -- -- sa sa sa sa",
+    "voice:notice_new": "-- -- -- -- sa sa sa",
+    "voice:notice": "-- -- .  .  .  sa sa",
+    "voice:notice_file": "-- -- .  .  .  sa sa",
+    "voice:notice_withdraw": "-- n- .  .  .  nw nw",
+    "voice:faq": "-- -- -- s- sa sa sa",
+    "voice:jobs": "-- -- -- sa sa sa sa",
+    "voice:job_new": "-- -- -- -- sa sa sa",
+    "voice:job": "-- -- .  .  sa sa sa",
+    "voice:job_outcome": "-- .  .  .  na na na",
+    "voice_m:index": "-n sn -n -n -n -n -n",
+    "voice_m:suggestions": "-n sn -n -n -n -n -n",
+    "voice_m:suggestion_new": "-- sa -- -- -- -- --",
+    "voice_m:suggestion": "-- sa -- .  .  -- --",
+    "voice_m:notices": "-n sn -n -n -n -n -n",
+    "voice_m:notice": "-- sa .  .  .  -- --",
+    "voice_m:notice_file": "-n sn .  .  .  -n -n",
+    "voice_m:faq": "-- sa -- -- -- -- --",
+    "voice_m:jobs": "-n sn -n -n -n -n -n",
+    "voice_m:job": "-- sa .  .  -- -- --",
+    "voice_m:job_interest": "n- nw .  .  n- n- n-",
+    "cycle:dues": "-- -- -- sa sa sa sa",
+    "cycle:statement": "-- .  .  sa sa sa sa",
+    "cycle:member_dues": "-- -- .  sa sa sa sa",
+    "cycle:appraisals": "-- -- -- s- s- s- sa",
+    "cycle:appraisal_new": "-- -- .  sa sa sa sa",
+    "cycle:appraisal": "-- .  .  sa sa sa sa",
+    "siting:list": "-- -- -- -- -- sa sa",
+    "siting:new": "-- -- -- -- -- sa sa",
+    "siting:compare": "-- -- -- -- -- sa sa",
+    "siting:detail": "-- .  .  .  .  sa sa",
+    "siting:export": "-- .  .  .  .  sa sa",
+    "siting:convert": "-- .  .  .  .  na na",
+    "siting:delete": "-- .  .  .  .  nw nw",
+    "statistics/": "ra ra ra ra ra ra ra",
+    "analytics:dashboard": "-- -- -- sa sa sa sa",
+    "analytics:wall": "-- -- -- sa sa sa sa",
+    "analytics:map": "-- -- -- sa sa sa sa",
+    "analytics:geo": "-- sa sa sa sa sa sa",
+    "analytics:coverage": "-- -- -- sa -- sa sa",
+    "analytics:target_set": "-- n- n- n- n- n- na",
+    "analytics:target_delete": "-- .  .  .  .  na nw",
+    "analytics:trends": "-- -- -- sa sa sa sa",
+    "analytics:report": "-- -- -- sa -- sa sa",
+    "census:rounds": "-- -- -- -- -- s- sa",
+    "census:template": "-- .  .  .  .  sn sn",
+    "census:conflicts": "-- -n -n -n -n sn sn",
+    "census:conflict": "-- .  .  .  .  -- sa",
+    "census:round": "-- -n -n -n -n sn sn",
+    "census:round_close": "-- n- n- n- n- na na",
+    "census:upload": "-- -- -- -- -- sa sa",
+    "census:round_export": "-- -- -- -- -- sa ba",
+    "census:submission": "-- .  .  .  .  sn sn",
+    "census:progress": "-- .  .  .  .  sn sn",
+    "census:commit": "-- .  .  .  .  na na",
+    "census:cancel": "-- .  .  .  .  na na",
+    "census:errors": "-- .  .  .  .  sn sn",
+    "set_language": "ra ra ra ra ra ra ra",
+    "javascript-catalog": "sn sn sn sn sn sn sn",
+    "schema": "sn sn sn sn sn sn sn",
+    "swagger-ui": "xa xa xa xa xa xa xa",
+    "redoc": "xa xa xa xa xa xa xa",
+}

@@ -220,7 +220,9 @@ def test_no_answer_carries_an_object_out_of_scope(walked: dict[str, Walk], role:
 def test_the_table_is_no_formality(walked: dict[str, Walk]) -> None:
     """The matrix sees the roles apart: each pair of roles differs on some route, the
     anonymous visitor writes nothing, and every case was tried somewhere."""
-    columns = {role: [row.split()[i] for row in table.MATRIX.values()] for i, role in enumerate(ROLES)}
+    columns = {
+        role: [row.split()[i] for row in table.MATRIX.values()] for i, role in enumerate(ROLES)
+    }
     for a in ROLES:
         for b in ROLES:
             assert a == b or columns[a] != columns[b], (a, b)
@@ -232,9 +234,7 @@ def test_the_table_is_no_formality(walked: dict[str, Walk]) -> None:
 
 def test_the_matrix_size_is_printed(walked: dict[str, Walk], capsys: Any) -> None:
     requests = sum(walked[role]["requests"] for role in ROLES)
-    outside = sum(
-        1 for role in ROLES for row in walked[role]["cells"].values() if row != "."
-    )
+    outside = sum(1 for role in ROLES for row in walked[role]["cells"].values() if row != ".")
     line = (
         f"permission matrix: {walked['_routes']} routes × {len(ROLES)} roles, "
         f"{requests:,} requests ({outside:,} cells with an object or route in scope), "
