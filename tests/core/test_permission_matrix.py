@@ -166,7 +166,7 @@ def test_every_route_of_the_resolver_has_an_entry() -> None:
     missing = missing_entries()
     assert not missing, (
         "routes without an entry in tests/core/permission_matrix_table.py (MATRIX): "
-        f"{missing}; run LIUDONG_MATRIX_PRINT=1 pytest {__file__} to see their cells"
+        f"{missing}; run LIUDONG_MATRIX_PRINT=1 pytest -s {__file__} to see their cells"
     )
 
 
