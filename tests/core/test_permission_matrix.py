@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from django.contrib import admin
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Model
 from django.urls import path
@@ -142,6 +143,7 @@ def walked(django_db_setup: Any, django_db_blocker: Any) -> dict[str, Walk]:
 
     found: dict[str, Walk] = {}
     started = time.monotonic()
+    cache.clear()  # figures cached by earlier tests are not the walk's, nor the walk's theirs
     with django_db_blocker.unblock(), transaction.atomic():
         if not Organization.objects.filter(code="620800").exists():
             _load_reference_and_demo()  # a transactional test before this one flushed it
@@ -150,6 +152,7 @@ def walked(django_db_setup: Any, django_db_blocker: Any) -> dict[str, Walk]:
         for role in ROLES:
             found[role] = _walk_role(role, routes)
         transaction.set_rollback(True)
+    cache.clear()
     found["_seconds"] = time.monotonic() - started  # type: ignore[assignment]
     if os.environ.get("LIUDONG_MATRIX_PRINT"):  # the observed table, to review and paste
         for route in routes:
