@@ -67,7 +67,10 @@ def scoped_models() -> list[type[Model]]:
     for model in apps.get_models():
         if not model.__module__.startswith("liudong."):
             continue
-        if rule_for(model).public:
+        rule = rule_for(model)
+        if rule.public:
+            continue
+        if not rule.paths and not rule.owner:  # no side sees it (a task kept in an outage)
             continue
         models.append(model)
     return models

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from liudong.core.api import ScopedViewSetMixin
 from liudong.core.errors import DomainError
+from liudong.core.roles import Role
 from liudong.core.scope import get_visible_or_404
 from liudong.members.models import Member
 from liudong.orgs.models import Organization
@@ -59,7 +60,10 @@ def _organization(code: str | None, field: str) -> Organization | None:
 
 
 def _is_member(user: Any) -> bool:
-    return not (getattr(user, "is_staff_role", False) or getattr(user, "is_superuser", False))
+    """A member: notices, the FAQ and job openings are those published for members (an
+    audience). A department user is no member (decision 167): the gate gives it only the
+    suggestions routed to its department, so the members' audience is not its to read."""
+    return getattr(user, "role", None) == Role.MEMBER and not getattr(user, "is_superuser", False)
 
 
 @extend_schema_view(
