@@ -31,14 +31,15 @@ demo: $(VENV)/.installed
 	@echo
 	$(BIN)/liudong runserver $(HOST):$(PORT)
 
-## Debian packages the tests need: chromium + CJK fonts (browser tests), gettext (catalogue check).
+## Debian packages the tests need: chromium + CJK fonts (browser tests), gettext (catalogue check),
+## redis-server (the fault tests start their own).
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! command -v xgettext >/dev/null || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v xgettext >/dev/null || ! command -v redis-server >/dev/null || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    echo "Installing chromium, fonts-noto-cjk and gettext (Debian packages)..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk gettext >/dev/null; \
+	    echo "Installing chromium, fonts-noto-cjk, gettext and redis-server (Debian packages)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk gettext redis-server >/dev/null; \
 	  else \
-	    echo "Tests need chromium, fonts-noto-cjk and gettext: sudo apt-get install chromium fonts-noto-cjk gettext"; exit 1; \
+	    echo "Tests need chromium, fonts-noto-cjk, gettext and redis-server: sudo apt-get install chromium fonts-noto-cjk gettext redis-server"; exit 1; \
 	  fi; \
 	fi
 

@@ -16,7 +16,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,23 +29,9 @@ from typing import Any
 
 import dj_database_url
 
+from tests.processes import free_port, own_environment
+
 BIN = Path(sys.executable).parent
-# Variables of the test run that must not leak into the deployment (it has its own).
-NOT_INHERITED = (
-    "DATABASE_URL",
-    "REDIS_URL",
-    "DJANGO_SETTINGS_MODULE",
-    "LIUDONG_VAR_DIR",
-    "DEBUG",
-    "LIUDONG_ENV",
-    "LIUDONG_CENSUS_INLINE",
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _liudong(env: dict[str, str], *args: str) -> str:
@@ -187,10 +172,10 @@ def _wait_until_serving(server: subprocess.Popen[Any], base: str, log: Path) -> 
 
 
 def test_the_documented_production_deploy_serves_its_pages(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     var = tmp_path / "var"
-    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+    env = own_environment()
     env["LIUDONG_VAR_DIR"] = str(var)
     with _fresh_database(tmp_path) as (owner_url, app_url, app_role):
         env.update(

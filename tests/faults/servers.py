@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,26 +24,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from tests.processes import free_port, own_environment
+
 PG_BIN = Path(os.environ.get("LIUDONG_PG_BIN", "/usr/lib/postgresql/15/bin"))
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[2]
-
-# Variables of the test run that must not leak into the private app (it has its own).
-NOT_INHERITED = (
-    "DATABASE_URL",
-    "REDIS_URL",
-    "DJANGO_SETTINGS_MODULE",
-    "LIUDONG_VAR_DIR",
-    "DEBUG",
-    "LIUDONG_ENV",
-    "LIUDONG_CENSUS_INLINE",
-)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _as_postgres(args: list[str]) -> list[str]:
@@ -181,7 +165,7 @@ class App:
         self.root = root
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+        self.env = own_environment()
         self.env.update(
             DATABASE_URL=database_url,
             REDIS_URL=redis_url,

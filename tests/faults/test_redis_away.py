@@ -9,7 +9,6 @@ not hidden by the value of before, a task kept in the database and sent once Red
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,9 +18,8 @@ from celery import Celery
 from liudong.core import outbox
 from liudong.core.models import TaskOutbox
 from liudong.core.resilient_cache import ResilientRedisCache
-from tests.faults.servers import PrivateRedis, free_port
-
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server")
+from tests.faults.servers import PrivateRedis
+from tests.processes import free_port
 
 
 @pytest.fixture

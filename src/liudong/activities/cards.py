@@ -58,7 +58,7 @@ def _week_and_awaiting(user: Any, now: datetime.datetime) -> QuerySet:
     summary: ``queries.awaiting_summary``), with both counted beside each row (a window
     over all of them, before the limit). One statement (decision 193)."""
     in_week = Q(ends_at__gt=now, starts_at__lt=now + AHEAD)
-    over = Q(ends_at__lte=now)
+    over = queries.summary_awaited(now)
     signed_up = (
         SignUp.objects.filter(activity=OuterRef("pk"))
         .order_by()
@@ -68,7 +68,7 @@ def _week_and_awaiting(user: Any, now: datetime.datetime) -> QuerySet:
     )
     return (
         queries.changeable(user)
-        .filter(Q(status=ActivityStatus.PLANNED) & (in_week | over))
+        .filter((Q(status=ActivityStatus.PLANNED) & in_week) | over)
         .annotate(
             later=Case(When(in_week, then=Value(0)), default=Value(1)),
             signed_up=Coalesce(Subquery(signed_up), 0),

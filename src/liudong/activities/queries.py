@@ -9,6 +9,7 @@ audience rule (:func:`liudong.activities.actions.in_audience`) decides which one
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -147,9 +148,13 @@ def participation(user: Any, member: Member) -> QuerySet:
     )
 
 
+def summary_awaited(now: datetime.datetime) -> Q:
+    """Activities over at ``now``, still planned: their summary awaits the organizer's staff."""
+    return Q(status=ActivityStatus.PLANNED, ends_at__lte=now)
+
+
 def awaiting_summary(user: Any) -> QuerySet:
-    """Activities over, still planned: their summary awaits the organizer's staff."""
-    return changeable(user).filter(status=ActivityStatus.PLANNED, ends_at__lte=timezone.now())
+    return changeable(user).filter(summary_awaited(timezone.now()))
 
 
 def awaiting_summary_count(user: Any) -> int:
