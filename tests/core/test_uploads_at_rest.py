@@ -285,3 +285,27 @@ def test_rotation_seals_uploads_again_under_the_new_key(
     for name in (second, old_file):
         with uploads.open_kept(name) as kept:
             assert kept.read()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_rotation_through_a_storage_without_local_paths(settings: Any, tmp_path: Path) -> None:
+    """An S3-like store (here in memory): the file is written again under its name, and
+    nothing lands on this machine's disk."""
+    settings.MEDIA_ROOT = tmp_path / "media"  # where an in-memory storage's paths point
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    data = png()
+    name = uploads.store(uploads.check(SimpleUploadedFile("d.png", data)), "voice")
+    gone = uploads.store(uploads.check(SimpleUploadedFile("e.png", data)), "voice")
+    legacy = settings.LIUDONG_FIELD_KEY
+    settings.LIUDONG_FIELD_KEY, settings.LIUDONG_FIELD_KEY_ID = new_field_key(), "k3"
+    settings.LIUDONG_OLD_FIELD_KEYS = f"k1:{legacy}"
+    uploads.remove(gone)
+    assert upload_keys.rotate_keys() == 1
+    assert upload_keys.count_keys() == {"k3": 1} and not uploads.exists(gone)
+    assert_sealed(name, data, key_id="k3")
+    settings.LIUDONG_OLD_FIELD_KEYS = ""
+    with uploads.open_kept(name) as kept:
+        assert kept.read() == data
+    assert not (tmp_path / "media").exists()

@@ -312,10 +312,8 @@ def replace(relative: str, ciphertext: IO[bytes], *, must_exist: bool = True) ->
     there = storage.exists(key)
     if must_exist and not there:
         return False
-    try:
-        target = Path(storage.path(key))
-    except NotImplementedError:
-        target = None
+    # Only a file-system storage renames (an in-memory one has paths it never writes to).
+    target = Path(storage.path(key)) if isinstance(storage, FileSystemStorage) else None
     if target is not None:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".rotating-")
