@@ -17,7 +17,7 @@ from PIL import Image
 from liudong.activities import actions
 from liudong.activities.actions import photos as photo_rules
 from liudong.activities.models import ActivityPhoto
-from liudong.core import uploads
+from liudong.core import sealed, uploads
 from liudong.core.errors import DomainError, PermissionDenied, ScopeError
 from liudong.core.models import AuditEvent
 from tests.activities.helpers import at, planned, staff_of
@@ -59,8 +59,11 @@ def test_staff_add_a_photo_with_its_thumbnail_and_an_audit_row(held: Any) -> Non
     assert (photo.content_type, photo.width, photo.height) == ("image/jpeg", 800, 600)
     original = uploads.path_of(photo.stored_as)
     thumb = uploads.path_of(photo.thumb_as)
-    assert original.read_bytes()[:3] == b"\xff\xd8\xff"
-    with Image.open(thumb) as small:
+    assert original.read_bytes()[:5] in (sealed.MAGIC, sealed.MAGIC_KEYED)  # sealed at rest
+    with uploads.open_kept(photo.stored_as) as kept:
+        assert kept.read()[:3] == b"\xff\xd8\xff"
+    assert thumb.exists()
+    with uploads.open_kept(photo.thumb_as) as kept, Image.open(kept) as small:
         assert max(small.size) <= 320
     assert str(settings.VAR_DIR) in str(original)  # the private root, not the static files
     assert AuditEvent.objects.filter(verb="activity.add_photo", object_id=str(photo.pk)).exists()

@@ -10,6 +10,7 @@ import pytest
 from django.core.files.storage import storages
 
 from liudong.assistance.models import RequestAttachment
+from liudong.core import uploads
 
 from .test_attachments import PDF, upload
 
@@ -30,7 +31,9 @@ def test_an_attachment_goes_to_the_configured_storage_and_back(
     )
     assert posted.status_code == 201, posted.content
     found = RequestAttachment.objects.get(pk=posted.json()["id"])
-    assert storages["private"].open(found.stored_as).read() == PDF
+    assert storages["private"].open(found.stored_as).read()[:4] == b"LDCF"  # sealed
+    with uploads.open_kept(found.stored_as) as kept:
+        assert kept.read() == PDF
     assert not (Path(settings.VAR_DIR) / "private" / found.stored_as).exists()
     page = login(asker[0].username).get(f"/requests/files/{found.pk}/")
     assert page.status_code == 200

@@ -15,7 +15,7 @@ from PIL import Image
 from liudong.assistance import actions
 from liudong.assistance.actions import attachments as attach_rules
 from liudong.assistance.models import RequestAttachment
-from liudong.core import uploads
+from liudong.core import sealed, uploads
 from liudong.core.errors import DomainError, PermissionDenied
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +81,9 @@ def test_the_stored_name_is_random_and_outside_the_served_media(tmp_path: Path) 
     relative = uploads.store(checked, "assistance")
     try:
         target = uploads.path_of(relative)
-        assert target.read_bytes() == PDF
+        assert target.read_bytes()[:5] in (sealed.MAGIC, sealed.MAGIC_KEYED)  # sealed at rest
+        with uploads.open_kept(relative) as kept:
+            assert kept.read() == PDF
         assert "passwd" not in relative
         root = Path(settings.VAR_DIR) / "private"
         assert root.resolve() in target.parents

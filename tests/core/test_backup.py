@@ -23,6 +23,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connections
 from django.test import override_settings
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from liudong.census import files as census_files
 from liudong.core import uploads
@@ -48,9 +49,15 @@ def _storage(location: Path) -> dict[str, Any]:
     }
 
 
+MARKER = "LIUDONG-BACKUP-MARKER"
+
+
 def _png() -> bytes:
+    """A PNG with a marker in a text chunk: in clear in its bytes, never in the archive."""
+    info = PngInfo()
+    info.add_text("Comment", MARKER)
     out = io.BytesIO()
-    Image.new("RGB", (32, 24), (180, 20, 20)).save(out, format="PNG")
+    Image.new("RGB", (32, 24), (180, 20, 20)).save(out, format="PNG", pnginfo=info)
     return out.getvalue()
 
 
@@ -72,14 +79,20 @@ def made(
             _load_reference_and_demo()  # a transactional test flushed it: build it again
     with django_db_blocker.unblock(), override_settings(STORAGES=_storage(folder / "source")):
         photo = uploads.check(SimpleUploadedFile("现场.png", _png()))
-        uploads.store(photo, "assistance")
+        photo_name = uploads.store(photo, "assistance")
         census_files.write_encrypted(io.BytesIO(b"census workbook bytes " * 1000))
         kept = _files(uploads.private_storage())
         out = io.StringIO()
         call_command("backup", output=folder / "demo.tar", stdout=out)
         sums = database.checksums(SOURCE)
     print(out.getvalue().strip())
-    yield {"path": folder / "demo.tar", "files": kept, "sums": sums, "folder": folder}
+    yield {
+        "path": folder / "demo.tar",
+        "files": kept,
+        "sums": sums,
+        "folder": folder,
+        "photo": (photo_name, photo.data),
+    }
 
 
 @pytest.fixture
@@ -146,6 +159,7 @@ def test_the_demo_round_trips_with_its_files_and_triggers(
     from django.conf import settings
 
     assert settings.LIUDONG_FIELD_KEY.encode() not in made["path"].read_bytes()
+    assert MARKER.encode() not in made["path"].read_bytes()  # the upload is sealed in it
     assert made["path"].stat().st_mode & 0o777 == 0o600  # personal data: the owner only
     assert manifest["field_key"]["fingerprint"] == archive.key_fingerprint()
     assert "core.0004_audit_purge_function_and_delete_guard" in manifest["migrations"]
@@ -161,6 +175,9 @@ def test_the_demo_round_trips_with_its_files_and_triggers(
         after = database.checksums(restored_alias)
         assert after == made["sums"]
         assert restored_files == made["files"] and len(restored_files) == 2
+        photo_name, photo_bytes = made["photo"]
+        with uploads.open_kept(photo_name) as kept:  # readable with the same keys
+            assert kept.read() == photo_bytes
         with connections[restored_alias].cursor() as cursor:
             before, closed, inserted = _close_and_reopen(cursor)
             assert closed == before - 1, "the rollup's trigger took the closed stay out"

@@ -15,8 +15,8 @@ from django.core.files.storage import InMemoryStorage, storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from liudong.census import file_keys, files
-from liudong.core import uploads
+from liudong.census import files
+from liudong.core import sealed, uploads
 from liudong.core.errors import DomainError
 
 IN_MEMORY = {"BACKEND": "django.core.files.storage.InMemoryStorage"}
@@ -52,7 +52,9 @@ def test_uploads_are_kept_served_and_removed_through_the_configured_storage(
     before = _disk_files(disk)
     data = _png()
     name = uploads.store(uploads.check(SimpleUploadedFile("a.png", data)), "assistance")
-    assert in_memory.exists(name) and in_memory.open(name).read() == data
+    assert in_memory.exists(name) and in_memory.open(name).read()[:5] == sealed.header()[:5]
+    with uploads.open_kept(name) as kept:
+        assert kept.read() == data
     assert _disk_files(disk) == before  # nothing written under VAR_DIR/private
     with pytest.raises(NotImplementedError):
         uploads.private_root()  # no local folder to hand out
@@ -71,7 +73,7 @@ def test_census_files_are_encrypted_into_the_storage_read_back_and_purged(
     name, size, _digest = files.write_encrypted(io.BytesIO(plain))
     assert size == len(plain) > files.CHUNK  # more than one chunk
     kept = in_memory.open(f"census/{name}").read()
-    assert kept.startswith(file_keys.MAGIC) and b"13900001234" not in kept
+    assert kept.startswith(sealed.MAGIC) and b"13900001234" not in kept
     assert b"".join(files.read_encrypted(name)) == plain
     assert not (tmp_path / "media").exists()
     assert [n for n, _t in files.stored_names()] == [name]

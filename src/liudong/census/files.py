@@ -1,23 +1,21 @@
 """Uploaded census files at rest and their container checks, before any cell is read.
 
-Files hold personal data, so they are kept encrypted (AES-256-GCM in 1 MiB chunks, each
-authenticated with its position, so chunks cannot be reordered or cut) in the private
-storage (``settings.STORAGES["private"]``, under ``census/``; files kept before it, in
-``MEDIA_ROOT/census/``, are still read, deleted and purged there) and decrypted into a
-private temporary file only while a job reads them. The checks of the zip-based formats
-(.xlsx, .ods) refuse what would exhaust memory or cannot be read: a damaged zip and a zip
-bomb (declared uncompressed size or compression ratio over the limits);
-:mod:`liudong.census.formats` tells the formats apart.
+Files hold personal data, so they are kept sealed (:mod:`liudong.core.sealed`: AES-256-GCM
+in 1 MiB chunks, each authenticated with its position, so chunks cannot be reordered or
+cut; a header names the key) in the private storage (``settings.STORAGES["private"]``,
+under ``census/``; files kept before it, in ``MEDIA_ROOT/census/``, are still read, deleted
+and purged there) and decrypted into a private temporary file only while a job reads them.
+The checks of the zip-based formats (.xlsx, .ods) refuse what would exhaust memory or
+cannot be read: a damaged zip and a zip bomb (declared uncompressed size or compression
+ratio over the limits); :mod:`liudong.census.formats` tells the formats apart.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import html
 import os
 import re
-import struct
 import tempfile
 import uuid
 import zipfile
@@ -27,18 +25,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.files import File
 from django.utils.translation import gettext as _
 
 from liudong.census import formats
-from liudong.census.file_keys import header, key_id_of, readers
 from liudong.census.formulas import Formulas, XlsxFinder
-from liudong.core import crypto, uploads
+from liudong.core import sealed, uploads
 from liudong.core.errors import DomainError
 
-CHUNK = 1024 * 1024
+CHUNK = sealed.CHUNK
 MAX_RATIO = 200  # a real worksheet compresses 5–20 times; bombs do thousands
 
 
@@ -78,60 +74,24 @@ def stored_names() -> Iterator[tuple[str, float]]:
                 yield path.name, path.stat().st_mtime
 
 
-def _aes(purpose: str) -> AESGCM:
-    return AESGCM(crypto.file_key(purpose))
-
-
-class EncryptedWriter:
-    """Write plaintext in any pieces; it lands encrypted, chunk by chunk, never whole."""
+class EncryptedWriter(sealed.Sealer):
+    """Write plaintext in any pieces; it lands sealed (:mod:`liudong.core.sealed`), chunk by
+    chunk, never whole; :meth:`close` keeps it in the census folder under a new name."""
 
     def __init__(self, *, purpose: str) -> None:
-        self.purpose = purpose
+        super().__init__(purpose=purpose)
         self.name = f"{uuid.uuid4().hex}.{purpose}"
-        self._aes = _aes(purpose)
-        # Ciphertext only: kept in a temporary file until close() hands it to the storage.
-        self._out = tempfile.TemporaryFile(prefix="liudong-census-")  # noqa: SIM115
-        self._out.write(header())
-        self._buffer = bytearray()
-        self._index = 0
-        self.size = 0
-        self.digest = hashlib.sha256()
-
-    def write(self, data: bytes) -> None:
-        self._buffer += data
-        self.size += len(data)
-        self.digest.update(data)
-        while len(self._buffer) > CHUNK:
-            self._emit(bytes(self._buffer[:CHUNK]), last=False)
-            del self._buffer[:CHUNK]
-
-    def _emit(self, chunk: bytes, *, last: bool) -> None:
-        nonce = os.urandom(12)
-        aad = struct.pack(">Q?", self._index, last) + self.purpose.encode()
-        body = self._aes.encrypt(nonce, chunk, aad)
-        self._out.write(struct.pack(">I", len(body)) + nonce + body)
-        self._index += 1
-
-    def finish(self) -> IO[bytes]:
-        """The ciphertext, complete, in a temporary file at its start (the caller closes it)."""
-        self._emit(bytes(self._buffer), last=True)
-        self._buffer.clear()
-        self._out.seek(0)
-        return self._out
 
     def close(self) -> str:
-        self.finish()
+        out = self.finish()
         try:
-            saved = uploads.private_storage().save(stored_key(self.name), File(self._out))
+            saved = uploads.private_storage().save(stored_key(self.name), File(out))
         finally:
-            self._out.close()
+            out.close()
         if saved != stored_key(self.name):  # a storage that renamed it: a random name taken
             uploads.private_storage().delete(saved)
             raise FileExistsError(self.name)
         return self.name
-
-    def discard(self) -> None:
-        self._out.close()
 
 
 def write_encrypted(source: IO[bytes], *, purpose: str = "upload") -> tuple[str, int, str]:
@@ -163,34 +123,10 @@ def read_encrypted(name: str, *, purpose: str = "upload") -> Iterator[bytes]:
             "file_gone", _("The uploaded file is no longer kept: upload it again."), "file"
         )
     with stream:
-        key_id = key_id_of(stream)
-        ciphers = readers(purpose, key_id) if key_id is not None else []
-        if not ciphers:
-            raise DomainError("file_damaged", _("The stored file is damaged."), "file")
-        head = stream.read(4)
-        index = 0
-        while True:
-            if len(head) < 4:
-                raise DomainError("file_damaged", _("The stored file is damaged."), "file")
-            (length,) = struct.unpack(">I", head)
-            nonce, body = stream.read(12), stream.read(length)
-            head = stream.read(4)  # the next chunk's, or nothing after the last one
-            last = not head
-            aad = struct.pack(">Q?", index, last) + purpose.encode()
-            chunk = None
-            for aes in ciphers:
-                try:
-                    chunk = aes.decrypt(nonce, body, aad)
-                except Exception:  # InvalidTag: another key, or tampered with
-                    continue
-                ciphers = [aes]  # the key that opened the first chunk opens the rest
-                break
-            if chunk is None:
-                raise DomainError("file_damaged", _("The stored file is damaged."), "file")
-            yield chunk
-            if last:
-                return
-            index += 1
+        try:
+            yield from sealed.chunks(stream, purpose)
+        except sealed.Damaged as exc:
+            raise DomainError("file_damaged", _("The stored file is damaged."), "file") from exc
 
 
 @contextlib.contextmanager

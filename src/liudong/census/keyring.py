@@ -2,15 +2,9 @@
 
 import contextlib
 import json
-import os
-import tempfile
-from pathlib import Path
-from typing import IO
-
-from django.core.files import File
 
 from liudong.census import files
-from liudong.core import crypto, uploads
+from liudong.core import crypto, sealed, uploads
 from liudong.core.errors import DomainError
 from liudong.core.keyring import BlindIndex, FileStore, indexes, stores
 
@@ -49,7 +43,7 @@ def count_keys() -> dict[str, int]:
             if stream is None:
                 continue
             with stream:
-                key_id = files.key_id_of(stream)
+                key_id = sealed.key_id_of(stream)
         except OSError:
             continue
         label = "?" if key_id is None else key_id
@@ -57,33 +51,9 @@ def count_keys() -> dict[str, int]:
     return counts
 
 
-def _replace(name: str, ciphertext: IO[bytes]) -> None:
-    """Put ``ciphertext`` in the place of the stored file ``name``: on a file-system storage
-    by renaming over it (a reader that opened the old one reads it to the end); else by
-    writing the same name again (an S3 store overwrites the object in one step)."""
-    storage = uploads.private_storage()
-    key = files.stored_key(name)
-    try:
-        target = Path(storage.path(key))
-    except NotImplementedError:
-        target = None
-    if target is not None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".rotating-")
-        with os.fdopen(handle, "wb") as out:
-            for block in iter(lambda: ciphertext.read(files.CHUNK), b""):
-                out.write(block)
-        os.replace(temp, target)
-    else:
-        if storage.exists(key):
-            storage.delete(key)
-        storage.save(key, File(ciphertext))
-    with contextlib.suppress(FileNotFoundError):
-        files.legacy_path(name).unlink()  # a file of the old folder now lives in the storage
-
-
 def rotate_keys() -> int:
-    """Write every stored file not under the current key again under it, in its place."""
+    """Write every stored file not under the current key again under it, in its place (a
+    file of the old folder moves into the storage)."""
     current = crypto.ring().current_id
     written = 0
     for name, _modified in list(files.stored_names()):
@@ -92,14 +62,14 @@ def rotate_keys() -> int:
             if stream is None:
                 continue
             with stream:
-                if files.key_id_of(stream) in (None, current):
+                if sealed.key_id_of(stream) in (None, current):
                     continue
         except OSError:
             continue
         purpose = name.rsplit(".", 1)[1] if "." in name else ""
         if not purpose:
             continue
-        writer = files.EncryptedWriter(purpose=purpose)
+        writer = sealed.Sealer(purpose=purpose)
         try:
             for chunk in files.read_encrypted(name, purpose=purpose):
                 writer.write(chunk)
@@ -107,8 +77,14 @@ def rotate_keys() -> int:
         except (DomainError, OSError):
             writer.discard()  # deleted meanwhile, or not readable with the keys configured
             continue
-        with ciphertext:
-            _replace(name, ciphertext)
+        legacy = files.legacy_path(name)
+        with ciphertext:  # a file deleted meanwhile is not brought back
+            if not uploads.replace(
+                files.stored_key(name), ciphertext, must_exist=not legacy.is_file()
+            ):
+                continue
+        with contextlib.suppress(FileNotFoundError):
+            legacy.unlink()  # a file of the old folder now lives in the storage
         written += 1
     return written
 

@@ -6,3 +6,7 @@ class CoreConfig(AppConfig):
     name = "liudong.core"
     label = "core"
     verbose_name = _("System")
+
+    def ready(self) -> None:
+        # Core's own encrypted files: the uploads join the key ring's file stores.
+        from liudong.core import upload_keys  # noqa: F401

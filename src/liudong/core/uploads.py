@@ -1,13 +1,16 @@
-"""Files people upload (a request's attachments, an activity's photos): checked and kept
-privately.
+"""Files people upload (a request's attachments, an activity's photos and thumbnails, the
+voice's notice and suggestion files): checked and kept privately, sealed.
 
 :func:`check` reads the file's real type from its first bytes (magic numbers), never from
 its name or the browser's word: a PNG named ``.pdf`` or a script named ``.jpg`` is refused,
-and an image must also open and verify with Pillow. :func:`store` keeps the bytes in the
+and an image must also open and verify with Pillow. :func:`store` keeps the bytes sealed
+(:mod:`liudong.core.sealed`, the census files' format, under the field key ring) in the
 private storage (``settings.STORAGES["private"]``: by default ``VAR_DIR/private/<folder>/``
 on disk, which no web server serves; an S3-compatible store shared by several web nodes where
 the deployer says so), and a view that asked the scope gate first hands them out with
-:func:`response`. The names kept are relative to that storage. Knows no domain app.
+:func:`response`, which opens them again. A file kept before files were sealed (no header,
+one of the kinds :func:`check` lets in) is read as it is (decision 194). The names kept
+are relative to that storage. Knows no domain app.
 """
 
 from __future__ import annotations
@@ -15,18 +18,25 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import logging
 import os
+import re
 import secrets
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 
+from liudong.core import sealed
 from liudong.core.errors import DomainError
+
+log = logging.getLogger("liudong.uploads")
 
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -177,14 +187,20 @@ def checked_name(relative: str) -> str:
     return relative
 
 
+PURPOSE = "uploads"  # derives the files' key from the field key ring, and binds the chunks
+# What store() names a file: 32 random hex digits and the kind's extension (never a census file).
+KEPT_NAME = re.compile(r"^[0-9a-f]{32}\.(?:jpg|png|pdf)$")
+
+
 def store(checked: Checked, folder: str) -> str:
-    """Write the bytes to the private storage, in ``folder`` (letters, digits, ``_-/``);
+    """Write the bytes sealed to the private storage, in ``folder`` (letters, digits, ``_-/``);
     returns the relative name to keep (random: never the uploader's name)."""
     if not folder or any(part in ("", ".", "..") for part in folder.split("/")):
         raise ValueError("a plain relative folder")
     ext = KINDS[checked.kind][1]
     wanted = f"{folder}/{secrets.token_hex(16)}.{ext}"
-    saved = private_storage().save(wanted, ContentFile(checked.data))
+    ciphertext = sealed.seal(checked.data, purpose=PURPOSE)
+    saved = private_storage().save(wanted, ContentFile(ciphertext))
     if saved != wanted:  # a storage that renamed it: a random name taken (never seen)
         private_storage().delete(saved)
         raise FileExistsError(wanted)
@@ -196,8 +212,8 @@ def exists(relative: str) -> bool:
 
 
 def path_of(relative: str) -> Path:
-    """The kept file on this machine's disk (a file-system storage only); refuses a name that
-    leaves the private root."""
+    """The kept file on this machine's disk (a file-system storage only; sealed: read it with
+    :func:`open_kept`); refuses a name that leaves the private root."""
     root = private_root().resolve()
     target = (root / checked_name(relative)).resolve()
     if root not in target.parents:
@@ -206,8 +222,35 @@ def path_of(relative: str) -> Path:
 
 
 def open_kept(relative: str) -> Any:
-    """The kept file, open for reading in binary (from whichever storage holds it)."""
-    return private_storage().open(checked_name(relative), "rb")
+    """The kept file's plaintext, open for reading in binary (from whichever storage holds
+    it): a sealed file is opened chunk by chunk after every chunk was checked, a file kept
+    before files were sealed is read as it is. Raises FileNotFoundError if it is gone and
+    :class:`~liudong.core.sealed.Damaged` (a ValueError, logged) if it cannot be read: cut
+    short, changed, or under a key the ring does not hold."""
+    handle = private_storage().open(checked_name(relative), "rb")
+    try:
+        return _plaintext(handle)
+    except sealed.Damaged as exc:
+        handle.close()
+        log.error("kept file %s cannot be read: %s", relative, exc)
+        raise
+    except BaseException:
+        handle.close()
+        raise
+
+
+def _plaintext(handle: Any) -> Any:
+    key_id = sealed.key_id_of(handle)
+    if key_id is None:  # kept before files were sealed: as it came, if it is one of ours
+        handle.seek(0)
+        if sniff(handle.read(16)) is None:
+            raise sealed.Damaged("neither sealed nor a kind an upload may be")
+        handle.seek(0)
+        return handle
+    start = handle.tell()
+    size = sealed.verify(handle, PURPOSE, key_id)  # a damaged file fails here, not mid-reply
+    handle.seek(start)
+    return sealed.Opened(handle, sealed.chunks_after_header(handle, PURPOSE, key_id), size)
 
 
 def remove(relative: str) -> None:
@@ -216,7 +259,8 @@ def remove(relative: str) -> None:
 
 
 def response(relative: str, *, name: str, content_type: str) -> FileResponse:
-    """The kept file for download; call it only after the scope gate said yes."""
+    """The kept file for download; call it only after the scope gate said yes. A file gone
+    raises FileNotFoundError, a damaged one ValueError: the views answer both "not found"."""
     handle = open_kept(relative)  # FileResponse closes it
     reply = FileResponse(
         handle,
@@ -224,6 +268,69 @@ def response(relative: str, *, name: str, content_type: str) -> FileResponse:
         as_attachment=content_type not in ("image/jpeg", "image/png"),
         filename=name,
     )
+    if isinstance(handle, sealed.Opened):
+        reply["Content-Length"] = str(handle.size)
     reply["X-Content-Type-Options"] = "nosniff"
     reply["Cache-Control"] = "private, no-store"
     return reply
+
+
+# --- the whole storage: backups and the key rotation ---------------------------------------
+
+
+def walk(folder: str = "") -> Iterator[str]:
+    """Every file name of the private storage, folders first in name order."""
+    yield from walk_storage(private_storage(), folder)
+
+
+def walk_storage(storage: Storage, folder: str = "") -> Iterator[str]:
+    try:
+        dirs, names = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for directory in sorted(dirs):
+        yield from walk_storage(storage, f"{folder}{directory}/")
+    for name in sorted(names):
+        yield f"{folder}{name}"
+
+
+def kept_names() -> Iterator[str]:
+    """The files :func:`store` wrote, wherever they lie (by the shape of their names)."""
+    for name in walk():
+        if KEPT_NAME.match(name.rsplit("/", 1)[-1]):
+            yield name
+
+
+def replace(relative: str, ciphertext: IO[bytes], *, must_exist: bool = True) -> bool:
+    """Put ``ciphertext`` in the place of the kept file ``relative``: on a file-system storage
+    by renaming over it (a reader that opened the old one reads it to the end); else by
+    writing the same name again (an S3 store overwrites the object in one step). Unless
+    ``must_exist`` is False: False, and nothing written, if the file is gone (deleted
+    meanwhile: not brought back)."""
+    storage = private_storage()
+    key = checked_name(relative)
+    there = storage.exists(key)
+    if must_exist and not there:
+        return False
+    # Only a file-system storage renames (an in-memory one has paths it never writes to).
+    target = Path(storage.path(key)) if isinstance(storage, FileSystemStorage) else None
+    if target is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".rotating-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                for block in iter(lambda: ciphertext.read(sealed.CHUNK), b""):
+                    out.write(block)
+            os.replace(temp, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+            raise
+    else:
+        if there:
+            storage.delete(key)
+        saved = storage.save(key, File(ciphertext))
+        if saved != key:  # a storage that renamed it: another writer came between
+            storage.delete(saved)
+            raise FileExistsError(key)
+    return True

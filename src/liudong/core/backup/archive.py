@@ -12,7 +12,7 @@ import os
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -39,16 +39,7 @@ def key_fingerprint() -> str:
     return hmac.new(master, b"liudong backup: field key fingerprint", "sha256").hexdigest()[:16]
 
 
-def walk(storage: Any, folder: str = "") -> Iterator[str]:
-    """Every file name of a storage, folders first in name order."""
-    try:
-        dirs, names = storage.listdir(folder)
-    except FileNotFoundError:
-        return
-    for directory in sorted(dirs):
-        yield from walk(storage, f"{folder}{directory}/")
-    for name in sorted(names):
-        yield f"{folder}{name}"
+walk = uploads.walk_storage  # every file name of a storage, folders first in name order
 
 
 class _Hashing(io.RawIOBase):
@@ -252,7 +243,8 @@ def restore(
                 "the archive was made under another field key (fingerprint "
                 f"{manifest['field_key']['fingerprint']}, this configuration's "
                 f"{key_fingerprint()}): set LIUDONG_FIELD_KEY to the key in use when it was "
-                "made, or the ID numbers, phones and census files will not be readable"
+                "made, or the ID numbers, phones, census files and uploaded files will not be "
+                "readable"
             )
             if not accept_other_key:
                 raise BackupError(message + " (--accept-other-key restores it anyway)")
