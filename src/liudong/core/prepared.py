@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection
 
 _PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+_NAMES: dict[tuple[str, str], str] = {}  # (name, text) → the statement's name, made once
 
 
 def execute(cursor: Any, name: str, sql: str, params: list[Any]) -> None:
@@ -19,7 +20,13 @@ def execute(cursor: Any, name: str, sql: str, params: list[Any]) -> None:
     if connection.vendor != "postgresql":
         cursor.execute(sql, params)
         return
-    name = f"{name}_{zlib.crc32(sql.encode()):08x}"  # another text, another statement
+    named = _NAMES.get((name, sql))  # a text's hash is kept by the string: no re-reading
+    if named is None:
+        if len(_NAMES) >= 4096:  # texts are few; never a table that grows without end
+            _NAMES.clear()
+        # Another text, another statement.
+        named = _NAMES[name, sql] = f"{name}_{zlib.crc32(sql.encode()):08x}"
+    name = named
     prepared = _PREPARED.setdefault(connection.connection, set())
     if name not in prepared:
         numbered = iter(range(1, len(params) + 1))

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from liudong.core import audit, compiled, masking, prepared
 from liudong.core.errors import DomainError
-from liudong.core.scope import require_actor
+from liudong.core.scope import SYSTEM, require_actor
 from liudong.notifications import kinds
 from liudong.notifications.models import Notification
 
@@ -217,8 +217,86 @@ def notify_within(
     parameters: the caller names columns of names), the source's id, the audit row's
     organization path and object name (``about_sql``), and ``rows`` (more ``FROM`` items:
     no row, no notification). The caller returns ``SELECT array_agg(id) FROM notified`` and
-    passes the ids to :func:`sent`."""
+    passes the ids to :func:`sent`.
+
+    The system acting with no signed-in user bound (a member's token check-in): the text
+    and every value but the call's time and request are made once per process and kept
+    (decision 203); the call fills in those four."""
     require_actor(by)
+    ctx = audit.current()
+    if by is not SYSTEM or getattr(ctx.actor, "is_authenticated", False):
+        return _within(
+            recipients, recipients_key, kind, params_sql, link, source, source_id_sql, by,
+            about_sql, rows,
+        )  # fmt: skip
+    key = (
+        connection.alias, connection.vendor, recipients_key, kind, tuple(params_sql.items()),
+        link, source, source_id_sql, about_sql, rows, ctx.actor is None,
+    )  # fmt: skip
+    shape = _SHAPES.get(key)
+    if shape is None:
+        made = _within(
+            recipients, recipients_key, kind, params_sql, link, source, source_id_sql, by,
+            about_sql, rows,
+        )  # fmt: skip
+        shape = _SHAPES[key] = _shape_of(made)
+    params = list(shape.params)
+    values = {
+        "at": timezone.now(),
+        "ip": ctx.ip,
+        "request_id": ctx.request_id,
+        "user_agent": ctx.user_agent[:300],
+        "content_type": ContentType.objects.get_for_model(source).pk,
+    }  # fmt: skip (as audit.event_values fills them)
+    for index, name, field in shape.per_call:
+        value = values[name]
+        params[index] = field.get_db_prep_save(value, connection) if field else value
+    return Within(shape.sql, params, kind)
+
+
+class _Shape(NamedTuple):
+    """A kept :class:`Within`: its text and values, and where the per-call ones go."""
+
+    sql: str
+    params: tuple[Any, ...]
+    per_call: tuple[tuple[int, str, Any], ...]  # (index in params, value's name, field)
+
+
+_SHAPES: dict[Any, _Shape] = {}
+_PER_CALL = ("at", "ip", "request_id", "user_agent")  # the audit row's: the call's own
+# (and the source's content type: read from ContentType's cache, which a test's flush resets)
+
+
+def _shape_of(made: Within) -> _Shape:
+    """Where :func:`_within`'s per-call values sit in its parameters: the notification's
+    ``created_at`` (third), and the audit row's time and request among its own (last)."""
+    columns, fields = _audit_fields(connection.vendor)
+    from liudong.core.models import AuditEvent
+
+    computed = {connection.ops.quote_name(AuditEvent._meta.get_field(n).column) for n in _ABOUT}
+    bound = [f for c, f in zip(columns, fields, strict=True) if c not in computed]
+    start = len(made.params) - len(bound)
+    per_call = [(2, "at", Notification._meta.get_field("created_at")), (3, "content_type", None)]
+    per_call += [(start + i, f.name, f) for i, f in enumerate(bound) if f.name in _PER_CALL]
+    per_call += [
+        (start + i, "content_type", None) for i, f in enumerate(bound) if f.name == "content_type"
+    ]
+    return _Shape(made.sql, tuple(made.params), tuple(per_call))
+
+
+def _within(
+    recipients: Any,
+    recipients_key: Any,
+    kind: str,
+    params_sql: Mapping[str, str],
+    link: str,
+    source: type[models.Model],
+    source_id_sql: str,
+    by: Any,
+    about_sql: tuple[str, str],
+    rows: str,
+) -> Within:
+    """:func:`notify_within` made from scratch."""
     if not kinds.known(kind):
         raise ValueError(f"no app declares the notification kind {kind!r} (notices.py)")
     if not all(isinstance(k, str) and k.isidentifier() for k in params_sql):

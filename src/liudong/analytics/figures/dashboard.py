@@ -2,7 +2,7 @@
 
 From one read of :mod:`.reader` (the rollup when it answers, else the records): the rows,
 the totals, the scopes and the areas of a county-level body's dashboard; the cube
-(direction, scope, status, prefecture) of a station's.
+(direction, scope, status, province) of a station's.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ class Dashboard:
             "target": self.target.as_dict(),
             "outflow_under_liaison_stations": self.liaison_catchment.total,
             "inflow_under_service_stations": self.service_catchment.total,
-            "definitions": {d.key: d.as_dict() for d in definitions.definitions()},
+            "definitions": definitions.as_dicts(),
             "co_managed_at_our_stations": self.co_managed,
             "stations": {
                 "total": len(self.stations),
@@ -183,7 +183,7 @@ def _dashboard(
             user,
             org,
             flt,
-            ("direction", "flow_scope", "status", "prefecture"),
+            ("direction", "flow_scope", "status", "province"),  # as ROW_DIMENSIONS
             basis=basis,
             from_rollup=summed,
             served_since=since,
@@ -196,16 +196,16 @@ def _dashboard(
     tallies = {k: Tally() for k in ("all", "in_province", "out_of_province", "outflow", "inflow")}
     by_scope = {key: Tally() for key in SCOPE_KEYS}
     by_province: dict[str, Tally] = defaultdict(Tally)
-    for direction, scope, status, prefecture, n, overdue in cube:
+    for direction, scope, status, area, n, overdue in cube:  # area: a province's code
         tallies["all"].add(status, n, overdue)
         if direction == Direction.OUTFLOW:
             # Coverage in and out of province: the organization's own outflow members only
             # (the written definitions, analytics.figures.definitions).
-            side = "in_province" if prefecture.startswith(province) else "out_of_province"
+            side = "in_province" if area.startswith(province) else "out_of_province"
             tallies[side].add(status, n, overdue)
             tallies["outflow"].add(status, n, overdue)
             by_scope.setdefault(scope, Tally()).add(status, n, overdue)
-            by_province[prefecture[:2]].add(status, n, overdue)
+            by_province[area[:2]].add(status, n, overdue)
         elif direction == Direction.INFLOW:
             tallies["inflow"].add(status, n, overdue)
     by_scope[INFLOW_KEY] = tallies["inflow"]

@@ -28,11 +28,12 @@ migration 0006), counted in the rollup, but for a pending check-in, added at rea
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -139,6 +140,17 @@ def definitions() -> list[Definition]:
 
 def definition(key: str) -> Definition:
     return BY_KEY[key]
+
+
+def as_dicts() -> dict[str, dict[str, str]]:
+    """Every definition as the dashboard's API gives it, by key, in the active language:
+    translated once per language in a process (the texts do not change while it runs)."""
+    return {key: dict(values) for key, values in _as_dicts(translation.get_language()).items()}
+
+
+@functools.lru_cache(maxsize=32)
+def _as_dicts(language: str | None) -> dict[str, dict[str, str]]:
+    return {d.key: d.as_dict() for d in _DEFINITIONS}
 
 
 def served_condition(kind: str, since: datetime.date) -> Q:

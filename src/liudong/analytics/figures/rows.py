@@ -20,9 +20,12 @@ from liudong.core.scope import gate_key, sees_all, visible_to
 from liudong.members.models import Direction
 from liudong.orgs.models import Organization, OrgKind
 
-# The dimensions of a table's figures: row, direction, scope, status, prefecture.
-ROW_DIMENSIONS = (reader.ROW, "direction", "flow_scope", "status", "prefecture")
-RowData = list[tuple[Any, ...]]  # (row key, direction, scope, status, prefecture, n, overdue)
+# The dimensions of a table's figures: row, direction, scope, status, province. What a
+# table, a dashboard and the map's per-province counts show is in or out of the home
+# province and which province: read by province, not by prefecture, the database sums a
+# tenth of the groups it did and Python adds them up (decision 204).
+ROW_DIMENSIONS = (reader.ROW, "direction", "flow_scope", "status", "province")
+RowData = list[tuple[Any, ...]]  # (row key, direction, scope, status, province, n, overdue)
 # [n, overdue] by (row key, direction, scope, status, in province)
 RowSums = dict[tuple[Any, str, str, str, bool], list[int]]
 
@@ -172,9 +175,10 @@ def org_rows(
 
 def grouped(data: RowData, province: str) -> tuple[RowSums, list[tuple[Any, ...]]]:
     """One pass over the rows' data: summed by what a table row shows (row, direction,
-    scope, status, in province: prefectures fold) for :func:`org_rows`, and over the row
-    key, the cube's rows (direction, scope, status, prefecture, n, overdue). Hundreds of
-    rows become a few dozen additions per tally."""
+    scope, status, in province) for :func:`org_rows`, and over the row key, the cube's
+    rows (direction, scope, status, province, n, overdue). Hundreds of rows become a few
+    dozen additions per tally. (A prefecture's code in place of the province's folds the
+    same way.)"""
     sums: RowSums = {}
     merged: dict[tuple[str, str, str, str], list[int]] = {}
     for key, direction, scope, status, prefecture, n, overdue in data:

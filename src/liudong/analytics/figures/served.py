@@ -44,15 +44,24 @@ def pending_counts(
     """The records of ``source`` (the reader's selection of the records with a pending
     check-in, as ``t`` and an open ``WHERE``) not served on ``since`` by their
     ``last_served_on``, counted by ``exprs``: one statement."""
+    sql, sql_params = pending_sql(source, params, exprs, since)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sql_params)
+        return {tuple(r[:-1]): r[-1] for r in cursor.fetchall()}
+
+
+def pending_sql(
+    source: str, params: list[Any], exprs: list[str], since: datetime.date, first: str = ""
+) -> tuple[str, list[Any]]:
+    """:func:`pending_counts`'s statement (``first``: SQL of a first column, for a reader
+    that reads it as one part of a ``UNION ALL``)."""
     column = f"t.{connection.ops.quote_name('last_served_on')}"
     grouping = f" GROUP BY {', '.join(exprs)}" if exprs else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {''.join(f'{e}, ' for e in exprs)}COUNT(*) FROM {source} "
-            f"AND ({column} IS NULL OR {column} < %s){grouping}",
-            [*params, connection.ops.adapt_datefield_value(since)],
-        )
-        return {tuple(r[:-1]): r[-1] for r in cursor.fetchall()}
+    picked = "".join(f"{e}, " for e in (first, *exprs) if e)
+    return (
+        f"SELECT {picked}COUNT(*) FROM {source} AND ({column} IS NULL OR {column} < %s){grouping}",
+        [*params, connection.ops.adapt_datefield_value(since)],
+    )
 
 
 def served_bounds(

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -193,28 +194,27 @@ def _at_once(
     """PostgreSQL, in autocommit, no distance to work out: read, and insert when every rule
     passes (:func:`may_insert_sql`), in one statement. (The facts, the new check-in or None:
     then :func:`_decide` answers from the facts.)"""
-    check_in = _new_check_in(None, None, None, method, None, idempotency_key)
+    values = _new_values(None, None, None, method, None, idempotency_key)
     with audit.action("checkin.request"):
+        # The row as audit.snapshot shows the check-in; no instance until it is inserted.
         event = audit.event_values(
-            "create", check_in, changes={"after": audit.snapshot(check_in)},
+            "create", None, changes={"after": audit.snapshot_values(CheckIn, values)},
             org_path="", object_repr="",
         )  # fmt: skip
     event["at"] = timezone.now()
-    event["content_type"] = event["content_type"].pk
+    event["content_type"] = ContentType.objects.get_for_model(CheckIn).pk
     told = notices.check_in_asked_within()  # the staff told in the same statement
     facts, pk, notified = sql.read_and_insert(
         who=who, key=key, station_column=station_column, station=station_value,
-        may=_MAY_INSERT, check_in=check_in, event=event, told=told,
+        may=_MAY_INSERT, check_in=values, event=event, told=told,
         idempotency_key=idempotency_key,
     )  # fmt: skip
     if facts is None or pk is None:
         return facts, None
     notices.check_in_told(told, notified)
-    check_in.member_id, check_in.flow_id, check_in.station_id = (
-        facts.member_id, facts.flow_id, facts.station_id,
-    )  # fmt: skip
-    check_in.pk = pk
-    check_in._state.adding = False
+    values.update(id=pk, member_id=facts.member_id, flow_id=facts.flow_id)
+    values["station_id"] = facts.station_id
+    check_in = CheckIn.from_db(connection.alias, None, [values[name] for name in _ATTNAMES])
     return facts, _Told(check_in, True, facts)
 
 
@@ -378,15 +378,38 @@ def _new_check_in(
     idempotency_key: uuid.UUID | None = None,
 ) -> CheckIn:
     """The check-in to insert (asked with an unknown ``method``: by QR code)."""
-    return CheckIn(
+    values = _new_values(member_id, flow_id, station_id, method, distance_km, idempotency_key)
+    values.pop("id")
+    return CheckIn(**values)
+
+
+_ATTNAMES = tuple(f.attname for f in CheckIn._meta.concrete_fields)
+_NEW_STATUS, _NEW_REASON = CheckInStatus.PENDING, ""  # the model's defaults
+_METHODS = frozenset(CheckInMethod.values)  # (``values`` makes a new list on every use)
+
+
+def _new_values(
+    member_id: int | None,
+    flow_id: int | None,
+    station_id: int | None,
+    method: str,
+    distance_km: float | None,
+    idempotency_key: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """:func:`_new_check_in`'s field values by attname (every concrete field, in order)."""
+    values = dict.fromkeys(_ATTNAMES)
+    values.update(
         member_id=member_id,
         flow_id=flow_id,
         station_id=station_id,
-        method=method if method in CheckInMethod.values else CheckInMethod.QR,
+        status=_NEW_STATUS,
+        method=method if method in _METHODS else CheckInMethod.QR,
         distance_km=round(distance_km, 2) if distance_km is not None else None,
+        reason=_NEW_REASON,
         requested_at=timezone.now(),
         idempotency_key=idempotency_key,
     )
+    return values
 
 
 def _insert(check_in: CheckIn, f: sql.Facts) -> bool:
