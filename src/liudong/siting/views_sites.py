@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from liudong.core import xlsx
 from liudong.core.acting import acting
@@ -121,5 +121,6 @@ def site_import(request: HttpRequest) -> HttpResponse:
 @xlsx.download
 @login_required
 @opens_for(plans_the_user)
+@require_GET
 def site_template(request: HttpRequest) -> HttpResponse:
     return xlsx.response(host_sites.template(), _("host-sites-template") + ".xlsx")
