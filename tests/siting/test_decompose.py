@@ -15,6 +15,12 @@ from liudong.siting.decompose import components
 from tests.siting.test_optimizer import assert_keeps_rules, enumerate_best, pt, site
 
 
+@pytest.fixture(autouse=True)
+def by_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These instances are small: the whole model would be tried first; here, by parts."""
+    monkeypatch.setattr(opt, "WHOLE_FIRST_PAIRS", -1)
+
+
 def clusters(rng: random.Random, n_clusters: int = 3) -> tuple[list, list]:
     """Clusters 500 km apart: a few places and sites each, capacities that bind."""
     points, cands = [], []
@@ -78,3 +84,13 @@ def test_quotas_keep_the_whole_model() -> None:
     assert "components" not in plan.work  # the quota ties the clusters: solved at once
     if plan.status == opt.OPTIMAL:
         assert any(s.startswith("c1") for s in plan.chosen)
+
+
+def test_a_small_model_is_solved_at_once_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(opt, "WHOLE_FIRST_PAIRS", 10_000)
+    rng = random.Random(4)
+    points, cands = clusters(rng, 4)
+    plan = opt.solve(points, cands, 3, 35)
+    assert plan.status == opt.OPTIMAL and "components" not in plan.work
+    monkeypatch.setattr(opt, "WHOLE_FIRST_PAIRS", -1)
+    assert opt.solve(points, cands, 3, 35).covered == plan.covered

@@ -101,6 +101,12 @@ def solve(
     why = check_feasible(inst)
     if why:
         return infeasible(inst, why[0], why[1], time.perf_counter() - started, "milp")
+    if inst.pi.size <= WHOLE_FIRST_PAIRS:
+        # a small model: at once is quicker than by parts (one HiGHS call, not dozens)
+        box = min(time_limit / 4, WHOLE_FIRST_SECONDS)
+        plan = _exact(inst, started, box, tie_break)
+        if plan.status == OPTIMAL or (plan.status == INFEASIBLE and plan.reason != "solver_failed"):
+            return _finish(plan, inst, started)
     if not inst.quotas:  # quotas tie the components together: then the whole model
         plan, work = solve_by_components(
             inst,
@@ -113,6 +119,10 @@ def solve(
             return _finish(plan, inst, started)
     left = time_limit - (time.perf_counter() - started)
     return _exact(inst, started, max(0.1, left), tie_break, with_greedy=True)
+
+
+WHOLE_FIRST_PAIRS = 10_000  # up to this many place-site pairs the whole model is tried first
+WHOLE_FIRST_SECONDS = 2.0
 
 
 def _finish(plan: Plan, inst: Instance, started: float) -> Plan:
