@@ -63,12 +63,14 @@ def test_the_form_saves_the_destination_and_a_quota_that_changes_the_choice(demo
     assert plan.params["quotas"] == [[target, 1]]
     assert cities_of(plan) == {target}
     assert plan.covered <= free_plan.covered  # a quota never serves more
+    shown = client.get(f"/siting/{plan.pk}/").content.decode()
+    assert f"{target} ≥ 1" in shown  # the plan's page says what it was asked
     # the destination filter: only members going to Xi'an (6101) are planned for
     narrow = run(client, name="西安", k="1", keep_existing="", destination="西安市")
     assert narrow.status_code == 302, narrow.content.decode()[:3000]
     plan = SitingPlan.objects.get(name="西安")
     going = FlowRecord.objects.filter(
-        is_open=True, direction="outflow", destination_place_id__startswith="6101"
+        is_open=True, direction="outflow", destination_place__code__startswith="6101"
     )
     assert plan.params["destination"] == "6101"
     assert plan.total == going.values("member").distinct().count() > 0
@@ -97,14 +99,18 @@ def test_bad_filters_are_refused_on_the_form(demo: Any, changes: dict, words: st
 
 def test_a_quota_the_kept_stations_cannot_meet_is_refused_in_words(demo: Any) -> None:
     # kept stations count toward a quota, so the model (not the form) tells this one
+    sites(demo)
     with pytest.raises(DomainError) as caught:
         actions.run_plan(
             by=SYSTEM,
             name="x",
-            params=actions.PlanParams(k=1, radius_km=30, quotas=(("6101", 3), ("6201", 3))),
+            params=actions.PlanParams(k=1, radius_km=30, quotas=(("6101", 20),)),
         )
-    assert caught.value.field == "quotas"
+    assert caught.value.field == "quotas", (caught.value.code, caught.value.message)
     assert caught.value.code in {"quotas_above_k", "quota_too_few_candidates"}
+    assert "610100" not in caught.value.message  # the city by its name
+    if caught.value.code == "quota_too_few_candidates":
+        assert "西安" in caught.value.message or "Xi" in caught.value.message
 
 
 def test_the_command_takes_a_destination_and_quotas(demo: Any) -> None:
