@@ -21,15 +21,15 @@ def by_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(opt, "WHOLE_FIRST_PAIRS", -1)
 
 
-def clusters(rng: random.Random, n_clusters: int = 3) -> tuple[list, list]:
+def clusters(rng: random.Random, n_clusters: int = 3, size: int = 1) -> tuple[list, list]:
     """Clusters 500 km apart: a few places and sites each, capacities that bind."""
     points, cands = [], []
     for c in range(n_clusters):
         x0 = 500 * c
-        for i in range(rng.randint(2, 4)):
+        for i in range(rng.randint(2, 4) * size):
             m = rng.randint(3, 40)
             points.append(pt(f"p{c}.{i}", x0 + rng.uniform(0, 40), rng.uniform(0, 40), m, m - 1))
-        for j in range(rng.randint(2, 3)):
+        for j in range(rng.randint(2, 3) * size):
             cands.append(
                 site(
                     f"c{c}.{j}",
@@ -94,3 +94,17 @@ def test_a_small_model_is_solved_at_once_first(monkeypatch: pytest.MonkeyPatch) 
     assert plan.status == opt.OPTIMAL and "components" not in plan.work
     monkeypatch.setattr(opt, "WHOLE_FIRST_PAIRS", -1)
     assert opt.solve(points, cands, 3, 35).covered == plan.covered
+
+
+def test_out_of_time_by_parts_gives_the_best_known_marked() -> None:
+    rng = random.Random(9)
+    points, cands = clusters(rng, 4, size=4)  # one where greedy's bounds prove nothing
+    plan = opt.solve(points, cands, 4, 35, time_limit=1e-6)
+    assert plan.status == opt.TIME_LIMIT and plan.reason == "time_limit_best_found"
+    assert_keeps_rules(plan, points, cands, 4, 35)
+    whole = opt._exact(M.prepare(points, cands, 4, 35, 3, []), time.perf_counter(), 60, True)
+    assert whole.status == opt.OPTIMAL
+    assert plan.covered <= whole.covered <= plan.bound
+    assert plan.gap == pytest.approx((plan.bound - plan.covered) / plan.covered)
+    # with time, by parts finds the whole model's optimum
+    assert opt.solve(points, cands, 4, 35).covered == whole.covered

@@ -29,7 +29,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
-from liudong.siting.model import OPTIMAL, Instance, Model, Plan
+from liudong.siting.model import INFEASIBLE, OPTIMAL, TIME_LIMIT, Instance, Model, Plan
 
 NONE = -(10**12)  # no plan at this k
 
@@ -229,7 +229,7 @@ def solve_by_components(
         comp, t = comps[worst], share[worst]
         left = deadline - time.perf_counter()
         if left <= 0:
-            return None, stats
+            break
         comp.inst.k = t
         if t not in comp.relaxed:  # first the linear relaxation's bound (cheap), then exact
             comp.relaxed.add(t)
@@ -240,13 +240,62 @@ def solve_by_components(
         plan = exact(comp.inst, left)
         stats["exact_solves"] += 1
         stats["nodes"] += plan.work.get("nodes", 0) if plan is not None else 0
+        if plan is not None and plan.status == INFEASIBLE and plan.reason != "solver_failed":
+            return None, stats  # no plan at all: the whole model says why
         if plan is None or plan.status != OPTIMAL:
-            return None, stats
+            break  # out of time inside the component
         comp.exact.add(t)
         comp.upper[t] = comp.lower[t] = plan.covered
         comp.plans[t] = plan
         bounds[worst] = _tight(comp)
-    return None, stats
+    return _best_known(inst, comps, bounds), stats
+
+
+def _best_known(
+    inst: Instance, comps: list[Component], bounds: list[tuple[np.ndarray, np.ndarray]]
+) -> Plan | None:
+    """Out of time: the best share of the plans known, marked, with the gap to the bound."""
+    ceiling, _share_u = _share([u for u, _lo in bounds], inst.k)
+    total, share = _share([lo for _u, lo in bounds], inst.k)
+    if total <= NONE:
+        return None
+    plan = _combine(inst, comps, share, bounds)
+    if plan is None or plan.covered >= ceiling:
+        return plan  # proven after all (ties not broken: no time left)
+    plan.status = TIME_LIMIT
+    plan.reason = "time_limit_best_found"
+    plan.bound = max(ceiling, plan.covered)
+    plan.gap = (plan.bound - plan.covered) / max(1, plan.covered)
+    return plan
+
+
+def _known_plan(comp: Component, t: int, lower: np.ndarray) -> Plan | None:
+    # the best known plan at t may sit at a smaller k (lower bounds carry forward)
+    for k in range(t, -1, -1):
+        if comp.lower[k] == lower[t] and k in comp.plans:
+            return comp.plans[k]
+    return None
+
+
+def _combine(
+    inst: Instance,
+    comps: list[Component],
+    share: list[int],
+    bounds: list[tuple[np.ndarray, np.ndarray]],
+) -> Plan | None:
+    chosen: list[str] = []
+    assignments = []
+    covered = 0
+    for comp, t, (_u, lower) in zip(comps, share, bounds, strict=True):
+        plan = _known_plan(comp, t, lower)
+        if plan is None:
+            return None
+        chosen += plan.chosen
+        assignments += plan.assignments
+        covered += plan.covered
+    placed = set(chosen)
+    chosen += [c.id for c in inst.candidates if c.forced and c.id not in placed]
+    return Plan(OPTIMAL, "milp", chosen, assignments, covered, gap=0.0, bound=covered)
 
 
 def _assemble(
@@ -262,12 +311,7 @@ def _assemble(
     assignments = []
     covered = 0
     for comp, t, (_u, lower) in zip(comps, share, bounds, strict=True):
-        plan = None
-        # the best known plan at t may sit at a smaller k (lower bounds carry forward)
-        for k in range(t, -1, -1):
-            if comp.lower[k] == lower[t] and k in comp.plans:
-                plan = comp.plans[k]
-                break
+        plan = _known_plan(comp, t, lower)
         if plan is None:
             return None
         if t not in comp.exact and comp.free and time.perf_counter() < deadline:
