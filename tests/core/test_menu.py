@@ -74,6 +74,7 @@ def test_menu_groups_and_entries_keep_their_order(demo: Any) -> None:
             "stations:check_ins",
             "assistance:list",
             "siting:list",
+            "siting:sites",
             "voice:suggestions",
             "voice:notices",
             "voice:jobs",

@@ -289,6 +289,8 @@ def test_a_time_out_returns_the_best_found_marked(monkeypatch) -> None:
         return result
 
     monkeypatch.setattr(opt, "milp", timed_out)
+    # the whole model's time-out (by components: tests/siting/test_decompose.py)
+    monkeypatch.setattr(opt, "solve_by_components", lambda *a, **k: (None, {}))
     plan = opt.solve(points, cands, k=3, radius_km=50, time_limit=1)
     assert (
         plan.status == opt.TIME_LIMIT

@@ -101,6 +101,13 @@ class SitingPlanSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class QuotaSerializer(serializers.Serializer):
+    area = serializers.CharField(
+        max_length=64, help_text="A city (prefecture) by its code (6101 or 610100) or name."
+    )
+    minimum = serializers.IntegerField(min_value=1, help_text="The least stations there.")
+
+
 class SitingPlanRunSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     k = serializers.IntegerField(help_text="New sites to choose at most (1 or more).")
@@ -111,7 +118,20 @@ class SitingPlanRunSerializer(serializers.Serializer):
         required=False,
         default=list,
     )
-    destination = serializers.CharField(required=False, default="", allow_blank=True)
+    destination = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=64,
+        help_text="Destination area: a province, city or county by its code (61, 6101, 610113) "
+        "or name; empty: everywhere.",
+    )
+    quotas = QuotaSerializer(
+        many=True,
+        required=False,
+        default=list,
+        help_text="Per-city quotas (县级联动): kept stations count, new ones count against K.",
+    )
     keep_existing = serializers.BooleanField(default=True)
     min_full = serializers.IntegerField(default=3, min_value=0, max_value=50)
     time_limit = serializers.FloatField(default=30.0)
@@ -152,6 +172,7 @@ class SitingPlanViewSet(
         values = dict(body.validated_data)
         name = values.pop("name")
         values["statuses"] = tuple(values["statuses"])
+        values["quotas"] = tuple((q["area"], q["minimum"]) for q in values["quotas"])
         plan = actions.run_plan(by=request.user, name=name, params=actions.PlanParams(**values))
         fresh = self.get_queryset().get(pk=plan.pk)
         return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)

@@ -1,4 +1,5 @@
-"""The plan form: K, radius, direction, statuses, keep existing, the minimum, time limit."""
+"""The plan form: K, radius, direction, statuses, destination, quotas, keep existing, the
+minimum, time limit."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from liudong.core.errors import DomainError
 from liudong.members.models import OPEN_STATUSES, Direction
+from liudong.siting import areas
 from liudong.siting.actions import PlanParams
 
 
@@ -31,6 +34,25 @@ class PlanForm(forms.Form):
         help_text=_("None chosen: every open status."),
         widget=forms.CheckboxSelectMultiple,
     )
+    destination = forms.CharField(
+        label=_("Destination area"),
+        required=False,
+        max_length=64,
+        help_text=_(
+            "Only members whose destination lies in this province, city or county: its code "
+            "(61, 6101, 610113) or its name. Empty: everywhere."
+        ),
+    )
+    quotas = forms.CharField(
+        label=_("Quotas per city (县级联动)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One per line: a city (prefecture) by its code or name and the least stations "
+            "there, e.g. 6101: 2. Kept stations count; new ones count against K."
+        ),
+    )
     keep_existing = forms.BooleanField(
         label=_("Keep the existing stations"), required=False, initial=True
     )
@@ -39,6 +61,31 @@ class PlanForm(forms.Form):
     )
     time_limit = forms.FloatField(label=_("Time limit (s)"), initial=30, min_value=1, max_value=300)
 
+    def clean_destination(self) -> str:
+        try:
+            return areas.destination_prefix(self.cleaned_data.get("destination") or "")
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
+
+    def clean_quotas(self) -> tuple[tuple[str, int], ...]:
+        try:
+            return areas.quotas_from_text(self.cleaned_data.get("quotas") or "")
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        k, quotas = data.get("k"), data.get("quotas") or ()
+        if isinstance(k, int) and not data.get("keep_existing") and quotas:
+            needed = sum(minimum for _code, minimum in quotas)
+            if needed > k:
+                self.add_error(
+                    "quotas",
+                    _("The quotas need %(needed)s new sites, more than K (%(k)s).")
+                    % {"needed": needed, "k": k},
+                )
+        return data
+
     def params(self) -> PlanParams:
         data: dict[str, Any] = self.cleaned_data
         return PlanParams(
@@ -46,6 +93,8 @@ class PlanForm(forms.Form):
             radius_km=data["radius_km"],
             direction=data["direction"],
             statuses=tuple(data["statuses"]),
+            destination=data["destination"],
+            quotas=data["quotas"],
             keep_existing=data["keep_existing"],
             min_full=data["min_full"],
             time_limit=data["time_limit"],

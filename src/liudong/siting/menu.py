@@ -14,3 +14,13 @@ entries.register(
         capability="orgs.manage",
     )
 )
+entries.register(
+    Entry(
+        "siting:sites",
+        "stations",
+        _("Host sites"),
+        "building",
+        order=45,
+        capability="orgs.manage",
+    )
+)

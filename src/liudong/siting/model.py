@@ -92,6 +92,7 @@ class Plan:
     no_coordinates: list[str] = field(default_factory=list)  # points without lng/lat
     no_coordinates_members: int = 0
     bound: float | None = None  # the solver's upper bound on the members covered
+    work: dict = field(default_factory=dict)  # what the solve did (components, exact solves)
 
     def load(self) -> dict[str, tuple[int, int]]:
         """Per chosen site: (members, full members) assigned."""

@@ -42,6 +42,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from liudong.siting.decompose import solve_by_components
 from liudong.siting.model import (
     HEURISTIC,
     INFEASIBLE,
@@ -50,6 +51,7 @@ from liudong.siting.model import (
     Assignment,
     Candidate,
     DemandPoint,
+    Instance,
     Model,
     Plan,
     Quota,
@@ -99,12 +101,54 @@ def solve(
     why = check_feasible(inst)
     if why:
         return infeasible(inst, why[0], why[1], time.perf_counter() - started, "milp")
+    if inst.pi.size <= WHOLE_FIRST_PAIRS:
+        # a small model: at once is quicker than by parts (one HiGHS call, not dozens)
+        box = min(time_limit / 4, WHOLE_FIRST_SECONDS)
+        plan = _exact(inst, started, box, tie_break)
+        if plan.status == OPTIMAL or (plan.status == INFEASIBLE and plan.reason != "solver_failed"):
+            return _finish(plan, inst, started)
+    if not inst.quotas:  # quotas tie the components together: then the whole model
+        plan, work = solve_by_components(
+            inst,
+            deadline=started + time_limit,
+            exact=lambda sub, seconds: _exact(sub, time.perf_counter(), seconds, tie_break),
+            greedy_order=greedy_order,
+        )
+        if plan is not None:
+            plan.work = work
+            return _finish(plan, inst, started)
+    left = time_limit - (time.perf_counter() - started)
+    return _exact(inst, started, max(0.1, left), tie_break, with_greedy=True)
+
+
+WHOLE_FIRST_PAIRS = 10_000  # up to this many place-site pairs the whole model is tried first
+WHOLE_FIRST_SECONDS = 2.0
+
+
+def _finish(plan: Plan, inst: Instance, started: float) -> Plan:
+    plan.total_members = inst.total_members
+    plan.no_coordinates = inst.no_coordinates
+    plan.no_coordinates_members = inst.no_coordinates_members
+    plan.solve_seconds = time.perf_counter() - started
+    return plan
+
+
+def _exact(
+    inst: Instance, started: float, time_limit: float, tie_break: bool, with_greedy: bool = False
+) -> Plan:
+    """The whole model of ``inst`` by HiGHS (see :func:`solve`); ``with_greedy``: on a time-out the
+    greedy plan when it covers more."""
+    min_full = inst.min_full
+    why = check_feasible(inst)
+    if why:
+        return infeasible(inst, why[0], why[1], time.perf_counter() - started, "milp")
     # First the one-flow model (the minimum counted over all members: a relaxation, half the
     # columns); its open sites are then assigned by the exact split model. When that covers as
     # many, the relaxation's optimum is the problem's; else the split model is solved itself.
     relaxed = Model(inst, split=False, tie_break=tie_break)
     exact = Model(inst, split=True, tie_break=tie_break)
     res = _run(relaxed, time_limit - (time.perf_counter() - started))
+    nodes = int(getattr(res, "mip_node_count", 0) or 0)
     plan: Plan | None = None
     if res.status == 2:
         return infeasible(inst, "no_feasible_plan", {}, time.perf_counter() - started, "milp")
@@ -114,6 +158,7 @@ def solve(
             plan = None
     if plan is None and res.status == 0:
         res = _run(exact, time_limit - (time.perf_counter() - started))
+        nodes += int(getattr(res, "mip_node_count", 0) or 0)
         if res.status == 2:
             return infeasible(inst, "no_feasible_plan", {}, time.perf_counter() - started, "milp")
         if res.x is not None:
@@ -121,7 +166,7 @@ def solve(
     gap = getattr(res, "mip_gap", None)
     bound = getattr(res, "mip_dual_bound", None)
     timed_out = res.status == 1
-    if timed_out:
+    if timed_out and with_greedy:
         fallback = greedy(
             list(inst.points),
             inst.candidates,
@@ -158,6 +203,7 @@ def solve(
         plan.bound = min(plan.bound, inst.total_members - inst.no_coordinates_members)
         if timed_out:  # the gap of the plan returned (it may be greedy's), not HiGHS's own
             plan.gap = max(0.0, plan.bound - plan.covered) / max(1, plan.covered)
+    plan.work = {"nodes": nodes}
     plan.solve_seconds = time.perf_counter() - started
     return plan
 
@@ -206,6 +252,33 @@ def greedy(
     if why:
         return infeasible(inst, why[0], why[1], time.perf_counter() - started, "greedy")
     model = Model(inst, split=True, tie_break=False)
+    chosen, _picks, unmet = _greedy_open(inst, model, inst.k)
+    if unmet is not None:
+        return infeasible(
+            inst, "greedy_quota_unmet", {"group": unmet}, time.perf_counter() - started, "greedy"
+        )
+    found = model.plan_from_open(chosen.astype(float))
+    if found is None:
+        return infeasible(inst, "greedy_no_assignment", {}, time.perf_counter() - started, "greedy")
+    chosen_ids, assignments, covered = found
+    return Plan(
+        status=HEURISTIC,
+        method="greedy",
+        chosen=chosen_ids,
+        assignments=assignments,
+        covered=covered,
+        total_members=inst.total_members,
+        no_coordinates=inst.no_coordinates,
+        no_coordinates_members=inst.no_coordinates_members,
+        solve_seconds=time.perf_counter() - started,
+    )
+
+
+def _greedy_open(inst: Instance, model: Model, k: int) -> tuple[np.ndarray, list[int], str | None]:
+    """Greedy's sites over the model's columns: the forced ones, then ``picks`` in the order
+    taken (quota minimums first, then the most members added, the cheaper on a tie), at most
+    ``k``; the group of a quota left unmet, if any."""
+    min_full = inst.min_full
     ns = model.ns
     cands = inst.candidates
     sites = [cands[j] for j in model.site_idx]
@@ -219,6 +292,7 @@ def greedy(
         reach[site_col[model.pj[t]]].append(int(model.pi[t]))
     caps = np.array([s.capacity for s in sites], dtype=float)
     chosen = np.zeros(ns, dtype=bool)
+    picks: list[int] = []
 
     reach_matrix = sparse.csr_matrix(
         (np.ones(model.npair), (site_col[model.pj], model.pi)), shape=(ns, len(inst.points))
@@ -279,45 +353,35 @@ def greedy(
 
     for q in inst.quotas:
         members_of = group_arr == q.group
-        while count_in[q.group] < q.minimum and used < inst.k:
+        while count_in[q.group] < q.minimum and used < k:
             s = pick(members_of)
             if s is None:
                 break
             take(s)
+            picks.append(s)
             count_in[q.group] += 1
             used += 1
-    while used < inst.k:
+    while used < k:
         s = pick(np.ones(ns, dtype=bool))
         if s is None:
             break
         take(s)
+        picks.append(s)
         if groups[s] in count_in:
             count_in[groups[s]] += 1
         used += 1
     for q in inst.quotas:
         if count_in[q.group] < q.minimum:
-            return infeasible(
-                inst,
-                "greedy_quota_unmet",
-                {"group": q.group},
-                time.perf_counter() - started,
-                "greedy",
-            )
-    found = model.plan_from_open(chosen.astype(float))
-    if found is None:
-        return infeasible(inst, "greedy_no_assignment", {}, time.perf_counter() - started, "greedy")
-    chosen_ids, assignments, covered = found
-    return Plan(
-        status=HEURISTIC,
-        method="greedy",
-        chosen=chosen_ids,
-        assignments=assignments,
-        covered=covered,
-        total_members=inst.total_members,
-        no_coordinates=inst.no_coordinates,
-        no_coordinates_members=inst.no_coordinates_members,
-        solve_seconds=time.perf_counter() - started,
-    )
+            return chosen, picks, q.group
+    return chosen, picks, None
+
+
+def greedy_order(inst: Instance, model: Model) -> tuple[np.ndarray, list[int]]:
+    """The forced sites (a mask over ``model``'s columns) and greedy's picks in order, up to
+    ``inst.k`` (for :mod:`decompose`'s lower bounds: the first k picks are greedy's plan)."""
+    forced = np.array([inst.candidates[j].forced for j in model.site_idx], dtype=bool)
+    _chosen, picks, _unmet = _greedy_open(inst, model, inst.k)
+    return forced, picks
 
 
 def check_plan(

@@ -65,6 +65,11 @@ REASONS = {
 }
 
 
+def quota_city_name(code: str) -> str:
+    """A quota's city as the messages name it (its code when unknown)."""
+    return queries.place_names([code]).get(code, code)
+
+
 def reason_text(code: str, params: dict) -> str:
     words = REASONS.get(code)
     return words(params) if words else code

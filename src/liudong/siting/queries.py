@@ -44,7 +44,7 @@ def demand_points(by: Any, filters: Filters = Filters()) -> list[DemandPoint]:
     if filters.statuses:
         records = records.filter(status__in=filters.statuses)
     if filters.destination:
-        records = records.filter(destination_place_id__startswith=filters.destination)
+        records = records.filter(destination_place__code__startswith=filters.destination)
     if filters.scope is not None:
         side = (
             "home_organization" if filters.direction == Direction.OUTFLOW else "inflow_organization"

@@ -7,7 +7,7 @@ saved results are aggregated by place; no member is named in them.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from django.db import transaction
@@ -20,8 +20,8 @@ from liudong.core.scope import CHANGE, ScopeKind, may, scope_of
 from liudong.members.models import Direction
 from liudong.orgs.models import Organization
 from liudong.regions.models import Place
+from liudong.siting import areas, planning
 from liudong.siting import optimizer as opt
-from liudong.siting import planning
 from liudong.siting.models import SitingPlan
 from liudong.siting.queries import IN_PROVINCE, OUT_OF_PROVINCE, Filters, candidate_sites
 from liudong.stations import actions as stations
@@ -41,6 +41,8 @@ class PlanParams:
     keep_existing: bool = True
     min_full: int = 3
     time_limit: float = 60.0
+    # per-city quotas ("县级联动"): (city code, least stations there), kept ones counting
+    quotas: tuple[tuple[str, int], ...] = ()
 
     @property
     def kind(self) -> str:
@@ -49,6 +51,7 @@ class PlanParams:
     def as_json(self) -> dict[str, Any]:
         out = asdict(self)
         out["statuses"] = list(self.statuses)
+        out["quotas"] = [[code, minimum] for code, minimum in self.quotas]
         out["kind"] = self.kind
         return out
 
@@ -86,6 +89,25 @@ def _check(params: PlanParams) -> None:
 
 
 INPUT_FIELDS = {"bad_k": "k", "k_too_large": "k", "bad_radius": "radius_km"}
+
+
+def resolved(params: PlanParams) -> PlanParams:
+    """The destination as a code prefix and the quotas by city code (unknown ones refused in
+    words, naming the field); what the saved plan keeps."""
+    return replace(
+        params,
+        destination=areas.destination_prefix(params.destination),
+        quotas=areas.quota_groups(params.quotas),
+    )
+
+
+def _infeasible(plan: opt.Plan) -> DomainError:
+    """The model's refusal in words; a quota's city by its name, on the quotas' field."""
+    words = dict(plan.reason_params)
+    if "group" in words:
+        words["group"] = planning.quota_city_name(str(words["group"]))
+    field = "quotas" if "quota" in (plan.reason or "") else None
+    return DomainError(plan.reason or "infeasible", planning.reason_text(plan.reason, words), field)
 
 
 def _results(result: planning.Result, sites: list[Any]) -> dict[str, Any]:
@@ -168,6 +190,7 @@ def run_plan(
     organization = organization or owner_of(by)
     _require_planner(by, organization)
     _check(params)
+    params = resolved(params)
     scope = organization if organization.parent_id is not None else None
     filters = Filters(
         direction=params.direction,
@@ -185,6 +208,7 @@ def run_plan(
             min_full=params.min_full,
             time_limit=params.time_limit,
             kind=params.kind,
+            quotas=tuple(opt.Quota(code, minimum) for code, minimum in params.quotas),
         )
     except opt.SitingInputError as exc:
         raise DomainError(
@@ -192,8 +216,7 @@ def run_plan(
         ) from exc
     plan = result.plan
     if plan.status == opt.INFEASIBLE:
-        reason = planning.reason_text(plan.reason, plan.reason_params)
-        raise DomainError(plan.reason or "infeasible", reason)
+        raise _infeasible(plan)
     sites = candidate_sites(scope, keep_existing=params.keep_existing, kind=params.kind)
     with transaction.atomic(), audit.action("siting_plan.run", actor=by):
         return SitingPlan.objects.create(

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 from liudong.stations.actions.branches import establish_branch, full_members_of_branch
 from liudong.stations.actions.checkin import check_in_with_token, request_check_in
-from liudong.stations.actions.host_sites import add_host_site, import_host_sites
+from liudong.stations.actions.host_sites import (
+    add_host_site,
+    change_host_site,
+    import_host_sites,
+)
 from liudong.stations.actions.own_flow import register_own_flow
 from liudong.stations.actions.review import (
     cancel_check_in,
@@ -41,6 +45,7 @@ from liudong.stations.actions.stations import (
 
 __all__ = [
     "add_host_site",
+    "change_host_site",
     "import_host_sites",
     "APPROVING_KINDS",
     "BRANCH_MINIMUM_FULL_MEMBERS",

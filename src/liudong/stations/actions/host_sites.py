@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from liudong.codes import queries as codes
 from liudong.core import audit
-from liudong.core.errors import DomainError
+from liudong.core.errors import DomainError, ScopeError
+from liudong.core.scope import CHANGE, may
 from liudong.orgs.models import Organization
 from liudong.regions.models import Place
 from liudong.stations.actions.stations import check_location, require_running_side
@@ -69,6 +70,28 @@ def add_host_site(
         )
 
 
+@transaction.atomic
+def change_host_site(
+    *, by: Any, site: HostSite, place: Place, lng: Any, lat: Any, **fields: Any
+) -> HostSite:
+    """Edit a host site on a list the actor may change (the keeper's side, through the gate).
+    A site that hosts a station keeps its place there; the station's own record is not
+    touched (a station moves by ``relocate_station``)."""
+    unknown = set(fields) - set(HOST_SITE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown host site fields: {sorted(unknown)}")
+    require_running_side(by, site.organization)
+    if not may(by, site, CHANGE):
+        raise ScopeError("not_found", _("Not found, or not within your organization's scope."))
+    lng, lat = check_location(place, lng, lat)
+    fields = _clean(dict(fields))
+    with audit.action("host_site.change", actor=by):
+        for key, value in {"place": place, "lng": lng, "lat": lat, **fields}.items():
+            setattr(site, key, value)
+        site.save()
+    return site
+
+
 @dataclass
 class ImportResult:
     created: int
@@ -121,6 +144,8 @@ def import_host_sites(*, by: Any, organization: Organization, upload: IO[bytes])
         values += [None] * (len(IMPORT_COLUMNS) - len(values))
         row = dict(zip(IMPORT_COLUMNS, values, strict=True))
         key = str(row.pop("place") or "").strip()
+        # the template's drop-down gives the kind's label; a code is read as well
+        row["kind"] = codes.code_for_label("host_site_kind", row["kind"]) or row["kind"]
         found = places.get(key) or (
             by_name.get(key, [None])[0] if len(by_name.get(key, [])) == 1 else None
         )
