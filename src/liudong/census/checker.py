@@ -19,9 +19,8 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl.utils.datetime import from_excel
 
-from liudong.census import keys
+from liudong.census import formats, keys
 from liudong.census.columns import BY_KEY, COLUMNS, choice_lookup
 from liudong.codes import queries as codes
 from liudong.core import crypto
@@ -239,7 +238,7 @@ def date(value: Any) -> datetime.date | None:
             return date(str(int(value)))
         if 1 <= value < 2958466:
             try:
-                return from_excel(value).date()
+                return formats.excel_date(value)
             except (ValueError, OverflowError, TypeError) as exc:
                 raise CellProblem("date_invalid", _("Enter a date such as 2023-05-01.")) from exc
         raise CellProblem("date_invalid", _("Enter a date such as 2023-05-01."))
