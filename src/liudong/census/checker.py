@@ -19,9 +19,8 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl.utils.datetime import from_excel
 
-from liudong.census import keys
+from liudong.census import formats, keys
 from liudong.census.columns import BY_KEY, COLUMNS, choice_lookup
 from liudong.codes import queries as codes
 from liudong.core import crypto
@@ -157,6 +156,9 @@ class FileContext:
         }
         self._places: dict[str, Any] = {}
         self.codes: dict[tuple[str, str], str | CellProblem] = {}
+        # Cell text -> clean text, per column, for the texts that repeat (codes, places,
+        # organizations): at most TEXT_CACHE a column, so columns of names stay small.
+        self.texts: dict[str, dict[str, str]] = {c.key: {} for c in COLUMNS}
 
     def place(self, text: str) -> Place:
         """Free text to a county-level place, memoized per file (addresses repeat a lot)."""
@@ -187,6 +189,7 @@ def _fold(text: Any) -> str:
 
 # --- cells --------------------------------------------------------------------------------
 
+TEXT_CACHE = 2_000  # distinct texts kept per column and file (FileContext.texts)
 _DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
@@ -239,7 +242,7 @@ def date(value: Any) -> datetime.date | None:
             return date(str(int(value)))
         if 1 <= value < 2958466:
             try:
-                return from_excel(value).date()
+                return formats.excel_date(value)
             except (ValueError, OverflowError, TypeError) as exc:
                 raise CellProblem("date_invalid", _("Enter a date such as 2023-05-01.")) from exc
         raise CellProblem("date_invalid", _("Enter a date such as 2023-05-01."))
@@ -415,6 +418,7 @@ _RESOLVED = (
 def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
     values: dict[str, Any] = {}
     problems = row.problems
+    texts = ctx.texts
     for key, read, special in _READERS:
         cell = raw.get(key)
         if cell is None:
@@ -423,12 +427,16 @@ def _check(ctx: FileContext, row: CheckedRow, raw: dict[str, Any]) -> None:
         try:
             if special:
                 values[key] = read(cell)
+            elif cell.__class__ is str and (known := texts[key].get(cell)) is not None:
+                values[key] = known
             else:
                 # Names written in Chinese lose their inner spaces (张 三 is 张三).
                 spaces = key != "name" or not _has_cjk(cell)
                 values[key] = text(
                     cell, keep_inner_spaces=spaces, limit=MAX_LENGTH.get(key, MAX_TEXT)
                 )
+                if cell.__class__ is str and len(texts[key]) < TEXT_CACHE:  # seen again
+                    texts[key][cell] = values[key]
         except CellProblem as exc:
             problems.append(Problem(key, exc.code, exc.message))
             values[key] = None if special else ""

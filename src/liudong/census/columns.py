@@ -256,3 +256,23 @@ def column_letter(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+_REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
+
+
+def range_boundaries(ref: str) -> tuple[int, int, int, int]:
+    """ "B2:D5" -> (min column, min row, max column, max row), 1-based ("A1" alone is its own
+    range); ValueError for anything else. What the reader needs of merged ranges, without
+    importing openpyxl (and numpy with it) into the import's process."""
+    corners = []
+    for part in str(ref).upper().split(":", 1):
+        match = _REF.fullmatch(part.strip())
+        if match is None:
+            raise ValueError(ref)
+        column = 0
+        for letter in match[1]:
+            column = column * 26 + ord(letter) - 64
+        corners.append((column, int(match[2])))
+    (c0, r0), (c1, r1) = corners[0], corners[-1]
+    return min(c0, c1), min(r0, r1), max(c0, c1), max(r0, r1)

@@ -11,6 +11,7 @@ again before the dry run reads the stored copy.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import struct
 import zipfile
 from pathlib import PurePath
@@ -270,3 +271,18 @@ def _content_types_say(archive: zipfile.ZipFile, word: bytes) -> bool:
             return word in part.read(256 * 1024)
     except Exception:  # noqa: BLE001 — no such part, or damaged: the reader will say
         return False
+
+
+EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
+
+
+def excel_date(serial: float) -> datetime.date:
+    """The day of an Excel serial number (1900 date system, Excel's phantom 29 February
+    1900 kept as openpyxl's ``from_excel`` keeps it; the time of day rounded to the
+    millisecond first, as there). Written here so that reading a census file does not
+    import openpyxl (and numpy with it)."""
+    day, fraction = divmod(serial, 1)
+    moment = datetime.timedelta(milliseconds=round(fraction * 86_400_000))
+    if 0 < serial < 60:
+        day += 1
+    return (EXCEL_EPOCH + datetime.timedelta(days=day) + moment).date()

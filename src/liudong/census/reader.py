@@ -19,7 +19,6 @@ from typing import Any
 
 import python_calamine
 from django.utils.translation import gettext as _
-from openpyxl.utils.cell import range_boundaries
 
 from liudong.census import files, formats
 from liudong.census.columns import (
@@ -30,6 +29,7 @@ from liudong.census.columns import (
     column_letter,
     fold,
     header_lookup,
+    range_boundaries,
 )
 from liudong.census.formulas import BookFacts, Formulas, ods_facts, xls_facts
 from liudong.core.errors import DomainError

@@ -22,18 +22,23 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from django.http import FileResponse, HttpResponse
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+
+if TYPE_CHECKING:  # openpyxl (and numpy, which it imports) only when a workbook is made
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import Cell
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "yyyy-mm-dd"
 # The only formula written on purpose: a sum over one range of the same sheet.
+# openpyxl's ILLEGAL_CHARACTERS_RE (the control characters XML 1.0 cannot hold), here so
+# that the modules checking text against it (the ledger's forms, the census) do not import
+# openpyxl.
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 _SUM = re.compile(r"=SUM\([A-Z]{1,3}[1-9][0-9]{0,6}:[A-Z]{1,3}[1-9][0-9]{0,6}\)")
 
 
@@ -44,11 +49,15 @@ def looks_like_formula(text: str) -> bool:
 
 def workbook(*, write_only: bool = False) -> Workbook:
     """A new workbook (write-only: rows are appended and streamed, for long sheets)."""
+    from openpyxl import Workbook
+
     return Workbook(write_only=write_only)
 
 
 def edit(path: str | Path) -> Workbook:
     """An existing workbook (an uploaded file) opened to be written to and saved again."""
+    from openpyxl import load_workbook
+
     return load_workbook(path)
 
 
@@ -76,6 +85,8 @@ def _fill(target: Cell, value: Any) -> Cell:
 
 def cell(sheet: Any, value: Any) -> Cell:
     """A cell holding ``value`` for ``sheet.append`` (styles may be set on it)."""
+    from openpyxl.cell import WriteOnlyCell
+
     return _fill(WriteOnlyCell(sheet), value)
 
 

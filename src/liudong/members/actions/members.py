@@ -52,7 +52,6 @@ def check_name(value: Any) -> str:
     return name
 
 
-@functools.lru_cache(maxsize=65536)
 @functools.lru_cache(maxsize=20_000)
 def pinyin_key(name: str) -> str:
     """ "张三" → "zhangsan zs": full pinyin and initials, for search by either. Memoized:
