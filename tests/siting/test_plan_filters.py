@@ -4,6 +4,7 @@ plan's parameters, the command line and the API; bad input refused in words (dec
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
@@ -179,3 +180,33 @@ def test_the_api_takes_a_destination_and_quotas(demo: Any, login: Any) -> None:
     )
     assert bad.status_code == 400 and bad.json()["field"] == "quotas"
     assert SitingPlan.objects.filter(name="接口配额").count() == 1
+
+
+def test_a_destination_keeps_only_the_stations_in_that_area(demo: Any) -> None:
+    # Found trying the form from the outside: with the stations kept (the form's default), a
+    # plan for the members going to Xi'an kept Lanzhou's stations too, which had none of them
+    # to serve, and was refused for "h1" (the model's id of a host site).
+    sites(demo)
+    client = _as(demo("user:city"), "en")
+    answer = run(client, name="西安，保留现有", k="1", destination="6101")
+    assert answer.status_code == 302, answer.content.decode()[:3000]
+    plan = SitingPlan.objects.get(name="西安，保留现有")
+    places = HostSite.objects.filter(pk__in=[s["host_site"] for s in plan.sites]).values_list(
+        "place_id", flat=True
+    )
+    assert places and all(code.startswith("6101") for code in places)
+    kept = [s for s in plan.sites if not s["new"]]
+    assert kept, "Xi'an's own stations are still kept"
+
+
+def test_a_kept_station_is_named_in_a_refusal(demo: Any) -> None:
+    sites(demo)
+    client = _as(demo("user:city"), "en")
+    # only members lost to contact: a kept station has fewer than 3 full ones in its radius
+    answer = run(client, name="失联", k="1", statuses="lost")
+    text = answer.content.decode().replace("&#x27;", "'")
+    assert answer.status_code == 400
+    assert "kept station" in text
+    assert re.search(r"kept station h\d+", text) is None
+    names = HostSite.objects.values_list("name", flat=True)
+    assert any(f"kept station {name}" in text for name in names)

@@ -39,8 +39,9 @@ class PlanForm(forms.Form):
         required=False,
         max_length=64,
         help_text=_(
-            "Only members whose destination lies in this province, city or county: its code "
-            "(61, 6101, 610113) or its name. Empty: everywhere."
+            "Only members whose destination lies in this province, city or county, and only the "
+            "host sites and stations there: its code (61, 6101, 610113) or its name. Empty: "
+            "everywhere."
         ),
     )
     quotas = forms.CharField(

@@ -70,6 +70,12 @@ def quota_city_name(code: str) -> str:
     return queries.place_names([code]).get(code, code)
 
 
+def _site_by_name(params: dict, names: dict[str, str]) -> None:
+    """A refusal names a site by the model's id ("h12"): the page and the CLI say its name."""
+    if "site" in params:
+        params["site"] = names.get(str(params["site"]), params["site"])
+
+
 def reason_text(code: str, params: dict) -> str:
     words = REASONS.get(code)
     return words(params) if words else code
@@ -130,11 +136,25 @@ def run(
     Raises ``optimizer.SitingInputError`` for input the model cannot take."""
     filters = filters or Filters()
     points = queries.demand_points(by, filters)
-    sites = queries.candidate_sites(filters.scope, keep_existing=keep_existing, kind=kind)
-    candidates = [s.candidate for s in sites]
-    plan = opt.solve(
-        points, candidates, k, radius_km, quotas=quotas, min_full=min_full, time_limit=time_limit
+    sites = queries.candidate_sites(
+        filters.scope, keep_existing=keep_existing, kind=kind, within=filters.destination
     )
+    candidates = [s.candidate for s in sites]
+    names = {s.candidate.id: s.name for s in sites}
+    try:
+        plan = opt.solve(
+            points,
+            candidates,
+            k,
+            radius_km,
+            quotas=quotas,
+            min_full=min_full,
+            time_limit=time_limit,
+        )
+    except opt.SitingInputError as exc:
+        _site_by_name(exc.params, names)
+        raise
+    _site_by_name(plan.reason_params, names)
     existing = [c for c in candidates if c.existing]
     before = None
     if existing:

@@ -92,13 +92,22 @@ class Site:
 
 
 def candidate_sites(
-    scope: Organization | None, *, keep_existing: bool = True, kind: str = "liaison"
+    scope: Organization | None,
+    *,
+    keep_existing: bool = True,
+    kind: str = "liaison",
+    within: str = "",
 ) -> list[Site]:
     """The host sites a plan may choose from, with today's stations of ``kind`` marked existing
     (and kept when ``keep_existing``). A county's plan reads the sites the county keeps and
     those its ancestors (the city) keep: the city's list is its offer to every county, not
-    personal data, so this read is not narrowed by the gate to the county's own rows."""
+    personal data, so this read is not narrowed by the gate to the county's own rows.
+    ``within`` (a place code prefix: the plan's destination filter) keeps the sites in that
+    area only: a plan for the members going to one province neither chooses nor keeps a
+    station in another, which would have none of them to serve."""
     sites = HostSite.objects.select_related("place")
+    if within:
+        sites = sites.filter(place__code__startswith=within)
     if scope is not None:
         keepers = list(scope.ancestors().values_list("pk", flat=True)) + [scope.pk]
         sites = sites.filter(

@@ -217,7 +217,9 @@ def run_plan(
     plan = result.plan
     if plan.status == opt.INFEASIBLE:
         raise _infeasible(plan)
-    sites = candidate_sites(scope, keep_existing=params.keep_existing, kind=params.kind)
+    sites = candidate_sites(
+        scope, keep_existing=params.keep_existing, kind=params.kind, within=filters.destination
+    )
     with transaction.atomic(), audit.action("siting_plan.run", actor=by):
         return SitingPlan.objects.create(
             name=name,
