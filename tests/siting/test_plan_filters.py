@@ -132,6 +132,7 @@ def test_the_command_takes_a_destination_and_quotas(demo: Any) -> None:
         stdout=out,
     )
     assert "K = 1" in out.getvalue()
+    assert "None" not in out.getvalue()  # no members out of the province: no share of nobody
     with pytest.raises(CommandError, match="Unknown destination area|未知的去向地区"):
         call_command(
             "siting",

@@ -259,6 +259,8 @@ def text_lines(result: Result) -> list[str]:
         (OUT_OF_PROVINCE, _("Out of the province")),
     ):
         total = result.total_by_group[group]
+        if not total:  # no share of nobody ("None%" before)
+            continue
         lines.append(
             _(
                 "%(label)s: %(total)s members, before %(before)s%%, after %(after)s%%, target "
