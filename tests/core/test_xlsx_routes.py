@@ -243,6 +243,17 @@ def siting_plan_export(client: Any, hostile: Hostile) -> None:
     assert_safe(body(client.get(f"/siting/{plan.pk}/export/")), {name})
 
 
+def host_site_template(client: Any, hostile: Hostile) -> None:
+    from liudong.codes.models import Code
+
+    # the kinds' drop-down lists the code table's labels, which an administrator names
+    kind = Code.objects.filter(table__key="host_site_kind", active=True).order_by("pk").first()
+    assert kind is not None, "the host sites' kinds are a code table"
+    kind.name = _planted(2, "依托单位类型")
+    kind.save()
+    assert_safe(body(client.get("/siting/sites/template.xlsx")), {kind.name})
+
+
 WALKS: dict[str, Callable[[Any, Hostile], None]] = {
     "ledger/export/<slug:ledger>/": ledger_export,
     "census/template/": census_template,
@@ -251,6 +262,7 @@ WALKS: dict[str, Callable[[Any, Hostile], None]] = {
     "statistics/reports/": monthly_report,
     "cycle/dues/statement/": dues_statement,
     "siting/<int:pk>/export/": siting_plan_export,
+    "siting/sites/template.xlsx": host_site_template,
 }
 
 
