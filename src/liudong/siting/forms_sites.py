@@ -7,9 +7,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from liudong.codes import queries as codes
+from liudong.codes.forms import CodeChoiceField
 from liudong.members.forms import PlaceField
 from liudong.orgs.models import Organization
+from liudong.stations.forms import coordinate_field
 
 PLACE_HELP = _("A county-level place: its code (610113) or its name (西安市雁塔区).")
 
@@ -20,23 +21,14 @@ def _style(form: forms.Form) -> None:
         f.widget.attrs.setdefault("class", css)
 
 
-def _coordinate(label: Any, limit: int) -> forms.FloatField:
-    return forms.FloatField(
-        label=label,
-        min_value=-limit,
-        max_value=limit,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
-    )
-
-
 class HostSiteForm(forms.Form):
     name = forms.CharField(label=_("Host site"), max_length=120)
-    kind = forms.ChoiceField(label=_("Kind"))
+    kind = CodeChoiceField("host_site_kind", label=_("Kind"))
     organization = forms.ModelChoiceField(label=_("Kept by"), queryset=Organization.objects.none())
     place = PlaceField(label=_("City district or county"), help_text=PLACE_HELP)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    lng = _coordinate(_("Longitude"), 180)
-    lat = _coordinate(_("Latitude"), 90)
+    lng = coordinate_field(_("Longitude"), 180)
+    lat = coordinate_field(_("Latitude"), 90)
     capacity = forms.IntegerField(
         label=_("Capacity"),
         min_value=1,
@@ -56,7 +48,6 @@ class HostSiteForm(forms.Form):
 
     def __init__(self, *args: Any, organizations: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = codes.choices("host_site_kind")
         if organizations is None:
             del self.fields["organization"]
         else:

@@ -82,7 +82,8 @@ class ServicesField(forms.MultipleChoiceField):
         super().__init__(choices=lambda: codes.choices("service_kind"), **kwargs)
 
 
-def _coordinate(label: Any, limit: int) -> forms.FloatField:
+def coordinate_field(label: Any, limit: int) -> forms.FloatField:
+    """A longitude (limit 180) or latitude (90) typed as a decimal on a phone."""
     return forms.FloatField(
         label=label,
         min_value=-limit,
@@ -127,8 +128,8 @@ class StationOpenForm(StationFactsForm):
         help_text=_("A county-level place: its code (610113) or its name (西安市雁塔区)."),
     )
     address = forms.CharField(label=_("Address"), max_length=200)
-    lng = _coordinate(_("Longitude"), 180)
-    lat = _coordinate(_("Latitude"), 90)
+    lng = coordinate_field(_("Longitude"), 180)
+    lat = coordinate_field(_("Latitude"), 90)
     field_order = ["kind", "code", "name", "organization", "place", "address", "lng", "lat"]
 
     def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
@@ -143,8 +144,8 @@ class RelocateForm(forms.Form):
         help_text=_("A county-level place: its code (610113) or its name (西安市雁塔区)."),
     )
     address = forms.CharField(label=_("New address"), max_length=200)
-    lng = _coordinate(_("Longitude"), 180)
-    lat = _coordinate(_("Latitude"), 90)
+    lng = coordinate_field(_("Longitude"), 180)
+    lat = coordinate_field(_("Latitude"), 90)
     on = forms.DateField(
         label=_("Moved on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
