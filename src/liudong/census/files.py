@@ -189,6 +189,8 @@ READ_ERRORS: tuple[type[BaseException], ...] = (
     KeyError,
     TypeError,
     IndexError,
+    NotImplementedError,  # a member under a compression method zipfile does not know
+    RuntimeError,  # zipfile: a member marked encrypted ("password required")
 )
 
 
